@@ -1,0 +1,17 @@
+//! Stage 1: raw RFC 5322 bytes → [`ParsedMail`], with mail-parser.
+use crate::model::ParsedMail;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ParseError {
+    #[error("empty input")]
+    Empty,
+    #[error("not an email: {0}")]
+    NotAMail(String),
+}
+
+/// Parse raw bytes. Lenient with broken MIME (mail-parser recovers what it can); errors only
+/// when there is no mail at all.
+pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
+    let _ = raw;
+    todo!("parse")
+}

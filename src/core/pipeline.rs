@@ -1,0 +1,64 @@
+//! The stages composed: raw bytes → a [`Processed`] mail ready for planning, or a skip.
+use super::classify::{classify, OwnIdentity};
+use super::clean_body::clean_body;
+use super::parse::{parse, ParseError};
+use super::quote_history::reconstruct;
+use super::route::{route, GroupDirectory};
+use super::thread_keys::{thread_keys, ThreadKeys};
+use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipReason, Via};
+
+/// A mail that passed every stage: what the planner needs to file it.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    pub mail: ParsedMail,
+    pub routes: Vec<Route>,
+    pub keys: ThreadKeys,
+    pub clean: CleanBody,
+    /// Earlier mails rebuilt from the quote, oldest first; used only when this mail starts a
+    /// thread in a group.
+    pub reconstructed: Vec<QuotedMail>,
+}
+
+/// What the pipeline decided for one mail.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Publish(Box<Processed>),
+    Skip {
+        mail: Box<ParsedMail>,
+        reason: SkipReason,
+        detail: String,
+    },
+}
+
+/// Options that do not come from the mail.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub own: OwnIdentity,
+    /// `outloud import --group SLUG`: file into these groups even when the mail does not name them.
+    pub force_groups: Vec<String>,
+}
+
+/// Run parse → classify → route → thread keys → clean → reconstruct.
+pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outcome, ParseError> {
+    let mail = parse(raw)?;
+    if let Some((reason, detail)) = classify(&mail, &opts.own) {
+        return Ok(Outcome::Skip { mail: Box::new(mail), reason, detail });
+    }
+    let mut routes = route(&mail, dir);
+    for slug in &opts.force_groups {
+        if routes.iter().any(|r| &r.slug == slug) {
+            continue;
+        }
+        if let Some(g) = dir.by_slug(slug) {
+            routes.push(Route { group_id: g.id, slug: g.slug.clone(), via: Via::Import });
+        }
+    }
+    if routes.is_empty() {
+        let detail = "no group address in To, Cc or the envelope".to_string();
+        return Ok(Outcome::Skip { mail: Box::new(mail), reason: SkipReason::NoGroup, detail });
+    }
+    let keys = thread_keys(&mail);
+    let clean = clean_body(&mail.text, mail.text_from_html);
+    let reconstructed = reconstruct(&clean.quoted);
+    Ok(Outcome::Publish(Box::new(Processed { mail, routes, keys, clean, reconstructed })))
+}

@@ -1,0 +1,18 @@
+//! outloud: work out loud over plain email.
+//!
+//! Layout (data flows top to bottom):
+//!
+//! - [`model`]: plain data shared by every part.
+//! - [`core`]: the pure pipeline — parse → classify → route → thread keys → clean body →
+//!   rebuild quoted history → plan the rows to write. No tokio, sqlx or network.
+//! - [`store`]: the storage trait and its SQLite and PostgreSQL adapters.
+//! - [`ingest`]: runs batches of raw mail through the core into the store.
+//! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
+//! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs.
+//! - [`web`]: the read view (HTML and JSON API).
+//! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
+//!   [`cli::main`]).
+
+pub mod core;
+pub mod model;
+pub mod store;
