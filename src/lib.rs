@@ -13,6 +13,7 @@
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
 //!   [`cli::main`]).
 
+pub mod config;
 pub mod core;
 pub mod model;
 pub mod store;

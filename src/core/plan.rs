@@ -6,6 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::pipeline::Outcome;
+use super::sanitize::sanitize_html;
+use super::thread_keys::clean_subject;
 use crate::model::{Address, Attachment, SkipReason, Via};
 
 pub type GroupId = i64;
@@ -171,5 +174,435 @@ pub struct Checkpoint {
     pub last_uid: u32,
 }
 
-#[allow(dead_code)]
-fn _unused(_: HashSet<()>) {}
+
+/// One mail of a batch, after the pipeline.
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    pub outcome: Outcome,
+    pub bytes: Arc<Vec<u8>>,
+    pub source: String,
+    pub force_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions {
+    /// A reply joins a thread by subject alone only if the thread was active this recently.
+    pub subject_window_secs: i64,
+    /// "Now", unix seconds: the date of mails without a Date header, and `received_at`.
+    pub now: i64,
+}
+
+/// Every key the batch needs answered.
+pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
+    let mut l = Lookup::default();
+    let mut seen = HashSet::new();
+    for item in items {
+        let Outcome::Publish(p) = &item.outcome else { continue };
+        let date = p.mail.date.unwrap_or(opts.now);
+        for r in &p.routes {
+            let g = r.group_id;
+            if seen.insert((g, 'm', p.mail.message_id.clone())) {
+                l.messages.push((g, p.mail.message_id.clone()));
+            }
+            for parent in &p.keys.parents {
+                if seen.insert((g, 'r', parent.clone())) {
+                    l.refs.push((g, parent.clone()));
+                }
+            }
+            if let Some(root) = &p.keys.thread_index_root {
+                if seen.insert((g, 'i', root.clone())) {
+                    l.thread_index_roots.push((g, root.clone()));
+                }
+            }
+            if p.keys.looks_like_reply && !p.keys.subject_key.is_empty() {
+                let since = date - opts.subject_window_secs;
+                match l.subjects.iter_mut().find(|(lg, k, _)| *lg == g && *k == p.keys.subject_key) {
+                    Some(entry) => entry.2 = entry.2.min(since),
+                    None => l.subjects.push((g, p.keys.subject_key.clone(), since)),
+                }
+            }
+        }
+    }
+    // Reconstructed entries that took a Message-ID from References are found by id too.
+    l
+}
+
+/// Where a message with a given (group, Message-ID) lives, as far as this batch knows.
+#[derive(Debug, Clone, Copy)]
+enum KnownMessage {
+    Row(ExistingMessage),
+    /// Index into `WriteSet::messages`.
+    Pending { index: usize, reconstructed: bool },
+}
+
+/// A reconstructed entry this batch may replace.
+#[derive(Debug, Clone)]
+enum OpenReconstruction {
+    Row(Reconstruction),
+    Pending(usize),
+}
+
+/// The planner's working state: `Known` plus everything this batch has decided so far, so a
+/// reply later in the same batch finds a thread created earlier in it.
+struct State {
+    ws: WriteSet,
+    messages: HashMap<(GroupId, String), KnownMessage>,
+    refs: HashMap<(GroupId, String), ThreadRef>,
+    thread_index: HashMap<(GroupId, String), ThreadRef>,
+    subjects: HashMap<(GroupId, String), Vec<(ThreadRef, i64)>>,
+    reconstructions: HashMap<ThreadRef, Vec<OpenReconstruction>>,
+    touches: HashMap<ThreadId, ThreadTouch>,
+    raws: HashSet<String>,
+    people: HashSet<String>,
+}
+
+/// Decide every row to write for `items`, given what the store knows.
+pub fn plan(items: &[BatchItem], known: Known, opts: &PlanOptions) -> WriteSet {
+    let mut st = State {
+        ws: WriteSet::default(),
+        messages: known.messages.into_iter().map(|(k, v)| (k, KnownMessage::Row(v))).collect(),
+        refs: known.refs.into_iter().map(|(k, v)| (k, ThreadRef::Existing(v))).collect(),
+        thread_index: known.thread_index.into_iter().map(|(k, v)| (k, ThreadRef::Existing(v))).collect(),
+        subjects: known
+            .subjects
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(|t| (ThreadRef::Existing(t.id), t.last_activity)).collect()))
+            .collect(),
+        reconstructions: known
+            .reconstructions
+            .into_iter()
+            .map(|(t, v)| (ThreadRef::Existing(t), v.into_iter().map(OpenReconstruction::Row).collect()))
+            .collect(),
+        touches: HashMap::new(),
+        raws: HashSet::new(),
+        people: HashSet::new(),
+    };
+    for item in items {
+        let outcome = match &item.outcome {
+            Outcome::Skip { mail, reason, detail } => {
+                st.add_raw(item, &mail.raw_sha256, &mail.message_id, opts.now);
+                st.ws.skips.push(SkipRow {
+                    raw_sha256: mail.raw_sha256.clone(),
+                    message_id: mail.message_id.clone(),
+                    reason: *reason,
+                    detail: detail.clone(),
+                });
+                ItemOutcome::Skipped(*reason, detail.clone())
+            }
+            Outcome::Publish(p) => ItemOutcome::Filed(st.file(item, p, opts)),
+        };
+        st.ws.outcomes.push(outcome);
+    }
+    let mut touches: Vec<ThreadTouch> = st.touches.into_values().collect();
+    touches.sort_by_key(|t| t.id);
+    st.ws.touches = touches;
+    st.ws
+}
+
+impl State {
+    fn add_raw(&mut self, item: &BatchItem, sha: &str, message_id: &str, now: i64) {
+        if self.raws.insert(sha.to_string()) {
+            self.ws.raws.push(NewRaw {
+                sha256: sha.to_string(),
+                message_id: message_id.to_string(),
+                source: item.source.clone(),
+                force_groups: item.force_groups.clone(),
+                received_at: now,
+                bytes: item.bytes.clone(),
+            });
+        }
+    }
+
+    fn add_person(&mut self, a: &Address) {
+        if !a.email.is_empty() && self.people.insert(a.email.clone()) {
+            self.ws.people.push(a.clone());
+        }
+    }
+
+    fn touch(&mut self, t: ThreadRef, date: i64, added: i64) {
+        match t {
+            ThreadRef::New(k) => {
+                let th = &mut self.ws.threads[k];
+                th.last_activity = th.last_activity.max(date);
+                th.started_at = th.started_at.min(date);
+                th.message_count += added;
+            }
+            ThreadRef::Existing(id) => {
+                let e = self.touches.entry(id).or_insert(ThreadTouch { id, last_activity: date, added: 0 });
+                e.last_activity = e.last_activity.max(date);
+                e.added += added;
+            }
+        }
+    }
+
+    /// File one processed mail into each group it reaches.
+    fn file(&mut self, item: &BatchItem, p: &super::pipeline::Processed, opts: &PlanOptions) -> Vec<GroupOutcome> {
+        let mail = &p.mail;
+        let date = mail.date.unwrap_or(opts.now);
+        let author = mail.from.clone().unwrap_or_else(|| Address::new(None, "unknown@outloud.invalid"));
+        let html = mail.html.as_deref().map(sanitize_html);
+        let mut outcomes = Vec::with_capacity(p.routes.len());
+        for route in &p.routes {
+            let g = route.group_id;
+            let message = NewMessage {
+                group_id: g,
+                thread: ThreadRef::New(usize::MAX), // set below
+                raw_sha256: Some(mail.raw_sha256.clone()),
+                message_id: mail.message_id.clone(),
+                author: author.clone(),
+                date,
+                subject: mail.subject.clone(),
+                body: p.clean.body.clone(),
+                quoted: p.clean.quoted.clone(),
+                signoff: p.clean.signoff.clone(),
+                signature: p.clean.signature.clone(),
+                disclaimer: p.clean.disclaimer.clone(),
+                html: html.clone(),
+                attachments: mail.attachments.clone(),
+                via: route.via,
+                reconstructed: false,
+            };
+            let key = (g, mail.message_id.clone());
+            // Same Message-ID already in this group: a duplicate, unless what is stored is a
+            // reconstruction that took this id from References: then this is its original.
+            match self.messages.get(&key).copied() {
+                Some(KnownMessage::Row(m)) if m.reconstructed => {
+                    let t = ThreadRef::Existing(m.thread_id);
+                    self.forget_reconstruction(t, Some(m.id), None);
+                    self.ws.replacements.push((m.id, NewMessage { thread: t, ..message }));
+                    self.messages.insert(key, KnownMessage::Row(ExistingMessage { reconstructed: false, ..m }));
+                    self.after_filing(item, p, g, t, date, &author, opts.now, 0);
+                    outcomes.push(GroupOutcome::Replaced { group_id: g, thread: t });
+                    continue;
+                }
+                Some(KnownMessage::Pending { index, reconstructed: true }) => {
+                    let t = self.ws.messages[index].thread;
+                    self.forget_reconstruction(t, None, Some(index));
+                    self.ws.messages[index] = NewMessage { thread: t, ..message };
+                    self.messages.insert(key, KnownMessage::Pending { index, reconstructed: false });
+                    self.after_filing(item, p, g, t, date, &author, opts.now, 0);
+                    outcomes.push(GroupOutcome::Replaced { group_id: g, thread: t });
+                    continue;
+                }
+                Some(_) => {
+                    outcomes.push(GroupOutcome::Duplicate { group_id: g });
+                    continue;
+                }
+                None => {}
+            }
+            match self.find_thread(g, p, date, opts) {
+                Some(t) => {
+                    if let Some(rec) = self.take_matching_reconstruction(t, &author, date, &p.clean.body) {
+                        match rec {
+                            OpenReconstruction::Row(r) => {
+                                self.ws.replacements.push((r.id, NewMessage { thread: t, ..message }));
+                            }
+                            OpenReconstruction::Pending(index) => {
+                                let old_id = std::mem::take(&mut self.ws.messages[index].message_id);
+                                self.messages.remove(&(g, old_id));
+                                self.ws.messages[index] = NewMessage { thread: t, ..message };
+                                self.messages.insert(key, KnownMessage::Pending { index, reconstructed: false });
+                            }
+                        }
+                        self.after_filing(item, p, g, t, date, &author, opts.now, 0);
+                        outcomes.push(GroupOutcome::Replaced { group_id: g, thread: t });
+                    } else {
+                        self.push_message(NewMessage { thread: t, ..message });
+                        self.after_filing(item, p, g, t, date, &author, opts.now, 1);
+                        outcomes.push(GroupOutcome::Published { group_id: g, thread: t, new_thread: false });
+                    }
+                }
+                None => {
+                    let t = self.new_thread(g, p, date);
+                    self.push_message(NewMessage { thread: t, ..message });
+                    self.after_filing(item, p, g, t, date, &author, opts.now, 1);
+                    outcomes.push(GroupOutcome::Published { group_id: g, thread: t, new_thread: true });
+                }
+            }
+        }
+        outcomes
+    }
+
+    fn push_message(&mut self, m: NewMessage) {
+        let index = self.ws.messages.len();
+        self.messages.insert(
+            (m.group_id, m.message_id.clone()),
+            KnownMessage::Pending { index, reconstructed: m.reconstructed },
+        );
+        self.ws.messages.push(m);
+    }
+
+    /// Bookkeeping common to every way a mail lands in a thread: raw, author, refs, keys.
+    #[allow(clippy::too_many_arguments)]
+    fn after_filing(
+        &mut self,
+        item: &BatchItem,
+        p: &super::pipeline::Processed,
+        g: GroupId,
+        t: ThreadRef,
+        date: i64,
+        author: &Address,
+        now: i64,
+        added: i64,
+    ) {
+        self.add_raw(item, &p.mail.raw_sha256, &p.mail.message_id, now);
+        self.add_person(author);
+        self.touch(t, date, added);
+        for id in std::iter::once(&p.mail.message_id).chain(p.keys.parents.iter()) {
+            let k = (g, id.clone());
+            if !self.refs.contains_key(&k) {
+                self.refs.insert(k, t);
+                self.ws.refs.push((g, id.clone(), t));
+            }
+        }
+        if let Some(root) = &p.keys.thread_index_root {
+            self.thread_index.entry((g, root.clone())).or_insert(t);
+        }
+        if !p.keys.subject_key.is_empty() {
+            let list = self.subjects.entry((g, p.keys.subject_key.clone())).or_default();
+            match list.iter_mut().find(|(r, _)| *r == t) {
+                Some(e) => e.1 = e.1.max(date),
+                None => list.push((t, date)),
+            }
+        }
+    }
+
+    /// References / In-Reply-To first, then Thread-Index, then the subject within the window.
+    fn find_thread(&self, g: GroupId, p: &super::pipeline::Processed, date: i64, opts: &PlanOptions) -> Option<ThreadRef> {
+        for parent in &p.keys.parents {
+            if let Some(t) = self.refs.get(&(g, parent.clone())) {
+                return Some(*t);
+            }
+        }
+        if let Some(root) = &p.keys.thread_index_root {
+            if let Some(t) = self.thread_index.get(&(g, root.clone())) {
+                return Some(*t);
+            }
+        }
+        if p.keys.looks_like_reply && !p.keys.subject_key.is_empty() {
+            let since = date - opts.subject_window_secs;
+            if let Some(list) = self.subjects.get(&(g, p.keys.subject_key.clone())) {
+                return list.iter().filter(|(_, last)| *last >= since).max_by_key(|(_, last)| *last).map(|(t, _)| *t);
+            }
+        }
+        None
+    }
+
+    /// Start a thread for `p` in group `g`, with the earlier mails rebuilt from its quotes.
+    fn new_thread(&mut self, g: GroupId, p: &super::pipeline::Processed, date: i64) -> ThreadRef {
+        let subject = match clean_subject(&p.mail.subject) {
+            s if s.trim().is_empty() => "(no subject)".to_string(),
+            s => s,
+        };
+        let k = self.ws.threads.len();
+        let t = ThreadRef::New(k);
+        self.ws.threads.push(NewThread {
+            group_id: g,
+            subject,
+            subject_key: p.keys.subject_key.clone(),
+            thread_index_root: p.keys.thread_index_root.clone(),
+            started_at: date,
+            last_activity: date,
+            message_count: 0,
+        });
+        // When the quote chain and References line up one to one, the reconstructions take the
+        // real Message-IDs, so the originals are recognised by id when they arrive.
+        let n = p.reconstructed.len();
+        let ids_line_up = n > 0 && n == p.mail.references.len();
+        for (i, q) in p.reconstructed.iter().enumerate() {
+            let message_id = if ids_line_up {
+                p.mail.references[i].clone()
+            } else {
+                format!("reconstructed.{}.{}@outloud.invalid", &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())], i)
+            };
+            if self.messages.contains_key(&(g, message_id.clone())) {
+                continue;
+            }
+            // Undated quotes keep their order just before the mail that quoted them.
+            let qdate = q.date.unwrap_or(date - (n - i) as i64).min(date);
+            let index = self.ws.messages.len();
+            self.push_message(NewMessage {
+                group_id: g,
+                thread: t,
+                raw_sha256: None,
+                message_id,
+                author: q.author.clone(),
+                date: qdate,
+                subject: q.subject.clone().unwrap_or_else(|| p.mail.subject.clone()),
+                body: q.body.clone(),
+                quoted: String::new(),
+                signoff: String::new(),
+                signature: String::new(),
+                disclaimer: String::new(),
+                html: None,
+                attachments: Vec::new(),
+                via: Via::Cc,
+                reconstructed: true,
+            });
+            self.reconstructions.entry(t).or_default().push(OpenReconstruction::Pending(index));
+            self.add_person(&q.author);
+            self.touch(t, qdate, 1);
+        }
+        t
+    }
+
+    fn take_matching_reconstruction(&mut self, t: ThreadRef, author: &Address, date: i64, body: &str) -> Option<OpenReconstruction> {
+        let list = self.reconstructions.get_mut(&t)?;
+        let pos = list.iter().position(|r| match r {
+            OpenReconstruction::Row(r) => {
+                matches_reconstruction(&r.author_email, r.author_name.as_deref(), r.date, &r.body, author, date, body)
+            }
+            OpenReconstruction::Pending(i) => {
+                let m = &self.ws.messages[*i];
+                m.reconstructed
+                    && matches_reconstruction(&m.author.email, m.author.name.as_deref(), m.date, &m.body, author, date, body)
+            }
+        })?;
+        Some(list.remove(pos))
+    }
+
+    fn forget_reconstruction(&mut self, t: ThreadRef, row: Option<MessageRowId>, pending: Option<usize>) {
+        if let Some(list) = self.reconstructions.get_mut(&t) {
+            list.retain(|r| match r {
+                OpenReconstruction::Row(r) => Some(r.id) != row,
+                OpenReconstruction::Pending(i) => Some(*i) != pending,
+            });
+        }
+    }
+}
+
+/// Is a newly arrived mail the original of a reconstructed entry? Same author, and either the
+/// same body opening or the same time. Attribution lines rarely carry a time zone, so a time
+/// that differs by whole quarter hours (up to 14 h) still counts.
+pub fn matches_reconstruction(
+    rec_email: &str,
+    rec_name: Option<&str>,
+    rec_date: i64,
+    rec_body: &str,
+    author: &Address,
+    date: i64,
+    body: &str,
+) -> bool {
+    let same_author = if !rec_email.is_empty() {
+        rec_email.eq_ignore_ascii_case(&author.email)
+    } else {
+        match (rec_name, author.name.as_deref()) {
+            (Some(a), Some(b)) => normalize(a) == normalize(b),
+            _ => false,
+        }
+    };
+    if !same_author {
+        return false;
+    }
+    let diff = (date - rec_date).abs();
+    let off_quarter = (diff % 900).min(900 - diff % 900);
+    let same_time = diff <= 120 || (diff <= 14 * 3600 + 120 && off_quarter <= 120);
+    let (a, b) = (normalize(rec_body), normalize(body));
+    let n = a.chars().count().min(b.chars().count()).min(80);
+    let same_opening = n >= 12 && a.chars().take(n).eq(b.chars().take(n));
+    same_time || same_opening
+}
+
+fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
