@@ -13,7 +13,13 @@
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
 //!   [`cli::main`]).
 
+pub mod cli;
 pub mod config;
 pub mod core;
+pub mod export;
+pub mod import;
+pub mod ingest;
+pub mod mailbox_files;
 pub mod model;
 pub mod store;
+pub mod web;

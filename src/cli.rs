@@ -1,0 +1,377 @@
+//! The command line. `main.rs` calls [`main`]; each subcommand is a small function here over
+//! the library. This is the top of the program: errors become `anyhow` with context.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{validate_address, validate_slug, Config};
+use crate::core::classify::OwnIdentity;
+use crate::core::pipeline::Options;
+use crate::ingest::{IngestSettings, Ingestor, RawMail};
+use crate::store::Store;
+
+/// outloud: cc a group address on any mail and the thread becomes an open post in that group.
+///
+/// Configuration is read from defaults, then the TOML file given by --config or OUTLOUD_CONFIG,
+/// then OUTLOUD_* environment variables (see config/outloud.example.toml).
+#[derive(Debug, Parser)]
+#[command(name = "outloud", version, about, long_about)]
+pub struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, short, global = true, env = "OUTLOUD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL, overriding the configuration: sqlite:PATH or postgres://…
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the network: web view on web.bind (groups, threads), JSON API under /api/v1.
+    Run,
+    /// Apply database migrations and exit (`run`, `import` and the others also migrate on start).
+    Migrate,
+    /// Validate the configuration and say what is wrong, naming the key.
+    CheckConfig,
+    /// Import mbox files (mboxo or mboxrd), Maildir folders or .eml files through the pipeline.
+    ///
+    /// Importing the same mail twice changes nothing. Malformed mail is quarantined, never
+    /// fatal. Prints a summary: imported, duplicates, skipped by reason, quarantined.
+    Import(ImportArgs),
+    /// Export the network as JSON Lines (default) or the stored raw mail as mbox (--mbox).
+    Export(ExportArgs),
+    /// Re-run the pipeline over every stored raw mail (after an upgrade or a rule change).
+    Reprocess,
+    /// Manage groups: which address publishes where.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Mail that could not be parsed, kept with its error.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// mbox files, Maildir folders (with cur/ and new/) or .eml files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// File every mail into this group even if it does not name the group's address
+    /// (backfilling an old list archive). Repeatable.
+    #[arg(long = "group", value_name = "SLUG")]
+    pub groups: Vec<String>,
+    /// No progress bar (it is shown only on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write the stored raw mail as mboxrd instead of JSON Lines.
+    #[arg(long)]
+    pub mbox: bool,
+    /// Output file (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group, or update its name and addresses.
+    Add {
+        /// Short name used in URLs: lower-case letters, digits, dashes.
+        slug: String,
+        /// Address that publishes into the group. Repeatable.
+        #[arg(long = "address", required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// Display name (default: the slug).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List groups with their addresses and counts.
+    List,
+    /// Remove a group and everything filed in it.
+    Remove { slug: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// List quarantined mail: id, source, error.
+    List,
+    /// Write one quarantined mail's raw bytes to standard output.
+    Show { id: i64 },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database {
+        cfg.database.url = url.clone();
+        cfg.validate()?;
+    }
+    Ok(cfg)
+}
+
+fn init_logging(cfg: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if cfg.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+/// Open and migrate the database; create the groups the config declares.
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = cfg.database.url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            if path != ":memory:" {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+        }
+    }
+    let masked = crate::config::mask_url(&cfg.database.url);
+    let store = crate::store::open(&cfg.database.url).await.with_context(|| format!("opening database {masked}"))?;
+    store.migrate().await.with_context(|| format!("migrating database {masked}"))?;
+    for g in &cfg.groups {
+        let name = g.name.clone().unwrap_or_else(|| g.slug.clone());
+        store
+            .upsert_group(&g.slug, &name, &g.addresses)
+            .await
+            .with_context(|| format!("creating group {} from {}", g.slug, cfg.origin))?;
+    }
+    Ok(store)
+}
+
+pub fn ingest_settings(cfg: &Config) -> IngestSettings {
+    IngestSettings {
+        pipeline: Options {
+            own: OwnIdentity {
+                addresses: cfg.identity.addresses.iter().map(|a| a.to_ascii_lowercase()).collect(),
+                loop_marker: cfg.identity.loop_marker.clone(),
+            },
+            force_groups: Vec::new(),
+        },
+        subject_window_secs: cfg.threading.subject_window_days * 86_400,
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(&cli)?;
+    init_logging(&cfg);
+    match cli.command {
+        Command::CheckConfig => {
+            println!("configuration OK ({})", cfg.origin);
+            println!("  database: {}", crate::config::mask_url(&cfg.database.url));
+            println!("  web: {}", cfg.web.bind);
+            println!("  groups in config: {}", cfg.groups.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            open_store(&cfg).await?;
+            println!("database {} is up to date", crate::config::mask_url(&cfg.database.url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => run(&cfg).await,
+        Command::Import(args) => import(&cfg, args).await,
+        Command::Export(args) => export(&cfg, args).await,
+        Command::Reprocess => reprocess(&cfg).await,
+        Command::Group(cmd) => group(&cfg, cmd).await,
+        Command::Quarantine(cmd) => quarantine(&cfg, cmd).await,
+    }
+}
+
+async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    let shutdown = CancellationToken::new();
+    let app = crate::web::Application::build(&cfg.web.bind, store.clone())
+        .await
+        .with_context(|| format!("starting the web view on {} (web.bind)", cfg.web.bind))?;
+    tracing::info!(address = %cfg.web.bind, port = app.port(), "outloud is serving");
+    eprintln!("outloud: web view on http://{}/ (Ctrl-C to stop)", cfg.web.bind);
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        stop.cancel();
+    });
+    app.run_until_stopped(shutdown).await.context("serving the web view")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    let ingestor = Ingestor::new(store, ingest_settings(cfg)).await?;
+    let opts = crate::import::ImportOptions {
+        paths: args.paths,
+        force_groups: args.groups,
+        batch_size: cfg.import.batch_size,
+        progress: !args.no_progress && std::io::stderr().is_terminal(),
+    };
+    let started = std::time::Instant::now();
+    let summary = crate::import::import(&ingestor, opts, now).await?;
+    let secs = started.elapsed().as_secs_f64();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!("{summary}");
+        println!("  {:.1} s, {:.0} mails/s", secs, summary.read as f64 / secs.max(1e-9));
+    }
+    Ok(if summary.file_errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    let mut out: Box<dyn std::io::Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let counts = if args.mbox {
+        crate::export::export_mbox(store.as_ref(), &mut out).await?
+    } else {
+        crate::export::export_jsonl(store.as_ref(), &mut out).await?
+    };
+    drop(out);
+    if args.mbox {
+        eprintln!("exported {} mails", counts.raws);
+    } else {
+        eprintln!("exported {} groups, {} threads, {} messages", counts.groups, counts.threads, counts.messages);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    let ingestor = Ingestor::new(store.clone(), ingest_settings(cfg)).await?;
+    store.reset_derived().await.context("clearing derived rows")?;
+    let (mut after, mut n) = (0, 0u64);
+    loop {
+        let page = store.raws_after(after, cfg.import.batch_size as i64).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        n += page.len() as u64;
+        let raws = page
+            .into_iter()
+            .map(|r| RawMail { bytes: r.bytes, source: r.source, force_groups: r.force_groups })
+            .collect();
+        ingestor.ingest(raws, None, now()).await?;
+    }
+    println!("reprocessed {n} stored mails");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    match cmd {
+        GroupCommand::Add { slug, addresses, name } => {
+            if let Err(m) = validate_slug(&slug) {
+                bail!("group slug: {m}");
+            }
+            for a in &addresses {
+                if let Err(m) = validate_address(a) {
+                    bail!("--address: {m}");
+                }
+            }
+            let name = name.unwrap_or_else(|| slug.clone());
+            let g = store.upsert_group(&slug, &name, &addresses).await?;
+            println!("group {} ({}) publishes from {}", g.slug, g.name, g.addresses.join(", "));
+        }
+        GroupCommand::List => {
+            let groups = store.group_summaries().await?;
+            if groups.is_empty() {
+                println!("no groups yet: add one with `outloud group add SLUG --address ADDRESS`");
+            }
+            for g in groups {
+                println!(
+                    "{:<16} {:<24} {:>6} threads {:>7} messages  {}",
+                    g.group.slug,
+                    g.group.name,
+                    g.thread_count,
+                    g.message_count,
+                    g.group.addresses.join(", ")
+                );
+            }
+        }
+        GroupCommand::Remove { slug } => {
+            if !store.remove_group(&slug).await? {
+                bail!("no group {slug:?} (see `outloud group list`)");
+            }
+            if cfg.groups.iter().any(|g| g.slug == slug) {
+                eprintln!("note: {slug} is declared in {} and comes back on the next start", cfg.origin);
+            }
+            println!("removed group {slug}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn quarantine(cfg: &Config, cmd: QuarantineCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    match cmd {
+        QuarantineCommand::List => {
+            let rows = store.quarantined().await?;
+            if rows.is_empty() {
+                println!("quarantine is empty");
+            }
+            for q in rows {
+                println!("{:>6}  {}  {} bytes  {}  {}", q.id, crate::export::rfc3339(q.received_at), q.size, q.source, q.error);
+            }
+        }
+        QuarantineCommand::Show { id } => {
+            let Some(bytes) = store.quarantined_bytes(id).await? else {
+                bail!("no quarantined mail with id {id} (see `outloud quarantine list`)");
+            };
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,252 @@
+//! `outloud import PATH...`: mbox, Maildir and .eml files through the same pipeline as live
+//! mail. Reading runs on its own thread, the pipeline on blocking threads, the database
+//! writes on the async side, so the three overlap. A malformed mail never stops an import:
+//! it is quarantined with its error and counted.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::ingest::{IngestError, Ingestor, MailResult, RawMail};
+use crate::mailbox_files;
+
+/// Header `outloud export --mbox` puts first on mail filed with `--group`, so re-importing the
+/// export files it the same way. Only `outloud import` honours it; it is removed before
+/// hashing and storing, so the stored bytes are the original ones.
+pub const IMPORT_GROUPS_HEADER: &str = "X-Outloud-Import-Groups:";
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub paths: Vec<PathBuf>,
+    pub force_groups: Vec<String>,
+    pub batch_size: usize,
+    pub progress: bool,
+}
+
+/// The closing summary of an import.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ImportSummary {
+    pub read: u64,
+    /// Mails filed in at least one group.
+    pub imported: u64,
+    /// Of those, originals that replaced an entry reconstructed from quotes.
+    pub replaced: u64,
+    pub duplicates: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub quarantined: u64,
+    /// Files or parts of files that could not be read, with the error.
+    pub file_errors: Vec<String>,
+}
+
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let skipped: u64 = self.skipped.values().sum();
+        write!(
+            f,
+            "read {}, imported {}, duplicates {}, skipped {}, quarantined {}",
+            self.read, self.imported, self.duplicates, skipped, self.quarantined
+        )?;
+        if self.replaced > 0 {
+            write!(f, " ({} replaced a reconstruction)", self.replaced)?;
+        }
+        if skipped > 0 {
+            let parts: Vec<String> = self.skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            write!(f, "\n  skipped by reason: {}", parts.join(", "))?;
+        }
+        if self.quarantined > 0 {
+            write!(f, "\n  see `outloud quarantine list`")?;
+        }
+        for e in &self.file_errors {
+            write!(f, "\n  error: {e}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("unknown group {0:?} given to --group (see `outloud group list`)")]
+    UnknownGroup(String),
+    #[error("reader thread failed: {0}")]
+    Reader(String),
+}
+
+enum Read {
+    Batch(Vec<RawMail>),
+    FileError(String),
+}
+
+/// Split off the export's group header, if the mail starts with it.
+pub fn take_import_groups(bytes: &mut Vec<u8>) -> Vec<String> {
+    if !bytes.starts_with(IMPORT_GROUPS_HEADER.as_bytes()) {
+        return Vec::new();
+    }
+    let end = bytes.iter().position(|&b| b == b'\n').map(|i| i + 1).unwrap_or(bytes.len());
+    let line = String::from_utf8_lossy(&bytes[IMPORT_GROUPS_HEADER.len()..end]).to_string();
+    bytes.drain(..end);
+    line.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+pub async fn import(ingestor: &Ingestor, opts: ImportOptions, now: impl Fn() -> i64) -> Result<ImportSummary, ImportError> {
+    for slug in &opts.force_groups {
+        if ingestor.directory().by_slug(slug).is_none() {
+            return Err(ImportError::UnknownGroup(slug.clone()));
+        }
+    }
+    let total_bytes: u64 = opts.paths.iter().map(|p| path_size(p)).sum();
+    let bar = if opts.progress {
+        let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ({eta})")
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+
+    // Reader thread → bounded channel: memory stays flat however large the mailbox.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Read>(2);
+    let paths = opts.paths.clone();
+    let force = opts.force_groups.clone();
+    let batch_size = opts.batch_size.max(1);
+    let reader = std::thread::spawn(move || read_all(paths, force, batch_size, tx));
+
+    // Process batch n+1 while batch n is written.
+    let (ptx, mut prx) = tokio::sync::mpsc::channel(1);
+    let mut summary = ImportSummary::default();
+    let processing = async {
+        while let Some(read) = rx.recv().await {
+            match read {
+                Read::Batch(raws) => {
+                    let bytes: u64 = raws.iter().map(|r| r.bytes.len() as u64).sum();
+                    let batch = ingestor.process(raws).await?;
+                    if ptx.send(Ok((batch, bytes))).await.is_err() {
+                        break;
+                    }
+                }
+                Read::FileError(e) => {
+                    if ptx.send(Err(e)).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(ptx);
+        Ok::<(), ImportError>(())
+    };
+    let storing = async {
+        while let Some(next) = prx.recv().await {
+            match next {
+                Ok((batch, bytes)) => {
+                    let reports = ingestor.store_batch(batch, None, now()).await?;
+                    for r in reports {
+                        summary.read += 1;
+                        match r.result {
+                            MailResult::Published { replaced, .. } => {
+                                summary.imported += 1;
+                                summary.replaced += u64::from(replaced > 0);
+                            }
+                            MailResult::Duplicate => summary.duplicates += 1,
+                            MailResult::Skipped { reason, .. } => {
+                                *summary.skipped.entry(reason.as_str().to_string()).or_default() += 1
+                            }
+                            MailResult::Quarantined { .. } => summary.quarantined += 1,
+                        }
+                    }
+                    bar.inc(bytes);
+                    bar.set_message(format!("{} mails", summary.read));
+                }
+                Err(e) => {
+                    bar.println(format!("error: {e}"));
+                    summary.file_errors.push(e);
+                }
+            }
+        }
+        Ok::<(), ImportError>(())
+    };
+    let (p, s) = tokio::join!(processing, storing);
+    bar.finish_and_clear();
+    p?;
+    s?;
+    reader.join().map_err(|_| ImportError::Reader("panicked".into()))?;
+    Ok(summary)
+}
+
+fn path_size(p: &std::path::Path) -> u64 {
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => ["cur", "new", ""]
+            .iter()
+            .filter_map(|sub| std::fs::read_dir(p.join(sub)).ok())
+            .flat_map(|rd| rd.filter_map(|e| e.ok()))
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum(),
+        _ => 0,
+    }
+}
+
+fn read_all(paths: Vec<PathBuf>, force: Vec<String>, batch_size: usize, tx: tokio::sync::mpsc::Sender<Read>) {
+    let mut batch = Vec::with_capacity(batch_size);
+    for path in paths {
+        let items = match mailbox_files::open(&path) {
+            Ok(items) => items,
+            Err(e) => {
+                if tx.blocking_send(Read::FileError(e.to_string())).is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        for item in items {
+            match item {
+                Ok(item) => {
+                    let mut bytes = item.bytes;
+                    let mut groups = take_import_groups(&mut bytes);
+                    for g in &force {
+                        if !groups.contains(g) {
+                            groups.push(g.clone());
+                        }
+                    }
+                    batch.push(RawMail { bytes, source: format!("import:{}", item.origin), force_groups: groups });
+                    if batch.len() >= batch_size {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if tx.blocking_send(Read::Batch(full)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    if tx.blocking_send(Read::FileError(e.to_string())).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = tx.blocking_send(Read::Batch(batch));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_groups_header_is_removed_exactly() {
+        let mut m = b"X-Outloud-Import-Groups: eng, sales\r\nFrom: a@b.c\r\n\r\nhi\r\n".to_vec();
+        assert_eq!(take_import_groups(&mut m), vec!["eng", "sales"]);
+        assert_eq!(m, b"From: a@b.c\r\n\r\nhi\r\n");
+        let mut plain = b"From: a@b.c\n\nhi\n".to_vec();
+        assert!(take_import_groups(&mut plain).is_empty());
+        assert_eq!(plain, b"From: a@b.c\n\nhi\n");
+    }
+}

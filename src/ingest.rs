@@ -1,0 +1,242 @@
+//! Runs batches of raw mail through the pure core into the store: process (CPU, off the
+//! async threads) → lookup → plan → apply (one transaction) → one log line per mail.
+//! Used by `outloud import`, `outloud reprocess` and the IMAP watcher.
+
+use std::sync::Arc;
+
+use crate::core::parse::ParseError;
+use crate::core::pipeline::{process, Options, Outcome};
+use crate::core::plan::{lookup_for, plan, BatchItem, Checkpoint, GroupOutcome, ItemOutcome, PlanOptions, ThreadRef};
+use crate::core::route::GroupDirectory;
+use crate::model::SkipReason;
+use crate::store::{Store, StoreError};
+
+/// A mail as it arrived, before the pipeline.
+#[derive(Debug, Clone)]
+pub struct RawMail {
+    pub bytes: Vec<u8>,
+    /// Where it came from, for logs and the stored raw: `import:archive.mbox#12`, `imap:INBOX/812`.
+    pub source: String,
+    /// `outloud import --group`: groups to file it into even if it does not name them.
+    pub force_groups: Vec<String>,
+}
+
+/// What happened to one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailResult {
+    /// Filed in at least one group (as a new message or as the original of a reconstruction).
+    Published { groups: Vec<String>, new_threads: usize, replaced: usize, duplicates: usize },
+    /// Already stored in every group it names.
+    Duplicate,
+    Skipped { reason: SkipReason, detail: String },
+    /// Could not be parsed; kept in the quarantine with the error.
+    Quarantined { error: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct MailReport {
+    pub source: String,
+    pub message_id: Option<String>,
+    pub result: MailResult,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("mail processing thread failed: {0}")]
+    Worker(String),
+}
+
+/// Settings of the ingest service.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    pub pipeline: Options,
+    pub subject_window_secs: i64,
+}
+
+pub struct Ingestor {
+    store: Arc<dyn Store>,
+    directory: Arc<GroupDirectory>,
+    settings: IngestSettings,
+}
+
+/// A batch after the CPU-bound stages: parsed items and the mails that failed to parse.
+pub struct ProcessedBatch {
+    items: Vec<BatchItem>,
+    failed: Vec<(RawMail, ParseError)>,
+}
+
+impl ProcessedBatch {
+    pub fn len(&self) -> usize {
+        self.items.len() + self.failed.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Ingestor {
+    /// An ingestor routing to the groups currently in the store.
+    pub async fn new(store: Arc<dyn Store>, settings: IngestSettings) -> Result<Self, IngestError> {
+        let directory = Arc::new(GroupDirectory::new(store.groups().await?));
+        Ok(Ingestor { store, directory, settings })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn directory(&self) -> &GroupDirectory {
+        &self.directory
+    }
+
+    /// Re-read the groups after an admin change.
+    pub async fn reload_groups(&mut self) -> Result<(), IngestError> {
+        self.directory = Arc::new(GroupDirectory::new(self.store.groups().await?));
+        Ok(())
+    }
+
+    /// The CPU-bound stages for a batch, spread over two threads, off the async runtime.
+    pub async fn process(&self, raws: Vec<RawMail>) -> Result<ProcessedBatch, IngestError> {
+        let dir = self.directory.clone();
+        let opts = self.settings.pipeline.clone();
+        tokio::task::spawn_blocking(move || process_batch(raws, &dir, &opts))
+            .await
+            .map_err(|e| IngestError::Worker(e.to_string()))
+    }
+
+    /// Quarantine what failed, then file the rest in one transaction (with `checkpoint`).
+    pub async fn store_batch(
+        &self,
+        batch: ProcessedBatch,
+        checkpoint: Option<&Checkpoint>,
+        now: i64,
+    ) -> Result<Vec<MailReport>, IngestError> {
+        let mut reports = Vec::with_capacity(batch.len());
+        for (raw, err) in &batch.failed {
+            let sha = crate::core::parse::sha256_hex(&raw.bytes);
+            let error = err.to_string();
+            self.store.quarantine(&sha, &raw.source, &error, &raw.bytes, now).await?;
+            tracing::warn!(source = %raw.source, sha256 = %sha, action = "quarantined", reason = %error, "mail quarantined");
+            reports.push(MailReport { source: raw.source.clone(), message_id: None, result: MailResult::Quarantined { error } });
+        }
+        let opts = PlanOptions { subject_window_secs: self.settings.subject_window_secs, now };
+        let lookup = lookup_for(&batch.items, &opts);
+        let items = &batch.items;
+        let planner = move |known| plan(items, known, &opts);
+        let ws = self.store.ingest(&lookup, &planner, checkpoint).await?;
+        for (item, outcome) in batch.items.iter().zip(&ws.outcomes) {
+            let report = self.report(item, outcome, &ws);
+            log_mail(&report);
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    /// Process and store in one call.
+    pub async fn ingest(&self, raws: Vec<RawMail>, checkpoint: Option<&Checkpoint>, now: i64) -> Result<Vec<MailReport>, IngestError> {
+        let batch = self.process(raws).await?;
+        self.store_batch(batch, checkpoint, now).await
+    }
+
+    fn report(&self, item: &BatchItem, outcome: &ItemOutcome, ws: &crate::core::plan::WriteSet) -> MailReport {
+        let (message_id, result) = match (&item.outcome, outcome) {
+            (Outcome::Skip { mail, .. }, ItemOutcome::Skipped(reason, detail)) => {
+                (mail.message_id.clone(), MailResult::Skipped { reason: *reason, detail: detail.clone() })
+            }
+            (Outcome::Publish(p), ItemOutcome::Filed(groups)) => {
+                let slug = |g: i64| self.directory.groups().iter().find(|e| e.id == g).map(|e| e.slug.clone()).unwrap_or_default();
+                let mut published = Vec::new();
+                let (mut new_threads, mut replaced, mut duplicates) = (0, 0, 0);
+                for go in groups {
+                    match go {
+                        GroupOutcome::Published { group_id, thread, new_thread } => {
+                            published.push(slug(*group_id));
+                            if *new_thread && matches!(thread, ThreadRef::New(_)) {
+                                new_threads += 1;
+                            }
+                        }
+                        GroupOutcome::Replaced { group_id, .. } => {
+                            published.push(slug(*group_id));
+                            replaced += 1;
+                        }
+                        GroupOutcome::Duplicate { .. } => duplicates += 1,
+                    }
+                }
+                let _ = ws;
+                let result = if published.is_empty() {
+                    MailResult::Duplicate
+                } else {
+                    MailResult::Published { groups: published, new_threads, replaced, duplicates }
+                };
+                (p.mail.message_id.clone(), result)
+            }
+            // The planner yields one outcome per item of the same kind; anything else is a bug.
+            _ => unreachable!("planner outcome does not match the item"),
+        };
+        MailReport { source: item.source.clone(), message_id: Some(message_id), result }
+    }
+}
+
+/// One structured line per mail: what happened to it and why.
+fn log_mail(r: &MailReport) {
+    let mid = r.message_id.as_deref().unwrap_or("");
+    match &r.result {
+        MailResult::Published { groups, new_threads, replaced, .. } => {
+            let action = if *replaced > 0 { "replaced_reconstruction" } else if *new_threads > 0 { "new_thread" } else { "comment" };
+            tracing::info!(message_id = mid, source = %r.source, groups = %groups.join(","), action, "mail published");
+        }
+        MailResult::Duplicate => {
+            tracing::info!(message_id = mid, source = %r.source, action = "duplicate", "mail already published")
+        }
+        MailResult::Skipped { reason, detail } => {
+            tracing::info!(message_id = mid, source = %r.source, action = "skipped", reason = reason.as_str(), detail = %detail, "mail skipped")
+        }
+        MailResult::Quarantined { .. } => {}
+    }
+}
+
+/// Run the pure pipeline over a batch on up to two threads (this machine's core count; more
+/// would only contend with the database writer).
+fn process_batch(raws: Vec<RawMail>, dir: &GroupDirectory, opts: &Options) -> ProcessedBatch {
+    let one = |raw: RawMail| -> Result<BatchItem, (RawMail, ParseError)> {
+        let force: Options;
+        let opts = if raw.force_groups.is_empty() {
+            opts
+        } else {
+            force = Options { force_groups: raw.force_groups.clone(), ..opts.clone() };
+            &force
+        };
+        match process(&raw.bytes, dir, opts) {
+            Ok(outcome) => Ok(BatchItem {
+                outcome,
+                bytes: Arc::new(raw.bytes),
+                source: raw.source,
+                force_groups: raw.force_groups,
+            }),
+            Err(e) => Err((raw, e)),
+        }
+    };
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(2);
+    let results: Vec<Result<BatchItem, (RawMail, ParseError)>> = if threads < 2 || raws.len() < 64 {
+        raws.into_iter().map(one).collect()
+    } else {
+        let mut raws = raws;
+        let second = raws.split_off(raws.len() / 2);
+        std::thread::scope(|s| {
+            let h = s.spawn(|| second.into_iter().map(one).collect::<Vec<_>>());
+            let mut first: Vec<_> = raws.into_iter().map(one).collect();
+            first.extend(h.join().expect("pipeline never panics"));
+            first
+        })
+    };
+    let mut batch = ProcessedBatch { items: Vec::with_capacity(results.len()), failed: Vec::new() };
+    for r in results {
+        match r {
+            Ok(item) => batch.items.push(item),
+            Err(f) => batch.failed.push(f),
+        }
+    }
+    batch
+}
