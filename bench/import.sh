@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Import benchmark (issue 2): generates a realistic 10,000-mail mbox, then measures
+#  - `outloud import` end to end into a fresh SQLite database: mails/s and peak memory (RSS),
+#  - the same into PostgreSQL when OUTLOUD_BENCH_PG is set (a database URL it may wipe),
+#  - the per-stage floor (cargo bench --bench pipeline): mbox split, mail-parser alone,
+#    outloud's parse stage, the whole pure pipeline.
+# Usage: bench/import.sh [MESSAGES]   (default 10000). Figures go to stdout; copy them into
+# docs/BENCHMARKS.md with the machine line printed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n="${1:-10000}"
+work=$(mktemp -d /tmp/outloud-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cargo build --release --locked --bin outloud --example gen_mbox 2>&1 | tail -1
+bin=target/release/outloud
+target/release/examples/gen_mbox --messages "$n" --out "$work/corpus.mbox" --seed 42
+cat > "$work/bench.toml" <<TOML
+[database]
+url = "sqlite:$work/bench.db"
+[[groups]]
+slug = "eng"
+addresses = ["eng@corp.example"]
+[[groups]]
+slug = "sales"
+addresses = ["sales@corp.example"]
+TOML
+"$bin" --config "$work/bench.toml" migrate >/dev/null
+echo "== outloud import into SQLite ($n mails)"
+/usr/bin/time -f "peak RSS %M KiB, wall %e s, user %U s, sys %S s" \
+  "$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" 2>&1 | grep -v '^\s*$'
+echo "== second import of the same file (all duplicates)"
+"$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" | tail -1
+if [ -n "${OUTLOUD_BENCH_PG:-}" ]; then
+  echo "== outloud import into PostgreSQL"
+  psql "$OUTLOUD_BENCH_PG" -qc 'drop schema public cascade; create schema public;' >/dev/null
+  OUTLOUD_DATABASE_URL="$OUTLOUD_BENCH_PG" /usr/bin/time -f "peak RSS %M KiB, wall %e s" \
+    "$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" 2>&1 | grep -v '^\s*$'
+fi
+echo "== stage floor"
+cargo bench --locked --bench pipeline -- "$work/corpus.mbox" 2>/dev/null
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"

@@ -1,0 +1,57 @@
+//! Throughput of each stage over one mbox, to compare `outloud import` with its floor.
+//!
+//!     cargo bench --bench pipeline -- PATH.mbox      (bench/import.sh generates one)
+//!
+//! Prints mails/s for: reading and splitting the mbox; mail-parser alone (the parse-only
+//! floor); outloud's parse stage; the whole pure pipeline (parse → classify → route → thread
+//! keys → clean body → quote history). Each pass runs over every mail in memory; the best of
+//! three passes is reported.
+
+use std::time::Instant;
+
+use outloud::core::pipeline::{process, Options};
+use outloud::core::route::GroupDirectory;
+use outloud::model::GroupEntry;
+
+fn best_of<F: FnMut() -> usize>(mut f: F) -> (usize, f64) {
+    let mut best = f64::MAX;
+    let mut n = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        n = std::hint::black_box(f());
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    (n, best)
+}
+
+fn main() {
+    let path = std::env::args().skip(1).find(|a| !a.starts_with("--")).unwrap_or_else(|| {
+        eprintln!("usage: cargo bench --bench pipeline -- PATH.mbox   (see bench/import.sh)");
+        std::process::exit(2)
+    });
+    let path = std::path::PathBuf::from(path);
+    let (n, secs) = best_of(|| outloud::mailbox_files::open(&path).expect("open mbox").filter_map(Result::ok).count());
+    report("read + split mbox", n, secs);
+    let mails: Vec<Vec<u8>> = outloud::mailbox_files::open(&path).unwrap().filter_map(Result::ok).map(|m| m.bytes).collect();
+    let bytes: usize = mails.iter().map(Vec::len).sum();
+    println!("{} mails, {:.1} MB", mails.len(), bytes as f64 / 1e6);
+
+    let parser = mail_parser::MessageParser::default();
+    let (n, secs) = best_of(|| mails.iter().filter(|m| parser.parse(m.as_slice()).is_some()).count());
+    report("mail-parser alone (floor)", n, secs);
+
+    let (n, secs) = best_of(|| mails.iter().filter(|m| outloud::core::parse::parse(m).is_ok()).count());
+    report("core::parse", n, secs);
+
+    let dir = GroupDirectory::new(vec![
+        GroupEntry { id: 1, slug: "eng".into(), name: "Engineering".into(), addresses: vec!["eng@corp.example".into()] },
+        GroupEntry { id: 2, slug: "sales".into(), name: "Sales".into(), addresses: vec!["sales@corp.example".into()] },
+    ]);
+    let opts = Options::default();
+    let (n, secs) = best_of(|| mails.iter().filter(|m| process(m, &dir, &opts).is_ok()).count());
+    report("whole pure pipeline (1 thread)", n, secs);
+}
+
+fn report(what: &str, n: usize, secs: f64) {
+    println!("{what:<32} {n:>7} mails {secs:>8.3} s {:>10.0} mails/s", n as f64 / secs);
+}
