@@ -13,4 +13,5 @@ pub mod pipeline;
 pub mod plan;
 pub mod quote_history;
 pub mod route;
+pub mod sanitize;
 pub mod thread_keys;
