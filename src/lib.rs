@@ -16,3 +16,4 @@
 pub mod core;
 pub mod model;
 pub mod store;
+pub mod web;
