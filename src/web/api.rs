@@ -6,8 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::Router;
+use serde::{Deserialize, Serialize};
 
 use super::{resanitize, AppState};
 use crate::store::{GroupSummary, StoreError, ThreadDetail, ThreadSummary};
@@ -49,12 +49,33 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string()),
         };
-        (status, Json(serde_json::json!({ "error": msg }))).into_response()
+        (status, ApiJson(serde_json::json!({ "error": msg }))).into_response()
     }
 }
 
-async fn groups(State(st): State<AppState>) -> Result<Json<Vec<GroupSummary>>, ApiError> {
-    Ok(Json(st.store.group_summaries().await?))
+/// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026`: mail text holds markup,
+/// and this way no API response contains a literal tag even if something renders it as HTML.
+/// Those characters only occur inside JSON strings, where the escapes mean the same thing.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_string(&self.0) {
+            Ok(s) => {
+                let s = s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
+                ([(header::CONTENT_TYPE, "application/json")], s).into_response()
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "api: cannot serialise response");
+                (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], r#"{"error":"internal error"}"#)
+                    .into_response()
+            }
+        }
+    }
+}
+
+async fn groups(State(st): State<AppState>) -> Result<ApiJson<Vec<GroupSummary>>, ApiError> {
+    Ok(ApiJson(st.store.group_summaries().await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,7 +102,7 @@ async fn threads(
     State(st): State<AppState>,
     Path(slug): Path<String>,
     paging: Result<Query<Paging>, QueryRejection>,
-) -> Result<Json<Vec<ThreadSummary>>, ApiError> {
+) -> Result<ApiJson<Vec<ThreadSummary>>, ApiError> {
     let Query(paging) = paging.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let (limit, offset) = paging.validate()?;
     let group = st
@@ -91,17 +112,17 @@ async fn threads(
         .into_iter()
         .find(|g| g.slug == slug)
         .ok_or_else(|| ApiError::NotFound(format!("no group {slug:?}")))?;
-    Ok(Json(st.store.threads(group.id, limit, offset).await?))
+    Ok(ApiJson(st.store.threads(group.id, limit, offset).await?))
 }
 
 async fn thread(
     State(st): State<AppState>,
     id: Result<Path<i64>, PathRejection>,
-) -> Result<Json<ThreadDetail>, ApiError> {
+) -> Result<ApiJson<ThreadDetail>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::BadRequest("thread id must be an integer".into()))?;
     let mut detail = st.store.thread(id).await?.ok_or_else(|| ApiError::NotFound(format!("no thread {id}")))?;
     resanitize(&mut detail);
-    Ok(Json(detail))
+    Ok(ApiJson(detail))
 }
 
 async fn openapi() -> Response {

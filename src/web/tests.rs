@@ -334,6 +334,8 @@ async fn api_shapes_and_errors() {
 
     let d = get(store.clone(), "/api/v1/threads/7").await;
     assert_eq!(d.headers["content-type"], "application/json");
+    assert!(!d.body.contains('<') && !d.body.contains('>'), "markup is \\u-escaped in JSON");
+    assert!(json(&d)["messages"][1]["body"].as_str().unwrap().contains("<script>alert(1)</script>"));
     let d = json(&d);
     assert_eq!(d["thread"]["id"], 7);
     assert_eq!(d["messages"][1]["via"], "cc");
