@@ -47,6 +47,7 @@ fn thread(group_id: i64, subject: &str, start: i64, last: i64, count: i64) -> Ne
     }
 }
 
+#[allow(clippy::too_many_arguments)] // a test row builder: every field matters to some test
 fn message(group_id: i64, thread: usize, sha: Option<&str>, message_id: &str, author: Address, date: i64, subject: &str, body: &str) -> NewMessage {
     NewMessage {
         group_id,

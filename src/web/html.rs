@@ -103,13 +103,14 @@ pub(super) async fn group(State(st): State<AppState>, Path(slug): Path<String>, 
         let mut threads = st.store.threads(group.group.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
         let has_next = threads.len() as i64 > PAGE_SIZE;
         threads.truncate(PAGE_SIZE as usize);
+        let pages = ((group.thread_count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
         let group = context! {
             slug => group.group.slug,
             name => group.group.name,
             addresses => group.group.addresses,
             thread_count => group.thread_count,
         };
-        st.render("group.html", context! { group, threads, page, has_next })
+        st.render("group.html", context! { group, threads, page, pages, has_next })
     }
     .await;
     st.respond(r)

@@ -245,6 +245,7 @@ async fn group_page_pages_by_fifty_latest_first() {
     let r = get(store.clone(), "/g/eng?page=3").await;
     assert!(r.body.contains("Topic 020") && r.body.contains("Topic 001") && !r.body.contains("Topic 021"));
     assert!(r.body.contains(r#"href="/g/eng?page=2""#) && !r.body.contains(r#"rel="next""#));
+    assert!(r.body.contains("Page 3 of 3"));
 
     let r = get(store.clone(), "/g/eng?page=9").await;
     assert_eq!(r.status, StatusCode::OK);
