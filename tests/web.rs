@@ -48,7 +48,16 @@ fn thread(group_id: i64, subject: &str, start: i64, last: i64, count: i64) -> Ne
 }
 
 #[allow(clippy::too_many_arguments)] // a test row builder: every field matters to some test
-fn message(group_id: i64, thread: usize, sha: Option<&str>, message_id: &str, author: Address, date: i64, subject: &str, body: &str) -> NewMessage {
+fn message(
+    group_id: i64,
+    thread: usize,
+    sha: Option<&str>,
+    message_id: &str,
+    author: Address,
+    date: i64,
+    subject: &str,
+    body: &str,
+) -> NewMessage {
     NewMessage {
         group_id,
         thread: ThreadRef::New(thread),
@@ -93,7 +102,16 @@ async fn fixture() -> Fixture {
         ws.raws.push(raw(&sha, &mid, at));
         ws.threads.push(thread(eng.id, &subject, at, at, 1));
         let idx = ws.threads.len() - 1;
-        ws.messages.push(message(eng.id, idx, Some(&sha), &mid, bob.clone(), at, &subject, &format!("Body of topic {i}")));
+        ws.messages.push(message(
+            eng.id,
+            idx,
+            Some(&sha),
+            &mid,
+            bob.clone(),
+            at,
+            &subject,
+            &format!("Body of topic {i}"),
+        ));
         ws.refs.push((eng.id, mid, ThreadRef::New(idx)));
         ws.outcomes.push(ItemOutcome::Filed(vec![]));
     }
@@ -107,12 +125,22 @@ async fn fixture() -> Fixture {
     nasty.signature = "Ann\nStaff Engineer".into();
     nasty.disclaimer = "CONFIDENTIAL: for the addressee only".into();
     nasty.html = Some(sanitize_html(NASTY_HTML));
-    nasty.attachments = vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
+    nasty.attachments =
+        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
     for (group_id, n) in [(eng.id, 2), (ops.id, 1)] {
         ws.threads.push(thread(group_id, "Launch plan", T0 - 3600, T0, n));
         let idx = ws.threads.len() - 1;
         if group_id == eng.id {
-            let mut rebuilt = message(group_id, idx, None, "rebuilt-1@outloud.invalid", bob.clone(), T0 - 3600, "Launch plan", "When do we ship?");
+            let mut rebuilt = message(
+                group_id,
+                idx,
+                None,
+                "rebuilt-1@outloud.invalid",
+                bob.clone(),
+                T0 - 3600,
+                "Launch plan",
+                "When do we ship?",
+            );
             rebuilt.reconstructed = true;
             ws.messages.push(rebuilt);
         }
@@ -223,10 +251,23 @@ async fn thread_page_shows_bodies_parts_and_links() {
 #[tokio::test]
 async fn unknown_things_are_404() {
     let f = fixture().await;
-    for uri in ["/g/nope", "/t/999999", "/t/x", "/nowhere", "/api/v1/groups/nope/threads", "/api/v1/threads/999999", "/api/v1/nope"] {
+    for uri in [
+        "/g/nope",
+        "/t/999999",
+        "/t/x",
+        "/nowhere",
+        "/api/v1/groups/nope/threads",
+        "/api/v1/threads/999999",
+        "/api/v1/nope",
+    ] {
         assert_eq!(get(&f, uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
-    for uri in ["/api/v1/threads/x", "/api/v1/groups/eng/threads?limit=501", "/api/v1/groups/eng/threads?offset=-1", "/g/eng?page=0"] {
+    for uri in [
+        "/api/v1/threads/x",
+        "/api/v1/groups/eng/threads?limit=501",
+        "/api/v1/groups/eng/threads?offset=-1",
+        "/g/eng?page=0",
+    ] {
         assert_eq!(get(&f, uri).await.status, StatusCode::BAD_REQUEST, "{uri}");
     }
 }
@@ -308,7 +349,9 @@ async fn serves_over_tcp_and_stops_on_cancel() {
 
     let health = http_get(port, "/healthz").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    assert!(health.to_ascii_lowercase().contains(&format!("content-security-policy: {CONTENT_SECURITY_POLICY}").to_ascii_lowercase()));
+    assert!(health
+        .to_ascii_lowercase()
+        .contains(&format!("content-security-policy: {CONTENT_SECURITY_POLICY}").to_ascii_lowercase()));
     assert!(health.ends_with(r#"{"status":"ok"}"#), "{health}");
 
     let page = http_get(port, "/g/eng").await;

@@ -14,9 +14,8 @@ use ammonia::{Builder, UrlRelative};
 
 /// Elements removed together with everything inside them (their text would be noise or code).
 const DROP_WITH_CONTENT: &[&str] = &[
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-    "noembed", "noframes", "template", "svg", "math", "title", "textarea", "select", "xmp",
-    "head",
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed", "noframes",
+    "template", "svg", "math", "title", "textarea", "select", "xmp", "head",
 ];
 
 /// Elements removed that the default allow-list would keep: images (see module doc), image maps.

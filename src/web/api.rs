@@ -67,7 +67,11 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
             }
             Err(e) => {
                 tracing::error!(error = %e, "api: cannot serialise response");
-                (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], r#"{"error":"internal error"}"#)
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"error":"internal error"}"#,
+                )
                     .into_response()
             }
         }

@@ -106,12 +106,7 @@ impl Store for FakeStore {
 
 fn group(id: i64, slug: &str, name: &str, threads: i64, last: Option<i64>) -> GroupSummary {
     GroupSummary {
-        group: GroupEntry {
-            id,
-            slug: slug.into(),
-            name: name.into(),
-            addresses: vec![format!("{slug}@corp.example")],
-        },
+        group: GroupEntry { id, slug: slug.into(), name: name.into(), addresses: vec![format!("{slug}@corp.example")] },
         thread_count: threads,
         message_count: threads,
         last_activity: last,
@@ -170,7 +165,8 @@ fn fixture() -> FakeStore {
         r#"<p>Hi <b>all</b></p><script>alert(2)</script><img src="http://evil.example/x.png" onerror="alert(3)"><style>p{background:url(http://evil.example/s.png)}</style>"#
             .into(),
     );
-    m1.attachments = vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
+    m1.attachments =
+        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
     let mut m0 = message(69, &t7, "The original, rebuilt");
     m0.reconstructed = true;
     m0.raw_sha256 = None;
