@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
 use crate::model::{Attachment, GroupEntry, SkipReason, Via};
 
+mod common;
 pub mod postgres;
 pub mod sqlite;
 
@@ -174,8 +175,11 @@ pub trait Store: Send + Sync + 'static {
 /// Open the store a URL names: `sqlite:PATH` / `sqlite://PATH` (created if missing, WAL) or
 /// `postgres://…` / `postgresql://…`. Does not migrate.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    // STUB until the backends implement Store:
-    // sqlite: → sqlite::SqliteStore::open(url), postgres(ql):// → postgres::PgStore::open(url)
-    let _ = (url, sqlite::SqliteStore::open, postgres::PgStore::open);
-    todo!("store::open")
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(postgres::PgStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
 }

@@ -1,13 +1,556 @@
 //! The postgres implementation of [`Store`](super::Store).
-use super::Result;
+//!
+//! Batches are written with `UNNEST` over one array per column: one fixed statement per table
+//! whatever the batch size (prepared once, no parameter limit). Each ingest takes a
+//! transaction-scoped advisory lock so that, as with SQLite's `BEGIN IMMEDIATE`, a batch is
+//! planned against a store no other batch is writing to (two batches threading the same
+//! conversation at once would otherwise both create the thread).
+//!
+//! PostgreSQL text cannot hold NUL characters; text columns and lookup keys are written
+//! without them (raw bytes are kept intact in `raw_mails`).
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgConnection;
+
+use super::common::{
+    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches, people_rows,
+    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, MESSAGE_COLUMNS, THREAD_COLUMNS,
+};
+use super::{
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store, StoreError,
+    ThreadDetail, ThreadSummary,
+};
+use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
+use crate::model::GroupEntry;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Key of the advisory lock serialising ingest batches ("outloud" in ASCII).
+const INGEST_LOCK: i64 = 0x6f75_746c_6f75_64;
 
 pub struct PgStore {
     pub(crate) pool: sqlx::Pool<sqlx::Postgres>,
 }
 
 impl PgStore {
+    /// `postgres://…` or `postgresql://…`.
     pub async fn open(url: &str) -> Result<Self> {
-        let _ = url;
-        todo!("open")
+        let open_err = |source| StoreError::Open { url: url.to_string(), source };
+        let options = PgConnectOptions::from_str(url).map_err(open_err)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        Ok(PgStore { pool })
     }
+}
+
+/// Text as postgres accepts it: without NUL.
+fn t(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') {
+        Cow::Owned(s.replace('\0', ""))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn t_opt(s: Option<&str>) -> Option<Cow<'_, str>> {
+    s.map(t)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn upsert_group(&self, slug: &str, name: &str, addresses: &[String]) -> Result<GroupEntry> {
+        let slug = slug.trim();
+        if slug.is_empty() {
+            return Err(StoreError::Invalid("a group needs a slug".into()));
+        }
+        let addresses = common::normalise_addresses(addresses)?;
+        let list: Vec<Cow<str>> = addresses.iter().map(|a| t(a)).collect();
+        let mut tx = self.pool.begin().await?;
+        let conflict: Option<(String, String)> = sqlx::query_as(
+            "SELECT ga.address, g.slug FROM group_addresses ga JOIN groups g ON g.id = ga.group_id \
+             WHERE g.slug <> $1 AND ga.address = ANY($2) ORDER BY ga.address LIMIT 1",
+        )
+        .bind(slug)
+        .bind(&list)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((address, other)) = conflict {
+            return Err(common::address_conflict(&address, &other, slug));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO groups (slug, name, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+        )
+        .bind(t(slug))
+        .bind(t(name))
+        .bind(common::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM group_addresses WHERE group_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO group_addresses (address, group_id) SELECT a, $2 FROM UNNEST($1::TEXT[]) AS a")
+            .bind(&list)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(GroupEntry { id, slug: slug.to_string(), name: name.to_string(), addresses })
+    }
+
+    async fn remove_group(&self, slug: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM groups WHERE slug = $1").bind(t(slug)).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn groups(&self) -> Result<Vec<GroupEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        Ok(assemble_groups(groups, addresses))
+    }
+
+    async fn ingest(
+        &self,
+        lookup: &Lookup,
+        plan: &(dyn Fn(Known) -> WriteSet + Send + Sync),
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<WriteSet> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INGEST_LOCK).execute(&mut *tx).await?;
+        let known = answer(&mut tx, lookup).await?;
+        let ws = plan(known);
+        apply(&mut tx, &ws).await?;
+        if let Some(cp) = checkpoint {
+            sqlx::query(
+                "INSERT INTO checkpoints (mailbox, uidvalidity, last_uid, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = EXCLUDED.uidvalidity, \
+                 last_uid = EXCLUDED.last_uid, updated_at = EXCLUDED.updated_at",
+            )
+            .bind(t(&cp.mailbox))
+            .bind(i64::from(cp.uidvalidity))
+            .bind(i64::from(cp.last_uid))
+            .bind(common::now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ws)
+    }
+
+    async fn quarantine(&self, sha256: &str, source: &str, error: &str, bytes: &[u8], received_at: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO quarantine (sha256, source, error, received_at, bytes) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(t(sha256))
+        .bind(t(source))
+        .bind(t(error))
+        .bind(received_at)
+        .bind(bytes)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn quarantined(&self) -> Result<Vec<QuarantineRow>> {
+        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, sha256, source, error, received_at, octet_length(bytes)::BIGINT FROM quarantine ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, sha256, source, error, received_at, size)| QuarantineRow {
+                id,
+                sha256,
+                source,
+                error,
+                received_at,
+                size,
+            })
+            .collect())
+    }
+
+    async fn quarantined_bytes(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn reset_derived(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        // Serialised with ingest so no batch plans against rows being removed.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INGEST_LOCK).execute(&mut *tx).await?;
+        sqlx::query("TRUNCATE thread_refs, messages, threads, skipped, people").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = $1")
+                .bind(t(mailbox))
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(v, u)| common::checkpoint(mailbox, v, u)).transpose()
+    }
+
+    async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT g.id, COUNT(t.id), COALESCE(SUM(t.message_count), 0)::BIGINT, MAX(t.last_activity) \
+             FROM groups g LEFT JOIN threads t ON t.group_id = g.id GROUP BY g.id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        Ok(common::summaries(assemble_groups(groups, addresses), rows))
+    }
+
+    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>> {
+        let sql = format!(
+            "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = $1 \
+             ORDER BY t.last_activity DESC, t.id DESC LIMIT $2 OFFSET $3"
+        );
+        let rows: Vec<ThreadRecord> =
+            sqlx::query_as(&sql).bind(group_id).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = $1");
+        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql).bind(id).fetch_optional(&mut *conn).await? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
+             WHERE m.thread_id = $1 ORDER BY m.date, m.id"
+        );
+        let messages: Vec<MessageRecord> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+        let linked: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
+             JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
+             JOIN threads t ON t.id = o.thread_id JOIN groups g ON g.id = t.group_id \
+             WHERE m.thread_id = $1 AND m.raw_sha256 IS NOT NULL ORDER BY t.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Some(ThreadDetail {
+            thread: thread.into(),
+            messages: messages.into_iter().map(Into::into).collect(),
+            linked: linked
+                .into_iter()
+                .map(|(thread_id, group_slug, subject)| LinkedThread { thread_id, group_slug, subject })
+                .collect(),
+        }))
+    }
+
+    async fn messages_after(&self, after_id: MessageRowId, limit: i64) -> Result<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
+             WHERE m.id > $1 ORDER BY m.id LIMIT $2"
+        );
+        let rows: Vec<MessageRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
+        let sql = format!(
+            "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
+             WHERE t.id > $1 ORDER BY t.id LIMIT $2"
+        );
+        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>> {
+        let rows: Vec<common::RawTuple> = sqlx::query_as(
+            "SELECT seq, sha256, source, force_groups, received_at, bytes FROM raw_mails \
+             WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(common::raw_row).collect())
+    }
+
+    async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT reason, COUNT(*) FROM skipped GROUP BY reason ORDER BY reason")
+                .fetch_all(&self.pool)
+                .await?;
+        common::skip_counts(rows)
+    }
+}
+
+// --- ingest ---------------------------------------------------------------------------
+
+/// `(group, text)` keys as two arrays.
+fn key_arrays(keys: &[(GroupId, String)]) -> (Vec<i64>, Vec<Cow<'_, str>>) {
+    keys.iter().map(|(g, s)| (*g, t(s))).unzip()
+}
+
+/// Answers a [`Lookup`] with one query per kind of key. `WITH ORDINALITY` numbers the keys, so
+/// answers map back to the exact key asked.
+async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
+    let mut kb = KnownBuilder::default();
+    if !lookup.messages.is_empty() {
+        let (g, s) = key_arrays(&lookup.messages);
+        let rows: Vec<(i64, i64, i64, bool)> = sqlx::query_as(
+            "SELECT k.i - 1, m.id, m.thread_id, m.reconstructed \
+             FROM UNNEST($1::BIGINT[], $2::TEXT[]) WITH ORDINALITY AS k(g, s, i) \
+             JOIN messages m ON m.group_id = k.g AND m.message_id = k.s",
+        )
+        .bind(g)
+        .bind(s)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.message(lookup, r));
+    }
+    if !lookup.refs.is_empty() {
+        let (g, s) = key_arrays(&lookup.refs);
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT k.i - 1, r.thread_id FROM UNNEST($1::BIGINT[], $2::TEXT[]) WITH ORDINALITY AS k(g, s, i) \
+             JOIN thread_refs r ON r.group_id = k.g AND r.ref_id = k.s",
+        )
+        .bind(g)
+        .bind(s)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.reference(lookup, r));
+    }
+    if !lookup.thread_index_roots.is_empty() {
+        let (g, s) = key_arrays(&lookup.thread_index_roots);
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT k.i - 1, t.id FROM UNNEST($1::BIGINT[], $2::TEXT[]) WITH ORDINALITY AS k(g, s, i) \
+             JOIN threads t ON t.group_id = k.g AND t.thread_index_root = k.s \
+             ORDER BY k.i, t.last_activity DESC, t.id DESC",
+        )
+        .bind(g)
+        .bind(s)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.thread_index(lookup, r));
+    }
+    let subjects = dedup_subjects(lookup);
+    if !subjects.is_empty() {
+        let g: Vec<i64> = subjects.iter().map(|k| k.0).collect();
+        let s: Vec<Cow<str>> = subjects.iter().map(|k| t(k.1)).collect();
+        let since: Vec<i64> = subjects.iter().map(|k| k.2).collect();
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT k.i - 1, t.id, t.last_activity \
+             FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS k(g, s, since, i) \
+             JOIN threads t ON t.group_id = k.g AND t.subject_key = k.s AND t.last_activity >= k.since \
+             ORDER BY k.i, t.last_activity DESC, t.id DESC",
+        )
+        .bind(g)
+        .bind(s)
+        .bind(since)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.subject(&subjects, r));
+    }
+    let found = kb.found_threads();
+    if !found.is_empty() {
+        let rows: Vec<ReconstructionTuple> = sqlx::query_as(
+            "SELECT id, thread_id, author_email, author_name, date, body FROM messages \
+             WHERE reconstructed AND thread_id = ANY($1) ORDER BY thread_id, date, id",
+        )
+        .bind(found)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.reconstruction(common::reconstruction(r)));
+    }
+    Ok(kb.known)
+}
+
+/// Executes a write set: one statement per table (plus one per replacement).
+async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
+    if !ws.raws.is_empty() {
+        let r = &ws.raws;
+        sqlx::query(
+            "INSERT INTO raw_mails (sha256, message_id, source, force_groups, received_at, bytes) \
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::BYTEA[]) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(r.iter().map(|r| t(&r.sha256)).collect::<Vec<_>>())
+        .bind(r.iter().map(|r| t(&r.message_id)).collect::<Vec<_>>())
+        .bind(r.iter().map(|r| t(&r.source)).collect::<Vec<_>>())
+        .bind(r.iter().map(|r| t(&encode_force_groups(&r.force_groups)).into_owned()).collect::<Vec<_>>())
+        .bind(r.iter().map(|r| r.received_at).collect::<Vec<_>>())
+        .bind(r.iter().map(|r| r.bytes.as_slice()).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let people = people_rows(ws);
+    if !people.is_empty() {
+        sqlx::query(
+            "INSERT INTO people (email, name, first_seen) \
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[]) \
+             ON CONFLICT (email) DO UPDATE SET name = COALESCE(EXCLUDED.name, people.name), \
+             first_seen = LEAST(people.first_seen, EXCLUDED.first_seen)",
+        )
+        .bind(people.iter().map(|p| t(p.email)).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| t_opt(p.name)).collect::<Vec<_>>())
+        .bind(people.iter().map(|p| p.first_seen).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Ids are taken from the sequence first, so `ThreadRef::New(i)` maps to them without
+    // relying on the order of rows returned by an INSERT.
+    let mut new_ids: Vec<ThreadId> = Vec::new();
+    if !ws.threads.is_empty() {
+        new_ids = sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('threads', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(ws.threads.len() as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        let th = &ws.threads;
+        sqlx::query(
+            "INSERT INTO threads (id, group_id, subject, subject_key, thread_index_root, started_at, \
+             last_activity, message_count) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+             $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])",
+        )
+        .bind(&new_ids)
+        .bind(th.iter().map(|t| t.group_id).collect::<Vec<_>>())
+        .bind(th.iter().map(|x| t(&x.subject)).collect::<Vec<_>>())
+        .bind(th.iter().map(|x| t(&x.subject_key)).collect::<Vec<_>>())
+        .bind(th.iter().map(|x| t_opt(x.thread_index_root.as_deref())).collect::<Vec<_>>())
+        .bind(th.iter().map(|t| t.started_at).collect::<Vec<_>>())
+        .bind(th.iter().map(|t| t.last_activity).collect::<Vec<_>>())
+        .bind(th.iter().map(|t| t.message_count).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let touches = merge_touches(&ws.touches);
+    if !touches.is_empty() {
+        sqlx::query(
+            "UPDATE threads SET last_activity = GREATEST(threads.last_activity, v.last_activity), \
+             message_count = threads.message_count + v.added \
+             FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS v(id, last_activity, added) \
+             WHERE threads.id = v.id",
+        )
+        .bind(touches.iter().map(|t| t.id).collect::<Vec<_>>())
+        .bind(touches.iter().map(|t| t.last_activity).collect::<Vec<_>>())
+        .bind(touches.iter().map(|t| t.added).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    if !ws.messages.is_empty() {
+        let m = &ws.messages;
+        let thread_ids = m.iter().map(|m| resolve(m.thread, &new_ids)).collect::<Result<Vec<_>>>()?;
+        sqlx::query(
+            "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
+             date, subject, body, quoted, signoff, signature, disclaimer, html, attachments, via, reconstructed) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
+             $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], \
+             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::BOOLEAN[])",
+        )
+        .bind(thread_ids)
+        .bind(m.iter().map(|m| m.group_id).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t_opt(m.raw_sha256.as_deref())).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.message_id)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.author.email)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t_opt(m.author.name.as_deref())).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| m.date).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.subject)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.body)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.quoted)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.signoff)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.signature)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.disclaimer)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t_opt(m.html.as_deref())).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&encode_attachments(&m.attachments)).into_owned()).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| m.via.as_str()).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| m.reconstructed).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Rare (an original arriving after its reconstruction): one statement each.
+    for (row_id, m) in &ws.replacements {
+        sqlx::query(
+            "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
+             author_email = $5, author_name = $6, date = $7, subject = $8, body = $9, quoted = $10, \
+             signoff = $11, signature = $12, disclaimer = $13, html = $14, attachments = $15, via = $16, \
+             reconstructed = FALSE WHERE id = $17",
+        )
+        .bind(resolve(m.thread, &new_ids)?)
+        .bind(m.group_id)
+        .bind(t_opt(m.raw_sha256.as_deref()))
+        .bind(t(&m.message_id))
+        .bind(t(&m.author.email))
+        .bind(t_opt(m.author.name.as_deref()))
+        .bind(m.date)
+        .bind(t(&m.subject))
+        .bind(t(&m.body))
+        .bind(t(&m.quoted))
+        .bind(t(&m.signoff))
+        .bind(t(&m.signature))
+        .bind(t(&m.disclaimer))
+        .bind(t_opt(m.html.as_deref()))
+        .bind(t(&encode_attachments(&m.attachments)).into_owned())
+        .bind(m.via.as_str())
+        .bind(*row_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    if !ws.refs.is_empty() {
+        let r = &ws.refs;
+        let thread_ids = r.iter().map(|(_, _, th)| resolve(*th, &new_ids)).collect::<Result<Vec<_>>>()?;
+        sqlx::query(
+            "INSERT INTO thread_refs (group_id, ref_id, thread_id) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) \
+             ON CONFLICT (group_id, ref_id) DO NOTHING",
+        )
+        .bind(r.iter().map(|(g, _, _)| *g).collect::<Vec<_>>())
+        .bind(r.iter().map(|(_, s, _)| t(s)).collect::<Vec<_>>())
+        .bind(thread_ids)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    if !ws.skips.is_empty() {
+        let s = &ws.skips;
+        sqlx::query(
+            "INSERT INTO skipped (raw_sha256, message_id, reason, detail, at) \
+             SELECT k.sha, k.mid, k.reason, k.detail, $5 \
+             FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[]) AS k(sha, mid, reason, detail) \
+             ON CONFLICT (raw_sha256) DO NOTHING",
+        )
+        .bind(s.iter().map(|s| t(&s.raw_sha256)).collect::<Vec<_>>())
+        .bind(s.iter().map(|s| t(&s.message_id)).collect::<Vec<_>>())
+        .bind(s.iter().map(|s| s.reason.as_str()).collect::<Vec<_>>())
+        .bind(s.iter().map(|s| t(&s.detail)).collect::<Vec<_>>())
+        .bind(common::now())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

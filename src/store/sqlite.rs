@@ -1,13 +1,546 @@
 //! The sqlite implementation of [`Store`](super::Store).
-use super::Result;
+//!
+//! Writes run in `BEGIN IMMEDIATE` transactions: the write lock is taken up front, so a
+//! transaction that has already read never fails to upgrade (SQLITE_BUSY), and the
+//! lookup → plan → apply of one batch sees no concurrent writer. Batches are written with
+//! multi-row statements of at most [`CHUNK_ROWS`] rows.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::common::{
+    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches, people_rows,
+    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, CHUNK_ROWS, MESSAGE_COLUMNS,
+    THREAD_COLUMNS,
+};
+use super::{
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store, StoreError,
+    ThreadDetail, ThreadSummary,
+};
+use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet};
+use crate::model::GroupEntry;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Lets readers wait out a long batch instead of failing with SQLITE_BUSY.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct SqliteStore {
     pub(crate) pool: sqlx::Pool<sqlx::Sqlite>,
 }
 
 impl SqliteStore {
+    /// `sqlite:PATH`, `sqlite://PATH` (created if missing, WAL) or `sqlite::memory:`.
     pub async fn open(url: &str) -> Result<Self> {
-        let _ = url;
-        todo!("open")
+        let open_err = |source| StoreError::Open { url: url.to_string(), source };
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let mut options = SqliteConnectOptions::from_str(url)
+            .map_err(open_err)?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = if memory {
+            // An in-memory database lives as long as its connection: keep exactly one.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            options = options.create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool.connect_with(options).await.map_err(open_err)?;
+        Ok(SqliteStore { pool })
     }
+
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn upsert_group(&self, slug: &str, name: &str, addresses: &[String]) -> Result<GroupEntry> {
+        let slug = slug.trim();
+        if slug.is_empty() {
+            return Err(StoreError::Invalid("a group needs a slug".into()));
+        }
+        let addresses = common::normalise_addresses(addresses)?;
+        let mut tx = self.write_tx().await?;
+        if !addresses.is_empty() {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "SELECT ga.address, g.slug FROM group_addresses ga JOIN groups g ON g.id = ga.group_id WHERE g.slug <> ",
+            );
+            qb.push_bind(slug).push(" AND ga.address IN (");
+            let mut list = qb.separated(", ");
+            for a in &addresses {
+                list.push_bind(a.as_str());
+            }
+            qb.push(") ORDER BY ga.address LIMIT 1");
+            if let Some((address, other)) = qb.build_query_as::<(String, String)>().fetch_optional(&mut *tx).await? {
+                return Err(common::address_conflict(&address, &other, slug));
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO groups (slug, name, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(common::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM group_addresses WHERE group_id = ?").bind(id).execute(&mut *tx).await?;
+        for chunk in addresses.chunks(CHUNK_ROWS) {
+            let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO group_addresses (address, group_id) ");
+            qb.push_values(chunk, |mut b, a| {
+                b.push_bind(a.as_str()).push_bind(id);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(GroupEntry { id, slug: slug.to_string(), name: name.to_string(), addresses })
+    }
+
+    async fn remove_group(&self, slug: &str) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let done = sqlx::query("DELETE FROM groups WHERE slug = ?").bind(slug).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn groups(&self) -> Result<Vec<GroupEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        Ok(assemble_groups(groups, addresses))
+    }
+
+    async fn ingest(
+        &self,
+        lookup: &Lookup,
+        plan: &(dyn Fn(Known) -> WriteSet + Send + Sync),
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<WriteSet> {
+        let mut tx = self.write_tx().await?;
+        let known = answer(&mut tx, lookup).await?;
+        let ws = plan(known);
+        apply(&mut tx, &ws).await?;
+        if let Some(cp) = checkpoint {
+            sqlx::query(
+                "INSERT INTO checkpoints (mailbox, uidvalidity, last_uid, updated_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, \
+                 last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            )
+            .bind(cp.mailbox.as_str())
+            .bind(i64::from(cp.uidvalidity))
+            .bind(i64::from(cp.last_uid))
+            .bind(common::now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ws)
+    }
+
+    async fn quarantine(&self, sha256: &str, source: &str, error: &str, bytes: &[u8], received_at: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO quarantine (sha256, source, error, received_at, bytes) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256)
+        .bind(source)
+        .bind(error)
+        .bind(received_at)
+        .bind(bytes)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn quarantined(&self) -> Result<Vec<QuarantineRow>> {
+        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, sha256, source, error, received_at, length(bytes) FROM quarantine ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, sha256, source, error, received_at, size)| QuarantineRow {
+                id,
+                sha256,
+                source,
+                error,
+                received_at,
+                size,
+            })
+            .collect())
+    }
+
+    async fn quarantined_bytes(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn reset_derived(&self) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for table in ["thread_refs", "messages", "threads", "skipped", "people"] {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?")
+                .bind(mailbox)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(v, u)| common::checkpoint(mailbox, v, u)).transpose()
+    }
+
+    async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT g.id, COUNT(t.id), COALESCE(SUM(t.message_count), 0), MAX(t.last_activity) \
+             FROM groups g LEFT JOIN threads t ON t.group_id = g.id GROUP BY g.id",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        Ok(common::summaries(assemble_groups(groups, addresses), rows))
+    }
+
+    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>> {
+        let sql = format!(
+            "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = ? \
+             ORDER BY t.last_activity DESC, t.id DESC LIMIT ? OFFSET ?"
+        );
+        let rows: Vec<ThreadRecord> =
+            sqlx::query_as(&sql).bind(group_id).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = ?");
+        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql).bind(id).fetch_optional(&mut *conn).await? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
+             WHERE m.thread_id = ? ORDER BY m.date, m.id"
+        );
+        let messages: Vec<MessageRecord> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+        let linked: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
+             JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
+             JOIN threads t ON t.id = o.thread_id JOIN groups g ON g.id = t.group_id \
+             WHERE m.thread_id = ? AND m.raw_sha256 IS NOT NULL ORDER BY t.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Some(ThreadDetail {
+            thread: thread.into(),
+            messages: messages.into_iter().map(Into::into).collect(),
+            linked: linked
+                .into_iter()
+                .map(|(thread_id, group_slug, subject)| LinkedThread { thread_id, group_slug, subject })
+                .collect(),
+        }))
+    }
+
+    async fn messages_after(&self, after_id: MessageRowId, limit: i64) -> Result<Vec<MessageRow>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
+             WHERE m.id > ? ORDER BY m.id LIMIT ?"
+        );
+        let rows: Vec<MessageRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
+        let sql = format!(
+            "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
+             WHERE t.id > ? ORDER BY t.id LIMIT ?"
+        );
+        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>> {
+        let rows: Vec<common::RawTuple> = sqlx::query_as(
+            "SELECT seq, sha256, source, force_groups, received_at, bytes FROM raw_mails \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(common::raw_row).collect())
+    }
+
+    async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT reason, COUNT(*) FROM skipped GROUP BY reason ORDER BY reason")
+                .fetch_all(&self.pool)
+                .await?;
+        common::skip_counts(rows)
+    }
+}
+
+// --- ingest ---------------------------------------------------------------------------
+
+/// Runs `tail` (which selects from CTE `k(i, g, s)`) over `keys` in chunks; `i` is the key's
+/// index in `keys`, so answers map back to the exact key asked.
+async fn lookup_keys<T>(conn: &mut SqliteConnection, keys: &[(GroupId, String)], tail: &str) -> Result<Vec<T>>
+where
+    T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let mut out = Vec::new();
+    for (n, chunk) in keys.chunks(CHUNK_ROWS).enumerate() {
+        let base = n * CHUNK_ROWS;
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s) AS (");
+        qb.push_values(chunk.iter().enumerate(), |mut b, (j, (g, s))| {
+            b.push_bind((base + j) as i64).push_bind(*g).push_bind(s.as_str());
+        });
+        qb.push(") ").push(tail);
+        out.extend(qb.build_query_as::<T>().fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Answers a [`Lookup`] with a few multi-key queries per kind of key.
+async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
+    let mut kb = KnownBuilder::default();
+    let rows: Vec<(i64, i64, i64, bool)> = lookup_keys(
+        conn,
+        &lookup.messages,
+        "SELECT k.i, m.id, m.thread_id, m.reconstructed FROM k \
+         JOIN messages m ON m.group_id = k.g AND m.message_id = k.s",
+    )
+    .await?;
+    rows.into_iter().for_each(|r| kb.message(lookup, r));
+
+    let rows: Vec<(i64, i64)> = lookup_keys(
+        conn,
+        &lookup.refs,
+        "SELECT k.i, r.thread_id FROM k JOIN thread_refs r ON r.group_id = k.g AND r.ref_id = k.s",
+    )
+    .await?;
+    rows.into_iter().for_each(|r| kb.reference(lookup, r));
+
+    let rows: Vec<(i64, i64)> = lookup_keys(
+        conn,
+        &lookup.thread_index_roots,
+        "SELECT k.i, t.id FROM k JOIN threads t ON t.group_id = k.g AND t.thread_index_root = k.s \
+         ORDER BY k.i, t.last_activity DESC, t.id DESC",
+    )
+    .await?;
+    rows.into_iter().for_each(|r| kb.thread_index(lookup, r));
+
+    let subjects = dedup_subjects(lookup);
+    for (n, chunk) in subjects.chunks(CHUNK_ROWS).enumerate() {
+        let base = n * CHUNK_ROWS;
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, since) AS (");
+        qb.push_values(chunk.iter().enumerate(), |mut b, (j, (g, s, since))| {
+            b.push_bind((base + j) as i64).push_bind(*g).push_bind(*s).push_bind(*since);
+        });
+        qb.push(
+            ") SELECT k.i, t.id, t.last_activity FROM k JOIN threads t \
+             ON t.group_id = k.g AND t.subject_key = k.s AND t.last_activity >= k.since \
+             ORDER BY k.i, t.last_activity DESC, t.id DESC",
+        );
+        let rows: Vec<(i64, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.subject(&subjects, r));
+    }
+
+    for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, thread_id, author_email, author_name, date, body FROM messages \
+             WHERE reconstructed = 1 AND thread_id IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(") ORDER BY thread_id, date, id");
+        let rows: Vec<ReconstructionTuple> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.reconstruction(common::reconstruction(r)));
+    }
+    Ok(kb.known)
+}
+
+/// Executes a write set: a handful of multi-row statements per table.
+async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
+    for chunk in ws.raws.chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO raw_mails (sha256, message_id, source, force_groups, received_at, bytes) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            b.push_bind(r.sha256.as_str())
+                .push_bind(r.message_id.as_str())
+                .push_bind(r.source.as_str())
+                .push_bind(encode_force_groups(&r.force_groups))
+                .push_bind(r.received_at)
+                .push_bind(r.bytes.as_slice());
+        });
+        qb.push(" ON CONFLICT (sha256) DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+    }
+
+    for chunk in people_rows(ws).chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO people (email, name, first_seen) ");
+        qb.push_values(chunk, |mut b, p| {
+            b.push_bind(p.email).push_bind(p.name).push_bind(p.first_seen);
+        });
+        qb.push(
+            " ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, people.name), \
+             first_seen = MIN(people.first_seen, excluded.first_seen)",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+
+    // Ids are allocated here rather than read back through RETURNING, whose row order SQLite
+    // leaves unspecified; the IMMEDIATE transaction holds the write lock, so MAX(id) is ours.
+    let mut new_ids: Vec<ThreadId> = Vec::with_capacity(ws.threads.len());
+    if !ws.threads.is_empty() {
+        let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM threads").fetch_one(&mut *conn).await?;
+        new_ids.extend((1..=ws.threads.len() as i64).map(|n| max + n));
+    }
+    for (n, chunk) in ws.threads.chunks(CHUNK_ROWS).enumerate() {
+        let ids = &new_ids[n * CHUNK_ROWS..];
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO threads (id, group_id, subject, subject_key, thread_index_root, started_at, \
+             last_activity, message_count) ",
+        );
+        qb.push_values(chunk.iter().zip(ids), |mut b, (t, id)| {
+            b.push_bind(*id)
+                .push_bind(t.group_id)
+                .push_bind(t.subject.as_str())
+                .push_bind(t.subject_key.as_str())
+                .push_bind(t.thread_index_root.as_deref())
+                .push_bind(t.started_at)
+                .push_bind(t.last_activity)
+                .push_bind(t.message_count);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+
+    for chunk in merge_touches(&ws.touches).chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH v(id, last_activity, added) AS (");
+        qb.push_values(chunk, |mut b, t| {
+            b.push_bind(t.id).push_bind(t.last_activity).push_bind(t.added);
+        });
+        qb.push(
+            ") UPDATE threads SET last_activity = MAX(threads.last_activity, v.last_activity), \
+             message_count = threads.message_count + v.added FROM v WHERE threads.id = v.id",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+
+    let messages = ws
+        .messages
+        .iter()
+        .map(|m| Ok((resolve(m.thread, &new_ids)?, m)))
+        .collect::<Result<Vec<(ThreadId, &NewMessage)>>>()?;
+    for chunk in messages.chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
+             date, subject, body, quoted, signoff, signature, disclaimer, html, attachments, via, reconstructed) ",
+        );
+        qb.push_values(chunk, |mut b, (thread_id, m)| {
+            b.push_bind(*thread_id)
+                .push_bind(m.group_id)
+                .push_bind(m.raw_sha256.as_deref())
+                .push_bind(m.message_id.as_str())
+                .push_bind(m.author.email.as_str())
+                .push_bind(m.author.name.as_deref())
+                .push_bind(m.date)
+                .push_bind(m.subject.as_str())
+                .push_bind(m.body.as_str())
+                .push_bind(m.quoted.as_str())
+                .push_bind(m.signoff.as_str())
+                .push_bind(m.signature.as_str())
+                .push_bind(m.disclaimer.as_str())
+                .push_bind(m.html.as_deref())
+                .push_bind(encode_attachments(&m.attachments))
+                .push_bind(m.via.as_str())
+                .push_bind(m.reconstructed);
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+
+    // Rare (an original arriving after its reconstruction): one statement each.
+    for (row_id, m) in &ws.replacements {
+        sqlx::query(
+            "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
+             author_name = ?, date = ?, subject = ?, body = ?, quoted = ?, signoff = ?, signature = ?, \
+             disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 WHERE id = ?",
+        )
+        .bind(resolve(m.thread, &new_ids)?)
+        .bind(m.group_id)
+        .bind(m.raw_sha256.as_deref())
+        .bind(m.message_id.as_str())
+        .bind(m.author.email.as_str())
+        .bind(m.author.name.as_deref())
+        .bind(m.date)
+        .bind(m.subject.as_str())
+        .bind(m.body.as_str())
+        .bind(m.quoted.as_str())
+        .bind(m.signoff.as_str())
+        .bind(m.signature.as_str())
+        .bind(m.disclaimer.as_str())
+        .bind(m.html.as_deref())
+        .bind(encode_attachments(&m.attachments))
+        .bind(m.via.as_str())
+        .bind(*row_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let refs = ws
+        .refs
+        .iter()
+        .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, &new_ids)?)))
+        .collect::<Result<Vec<(GroupId, &str, ThreadId)>>>()?;
+    for chunk in refs.chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO thread_refs (group_id, ref_id, thread_id) ");
+        qb.push_values(chunk, |mut b, (g, r, t)| {
+            b.push_bind(*g).push_bind(*r).push_bind(*t);
+        });
+        qb.push(" ON CONFLICT (group_id, ref_id) DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+    }
+
+    let at = common::now();
+    for chunk in ws.skips.chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO skipped (raw_sha256, message_id, reason, detail, at) ");
+        qb.push_values(chunk, |mut b, s| {
+            b.push_bind(s.raw_sha256.as_str())
+                .push_bind(s.message_id.as_str())
+                .push_bind(s.reason.as_str())
+                .push_bind(s.detail.as_str())
+                .push_bind(at);
+        });
+        qb.push(" ON CONFLICT (raw_sha256) DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }

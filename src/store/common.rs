@@ -1,0 +1,430 @@
+//! What both backends share: encoding of non-scalar columns, row records, and the pure
+//! steps of `ingest` around the SQL (deduplicating inputs, resolving thread refs, assembling
+//! a [`Known`] from lookup rows).
+
+use std::collections::HashMap;
+
+use crate::core::plan::{
+    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Reconstruction, ThreadActivity, ThreadId, ThreadRef,
+    ThreadTouch, WriteSet,
+};
+use crate::model::{Attachment, GroupEntry, SkipReason, Via};
+
+use super::{GroupSummary, MessageRow, RawRow, Result, SkipCount, StoreError, ThreadSummary};
+
+/// Rows per multi-row statement. Full chunks share one SQL text, so the prepared statement is
+/// cached and reused across batches; the widest table (messages, 17 columns) stays far below
+/// SQLite's 32766-parameter limit.
+pub(crate) const CHUNK_ROWS: usize = 500;
+
+pub(crate) fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+// --- column encodings ------------------------------------------------------------------
+
+pub(crate) fn encode_force_groups(groups: &[String]) -> String {
+    serde_json::to_string(groups).expect("a list of strings serialises")
+}
+
+/// JSON array as written by [`encode_force_groups`]; a plain comma-separated list is accepted
+/// too so a hand-edited row still reads.
+pub(crate) fn decode_force_groups(text: &str) -> Vec<String> {
+    let text = text.trim();
+    if text.starts_with('[') {
+        if let Ok(list) = serde_json::from_str(text) {
+            return list;
+        }
+    }
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+pub(crate) fn encode_attachments(list: &[Attachment]) -> String {
+    serde_json::to_string(list).expect("attachments serialise")
+}
+
+/// A damaged attachment list must not make a whole thread unreadable: it reads as empty.
+pub(crate) fn decode_attachments(text: &str) -> Vec<Attachment> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+pub(crate) fn parse_skip_reason(s: &str) -> Result<SkipReason> {
+    Ok(match s {
+        "auto_reply" => SkipReason::AutoReply,
+        "bounce" => SkipReason::Bounce,
+        "loop" => SkipReason::Loop,
+        "no_group" => SkipReason::NoGroup,
+        other => return Err(StoreError::Invalid(format!("unknown skip reason {other:?} in database"))),
+    })
+}
+
+// --- row records -----------------------------------------------------------------------
+
+/// Columns selected by [`MESSAGE_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRecord {
+    id: i64,
+    thread_id: i64,
+    group_id: i64,
+    group_slug: String,
+    message_id: String,
+    raw_sha256: Option<String>,
+    author_email: String,
+    author_name: Option<String>,
+    date: i64,
+    subject: String,
+    body: String,
+    quoted: String,
+    signoff: String,
+    signature: String,
+    disclaimer: String,
+    html: Option<String>,
+    attachments: String,
+    via: String,
+    reconstructed: bool,
+}
+
+/// Select list for [`MessageRecord`], over `messages m JOIN groups g ON g.id = m.group_id`.
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.thread_id, m.group_id, g.slug AS group_slug, m.message_id, \
+     m.raw_sha256, m.author_email, m.author_name, m.date, m.subject, m.body, m.quoted, m.signoff, \
+     m.signature, m.disclaimer, m.html, m.attachments, m.via, m.reconstructed";
+
+impl From<MessageRecord> for MessageRow {
+    fn from(r: MessageRecord) -> Self {
+        MessageRow {
+            id: r.id,
+            thread_id: r.thread_id,
+            group_id: r.group_id,
+            group_slug: r.group_slug,
+            message_id: r.message_id,
+            raw_sha256: r.raw_sha256,
+            author_email: r.author_email,
+            author_name: r.author_name,
+            date: r.date,
+            subject: r.subject,
+            body: r.body,
+            quoted: r.quoted,
+            signoff: r.signoff,
+            signature: r.signature,
+            disclaimer: r.disclaimer,
+            html: r.html,
+            attachments: decode_attachments(&r.attachments),
+            via: Via::parse(&r.via),
+            reconstructed: r.reconstructed,
+        }
+    }
+}
+
+/// Columns selected by [`THREAD_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct ThreadRecord {
+    id: i64,
+    group_id: i64,
+    group_slug: String,
+    subject: String,
+    started_at: i64,
+    last_activity: i64,
+    message_count: i64,
+}
+
+/// Select list for [`ThreadRecord`], over `threads t JOIN groups g ON g.id = t.group_id`.
+pub(crate) const THREAD_COLUMNS: &str =
+    "t.id, t.group_id, g.slug AS group_slug, t.subject, t.started_at, t.last_activity, t.message_count";
+
+impl From<ThreadRecord> for ThreadSummary {
+    fn from(r: ThreadRecord) -> Self {
+        ThreadSummary {
+            id: r.id,
+            group_id: r.group_id,
+            group_slug: r.group_slug,
+            subject: r.subject,
+            started_at: r.started_at,
+            last_activity: r.last_activity,
+            message_count: r.message_count,
+        }
+    }
+}
+
+/// Group rows `(id, slug, name)` plus address rows `(address, group_id)` → entries, each
+/// with its addresses sorted.
+pub(crate) fn assemble_groups(groups: Vec<(i64, String, String)>, addresses: Vec<(String, i64)>) -> Vec<GroupEntry> {
+    let mut by_group: HashMap<i64, Vec<String>> = HashMap::new();
+    for (address, group_id) in addresses {
+        by_group.entry(group_id).or_default().push(address);
+    }
+    groups
+        .into_iter()
+        .map(|(id, slug, name)| {
+            let mut addresses = by_group.remove(&id).unwrap_or_default();
+            addresses.sort();
+            GroupEntry { id, slug, name, addresses }
+        })
+        .collect()
+}
+
+/// Lower-cased, trimmed, sorted, deduplicated; an empty address is refused.
+pub(crate) fn normalise_addresses(addresses: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(addresses.len());
+    for a in addresses {
+        // ASCII lower-casing, as `Address::new` does, so routing compares equal strings.
+        let a = a.trim().to_ascii_lowercase();
+        if a.is_empty() {
+            return Err(StoreError::Invalid("a group address cannot be empty".into()));
+        }
+        out.push(a);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+pub(crate) fn address_conflict(address: &str, other_slug: &str, slug: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "address {address} already belongs to group {other_slug:?}; remove it there before adding it to {slug:?}"
+    ))
+}
+
+/// Group entries (in display order) plus `(group id, thread count, message count, last
+/// activity)` rows → summaries.
+pub(crate) fn summaries(groups: Vec<GroupEntry>, counts: Vec<(i64, i64, i64, Option<i64>)>) -> Vec<GroupSummary> {
+    let mut by_group: HashMap<i64, (i64, i64, Option<i64>)> =
+        counts.into_iter().map(|(id, threads, messages, last)| (id, (threads, messages, last))).collect();
+    groups
+        .into_iter()
+        .map(|group| {
+            let (thread_count, message_count, last_activity) = by_group.remove(&group.id).unwrap_or((0, 0, None));
+            GroupSummary { group, thread_count, message_count, last_activity }
+        })
+        .collect()
+}
+
+pub(crate) fn skip_counts(rows: Vec<(String, i64)>) -> Result<Vec<SkipCount>> {
+    rows.into_iter().map(|(reason, count)| Ok(SkipCount { reason: parse_skip_reason(&reason)?, count })).collect()
+}
+
+pub(crate) fn checkpoint(mailbox: &str, uidvalidity: i64, last_uid: i64) -> Result<Checkpoint> {
+    let bad = |what: &str, v: i64| StoreError::Invalid(format!("checkpoint of {mailbox}: {what} {v} is out of range"));
+    Ok(Checkpoint {
+        mailbox: mailbox.to_string(),
+        uidvalidity: u32::try_from(uidvalidity).map_err(|_| bad("uidvalidity", uidvalidity))?,
+        last_uid: u32::try_from(last_uid).map_err(|_| bad("last uid", last_uid))?,
+    })
+}
+
+/// `(seq, sha256, source, force_groups, received_at, bytes)` as selected by both backends.
+pub(crate) type RawTuple = (i64, String, String, String, i64, Vec<u8>);
+
+pub(crate) fn raw_row(t: RawTuple) -> RawRow {
+    let (seq, sha256, source, force_groups, received_at, bytes) = t;
+    RawRow { seq, sha256, source, force_groups: decode_force_groups(&force_groups), received_at, bytes }
+}
+
+// --- ingest: preparing the lookup and assembling its answer ----------------------------
+
+/// Subject keys with a `since` each; a key asked twice keeps the earlier `since` (a superset
+/// of both answers, which the planner filters anyway).
+pub(crate) fn dedup_subjects(lookup: &Lookup) -> Vec<(GroupId, &str, i64)> {
+    let mut since: HashMap<(GroupId, &str), i64> = HashMap::new();
+    for (g, key, s) in &lookup.subjects {
+        since.entry((*g, key.as_str())).and_modify(|v| *v = (*v).min(*s)).or_insert(*s);
+    }
+    let mut out: Vec<_> = since.into_iter().map(|((g, k), s)| (g, k, s)).collect();
+    out.sort_unstable();
+    out
+}
+
+/// Builds [`Known`] from lookup answers. Rows carry the index of the key they answer, so keys
+/// are taken from the lookup itself and match what the planner asked byte for byte.
+#[derive(Default)]
+pub(crate) struct KnownBuilder {
+    pub known: Known,
+}
+
+impl KnownBuilder {
+    /// `(index into lookup.messages, id, thread_id, reconstructed)`.
+    pub fn message(&mut self, lookup: &Lookup, row: (i64, i64, i64, bool)) {
+        let (i, id, thread_id, reconstructed) = row;
+        if let Some(key) = lookup.messages.get(i as usize) {
+            self.known.messages.insert(key.clone(), ExistingMessage { id, thread_id, reconstructed });
+        }
+    }
+
+    /// `(index into lookup.refs, thread_id)`.
+    pub fn reference(&mut self, lookup: &Lookup, row: (i64, i64)) {
+        if let Some(key) = lookup.refs.get(row.0 as usize) {
+            self.known.refs.insert(key.clone(), row.1);
+        }
+    }
+
+    /// `(index into lookup.thread_index_roots, thread_id)`, most recently active thread
+    /// first, so the first answer for a root wins.
+    pub fn thread_index(&mut self, lookup: &Lookup, row: (i64, i64)) {
+        if let Some(key) = lookup.thread_index_roots.get(row.0 as usize) {
+            self.known.thread_index.entry(key.clone()).or_insert(row.1);
+        }
+    }
+
+    /// `(index into the deduplicated subjects, thread_id, last_activity)`, most recently
+    /// active first.
+    pub fn subject(&mut self, subjects: &[(GroupId, &str, i64)], row: (i64, i64, i64)) {
+        if let Some((g, key, _)) = subjects.get(row.0 as usize) {
+            self.known
+                .subjects
+                .entry((*g, key.to_string()))
+                .or_default()
+                .push(ThreadActivity { id: row.1, last_activity: row.2 });
+        }
+    }
+
+    /// Every thread found through refs, Thread-Index or subject: the ones whose
+    /// reconstructed entries the planner needs.
+    pub fn found_threads(&self) -> Vec<ThreadId> {
+        let k = &self.known;
+        let mut ids: Vec<ThreadId> = k
+            .refs
+            .values()
+            .chain(k.thread_index.values())
+            .copied()
+            .chain(k.subjects.values().flatten().map(|t| t.id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn reconstruction(&mut self, r: Reconstruction) {
+        self.known.reconstructions.entry(r.thread_id).or_default().push(r);
+    }
+}
+
+// --- ingest: preparing the write set ----------------------------------------------------
+
+/// `ThreadRef` → stored id, given the ids allocated for `WriteSet::threads` in order.
+pub(crate) fn resolve(thread: ThreadRef, new_ids: &[ThreadId]) -> Result<ThreadId> {
+    match thread {
+        ThreadRef::Existing(id) => Ok(id),
+        ThreadRef::New(i) => new_ids.get(i).copied().ok_or_else(|| {
+            StoreError::Invalid(format!("plan refers to new thread #{i} but creates only {}", new_ids.len()))
+        }),
+    }
+}
+
+/// One touch per thread: a plan may bump the same thread for several mails.
+pub(crate) fn merge_touches(touches: &[ThreadTouch]) -> Vec<ThreadTouch> {
+    let mut by_id: HashMap<ThreadId, ThreadTouch> = HashMap::new();
+    for t in touches {
+        by_id
+            .entry(t.id)
+            .and_modify(|m| {
+                m.last_activity = m.last_activity.max(t.last_activity);
+                m.added += t.added;
+            })
+            .or_insert(*t);
+    }
+    let mut out: Vec<_> = by_id.into_values().collect();
+    // A stable order keeps row locks taken in the same order by concurrent writers.
+    out.sort_unstable_by_key(|t| t.id);
+    out
+}
+
+/// A person to upsert: email, name (if any), first seen.
+pub(crate) struct PersonRow<'a> {
+    pub email: &'a str,
+    pub name: Option<&'a str>,
+    pub first_seen: i64,
+}
+
+/// One row per email (postgres refuses to upsert the same row twice in a statement). The last
+/// non-empty name wins; first seen is the earliest date the batch has for that author, else
+/// now.
+pub(crate) fn people_rows(ws: &WriteSet) -> Vec<PersonRow<'_>> {
+    let mut earliest: HashMap<&str, i64> = HashMap::new();
+    for m in ws.messages.iter().chain(ws.replacements.iter().map(|(_, m)| m)) {
+        earliest
+            .entry(m.author.email.as_str())
+            .and_modify(|d| *d = (*d).min(m.date))
+            .or_insert(m.date);
+    }
+    let now = now();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut rows: Vec<PersonRow<'_>> = Vec::with_capacity(ws.people.len());
+    for p in &ws.people {
+        let name = p.name.as_deref().filter(|n| !n.is_empty());
+        match index.get(p.email.as_str()) {
+            Some(&i) => {
+                if name.is_some() {
+                    rows[i].name = name;
+                }
+            }
+            None => {
+                index.insert(p.email.as_str(), rows.len());
+                rows.push(PersonRow {
+                    email: p.email.as_str(),
+                    name,
+                    first_seen: earliest.get(p.email.as_str()).copied().unwrap_or(now),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Reconstruction row as selected by both backends.
+pub(crate) type ReconstructionTuple = (MessageRowId, ThreadId, String, Option<String>, i64, String);
+
+pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
+    let (id, thread_id, author_email, author_name, date, body) = t;
+    Reconstruction { id, thread_id, author_email, author_name, date, body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Address;
+
+    #[test]
+    fn force_groups_round_trip_and_accept_commas() {
+        let g = vec!["eng".to_string(), "a,b".to_string()];
+        assert_eq!(decode_force_groups(&encode_force_groups(&g)), g);
+        assert_eq!(decode_force_groups("eng, ops"), vec!["eng", "ops"]);
+        assert!(decode_force_groups("").is_empty());
+        assert!(decode_force_groups("[]").is_empty());
+    }
+
+    #[test]
+    fn touches_merge_per_thread() {
+        let t = |id, last_activity, added| ThreadTouch { id, last_activity, added };
+        assert_eq!(merge_touches(&[t(2, 10, 1), t(1, 5, 1), t(2, 7, 2)]), vec![t(1, 5, 1), t(2, 10, 3)]);
+    }
+
+    #[test]
+    fn people_dedup_keeps_last_name() {
+        let ws = WriteSet {
+            people: vec![
+                Address::new(Some("Ann"), "ann@x"),
+                Address::new(None, "bob@x"),
+                Address::new(Some("Ann B"), "ann@x"),
+                Address::new(None, "ann@x"),
+            ],
+            ..Default::default()
+        };
+        let rows = people_rows(&ws);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].email, rows[0].name), ("ann@x", Some("Ann B")));
+        assert_eq!((rows[1].email, rows[1].name), ("bob@x", None));
+    }
+
+    #[test]
+    fn resolve_new_out_of_range_is_invalid() {
+        assert_eq!(resolve(ThreadRef::New(1), &[7, 8]).unwrap(), 8);
+        assert_eq!(resolve(ThreadRef::Existing(3), &[]).unwrap(), 3);
+        assert!(matches!(resolve(ThreadRef::New(2), &[7, 8]), Err(StoreError::Invalid(_))));
+    }
+
+    #[test]
+    fn addresses_normalised() {
+        let a = normalise_addresses(&[" Eng@Corp.Example".into(), "eng@corp.example".into(), "b@x".into()]).unwrap();
+        assert_eq!(a, vec!["b@x", "eng@corp.example"]);
+        assert!(normalise_addresses(&[" ".into()]).is_err());
+    }
+}

@@ -1,0 +1,375 @@
+//! Router tests against an in-memory store, so rendering, routing, headers and error handling
+//! are checked without a database (tests/web.rs repeats the story on a real SqliteStore).
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use tower::ServiceExt;
+
+use super::{router, CONTENT_SECURITY_POLICY};
+use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
+use crate::model::{Attachment, GroupEntry, Via};
+use crate::store::*;
+
+#[derive(Default)]
+struct FakeStore {
+    groups: Vec<GroupSummary>,
+    threads: Vec<ThreadSummary>,
+    details: Vec<ThreadDetail>,
+    /// Every read fails, to exercise 500 handling.
+    broken: bool,
+    /// (group_id, limit, offset) of each `threads` call.
+    calls: Mutex<Vec<(GroupId, i64, i64)>>,
+}
+
+impl FakeStore {
+    fn check(&self) -> Result<()> {
+        if self.broken {
+            Err(StoreError::Invalid("disk on fire at /secret/path".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Store for FakeStore {
+    fn backend(&self) -> &'static str {
+        "fake"
+    }
+    async fn migrate(&self) -> Result<()> {
+        Ok(())
+    }
+    async fn upsert_group(&self, _: &str, _: &str, _: &[String]) -> Result<GroupEntry> {
+        unimplemented!("read-only fake")
+    }
+    async fn remove_group(&self, _: &str) -> Result<bool> {
+        unimplemented!("read-only fake")
+    }
+    async fn groups(&self) -> Result<Vec<GroupEntry>> {
+        self.check()?;
+        Ok(self.groups.iter().map(|g| g.group.clone()).collect())
+    }
+    async fn ingest(
+        &self,
+        _: &Lookup,
+        _: &(dyn Fn(Known) -> WriteSet + Send + Sync),
+        _: Option<&Checkpoint>,
+    ) -> Result<WriteSet> {
+        unimplemented!("read-only fake")
+    }
+    async fn quarantine(&self, _: &str, _: &str, _: &str, _: &[u8], _: i64) -> Result<bool> {
+        unimplemented!("read-only fake")
+    }
+    async fn quarantined(&self) -> Result<Vec<QuarantineRow>> {
+        Ok(vec![])
+    }
+    async fn quarantined_bytes(&self, _: i64) -> Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    async fn reset_derived(&self) -> Result<()> {
+        unimplemented!("read-only fake")
+    }
+    async fn checkpoint(&self, _: &str) -> Result<Option<Checkpoint>> {
+        Ok(None)
+    }
+    async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
+        self.check()?;
+        Ok(self.groups.clone())
+    }
+    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>> {
+        self.check()?;
+        self.calls.lock().unwrap().push((group_id, limit, offset));
+        let mut v: Vec<_> = self.threads.iter().filter(|t| t.group_id == group_id).cloned().collect();
+        v.sort_by_key(|t| std::cmp::Reverse(t.last_activity));
+        Ok(v.into_iter().skip(offset as usize).take(limit as usize).collect())
+    }
+    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
+        self.check()?;
+        Ok(self.details.iter().find(|d| d.thread.id == id).cloned())
+    }
+    async fn messages_after(&self, _: MessageRowId, _: i64) -> Result<Vec<MessageRow>> {
+        Ok(vec![])
+    }
+    async fn threads_after(&self, _: ThreadId, _: i64) -> Result<Vec<ThreadSummary>> {
+        Ok(vec![])
+    }
+    async fn raws_after(&self, _: i64, _: i64) -> Result<Vec<RawRow>> {
+        Ok(vec![])
+    }
+    async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
+        Ok(vec![])
+    }
+}
+
+fn group(id: i64, slug: &str, name: &str, threads: i64, last: Option<i64>) -> GroupSummary {
+    GroupSummary {
+        group: GroupEntry { id, slug: slug.into(), name: name.into(), addresses: vec![format!("{slug}@corp.example")] },
+        thread_count: threads,
+        message_count: threads,
+        last_activity: last,
+    }
+}
+
+fn thread_summary(id: i64, group_id: i64, slug: &str, subject: &str, last: i64) -> ThreadSummary {
+    ThreadSummary {
+        id,
+        group_id,
+        group_slug: slug.into(),
+        subject: subject.into(),
+        started_at: last - 100,
+        last_activity: last,
+        message_count: 2,
+    }
+}
+
+fn message(id: i64, thread: &ThreadSummary, body: &str) -> MessageRow {
+    MessageRow {
+        id,
+        thread_id: thread.id,
+        group_id: thread.group_id,
+        group_slug: thread.group_slug.clone(),
+        message_id: format!("m{id}@corp.example"),
+        raw_sha256: Some("ab".repeat(32)),
+        author_email: "ann@corp.example".into(),
+        author_name: Some("Ann Example".into()),
+        date: 1_709_647_620,
+        subject: thread.subject.clone(),
+        body: body.into(),
+        quoted: String::new(),
+        signoff: String::new(),
+        signature: String::new(),
+        disclaimer: String::new(),
+        html: None,
+        attachments: vec![],
+        via: Via::Cc,
+        reconstructed: false,
+    }
+}
+
+/// Two groups; `eng` has threads 1..=120 (higher id = later), thread 7 is detailed and linked
+/// to thread 500 in `ops`.
+fn fixture() -> FakeStore {
+    let mut threads: Vec<_> =
+        (1..=120).map(|i| thread_summary(i, 1, "eng", &format!("Topic {i:03}"), 1_700_000_000 + i * 60)).collect();
+    threads.push(thread_summary(500, 2, "ops", "Outage <review>", 1_700_500_000));
+    let t7 = threads[6].clone();
+    let mut m1 = message(70, &t7, "First line\nsecond line <script>alert(1)</script>");
+    m1.quoted = "> older text".into();
+    m1.signoff = "Best regards,".into();
+    m1.signature = "Ann\nStaff Engineer".into();
+    m1.disclaimer = "CONFIDENTIAL notice".into();
+    m1.html = Some(
+        r#"<p>Hi <b>all</b></p><script>alert(2)</script><img src="http://evil.example/x.png" onerror="alert(3)"><style>p{background:url(http://evil.example/s.png)}</style>"#
+            .into(),
+    );
+    m1.attachments =
+        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
+    let mut m0 = message(69, &t7, "The original, rebuilt");
+    m0.reconstructed = true;
+    m0.raw_sha256 = None;
+    m0.author_name = None;
+    m0.author_email = "bob@corp.example".into();
+    m0.date = 1_709_600_000;
+    let detail = ThreadDetail {
+        thread: t7,
+        messages: vec![m0, m1],
+        linked: vec![LinkedThread { thread_id: 500, group_slug: "ops".into(), subject: "Topic 007".into() }],
+    };
+    FakeStore {
+        groups: vec![
+            group(1, "eng", "Engineering", 120, Some(1_700_007_200)),
+            group(2, "ops", "Operations & <Infra>", 1, Some(1_700_500_000)),
+            group(3, "empty", "Empty", 0, None),
+        ],
+        threads,
+        details: vec![detail],
+        ..FakeStore::default()
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+async fn get(store: Arc<FakeStore>, uri: &str) -> Reply {
+    let res = router(store).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+}
+
+fn json(r: &Reply) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
+}
+
+fn assert_security_headers(r: &Reply) {
+    assert_eq!(r.headers["content-security-policy"], CONTENT_SECURITY_POLICY);
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers["referrer-policy"], "no-referrer");
+}
+
+#[tokio::test]
+async fn index_lists_groups_escaped() {
+    let r = get(Arc::new(fixture()), "/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert_security_headers(&r);
+    let eng = r.body.find("/g/eng").unwrap();
+    let ops = r.body.find("/g/ops").unwrap();
+    assert!(eng < ops);
+    assert!(r.body.contains("Operations &amp; &lt;Infra&gt;"), "{}", r.body);
+    assert!(r.body.contains("eng@corp.example"));
+    assert!(r.body.contains("120"));
+    assert!(r.body.contains("never"), "empty group has no activity");
+}
+
+#[tokio::test]
+async fn group_page_pages_by_fifty_latest_first() {
+    let store = Arc::new(fixture());
+    let r = get(store.clone(), "/g/eng").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.find("Topic 120").unwrap() < r.body.find("Topic 119").unwrap());
+    assert!(r.body.contains("Topic 071") && !r.body.contains("Topic 070"));
+    assert!(r.body.contains(r#"href="/g/eng?page=2""#) && !r.body.contains(r#"rel="prev""#));
+
+    let r = get(store.clone(), "/g/eng?page=3").await;
+    assert!(r.body.contains("Topic 020") && r.body.contains("Topic 001") && !r.body.contains("Topic 021"));
+    assert!(r.body.contains(r#"href="/g/eng?page=2""#) && !r.body.contains(r#"rel="next""#));
+    assert!(r.body.contains("Page 3 of 3"));
+
+    let r = get(store.clone(), "/g/eng?page=9").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("No threads on page 9"));
+
+    assert_eq!(store.calls.lock().unwrap()[..2], [(1, 51, 0), (1, 51, 100)]);
+    assert_eq!(get(store.clone(), "/g/eng?page=0").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(get(store, "/g/eng?page=x").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn thread_page_shows_parts_and_sanitises() {
+    let r = get(Arc::new(fixture()), "/t/7").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_security_headers(&r);
+    let b = &r.body;
+    assert!(b.contains("First line\nsecond line &lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{b}");
+    assert!(b.contains("Ann Example") && b.contains("&lt;ann@corp.example&gt;"));
+    assert!(b.contains("Tue 5 Mar 2024, 14:07 UTC"));
+    assert!(b.contains("reconstructed from quotes"));
+    assert!(b.find("The original, rebuilt").unwrap() < b.find("First line").unwrap());
+    for summary in ["Quoted history", "Sign-off", "Signature", "Disclaimer", "Original HTML (sanitised)"] {
+        assert!(b.contains(&format!("<summary>{summary}</summary>")), "{summary}");
+    }
+    assert!(b.contains("&gt; older text") && b.contains("CONFIDENTIAL notice"));
+    assert!(b.contains("<p>Hi <b>all</b></p>"), "sanitised HTML is rendered as markup");
+    assert!(b.contains("plan.pdf") && b.contains("application&#x2f;pdf") && b.contains("2.0 KB"));
+    assert!(b.contains(r#"<a href="/t/500">#ops</a>"#));
+    let lower = b.to_ascii_lowercase();
+    for bad in ["<script", "<img", "<style", "onerror", "evil.example"] {
+        assert!(!lower.contains(bad), "{bad} in page");
+    }
+}
+
+#[tokio::test]
+async fn not_found_pages() {
+    let store = Arc::new(fixture());
+    for uri in ["/g/nope", "/t/999", "/t/abc", "/nowhere", "/g/eng/extra"] {
+        let r = get(store.clone(), uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(r.body.contains("<h1>Not found</h1>"), "{uri}");
+        assert_security_headers(&r);
+    }
+    let r = get(store, "/g/%3Cscript%3E").await;
+    assert!(r.body.contains("#&lt;script&gt;") && !r.body.contains("<script>"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn store_errors_are_500_and_not_leaked() {
+    let store = Arc::new(FakeStore { broken: true, ..fixture() });
+    for uri in ["/", "/g/eng", "/t/7", "/api/v1/groups", "/api/v1/threads/7", "/api/v1/groups/eng/threads"] {
+        let r = get(store.clone(), uri).await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        assert!(!r.body.contains("secret"), "{uri}: {}", r.body);
+        assert_security_headers(&r);
+    }
+    assert_eq!(json(&get(store, "/api/v1/groups").await)["error"], "internal error");
+}
+
+#[tokio::test]
+async fn static_css_and_healthz() {
+    let store = Arc::new(fixture());
+    let r = get(store.clone(), "/static/style.css").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "text/css; charset=utf-8");
+    assert!(!r.body.contains("url("), "CSS loads nothing");
+    assert_security_headers(&r);
+    let r = get(store, "/healthz").await;
+    assert_eq!(json(&r), serde_json::json!({"status": "ok"}));
+    assert_security_headers(&r);
+}
+
+#[tokio::test]
+async fn api_shapes_and_errors() {
+    let store = Arc::new(fixture());
+    let g = json(&get(store.clone(), "/api/v1/groups").await);
+    assert_eq!(g[0]["slug"], "eng");
+    assert_eq!(g[0]["thread_count"], 120);
+    assert_eq!(g[2]["last_activity"], serde_json::Value::Null);
+
+    let t = json(&get(store.clone(), "/api/v1/groups/eng/threads").await);
+    assert_eq!(t.as_array().unwrap().len(), 50);
+    assert_eq!(t[0]["id"], 120);
+    let t = json(&get(store.clone(), "/api/v1/groups/eng/threads?limit=500&offset=110").await);
+    assert_eq!(t.as_array().unwrap().len(), 10);
+    assert_eq!(t[0]["subject"], "Topic 010");
+
+    let d = get(store.clone(), "/api/v1/threads/7").await;
+    assert_eq!(d.headers["content-type"], "application/json");
+    assert!(!d.body.contains('<') && !d.body.contains('>'), "markup is \\u-escaped in JSON");
+    assert!(json(&d)["messages"][1]["body"].as_str().unwrap().contains("<script>alert(1)</script>"));
+    let d = json(&d);
+    assert_eq!(d["thread"]["id"], 7);
+    assert_eq!(d["messages"][1]["via"], "cc");
+    assert_eq!(d["messages"][0]["reconstructed"], true);
+    assert_eq!(d["linked"][0]["group_slug"], "ops");
+    let html = d["messages"][1]["html"].as_str().unwrap();
+    assert!(!html.contains("<script") && !html.contains("evil"), "{html}");
+
+    for (uri, status) in [
+        ("/api/v1/groups/nope/threads", StatusCode::NOT_FOUND),
+        ("/api/v1/threads/999", StatusCode::NOT_FOUND),
+        ("/api/v1/nothing", StatusCode::NOT_FOUND),
+        ("/api/v1/threads/abc", StatusCode::BAD_REQUEST),
+        ("/api/v1/groups/eng/threads?limit=0", StatusCode::BAD_REQUEST),
+        ("/api/v1/groups/eng/threads?limit=501", StatusCode::BAD_REQUEST),
+        ("/api/v1/groups/eng/threads?limit=ten", StatusCode::BAD_REQUEST),
+        ("/api/v1/groups/eng/threads?offset=-1", StatusCode::BAD_REQUEST),
+    ] {
+        let r = get(store.clone(), uri).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.body);
+        assert!(json(&r)["error"].is_string(), "{uri}");
+        assert_security_headers(&r);
+    }
+}
+
+#[tokio::test]
+async fn openapi_lists_every_api_route() {
+    let r = get(Arc::new(fixture()), "/api/v1/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/json");
+    let doc = json(&r);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let mut listed: Vec<_> = paths.keys().map(String::as_str).collect();
+    listed.sort();
+    assert_eq!(listed, ["/groups", "/groups/{slug}/threads", "/healthz", "/openapi.json", "/threads/{id}"]);
+    for (path, item) in paths {
+        assert!(item["get"]["responses"]["200"].is_object(), "{path}");
+    }
+}

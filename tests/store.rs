@@ -1,0 +1,795 @@
+//! One storage story, run against SQLite (a fresh file per test) and PostgreSQL (a fresh
+//! database per test, dropped afterwards).
+//!
+//! PostgreSQL: `postgres://postgres@127.0.0.1:5432/test` or `$OUTLOUD_TEST_PG`. When it is
+//! unreachable the postgres tests fail; `OUTLOUD_SKIP_PG=1` skips them instead.
+
+use std::sync::{Arc, Mutex};
+
+use outloud::core::plan::{
+    Checkpoint, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw, NewThread, Reconstruction,
+    SkipRow, ThreadActivity, ThreadRef, ThreadTouch, WriteSet,
+};
+use outloud::model::{Address, Attachment, SkipReason, Via};
+use outloud::store::{self, Store, StoreError};
+
+// --- building write sets ------------------------------------------------------------------
+
+fn raw(sha: &str, message_id: &str) -> NewRaw {
+    NewRaw {
+        sha256: sha.to_string(),
+        message_id: message_id.to_string(),
+        source: format!("import:test.mbox#{sha}"),
+        force_groups: vec![],
+        received_at: 1_700_000_000,
+        bytes: Arc::new(format!("Message-ID: <{message_id}>\r\n\r\nbody of {sha}\r\n").into_bytes()),
+    }
+}
+
+fn thread(group_id: i64, subject: &str, root: Option<&str>, started_at: i64, last_activity: i64, count: i64) -> NewThread {
+    NewThread {
+        group_id,
+        subject: subject.to_string(),
+        subject_key: subject.to_lowercase(),
+        thread_index_root: root.map(str::to_string),
+        started_at,
+        last_activity,
+        message_count: count,
+    }
+}
+
+fn msg(group_id: i64, thread: ThreadRef, message_id: &str, sha: Option<&str>, date: i64) -> NewMessage {
+    NewMessage {
+        group_id,
+        thread,
+        raw_sha256: sha.map(str::to_string),
+        message_id: message_id.to_string(),
+        author: Address::new(Some("Ann Author"), "ann@corp.example"),
+        date,
+        subject: "Hello".to_string(),
+        body: format!("body of {message_id}"),
+        quoted: "> earlier".to_string(),
+        signoff: "Best,".to_string(),
+        signature: "Ann".to_string(),
+        disclaimer: String::new(),
+        html: None,
+        attachments: vec![],
+        via: Via::Cc,
+        reconstructed: false,
+    }
+}
+
+fn reconstructed(group_id: i64, thread: ThreadRef, message_id: &str, date: i64) -> NewMessage {
+    NewMessage {
+        raw_sha256: None,
+        reconstructed: true,
+        author: Address::new(None, "bob@corp.example"),
+        body: "what bob wrote, rebuilt from a quote".to_string(),
+        ..msg(group_id, thread, message_id, None, date)
+    }
+}
+
+/// A plan that ignores what the store knows.
+fn fixed(ws: WriteSet) -> impl Fn(Known) -> WriteSet + Send + Sync {
+    move |_| ws.clone()
+}
+
+async fn write(store: &dyn Store, ws: WriteSet) -> WriteSet {
+    let done = store.ingest(&Lookup::default(), &fixed(ws.clone()), None).await.expect("ingest");
+    assert_eq!(done, ws, "ingest returns the write set it executed");
+    done
+}
+
+/// What the store answers for `lookup` (the plan writes nothing).
+async fn known(store: &dyn Store, lookup: Lookup) -> Known {
+    let seen = Mutex::new(None);
+    store
+        .ingest(
+            &lookup,
+            &|k| {
+                *seen.lock().unwrap() = Some(k);
+                WriteSet::default()
+            },
+            None,
+        )
+        .await
+        .expect("lookup");
+    seen.into_inner().unwrap().expect("plan called")
+}
+
+async fn group(store: &dyn Store, slug: &str) -> i64 {
+    store.upsert_group(slug, &slug.to_uppercase(), &[format!("{slug}@corp.example")]).await.expect("group").id
+}
+
+/// The one thread of a group, as `(id, last_activity, message_count)`.
+async fn only_thread(store: &dyn Store, group_id: i64) -> (i64, i64, i64) {
+    let threads = store.threads(group_id, 10, 0).await.unwrap();
+    assert_eq!(threads.len(), 1, "{threads:?}");
+    (threads[0].id, threads[0].last_activity, threads[0].message_count)
+}
+
+// --- the story ----------------------------------------------------------------------------
+
+async fn migrate_twice_is_a_no_op(store: Arc<dyn Store>) {
+    group(&*store, "eng").await;
+    store.migrate().await.expect("second migrate");
+    store.migrate().await.expect("third migrate");
+    assert_eq!(store.groups().await.unwrap().len(), 1, "data survives re-running migrations");
+}
+
+async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
+    let s = &*store;
+    let eng = s
+        .upsert_group("eng", "Engineering", &[" Eng@Corp.Example".into(), "eng-team@corp.example".into()])
+        .await
+        .unwrap();
+    assert_eq!(eng.slug, "eng");
+    assert_eq!(eng.addresses, vec!["eng-team@corp.example", "eng@corp.example"]);
+    assert_eq!(s.groups().await.unwrap(), vec![eng.clone()]);
+
+    // Update: same id, new name, address list replaced.
+    let eng2 = s.upsert_group("eng", "Engineering team", &["eng@corp.example".into()]).await.unwrap();
+    assert_eq!(eng2.id, eng.id);
+    assert_eq!(eng2.name, "Engineering team");
+    assert_eq!(s.groups().await.unwrap(), vec![eng2.clone()]);
+
+    // An address of another group is refused, naming both.
+    let err = s.upsert_group("ops", "Operations", &["ops@corp.example".into(), "ENG@corp.example".into()]).await;
+    match err {
+        Err(StoreError::Invalid(m)) => assert!(m.contains("eng@corp.example") && m.contains("eng"), "{m}"),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert_eq!(s.groups().await.unwrap().len(), 1, "a refused upsert creates nothing");
+
+    // The address eng dropped is free again.
+    let ops = s.upsert_group("ops", "Operations", &["eng-team@corp.example".into()]).await.unwrap();
+    let all = s.groups().await.unwrap();
+    assert_eq!(all.iter().map(|g| g.slug.as_str()).collect::<Vec<_>>(), vec!["eng", "ops"]);
+    assert_eq!(all[1], ops);
+
+    assert!(s.remove_group("ops").await.unwrap());
+    assert!(!s.remove_group("ops").await.unwrap());
+    assert_eq!(s.groups().await.unwrap(), vec![eng2]);
+    assert!(matches!(s.upsert_group(" ", "x", &[]).await, Err(StoreError::Invalid(_))));
+}
+
+async fn new_thread_then_lookups(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    let other = group(s, "ops").await;
+    let mut first = msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 1000);
+    first.html = Some("<p>hi</p>".into());
+    first.attachments =
+        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 1234 }];
+    first.via = Via::To;
+    let ws = WriteSet {
+        raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
+        people: vec![Address::new(Some("Ann Author"), "ann@corp.example"), Address::new(Some("Ann"), "ann@corp.example")],
+        threads: vec![thread(g, "Hello", Some("ROOT1"), 1000, 2000, 2)],
+        messages: vec![first.clone(), msg(g, ThreadRef::New(0), "m2@x", Some("sha2"), 2000)],
+        refs: vec![
+            (g, "m1@x".into(), ThreadRef::New(0)),
+            (g, "m2@x".into(), ThreadRef::New(0)),
+            (g, "parent@x".into(), ThreadRef::New(0)),
+        ],
+        outcomes: vec![ItemOutcome::Filed(vec![]), ItemOutcome::Filed(vec![])],
+        ..Default::default()
+    };
+    write(s, ws).await;
+    let (tid, last, count) = only_thread(s, g).await;
+    assert_eq!((last, count), (2000, 2));
+
+    let k = known(
+        s,
+        Lookup {
+            messages: vec![(g, "m1@x".into()), (g, "nope@x".into()), (other, "m1@x".into())],
+            refs: vec![(g, "parent@x".into()), (g, "m2@x".into()), (other, "parent@x".into()), (g, "zzz".into())],
+            thread_index_roots: vec![(g, "ROOT1".into()), (other, "ROOT1".into())],
+            subjects: vec![(g, "hello".into(), 2000), (other, "hello".into(), 0)],
+        },
+    )
+    .await;
+    assert_eq!(k.messages.len(), 1);
+    let m1 = k.messages[&(g, "m1@x".to_string())];
+    assert_eq!((m1.thread_id, m1.reconstructed), (tid, false));
+    assert_eq!(k.refs.len(), 2);
+    assert_eq!(k.refs[&(g, "parent@x".to_string())], tid);
+    assert_eq!(k.refs[&(g, "m2@x".to_string())], tid);
+    assert_eq!(k.thread_index.len(), 1);
+    assert_eq!(k.thread_index[&(g, "ROOT1".to_string())], tid);
+    assert_eq!(k.subjects.len(), 1);
+    assert_eq!(k.subjects[&(g, "hello".to_string())], vec![ThreadActivity { id: tid, last_activity: 2000 }]);
+    assert!(k.reconstructions.is_empty());
+
+    // `since` is inclusive; a later one finds nothing.
+    let k = known(s, Lookup { subjects: vec![(g, "hello".into(), 2001)], ..Default::default() }).await;
+    assert!(k.subjects.is_empty(), "{:?}", k.subjects);
+
+    // A second thread with the same subject key, more recently active, comes first.
+    write(
+        s,
+        WriteSet {
+            threads: vec![thread(g, "hello", None, 3000, 3000, 1)],
+            messages: vec![msg(g, ThreadRef::New(0), "m3@x", None, 3000)],
+            ..Default::default()
+        },
+    )
+    .await;
+    let k = known(s, Lookup { subjects: vec![(g, "hello".into(), 0)], ..Default::default() }).await;
+    let found = &k.subjects[&(g, "hello".to_string())];
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[1], ThreadActivity { id: tid, last_activity: 2000 });
+    assert!(found[0].id != tid && found[0].last_activity == 3000);
+
+    // Every field round-trips; messages come oldest first.
+    let detail = s.thread(tid).await.unwrap().expect("thread");
+    assert_eq!(detail.thread.subject, "Hello");
+    assert_eq!(detail.thread.group_slug, "eng");
+    assert_eq!(detail.thread.started_at, 1000);
+    let ids: Vec<_> = detail.messages.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids, vec!["m1@x", "m2@x"]);
+    let m = &detail.messages[0];
+    assert_eq!(m.thread_id, tid);
+    assert_eq!(m.group_id, g);
+    assert_eq!(m.group_slug, "eng");
+    assert_eq!(m.raw_sha256.as_deref(), Some("sha1"));
+    assert_eq!(m.author_email, "ann@corp.example");
+    assert_eq!(m.author_name.as_deref(), Some("Ann Author"));
+    assert_eq!(m.date, 1000);
+    assert_eq!((m.subject.as_str(), m.body.as_str()), ("Hello", "body of m1@x"));
+    assert_eq!((m.quoted.as_str(), m.signoff.as_str(), m.signature.as_str()), ("> earlier", "Best,", "Ann"));
+    assert_eq!(m.disclaimer, "");
+    assert_eq!(m.html.as_deref(), Some("<p>hi</p>"));
+    assert_eq!(m.attachments, first.attachments);
+    assert_eq!(m.via, Via::To);
+    assert!(!m.reconstructed);
+    assert_eq!(detail.messages[1].html, None);
+    assert_eq!(detail.messages[1].via, Via::Cc);
+    assert!(detail.linked.is_empty());
+}
+
+async fn messages_with_equal_dates_keep_insert_order(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    write(
+        s,
+        WriteSet {
+            threads: vec![thread(g, "Same time", None, 500, 500, 3)],
+            messages: vec![
+                msg(g, ThreadRef::New(0), "b@x", None, 500),
+                msg(g, ThreadRef::New(0), "a@x", None, 500),
+                msg(g, ThreadRef::New(0), "early@x", None, 100),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let (tid, _, _) = only_thread(s, g).await;
+    let detail = s.thread(tid).await.unwrap().unwrap();
+    let ids: Vec<_> = detail.messages.iter().map(|m| m.message_id.as_str()).collect();
+    assert_eq!(ids, vec!["early@x", "b@x", "a@x"], "by date, then by id");
+}
+
+async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    write(
+        s,
+        WriteSet {
+            threads: vec![thread(g, "Plan", Some("ROOTP"), 100, 300, 2), thread(g, "Other", None, 100, 100, 1)],
+            messages: vec![
+                reconstructed(g, ThreadRef::New(0), "orig@x", 100),
+                msg(g, ThreadRef::New(0), "reply@x", Some("sha-reply"), 300),
+                reconstructed(g, ThreadRef::New(1), "elsewhere@x", 100),
+            ],
+            refs: vec![(g, "orig@x".into(), ThreadRef::New(0)), (g, "reply@x".into(), ThreadRef::New(0))],
+            ..Default::default()
+        },
+    )
+    .await;
+    let threads = s.threads(g, 10, 0).await.unwrap();
+    let plan_id = threads.iter().find(|t| t.subject == "Plan").unwrap().id;
+    let other_id = threads.iter().find(|t| t.subject == "Other").unwrap().id;
+
+    // Found through refs: its reconstructions come along; the other thread's do not.
+    let k = known(
+        s,
+        Lookup {
+            messages: vec![(g, "orig@x".into())],
+            refs: vec![(g, "reply@x".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    let orig = k.messages[&(g, "orig@x".to_string())];
+    assert_eq!(orig.thread_id, plan_id);
+    assert!(orig.reconstructed);
+    assert_eq!(k.reconstructions.len(), 1, "{:?}", k.reconstructions);
+    assert_eq!(
+        k.reconstructions[&plan_id],
+        vec![Reconstruction {
+            id: orig.id,
+            thread_id: plan_id,
+            author_email: "bob@corp.example".into(),
+            author_name: None,
+            date: 100,
+            body: "what bob wrote, rebuilt from a quote".into(),
+        }]
+    );
+    // Found through Thread-Index alone works as well.
+    let k = known(s, Lookup { thread_index_roots: vec![(g, "ROOTP".into())], ..Default::default() }).await;
+    assert_eq!(k.reconstructions.keys().copied().collect::<Vec<_>>(), vec![plan_id]);
+
+    // The original arrives: the row is overwritten in place, the thread is touched (twice,
+    // once with an older date that must not move last_activity back).
+    let mut original = msg(g, ThreadRef::Existing(plan_id), "orig@x", Some("sha-orig"), 90);
+    original.author = Address::new(Some("Bob"), "bob@corp.example");
+    original.body = "the real text".into();
+    write(
+        s,
+        WriteSet {
+            raws: vec![raw("sha-orig", "orig@x")],
+            replacements: vec![(orig.id, original)],
+            touches: vec![
+                ThreadTouch { id: plan_id, last_activity: 250, added: 0 },
+                ThreadTouch { id: plan_id, last_activity: 400, added: 1 },
+                ThreadTouch { id: other_id, last_activity: 50, added: 2 },
+            ],
+            messages: vec![msg(g, ThreadRef::Existing(plan_id), "late@x", Some("sha-late"), 400)],
+            ..Default::default()
+        },
+    )
+    .await;
+    let detail = s.thread(plan_id).await.unwrap().unwrap();
+    assert_eq!((detail.thread.last_activity, detail.thread.message_count), (400, 3));
+    let first = &detail.messages[0];
+    assert_eq!(first.id, orig.id, "replaced in place");
+    assert!(!first.reconstructed);
+    assert_eq!(first.body, "the real text");
+    assert_eq!(first.raw_sha256.as_deref(), Some("sha-orig"));
+    assert_eq!(first.author_name.as_deref(), Some("Bob"));
+    assert_eq!(first.date, 90);
+    let other = s.thread(other_id).await.unwrap().unwrap();
+    assert_eq!((other.thread.last_activity, other.thread.message_count), (100, 3));
+
+    let k = known(s, Lookup { refs: vec![(g, "reply@x".into())], ..Default::default() }).await;
+    assert!(k.reconstructions.is_empty(), "{:?}", k.reconstructions);
+    let k = known(s, Lookup { messages: vec![(g, "orig@x".into())], ..Default::default() }).await;
+    assert_eq!(k.messages[&(g, "orig@x".to_string())], ExistingMessage { id: orig.id, thread_id: plan_id, reconstructed: false });
+}
+
+async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
+    let s = &*store;
+    let mut forced = raw("sha-a", "a@x");
+    forced.force_groups = vec!["eng".into(), "ops".into()];
+    let skip = |sha: &str, reason| SkipRow {
+        raw_sha256: sha.into(),
+        message_id: format!("{sha}@x"),
+        reason,
+        detail: "because".into(),
+    };
+    let ws = WriteSet {
+        raws: vec![forced.clone(), raw("sha-b", "b@x"), raw("sha-c", "c@x")],
+        skips: vec![skip("sha-b", SkipReason::AutoReply), skip("sha-c", SkipReason::Bounce)],
+        ..Default::default()
+    };
+    write(s, ws.clone()).await;
+    write(s, ws).await;
+    write(
+        s,
+        WriteSet { raws: vec![raw("sha-d", "d@x")], skips: vec![skip("sha-d", SkipReason::AutoReply)], ..Default::default() },
+    )
+    .await;
+
+    let raws = s.raws_after(0, 100).await.unwrap();
+    let shas: Vec<_> = raws.iter().map(|r| r.sha256.as_str()).collect();
+    assert_eq!(shas, vec!["sha-a", "sha-b", "sha-c", "sha-d"], "arrival order, no duplicates");
+    assert!(raws.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(raws[0].force_groups, vec!["eng", "ops"]);
+    assert!(raws[1].force_groups.is_empty());
+    assert_eq!(raws[0].bytes, *forced.bytes);
+    assert_eq!(raws[0].source, forced.source);
+    assert_eq!(raws[0].received_at, forced.received_at);
+    let page = s.raws_after(raws[1].seq, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].sha256, "sha-c");
+    assert!(s.raws_after(raws[3].seq, 10).await.unwrap().is_empty());
+
+    let counts: Vec<_> = s.skip_counts().await.unwrap().into_iter().map(|c| (c.reason, c.count)).collect();
+    assert_eq!(counts, vec![(SkipReason::AutoReply, 2), (SkipReason::Bounce, 1)]);
+}
+
+async fn cross_posted_mail_links_threads(store: Arc<dyn Store>) {
+    let s = &*store;
+    let eng = group(s, "eng").await;
+    let ops = group(s, "ops").await;
+    write(
+        s,
+        WriteSet {
+            raws: vec![raw("sha-x", "x@x")],
+            threads: vec![
+                thread(eng, "Outage", None, 10, 10, 1),
+                thread(ops, "Outage", None, 10, 10, 1),
+                thread(eng, "Lonely", None, 10, 10, 1),
+            ],
+            messages: vec![
+                msg(eng, ThreadRef::New(0), "x@x", Some("sha-x"), 10),
+                msg(ops, ThreadRef::New(1), "x@x", Some("sha-x"), 10),
+                msg(eng, ThreadRef::New(2), "lonely@x", Some("sha-lonely"), 10),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let eng_threads = s.threads(eng, 10, 0).await.unwrap();
+    let eng_outage = eng_threads.iter().find(|t| t.subject == "Outage").unwrap().id;
+    let lonely = eng_threads.iter().find(|t| t.subject == "Lonely").unwrap().id;
+    let (ops_outage, _, _) = only_thread(s, ops).await;
+
+    let linked = s.thread(eng_outage).await.unwrap().unwrap().linked;
+    assert_eq!(linked.len(), 1);
+    assert_eq!((linked[0].thread_id, linked[0].group_slug.as_str()), (ops_outage, "ops"));
+    assert_eq!(linked[0].subject, "Outage");
+    let linked = s.thread(ops_outage).await.unwrap().unwrap().linked;
+    assert_eq!((linked[0].thread_id, linked[0].group_slug.as_str()), (eng_outage, "eng"));
+    assert!(s.thread(lonely).await.unwrap().unwrap().linked.is_empty());
+}
+
+async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), None);
+    let cp = |last_uid| Checkpoint { mailbox: "INBOX".into(), uidvalidity: u32::MAX, last_uid };
+    let ws = WriteSet {
+        raws: vec![raw("sha1", "m1@x")],
+        threads: vec![thread(g, "Hello", None, 10, 10, 1)],
+        messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
+        ..Default::default()
+    };
+    s.ingest(&Lookup::default(), &fixed(ws), Some(&cp(41))).await.unwrap();
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(41)));
+    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&cp(42))).await.unwrap();
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(42)));
+    assert_eq!(s.checkpoint("Other").await.unwrap(), None);
+
+    // A batch that breaks the unique (group, Message-ID) rule fails as a whole: its raw,
+    // its new thread and its checkpoint are all rolled back.
+    let bad = WriteSet {
+        raws: vec![raw("sha-new", "m2@x")],
+        threads: vec![thread(g, "Dup", None, 20, 20, 1)],
+        messages: vec![msg(g, ThreadRef::New(0), "m2@x", Some("sha-new"), 20), msg(g, ThreadRef::New(0), "m1@x", None, 20)],
+        ..Default::default()
+    };
+    let err = s.ingest(&Lookup::default(), &fixed(bad), Some(&cp(99))).await;
+    assert!(matches!(err, Err(StoreError::Db(_))), "{err:?}");
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(42)));
+    assert_eq!(s.raws_after(0, 10).await.unwrap().len(), 1);
+    assert_eq!(s.threads(g, 10, 0).await.unwrap().len(), 1);
+
+    // So does a plan naming a new thread it does not create.
+    let bad = WriteSet {
+        raws: vec![raw("sha-new", "m2@x")],
+        messages: vec![msg(g, ThreadRef::New(3), "m2@x", Some("sha-new"), 20)],
+        ..Default::default()
+    };
+    let err = s.ingest(&Lookup::default(), &fixed(bad), Some(&cp(99))).await;
+    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(42)));
+    assert_eq!(s.raws_after(0, 10).await.unwrap().len(), 1);
+
+    // The store is usable after a rollback.
+    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&cp(43))).await.unwrap();
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(43)));
+}
+
+async fn quarantine_is_idempotent(store: Arc<dyn Store>) {
+    let s = &*store;
+    assert!(s.quarantine("q1", "imap:INBOX/7", "no headers", b"garbage\x00\xff", 123).await.unwrap());
+    assert!(!s.quarantine("q1", "imap:INBOX/7", "no headers", b"garbage\x00\xff", 123).await.unwrap());
+    assert!(s.quarantine("q2", "import:x#2", "bad", b"", 124).await.unwrap());
+    let rows = s.quarantined().await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let q = &rows[0];
+    assert_eq!((q.sha256.as_str(), q.source.as_str(), q.error.as_str()), ("q1", "imap:INBOX/7", "no headers"));
+    assert_eq!((q.received_at, q.size), (123, 9));
+    assert_eq!(s.quarantined_bytes(q.id).await.unwrap(), Some(b"garbage\x00\xff".to_vec()));
+    assert_eq!(s.quarantined_bytes(rows[1].id).await.unwrap(), Some(vec![]));
+    assert_eq!(s.quarantined_bytes(q.id + 1000).await.unwrap(), None);
+}
+
+async fn reading_apis(store: Arc<dyn Store>) {
+    let s = &*store;
+    let eng = group(s, "eng").await;
+    let ops = group(s, "ops").await;
+    let _empty = group(s, "zzz").await;
+    write(
+        s,
+        WriteSet {
+            threads: vec![
+                thread(eng, "Old", None, 10, 100, 2),
+                thread(eng, "New", None, 20, 300, 1),
+                thread(eng, "Mid", None, 30, 200, 1),
+                thread(ops, "Ops", None, 40, 50, 1),
+            ],
+            messages: vec![
+                msg(eng, ThreadRef::New(0), "o1@x", None, 10),
+                msg(eng, ThreadRef::New(0), "o2@x", None, 100),
+                msg(eng, ThreadRef::New(1), "n1@x", None, 300),
+                msg(eng, ThreadRef::New(2), "m1@x", None, 200),
+                msg(ops, ThreadRef::New(3), "p1@x", None, 50),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+
+    let subjects = |ts: Vec<store::ThreadSummary>| ts.into_iter().map(|t| t.subject).collect::<Vec<_>>();
+    assert_eq!(subjects(s.threads(eng, 10, 0).await.unwrap()), vec!["New", "Mid", "Old"]);
+    assert_eq!(subjects(s.threads(eng, 2, 1).await.unwrap()), vec!["Mid", "Old"]);
+    assert!(s.threads(eng, 10, 3).await.unwrap().is_empty());
+
+    let sums = s.group_summaries().await.unwrap();
+    let brief: Vec<_> =
+        sums.iter().map(|g| (g.group.slug.as_str(), g.thread_count, g.message_count, g.last_activity)).collect();
+    assert_eq!(brief, vec![("eng", 3, 4, Some(300)), ("ops", 1, 1, Some(50)), ("zzz", 0, 0, None)]);
+    assert_eq!(sums[0].group.addresses, vec!["eng@corp.example"]);
+
+    let all = s.messages_after(0, 100).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    let page = s.messages_after(all[1].id, 2).await.unwrap();
+    assert_eq!(page.iter().map(|m| m.id).collect::<Vec<_>>(), vec![all[2].id, all[3].id]);
+    assert_eq!(all[4].group_slug, "ops");
+
+    let threads = s.threads_after(0, 100).await.unwrap();
+    assert_eq!(subjects(threads.clone()), vec!["Old", "New", "Mid", "Ops"], "id order");
+    assert_eq!(subjects(s.threads_after(threads[2].id, 100).await.unwrap()), vec!["Ops"]);
+    assert_eq!(threads[3].group_slug, "ops");
+
+    assert!(s.thread(threads[3].id + 1000).await.unwrap().is_none());
+}
+
+async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    let ws = WriteSet {
+        raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
+        people: vec![Address::new(Some("Ann"), "ann@corp.example")],
+        threads: vec![thread(g, "Hello", Some("R"), 10, 10, 1)],
+        messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
+        refs: vec![(g, "m1@x".into(), ThreadRef::New(0))],
+        skips: vec![SkipRow { raw_sha256: "sha2".into(), message_id: "m2@x".into(), reason: SkipReason::Loop, detail: String::new() }],
+        ..Default::default()
+    };
+    let cp = Checkpoint { mailbox: "INBOX".into(), uidvalidity: 7, last_uid: 2 };
+    s.ingest(&Lookup::default(), &fixed(ws.clone()), Some(&cp)).await.unwrap();
+    s.quarantine("q", "src", "err", b"x", 1).await.unwrap();
+
+    s.reset_derived().await.unwrap();
+    assert!(s.threads_after(0, 10).await.unwrap().is_empty());
+    assert!(s.messages_after(0, 10).await.unwrap().is_empty());
+    assert!(s.skip_counts().await.unwrap().is_empty());
+    let k = known(
+        s,
+        Lookup {
+            messages: vec![(g, "m1@x".into())],
+            refs: vec![(g, "m1@x".into())],
+            thread_index_roots: vec![(g, "R".into())],
+            subjects: vec![(g, "hello".into(), 0)],
+        },
+    )
+    .await;
+    assert_eq!(k, Known::default());
+    assert_eq!(s.raws_after(0, 10).await.unwrap().len(), 2);
+    assert_eq!(s.groups().await.unwrap().len(), 1);
+    assert_eq!(s.quarantined().await.unwrap().len(), 1);
+    assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp));
+
+    // Reprocessing writes the same rows again (raws already there).
+    write(s, ws).await;
+    assert_eq!(s.messages_after(0, 10).await.unwrap().len(), 1);
+    assert_eq!(s.raws_after(0, 10).await.unwrap().len(), 2);
+}
+
+async fn remove_group_cascades(store: Arc<dyn Store>) {
+    let s = &*store;
+    let eng = group(s, "eng").await;
+    let ops = group(s, "ops").await;
+    write(
+        s,
+        WriteSet {
+            threads: vec![thread(eng, "E", None, 1, 1, 1), thread(ops, "O", None, 1, 1, 1)],
+            messages: vec![msg(eng, ThreadRef::New(0), "e@x", None, 1), msg(ops, ThreadRef::New(1), "o@x", None, 1)],
+            refs: vec![(eng, "e@x".into(), ThreadRef::New(0)), (ops, "o@x".into(), ThreadRef::New(1))],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(s.remove_group("eng").await.unwrap());
+    assert_eq!(s.threads_after(0, 10).await.unwrap().iter().map(|t| t.group_id).collect::<Vec<_>>(), vec![ops]);
+    assert_eq!(s.messages_after(0, 10).await.unwrap().len(), 1);
+    let k = known(s, Lookup { refs: vec![(eng, "e@x".into()), (ops, "o@x".into())], ..Default::default() }).await;
+    assert_eq!(k.refs.keys().map(|(g, _)| *g).collect::<Vec<_>>(), vec![ops]);
+    // The address is free again.
+    s.upsert_group("eng2", "Eng again", &["eng@corp.example".into()]).await.unwrap();
+}
+
+/// More keys and rows than fit one statement chunk, with duplicates and a NUL character.
+async fn large_batch(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    const N: usize = 1234;
+    let mut ws = WriteSet::default();
+    for i in 0..N {
+        let id = format!("m{i}@x");
+        let sha = format!("sha{i}");
+        ws.raws.push(raw(&sha, &id));
+        ws.people.push(Address::new(Some(&format!("P {}", i % 7)), &format!("p{}@x", i % 7)));
+        ws.threads.push(thread(g, &format!("Subject {i}"), Some(&format!("root{i}")), i as i64, i as i64, 1));
+        let mut m = msg(g, ThreadRef::New(i), &id, Some(&sha), i as i64);
+        m.author = Address::new(None, &format!("p{}@x", i % 7));
+        if i == 5 {
+            m.body = "nul\0inside".into();
+        }
+        ws.messages.push(m);
+        ws.refs.push((g, id.clone(), ThreadRef::New(i)));
+        ws.refs.push((g, format!("parent{i}@x"), ThreadRef::New(i)));
+    }
+    ws.refs.push((g, "m0@x".into(), ThreadRef::New(1)));
+    write(s, ws.clone()).await;
+
+    let lookup = Lookup {
+        messages: (0..N).map(|i| (g, format!("m{i}@x"))).collect(),
+        refs: (0..N).map(|i| (g, format!("parent{i}@x"))).chain([(g, "m0@x".to_string())]).collect(),
+        thread_index_roots: (0..N).map(|i| (g, format!("root{i}"))).collect(),
+        subjects: (0..N).map(|i| (g, format!("subject {i}"), 0)).collect(),
+    };
+    let k = known(s, lookup).await;
+    assert_eq!((k.messages.len(), k.refs.len(), k.thread_index.len(), k.subjects.len()), (N, N + 1, N, N));
+    let t7 = k.thread_index[&(g, "root7".to_string())];
+    assert_eq!(k.refs[&(g, "parent7@x".to_string())], t7);
+    assert_eq!(k.messages[&(g, "m7@x".to_string())].thread_id, t7);
+    assert_eq!(k.subjects[&(g, "subject 7".to_string())], vec![ThreadActivity { id: t7, last_activity: 7 }]);
+    assert_eq!(k.refs[&(g, "m0@x".to_string())], k.thread_index[&(g, "root0".to_string())], "first ref wins");
+    assert_eq!(s.raws_after(0, 10_000).await.unwrap().len(), N);
+
+    let t5 = k.thread_index[&(g, "root5".to_string())];
+    let body = &s.thread(t5).await.unwrap().unwrap().messages[0].body;
+    assert_eq!(body.replace('\0', ""), "nulinside");
+}
+
+// --- harness --------------------------------------------------------------------------------
+
+async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("outloud.db").display());
+    let store = store::open(&url).await.expect("open sqlite");
+    assert_eq!(store.backend(), "sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    (store, dir)
+}
+
+/// A database created for one test and dropped when the test ends, pass or fail.
+struct PgDb {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with
+        // its own runtime.
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+/// URL of the same server with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_start..].find('/') {
+        Some(i) => &base[..authority_start + i],
+        None => base,
+    };
+    format!("{base}/{name}{query}")
+}
+
+async fn pg_store() -> Option<(Arc<dyn Store>, PgDb)> {
+    if std::env::var("OUTLOUD_SKIP_PG").is_ok_and(|v| v == "1") {
+        eprintln!("OUTLOUD_SKIP_PG=1: skipping the postgres run");
+        return None;
+    }
+    let admin_url =
+        std::env::var("OUTLOUD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is unreachable at {admin_url}: {e}\n\
+             Start it, point OUTLOUD_TEST_PG at a server, or set OUTLOUD_SKIP_PG=1 to skip these tests."
+        )
+    });
+    let name = format!("outloud_test_{:016x}", rand::random::<u64>());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+    let _ = admin.close().await;
+    let db = PgDb { admin_url: admin_url.clone(), name: name.clone() };
+    let store = store::open(&with_database(&admin_url, &name)).await.expect("open postgres");
+    assert_eq!(store.backend(), "postgres");
+    store.migrate().await.expect("migrate postgres");
+    Some((store, db))
+}
+
+macro_rules! story {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _dir) = super::sqlite_store().await;
+                    super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some((store, _db)) = super::pg_store().await else { return };
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+story!(
+    migrate_twice_is_a_no_op,
+    groups_crud_and_address_conflict,
+    new_thread_then_lookups,
+    messages_with_equal_dates_keep_insert_order,
+    reconstructions_replacement_and_touches,
+    skips_and_raws_are_idempotent,
+    cross_posted_mail_links_threads,
+    checkpoint_commits_with_its_batch,
+    quarantine_is_idempotent,
+    reading_apis,
+    reset_derived_keeps_raws_groups_and_checkpoints,
+    remove_group_cascades,
+    large_batch,
+);
+
+#[tokio::test]
+async fn sqlite_in_memory_works() {
+    let store = store::open("sqlite::memory:").await.unwrap();
+    store.migrate().await.unwrap();
+    group(&*store, "eng").await;
+    assert_eq!(store.groups().await.unwrap().len(), 1, "one connection keeps the database alive");
+}
+
+#[tokio::test]
+async fn sqlite_url_forms_and_unsupported_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested.db");
+    let store = store::open(&format!("sqlite://{}", path.display())).await.unwrap();
+    store.migrate().await.unwrap();
+    assert!(path.exists(), "created when missing");
+    assert!(matches!(store::open("mysql://x/y").await, Err(StoreError::UnsupportedUrl(_))));
+}
+
+#[test]
+fn database_name_is_swapped_in_urls() {
+    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
+    assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+    assert_eq!(with_database("postgresql://u@h", "x"), "postgresql://u@h/x");
+}
