@@ -606,3 +606,145 @@ pub fn matches_reconstruction(
 fn normalize(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::pipeline::Processed;
+    use crate::core::thread_keys::ThreadKeys;
+    use crate::model::{CleanBody, ParsedMail, QuotedMail, Route};
+
+    const OPTS: PlanOptions = PlanOptions { subject_window_secs: 14 * 86_400, now: 1_000_000 };
+
+    fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Processed {
+        let mail = ParsedMail {
+            message_id: id.into(),
+            subject: subject.into(),
+            from: Some(Address::new(None, from)),
+            date: Some(date),
+            references: parents.iter().rev().map(|s| s.to_string()).collect(),
+            raw_sha256: format!("{:0>64}", id.len() * 7 + date as usize),
+            ..Default::default()
+        };
+        let subject_key = subject.trim_start_matches("Re: ").to_lowercase();
+        Processed {
+            keys: ThreadKeys {
+                parents: parents.iter().map(|s| s.to_string()).collect(),
+                thread_index_root: None,
+                looks_like_reply: subject.starts_with("Re: ") || !parents.is_empty(),
+                subject_key,
+            },
+            mail,
+            routes: vec![Route { group_id: 1, slug: "eng".into(), via: Via::Cc }],
+            clean: CleanBody { body: format!("body of {id}"), ..Default::default() },
+            reconstructed: vec![],
+        }
+    }
+
+    fn item(p: Processed) -> BatchItem {
+        BatchItem { outcome: Outcome::Publish(Box::new(p)), bytes: Arc::new(vec![]), source: "test".into(), force_groups: vec![] }
+    }
+
+    #[test]
+    fn reply_in_same_batch_joins_new_thread() {
+        let items = vec![item(mail("a@x", "ann@x.com", 100, "Plan", &[])), item(mail("b@x", "bob@x.com", 200, "Re: Plan", &["a@x"]))];
+        let ws = plan(&items, Known::default(), &OPTS);
+        assert_eq!(ws.threads.len(), 1);
+        assert_eq!(ws.threads[0].message_count, 2);
+        assert_eq!(ws.threads[0].last_activity, 200);
+        assert!(ws.messages.iter().all(|m| m.thread == ThreadRef::New(0)));
+        assert_eq!(ws.raws.len(), 2);
+    }
+
+    #[test]
+    fn reply_finds_stored_thread_through_refs_and_touches_it() {
+        let items = vec![item(mail("b@x", "bob@x.com", 200, "Re: Plan", &["a@x"]))];
+        let mut known = Known::default();
+        known.refs.insert((1, "a@x".into()), 42);
+        let ws = plan(&items, known, &OPTS);
+        assert!(ws.threads.is_empty());
+        assert_eq!(ws.messages[0].thread, ThreadRef::Existing(42));
+        assert_eq!(ws.touches, vec![ThreadTouch { id: 42, last_activity: 200, added: 1 }]);
+    }
+
+    #[test]
+    fn subject_matches_only_replies_within_window() {
+        let mut known = Known::default();
+        known.subjects.insert((1, "plan".into()), vec![ThreadActivity { id: 7, last_activity: 100 }]);
+        let fresh = plan(&[item(mail("b@x", "bob@x.com", 200, "Re: Plan", &[]))], known.clone(), &OPTS);
+        assert_eq!(fresh.messages[0].thread, ThreadRef::Existing(7));
+        let not_reply = plan(&[item(mail("c@x", "bob@x.com", 200, "Plan", &[]))], known.clone(), &OPTS);
+        assert_eq!(not_reply.messages[0].thread, ThreadRef::New(0));
+        let late = plan(&[item(mail("d@x", "bob@x.com", 100 + 15 * 86_400, "Re: Plan", &[]))], known, &OPTS);
+        assert_eq!(late.messages[0].thread, ThreadRef::New(0));
+    }
+
+    #[test]
+    fn duplicate_message_id_is_not_filed_twice() {
+        let mut known = Known::default();
+        known.messages.insert((1, "a@x".into()), ExistingMessage { id: 1, thread_id: 1, reconstructed: false });
+        let ws = plan(&[item(mail("a@x", "ann@x.com", 100, "Plan", &[])), item(mail("a@x", "ann@x.com", 100, "Plan", &[]))], known, &OPTS);
+        assert!(ws.messages.is_empty() && ws.raws.is_empty());
+        assert_eq!(ws.outcomes[1], ItemOutcome::Filed(vec![GroupOutcome::Duplicate { group_id: 1 }]));
+    }
+
+    #[test]
+    fn two_groups_get_one_thread_each() {
+        let mut p = mail("a@x", "ann@x.com", 100, "Plan", &[]);
+        p.routes.push(Route { group_id: 2, slug: "sales".into(), via: Via::To });
+        let ws = plan(&[item(p)], Known::default(), &OPTS);
+        assert_eq!(ws.threads.len(), 2);
+        assert_eq!(ws.messages.len(), 2);
+        assert_eq!(ws.raws.len(), 1, "raw bytes stored once");
+    }
+
+    #[test]
+    fn reconstructions_are_created_then_replaced_by_originals() {
+        let mut c = mail("c@x", "ann@x.com", 10_000, "Re: Plan", &["b@x", "a@x"]);
+        c.reconstructed = vec![
+            QuotedMail { author: Address::new(Some("Ann"), "ann@x.com"), date: Some(1_000), subject: None, body: "the plan".into() },
+            QuotedMail { author: Address::new(Some("Bob"), "bob@x.com"), date: Some(5_000 + 3600), subject: None, body: "looks good".into() },
+        ];
+        c.mail.references = vec!["a@x".into(), "b@x".into()];
+        let ws = plan(&[item(c.clone())], Known::default(), &OPTS);
+        assert_eq!(ws.messages.len(), 3);
+        assert!(ws.messages[0].reconstructed && ws.messages[1].reconstructed && !ws.messages[2].reconstructed);
+        assert_eq!(ws.messages[0].message_id, "a@x", "ids taken from References when they line up");
+        assert_eq!(ws.threads[0].started_at, 1_000);
+
+        // In the same batch, the originals replace the pending reconstructions.
+        let a = mail("a@x", "ann@x.com", 1_000, "Plan", &[]);
+        let b = mail("b@x", "bob@x.com", 5_000, "Re: Plan", &["a@x"]);
+        let ws = plan(&[item(c), item(a), item(b)], Known::default(), &OPTS);
+        assert_eq!(ws.messages.len(), 3);
+        assert!(ws.messages.iter().all(|m| !m.reconstructed));
+        assert_eq!(ws.threads[0].message_count, 3);
+        assert!(matches!(ws.outcomes[1], ItemOutcome::Filed(ref g) if matches!(g[0], GroupOutcome::Replaced { .. })));
+    }
+
+    #[test]
+    fn stored_reconstruction_is_replaced_by_author_and_time() {
+        let mut known = Known::default();
+        known.refs.insert((1, "a@x".into()), 9);
+        known.reconstructions.insert(
+            9,
+            vec![Reconstruction { id: 77, thread_id: 9, author_email: "bob@x.com".into(), author_name: None, date: 5_000 + 7200, body: "x".into() }],
+        );
+        let b = mail("b@x", "bob@x.com", 5_000, "Re: Plan", &["a@x"]);
+        let ws = plan(&[item(b)], known, &OPTS);
+        assert!(ws.messages.is_empty());
+        assert_eq!(ws.replacements.len(), 1);
+        assert_eq!(ws.replacements[0].0, 77);
+        assert_eq!(ws.touches[0].added, 0);
+    }
+
+    #[test]
+    fn reconstruction_matching_needs_same_author() {
+        let bob = Address::new(Some("Bob"), "bob@x.com");
+        assert!(matches_reconstruction("bob@x.com", None, 1000, "", &bob, 1000 + 3600 + 30, ""));
+        assert!(matches_reconstruction("", Some("bob"), 1000, "", &bob, 1000, ""));
+        assert!(!matches_reconstruction("ann@x.com", None, 1000, "", &bob, 1000, ""));
+        assert!(!matches_reconstruction("bob@x.com", None, 1000, "short", &bob, 1000 + 1234, "other text"));
+        assert!(matches_reconstruction("bob@x.com", None, 0, "Looks good, ship it on Monday", &bob, 99_999, "Looks good, ship it on Monday\n\nBob"));
+    }
+}
