@@ -29,14 +29,17 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
         .unwrap_or_else(|_| Err(ParseError::NotAMail("the MIME parser gave up on it".into())))
 }
 
-fn parse_inner(raw: &[u8]) -> Result<ParsedMail, ParseError> {
+fn parse_inner(original: &[u8]) -> Result<ParsedMail, ParseError> {
+    let repaired = headers::repair_8bit_headers(original);
+    let raw = repaired.as_deref().unwrap_or(original);
     let msg = MessageParser::new()
         .parse(raw)
         .ok_or_else(|| ParseError::NotAMail("no header found".into()))?;
     if msg.parts.is_empty() || !has_real_header(&msg, raw) {
         return Err(ParseError::NotAMail("no header found".into()));
     }
-    let raw_sha256 = sha256_hex(raw);
+    // The identity of the stored bytes, not of our repaired copy.
+    let raw_sha256 = sha256_hex(original);
     let facts = headers::collect(&msg, raw);
     let (message_id, message_id_synthetic) = match facts.message_id {
         Some(id) => (id, false),

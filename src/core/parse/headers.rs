@@ -234,6 +234,17 @@ mod tests {
     }
 
     #[test]
+    fn repairs_8bit_header_lines_only() {
+        let mut raw = b"Subject: Gr\xf6\xdfe \x96 Plan\r\nTo: a@b\r\n\r\nBody \xf6".to_vec();
+        let fixed = repair_8bit_headers(&raw).unwrap();
+        assert_eq!(fixed, "Subject: Größe – Plan\r\nTo: a@b\r\n\r\nBody ".bytes().chain([0xf6]).collect::<Vec<u8>>());
+        raw = "Subject: Größe\n\nBody \u{f6}".as_bytes().to_vec();
+        assert_eq!(repair_8bit_headers(&raw), None);
+        assert_eq!(header_block_end(b"A: b\nC: d"), 9);
+        assert_eq!(header_block_end(b"A: b\r\n\r\nx"), 6);
+    }
+
+    #[test]
     fn auto_response_suppress() {
         let yes = |v: &str| is_autoreply_header("X-Auto-Response-Suppress", || v.to_string());
         assert!(yes("All"));
@@ -243,5 +254,55 @@ mod tests {
         assert!(is_autoreply_header("X-Autoreply", || "yes".into()));
         assert!(!is_autoreply_header("X-Autoreply", || "no".into()));
         assert!(!is_autoreply_header("X-Mailer", || "Outlook".into()));
+    }
+}
+
+/// Old mailers put raw 8-bit Windows-1252 text (names, subjects) into headers, which
+/// mail-parser would read as broken UTF-8. Re-encode such header lines as UTF-8 before parsing;
+/// `None` when the header block is valid UTF-8 already (nearly always).
+pub(super) fn repair_8bit_headers(raw: &[u8]) -> Option<Vec<u8>> {
+    let end = header_block_end(raw);
+    let head = &raw[..end];
+    if head.is_ascii() || std::str::from_utf8(head).is_ok() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 8);
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        if std::str::from_utf8(line).is_ok() {
+            out.extend_from_slice(line);
+        } else {
+            let mut buf = [0u8; 4];
+            for &b in line {
+                out.extend_from_slice(cp1252(b).encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.extend_from_slice(&raw[end..]);
+    Some(out)
+}
+
+/// Offset just past the header block's last line (the blank line is not included).
+fn header_block_end(raw: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(off) = raw.get(i..).and_then(|r| r.iter().position(|&b| b == b'\n')) {
+        let nl = i + off;
+        match raw.get(nl + 1..) {
+            Some([b'\n', ..]) | Some([b'\r', b'\n', ..]) => return nl + 1,
+            _ => i = nl + 1,
+        }
+    }
+    raw.len()
+}
+
+/// Windows-1252 byte → char (Latin-1 plus typographic characters in 0x80–0x9F).
+fn cp1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
     }
 }
