@@ -122,7 +122,10 @@ fn auto_reply_signal(mail: &ParsedMail) -> Option<String> {
         }
     }
     if s.autoreply_header {
-        return Some("auto-reply header (X-Autoreply, X-Autorespond, X-Auto-Response-Suppress or similar)".into());
+        return Some(
+            "auto-reply header (X-Autoreply, X-Autorespond, X-Auto-Response-Suppress or similar)"
+                .into(),
+        );
     }
     // Read receipts and other machine reports.
     if s.content_type.as_deref() == Some("multipart/report") {
@@ -142,14 +145,19 @@ fn auto_reply_signal(mail: &ParsedMail) -> Option<String> {
             return Some(format!("Precedence: {p}"));
         }
     }
-    starts_with_any(&mail.subject, AUTO_REPLY_SUBJECTS).map(|p| format!("Subject starts with \"{p}\""))
+    starts_with_any(&mail.subject, AUTO_REPLY_SUBJECTS)
+        .map(|p| format!("Subject starts with \"{p}\""))
 }
 
 /// The first of `prefixes` (lower-case) that `subject` starts with, ignoring case.
 fn starts_with_any(subject: &str, prefixes: &[&'static str]) -> Option<&'static str> {
     let subject = subject.trim_start();
     // Lower-case only as much as the longest prefix could need.
-    let head: String = subject.chars().take(48).flat_map(char::to_lowercase).collect();
+    let head: String = subject
+        .chars()
+        .take(48)
+        .flat_map(char::to_lowercase)
+        .collect();
     prefixes.iter().copied().find(|p| head.starts_with(p))
 }
 
@@ -159,7 +167,10 @@ mod tests {
     use crate::model::{Address, Signals};
 
     fn own() -> OwnIdentity {
-        OwnIdentity { addresses: vec!["outloud@corp.example".into()], loop_marker: "corp-1".into() }
+        OwnIdentity {
+            addresses: vec!["outloud@corp.example".into()],
+            loop_marker: "corp-1".into(),
+        }
     }
 
     fn mail(subject: &str, from: &str, signals: Signals) -> ParsedMail {
@@ -179,26 +190,59 @@ mod tests {
     fn person_mail_passes() {
         let m = mail("Re: launch plan", "alice@corp.example", Signals::default());
         assert_eq!(classify(&m, &own()), None);
-        let sig = Signals { auto_submitted: Some("no".into()), ..Default::default() };
+        let sig = Signals {
+            auto_submitted: Some("no".into()),
+            ..Default::default()
+        };
         assert_eq!(reason(&mail("x", "alice@corp.example", sig)), None);
         let sig = Signals {
             precedence: Some("list".into()),
             list_id: Some("<eng.corp.example>".into()),
             ..Default::default()
         };
-        assert_eq!(reason(&mail("x", "alice@corp.example", sig)), None, "real list post");
-        assert_eq!(reason(&mail("Fwd: Undeliverable: x", "alice@corp.example", Signals::default())), None);
-        assert_eq!(reason(&mail("Re: Out of office policy", "alice@corp.example", Signals::default())), None);
+        assert_eq!(
+            reason(&mail("x", "alice@corp.example", sig)),
+            None,
+            "real list post"
+        );
+        assert_eq!(
+            reason(&mail(
+                "Fwd: Undeliverable: x",
+                "alice@corp.example",
+                Signals::default()
+            )),
+            None
+        );
+        assert_eq!(
+            reason(&mail(
+                "Re: Out of office policy",
+                "alice@corp.example",
+                Signals::default()
+            )),
+            None
+        );
     }
 
     #[test]
     fn loops() {
-        let sig = Signals { outloud_loop: Some("corp-1".into()), ..Default::default() };
+        let sig = Signals {
+            outloud_loop: Some("corp-1".into()),
+            ..Default::default()
+        };
         let (r, d) = classify(&mail("x", "alice@corp.example", sig), &own()).unwrap();
-        assert_eq!((r, d.as_str()), (SkipReason::Loop, "X-Outloud-Loop: corp-1"));
-        let sig = Signals { outloud_loop: Some("other".into()), ..Default::default() };
+        assert_eq!(
+            (r, d.as_str()),
+            (SkipReason::Loop, "X-Outloud-Loop: corp-1")
+        );
+        let sig = Signals {
+            outloud_loop: Some("other".into()),
+            ..Default::default()
+        };
         assert_eq!(reason(&mail("x", "alice@corp.example", sig)), None);
-        assert_eq!(reason(&mail("x", "OUTLOUD@corp.example", Signals::default())), Some(SkipReason::Loop));
+        assert_eq!(
+            reason(&mail("x", "OUTLOUD@corp.example", Signals::default())),
+            Some(SkipReason::Loop)
+        );
     }
 
     #[test]
@@ -209,25 +253,52 @@ mod tests {
             auto_submitted: Some("auto-replied".into()),
             ..Default::default()
         };
-        assert_eq!(reason(&mail("Undelivered Mail", "x@y", sig)), Some(SkipReason::Bounce));
-        let sig = Signals { null_return_path: true, ..Default::default() };
+        assert_eq!(
+            reason(&mail("Undelivered Mail", "x@y", sig)),
+            Some(SkipReason::Bounce)
+        );
+        let sig = Signals {
+            null_return_path: true,
+            ..Default::default()
+        };
         let (r, d) = classify(&mail("x", "MAILER-DAEMON@mx.corp.example", sig), &own()).unwrap();
         assert_eq!(r, SkipReason::Bounce);
         assert!(d.contains("Return-Path: <>"), "{d}");
-        for s in ["Undeliverable: launch", "Delivery Status Notification (Failure)", "Mail delivery failed: returning message to sender", "Unzustellbar: Plan"] {
-            assert_eq!(reason(&mail(s, "x@y", Signals::default())), Some(SkipReason::Bounce), "{s}");
+        for s in [
+            "Undeliverable: launch",
+            "Delivery Status Notification (Failure)",
+            "Mail delivery failed: returning message to sender",
+            "Unzustellbar: Plan",
+        ] {
+            assert_eq!(
+                reason(&mail(s, "x@y", Signals::default())),
+                Some(SkipReason::Bounce),
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn auto_replies() {
-        let sig = Signals { auto_submitted: Some("auto-replied".into()), ..Default::default() };
+        let sig = Signals {
+            auto_submitted: Some("auto-replied".into()),
+            ..Default::default()
+        };
         let (r, d) = classify(&mail("x", "a@b", sig), &own()).unwrap();
-        assert_eq!((r, d.as_str()), (SkipReason::AutoReply, "Auto-Submitted: auto-replied"));
-        let sig = Signals { autoreply_header: true, ..Default::default() };
+        assert_eq!(
+            (r, d.as_str()),
+            (SkipReason::AutoReply, "Auto-Submitted: auto-replied")
+        );
+        let sig = Signals {
+            autoreply_header: true,
+            ..Default::default()
+        };
         assert_eq!(reason(&mail("x", "a@b", sig)), Some(SkipReason::AutoReply));
         for p in ["bulk", "junk", "list"] {
-            let sig = Signals { precedence: Some(p.into()), ..Default::default() };
+            let sig = Signals {
+                precedence: Some(p.into()),
+                ..Default::default()
+            };
             let (r, d) = classify(&mail("x", "a@b", sig), &own()).unwrap();
             assert_eq!(r, SkipReason::AutoReply);
             assert!(d.starts_with("Precedence"), "{d}");
@@ -237,7 +308,10 @@ mod tests {
             report_type: Some("disposition-notification".into()),
             ..Default::default()
         };
-        assert_eq!(reason(&mail("Read: x", "a@b", sig)), Some(SkipReason::AutoReply));
+        assert_eq!(
+            reason(&mail("Read: x", "a@b", sig)),
+            Some(SkipReason::AutoReply)
+        );
         for s in [
             "Out of Office: launch",
             "Automatic reply: launch",
@@ -248,7 +322,11 @@ mod tests {
             "自動応答: 計画",
             "AUTOMATIC REPLY: launch",
         ] {
-            assert_eq!(reason(&mail(s, "a@b", Signals::default())), Some(SkipReason::AutoReply), "{s}");
+            assert_eq!(
+                reason(&mail(s, "a@b", Signals::default())),
+                Some(SkipReason::AutoReply),
+                "{s}"
+            );
         }
     }
 }

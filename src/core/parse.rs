@@ -55,10 +55,21 @@ fn parse_inner(original: &[u8]) -> Result<ParsedMail, ParseError> {
         thread_index: facts.thread_index,
         subject: msg.subject().map(text::one_line).unwrap_or_default(),
         from: msg.from().and_then(|a| a.iter().find_map(address)),
-        to: msg.all_to().flat_map(|a| a.iter()).filter_map(address).collect(),
-        cc: msg.all_cc().flat_map(|a| a.iter()).filter_map(address).collect(),
+        to: msg
+            .all_to()
+            .flat_map(|a| a.iter())
+            .filter_map(address)
+            .collect(),
+        cc: msg
+            .all_cc()
+            .flat_map(|a| a.iter())
+            .filter_map(address)
+            .collect(),
         envelope_to: facts.envelope_to,
-        date: msg.date().filter(|d| d.is_valid()).map(|d| d.to_timestamp()),
+        date: msg
+            .date()
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp()),
         attachments: attachments(&msg, body.html.as_deref()),
         text: body.text,
         html: body.html,
@@ -72,8 +83,14 @@ fn parse_inner(original: &[u8]) -> Result<ParsedMail, ParseError> {
 /// at least one `Name:` line with a printable ASCII name.
 fn has_real_header(msg: &Message<'_>, raw: &[u8]) -> bool {
     msg.headers().iter().any(|h| {
-        let colon = (h.offset_start as usize).checked_sub(1).and_then(|i| raw.get(i));
-        colon == Some(&b':') && h.name.as_str().bytes().all(|b| b.is_ascii_graphic() && b != b':')
+        let colon = (h.offset_start as usize)
+            .checked_sub(1)
+            .and_then(|i| raw.get(i));
+        colon == Some(&b':')
+            && h.name
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b':')
     })
 }
 
@@ -91,11 +108,18 @@ fn sha256_hex(raw: &[u8]) -> String {
 /// A mailbox as the model wants it; `None` for entries without an address (bare group names,
 /// undisclosed-recipients).
 fn address(a: &Addr<'_>) -> Option<Address> {
-    let email = a.address.as_deref().map(str::trim).filter(|e| !e.is_empty())?;
+    let email = a
+        .address
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())?;
     let name = a.name.as_deref().map(text::one_line).map(|n| {
         // Outlook quotes names it copied from an address book: `'Müller, Hans'`.
         let n = n.trim();
-        let n = n.strip_prefix('\'').and_then(|n| n.strip_suffix('\'')).unwrap_or(n);
+        let n = n
+            .strip_prefix('\'')
+            .and_then(|n| n.strip_suffix('\''))
+            .unwrap_or(n);
         n.trim().to_string()
     });
     let name = name.filter(|n| !n.eq_ignore_ascii_case(email));
@@ -136,7 +160,8 @@ fn body(msg: &Message<'_>) -> Body {
 fn plain_text(t: &str, part: &MessagePart<'_>) -> String {
     let ct = part.content_type();
     let attr_is = |name: &str, want: &str| {
-        ct.and_then(|c| c.attribute(name)).is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+        ct.and_then(|c| c.attribute(name))
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
     };
     if attr_is("format", "flowed") {
         text::unflow(t, attr_is("delsp", "yes"))
@@ -149,7 +174,10 @@ fn attachments(msg: &Message<'_>, html: Option<&str>) -> Vec<Attachment> {
     msg.attachments()
         .filter(|p| !is_html_inline_image(p, html))
         .map(|p| Attachment {
-            filename: p.attachment_name().map(text::one_line).filter(|n| !n.is_empty()),
+            filename: p
+                .attachment_name()
+                .map(text::one_line)
+                .filter(|n| !n.is_empty()),
             content_type: content_type(p),
             size: part_size(p),
         })
@@ -171,7 +199,12 @@ fn content_type(p: &MessagePart<'_>) -> String {
         Some(ct) => {
             let mut t = ct.ctype().trim().to_ascii_lowercase();
             t.push('/');
-            t.push_str(&ct.subtype().unwrap_or("octet-stream").trim().to_ascii_lowercase());
+            t.push_str(
+                &ct.subtype()
+                    .unwrap_or("octet-stream")
+                    .trim()
+                    .to_ascii_lowercase(),
+            );
             t
         }
         None => match p.body {

@@ -64,7 +64,11 @@ pub fn route(mail: &ParsedMail, dir: &GroupDirectory) -> Vec<Route> {
     let mut add = |email: &str, via: Via| {
         if let Some(g) = dir.lookup(email) {
             if !routes.iter().any(|r| r.group_id == g.id) {
-                routes.push(Route { group_id: g.id, slug: g.slug.clone(), via });
+                routes.push(Route {
+                    group_id: g.id,
+                    slug: g.slug.clone(),
+                    via,
+                });
             }
         }
     };
@@ -141,12 +145,18 @@ mod tests {
         };
         let r = route(&mail, &d);
         let got: Vec<(&str, Via)> = r.iter().map(|r| (r.slug.as_str(), r.via)).collect();
-        assert_eq!(got, vec![("sales", Via::To), ("eng", Via::Cc), ("ops", Via::Bcc)]);
+        assert_eq!(
+            got,
+            vec![("sales", Via::To), ("eng", Via::Cc), ("ops", Via::Bcc)]
+        );
     }
 
     #[test]
     fn no_group() {
-        let mail = ParsedMail { to: vec![addr("bob@corp.example")], ..Default::default() };
+        let mail = ParsedMail {
+            to: vec![addr("bob@corp.example")],
+            ..Default::default()
+        };
         assert!(route(&mail, &dir()).is_empty());
     }
 }

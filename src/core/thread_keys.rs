@@ -23,23 +23,48 @@ pub struct ThreadKeys {
 /// Matched as a whole word followed by an optional counter and a colon.
 const PREFIXES: &[&str] = &[
     // English and widely used
-    "re", "fw", "fwd",
+    "re",
+    "fw",
+    "fwd",
     // German
-    "aw", "wg", "antw", "antwort",
+    "aw",
+    "wg",
+    "antw",
+    "antwort",
     // Scandinavian, Finnish
-    "sv", "vs", "vb", "vl",
+    "sv",
+    "vs",
+    "vb",
+    "vl",
     // Dutch
     "doorst",
     // French, Spanish, Italian, Portuguese
-    "tr", "rv", "rif", "res", "enc",
+    "tr",
+    "rv",
+    "rif",
+    "res",
+    "enc",
     // Polish
-    "odp", "pd",
+    "odp",
+    "pd",
     // Turkish, Hungarian
-    "ynt", "ilt",
+    "ynt",
+    "ilt",
     // Russian
-    "отв", "пересл",
+    "отв",
+    "пересл",
     // Chinese, Japanese, Korean
-    "回复", "回覆", "答复", "答覆", "转发", "轉寄", "轉發", "返信", "転送", "회신", "전달",
+    "回复",
+    "回覆",
+    "答复",
+    "答覆",
+    "转发",
+    "轉寄",
+    "轉發",
+    "返信",
+    "転送",
+    "회신",
+    "전달",
 ];
 
 /// Longest prefix word in characters; anything longer cannot be a prefix.
@@ -210,7 +235,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk.len();
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= n {
@@ -228,7 +257,11 @@ mod tests {
     use super::*;
 
     fn mail(subject: &str) -> ParsedMail {
-        ParsedMail { subject: subject.to_string(), message_id: "self@x".into(), ..Default::default() }
+        ParsedMail {
+            subject: subject.to_string(),
+            message_id: "self@x".into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -266,7 +299,10 @@ mod tests {
     #[test]
     fn strips_list_tags_interleaved() {
         assert_eq!(clean_subject("[eng] Launch plan"), "Launch plan");
-        assert_eq!(clean_subject("Re: [Corp-Eng] Re: Launch plan"), "Launch plan");
+        assert_eq!(
+            clean_subject("Re: [Corp-Eng] Re: Launch plan"),
+            "Launch plan"
+        );
         assert_eq!(clean_subject("[EXTERNAL] RE: [eng] Launch"), "Launch");
     }
 
@@ -295,14 +331,23 @@ mod tests {
         let k = thread_keys(&mail("[eng] Launch plan"));
         assert_eq!(k.subject_key, "launch plan");
         assert!(!k.looks_like_reply, "a list tag is not a reply marker");
-        assert_eq!(thread_keys(&mail("Über ÄNDERUNG")).subject_key, "über änderung");
+        assert_eq!(
+            thread_keys(&mail("Über ÄNDERUNG")).subject_key,
+            "über änderung"
+        );
     }
 
     #[test]
     fn parents_nearest_first_deduped() {
         let mut m = mail("x");
         m.in_reply_to = vec!["c@x".into()];
-        m.references = vec!["a@x".into(), "b@x".into(), "c@x".into(), "self@x".into(), "a@x".into()];
+        m.references = vec![
+            "a@x".into(),
+            "b@x".into(),
+            "c@x".into(),
+            "self@x".into(),
+            "a@x".into(),
+        ];
         let k = thread_keys(&m);
         assert_eq!(k.parents, vec!["c@x", "a@x", "b@x"]);
         assert!(k.looks_like_reply);

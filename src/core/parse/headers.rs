@@ -1,7 +1,7 @@
 //! Header facts read straight from the raw header bytes: message ids, envelope recipients and
 //! the classifier's signals. Raw rather than mail-parser's typed values because these headers
 //! are often malformed and we want every id or address that can be salvaged.
-use mail_parser::{Header, MimeHeaders, Message};
+use mail_parser::{Header, Message, MimeHeaders};
 
 use crate::model::Signals;
 
@@ -60,7 +60,12 @@ pub(super) fn collect(msg: &Message<'_>, raw: &[u8]) -> HeaderFacts {
             if f.signals.auto_submitted.is_none() {
                 let v = value(h, raw);
                 // `auto-replied; owner-email="x"` → the keyword is what classifies.
-                let kw = v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+                let kw = v
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase();
                 f.signals.auto_submitted = non_empty(kw);
             }
         } else if is("precedence") {
@@ -92,7 +97,9 @@ pub(super) fn collect(msg: &Message<'_>, raw: &[u8]) -> HeaderFacts {
             t.push('/');
             t.push_str(&sub.to_ascii_lowercase());
         }
-        f.signals.report_type = ct.attribute("report-type").map(|r| r.trim().to_ascii_lowercase());
+        f.signals.report_type = ct
+            .attribute("report-type")
+            .map(|r| r.trim().to_ascii_lowercase());
         f.signals.content_type = Some(t);
     }
     f
@@ -165,7 +172,10 @@ pub(super) fn extract_ids(v: &str) -> Vec<String> {
         let inner = &after[..close];
         // A stray `<` inside means the previous one never closed: restart from the inner one.
         let inner = inner.rsplit('<').next().unwrap_or(inner);
-        let id: String = inner.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+        let id: String = inner
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
         if !id.is_empty() && id.len() <= MAX_ID_LEN && !ids.contains(&id) {
             ids.push(id);
         }
@@ -201,62 +211,6 @@ fn extract_addresses(v: &str) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_tolerate_junk() {
-        assert_eq!(extract_ids("<a@x>"), vec!["a@x"]);
-        assert_eq!(extract_ids(" <a@x> <b@y>\t<c@z>"), vec!["a@x", "b@y", "c@z"]);
-        assert_eq!(extract_ids("<a@x>,<b@y>"), vec!["a@x", "b@y"]);
-        assert_eq!(
-            extract_ids("Your message of \"Mon, 1 Jan 2024\" <a@x> (comment)"),
-            vec!["a@x"]
-        );
-        assert_eq!(extract_ids("a@x b@y"), vec!["a@x", "b@y"]);
-        assert_eq!(extract_ids("<a@x> <a@x>"), vec!["a@x"]);
-        assert_eq!(extract_ids("<broken <b@y>"), vec!["b@y"]);
-        assert_eq!(extract_ids("<unterminated"), Vec::<String>::new());
-        assert_eq!(extract_ids("<>"), Vec::<String>::new());
-        assert_eq!(extract_ids("<long-id-split @x>"), vec!["long-id-split@x"]);
-        assert_eq!(extract_ids("no ids here"), Vec::<String>::new());
-    }
-
-    #[test]
-    fn envelope_addresses() {
-        assert_eq!(extract_addresses("<ENG@Corp.Example>"), vec!["eng@corp.example"]);
-        assert_eq!(extract_addresses("eng@corp.example, sales@corp.example"), vec![
-            "eng@corp.example",
-            "sales@corp.example"
-        ]);
-        assert!(extract_addresses("nobody").is_empty());
-    }
-
-    #[test]
-    fn repairs_8bit_header_lines_only() {
-        let mut raw = b"Subject: Gr\xf6\xdfe \x96 Plan\r\nTo: a@b\r\n\r\nBody \xf6".to_vec();
-        let fixed = repair_8bit_headers(&raw).unwrap();
-        assert_eq!(fixed, "Subject: Größe – Plan\r\nTo: a@b\r\n\r\nBody ".bytes().chain([0xf6]).collect::<Vec<u8>>());
-        raw = "Subject: Größe\n\nBody \u{f6}".as_bytes().to_vec();
-        assert_eq!(repair_8bit_headers(&raw), None);
-        assert_eq!(header_block_end(b"A: b\nC: d"), 9);
-        assert_eq!(header_block_end(b"A: b\r\n\r\nx"), 6);
-    }
-
-    #[test]
-    fn auto_response_suppress() {
-        let yes = |v: &str| is_autoreply_header("X-Auto-Response-Suppress", || v.to_string());
-        assert!(yes("All"));
-        assert!(yes("OOF"));
-        assert!(yes("DR, OOF, AutoReply"));
-        assert!(!yes("RN, NRN"));
-        assert!(is_autoreply_header("X-Autoreply", || "yes".into()));
-        assert!(!is_autoreply_header("X-Autoreply", || "no".into()));
-        assert!(!is_autoreply_header("X-Mailer", || "Outlook".into()));
-    }
-}
-
 /// Old mailers put raw 8-bit Windows-1252 text (names, subjects) into headers, which
 /// mail-parser would read as broken UTF-8. Re-encode such header lines as UTF-8 before parsing;
 /// `None` when the header block is valid UTF-8 already (nearly always).
@@ -284,7 +238,10 @@ pub(super) fn repair_8bit_headers(raw: &[u8]) -> Option<Vec<u8>> {
 /// Offset just past the header block's last line (the blank line is not included).
 fn header_block_end(raw: &[u8]) -> usize {
     let mut i = 0;
-    while let Some(off) = raw.get(i..).and_then(|r| r.iter().position(|&b| b == b'\n')) {
+    while let Some(off) = raw
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\n'))
+    {
         let nl = i + off;
         match raw.get(nl + 1..) {
             Some([b'\n', ..]) | Some([b'\r', b'\n', ..]) => return nl + 1,
@@ -304,5 +261,73 @@ fn cp1252(b: u8) -> char {
     match b {
         0x80..=0x9f => HIGH[usize::from(b - 0x80)],
         _ => char::from(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_tolerate_junk() {
+        assert_eq!(extract_ids("<a@x>"), vec!["a@x"]);
+        assert_eq!(
+            extract_ids(" <a@x> <b@y>\t<c@z>"),
+            vec!["a@x", "b@y", "c@z"]
+        );
+        assert_eq!(extract_ids("<a@x>,<b@y>"), vec!["a@x", "b@y"]);
+        assert_eq!(
+            extract_ids("Your message of \"Mon, 1 Jan 2024\" <a@x> (comment)"),
+            vec!["a@x"]
+        );
+        assert_eq!(extract_ids("a@x b@y"), vec!["a@x", "b@y"]);
+        assert_eq!(extract_ids("<a@x> <a@x>"), vec!["a@x"]);
+        assert_eq!(extract_ids("<broken <b@y>"), vec!["b@y"]);
+        assert_eq!(extract_ids("<unterminated"), Vec::<String>::new());
+        assert_eq!(extract_ids("<>"), Vec::<String>::new());
+        assert_eq!(extract_ids("<long-id-split @x>"), vec!["long-id-split@x"]);
+        assert_eq!(extract_ids("no ids here"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn envelope_addresses() {
+        assert_eq!(
+            extract_addresses("<ENG@Corp.Example>"),
+            vec!["eng@corp.example"]
+        );
+        assert_eq!(
+            extract_addresses("eng@corp.example, sales@corp.example"),
+            vec!["eng@corp.example", "sales@corp.example"]
+        );
+        assert!(extract_addresses("nobody").is_empty());
+    }
+
+    #[test]
+    fn repairs_8bit_header_lines_only() {
+        let mut raw = b"Subject: Gr\xf6\xdfe \x96 Plan\r\nTo: a@b\r\n\r\nBody \xf6".to_vec();
+        let fixed = repair_8bit_headers(&raw).unwrap();
+        assert_eq!(
+            fixed,
+            "Subject: Größe – Plan\r\nTo: a@b\r\n\r\nBody "
+                .bytes()
+                .chain([0xf6])
+                .collect::<Vec<u8>>()
+        );
+        raw = "Subject: Größe\n\nBody \u{f6}".as_bytes().to_vec();
+        assert_eq!(repair_8bit_headers(&raw), None);
+        assert_eq!(header_block_end(b"A: b\nC: d"), 9);
+        assert_eq!(header_block_end(b"A: b\r\n\r\nx"), 6);
+    }
+
+    #[test]
+    fn auto_response_suppress() {
+        let yes = |v: &str| is_autoreply_header("X-Auto-Response-Suppress", || v.to_string());
+        assert!(yes("All"));
+        assert!(yes("OOF"));
+        assert!(yes("DR, OOF, AutoReply"));
+        assert!(!yes("RN, NRN"));
+        assert!(is_autoreply_header("X-Autoreply", || "yes".into()));
+        assert!(!is_autoreply_header("X-Autoreply", || "no".into()));
+        assert!(!is_autoreply_header("X-Mailer", || "Outlook".into()));
     }
 }

@@ -10,7 +10,10 @@ fn empty_and_garbage() {
     assert_eq!(parse(b" \r\n\t\n"), Err(ParseError::Empty));
     let r = parse(&[0u8, 159, 146, 150, 255, 0, 1]);
     assert!(matches!(r, Err(ParseError::NotAMail(_))), "{r:?}");
-    assert!(matches!(parse(b"just some text\nwith lines\n"), Err(ParseError::NotAMail(_))));
+    assert!(matches!(
+        parse(b"just some text\nwith lines\n"),
+        Err(ParseError::NotAMail(_))
+    ));
 }
 
 #[test]
@@ -40,8 +43,18 @@ fn basic_fields() {
     let to: Vec<&str> = m.to.iter().map(|a| a.email.as_str()).collect();
     assert_eq!(to, vec!["eng@corp.example", "bob@corp.example"]);
     let cc: Vec<&str> = m.cc.iter().map(|a| a.email.as_str()).collect();
-    assert_eq!(cc, vec!["carol@corp.example", "dave@corp.example", "erin@corp.example"]);
-    assert_eq!(m.envelope_to, vec!["sales@corp.example", "eng+x@corp.example"]);
+    assert_eq!(
+        cc,
+        vec![
+            "carol@corp.example",
+            "dave@corp.example",
+            "erin@corp.example"
+        ]
+    );
+    assert_eq!(
+        m.envelope_to,
+        vec!["sales@corp.example", "eng+x@corp.example"]
+    );
     assert_eq!(m.date, Some(1_709_645_400));
     assert_eq!(m.text, "Hello team\n\n-- \nJörg");
     assert!(!m.text_from_html);
@@ -67,9 +80,11 @@ fn bad_date_is_none() {
 
 #[test]
 fn html_only_becomes_text() {
-    let m = p("Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+    let m = p(
+        "Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
         <p>Looks great&nbsp;to me</p><div>On Mon, Alice wrote:</div>\
-        <blockquote>Ship it?</blockquote>");
+        <blockquote>Ship it?</blockquote>",
+    );
     assert!(m.text_from_html);
     assert!(m.text.contains("Looks great to me"), "{}", m.text);
     assert!(m.text.contains("> Ship it?"), "{}", m.text);
@@ -78,9 +93,11 @@ fn html_only_becomes_text() {
 
 #[test]
 fn alternative_prefers_plain_keeps_html() {
-    let m = p("Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n\
+    let m = p(
+        "Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n\
         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain words\r\n\
-        --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html words</p>\r\n--b--\r\n");
+        --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html words</p>\r\n--b--\r\n",
+    );
     assert_eq!(m.text, "plain words");
     assert!(!m.text_from_html);
     assert_eq!(m.html.as_deref(), Some("<p>html words</p>"));
@@ -89,27 +106,36 @@ fn alternative_prefers_plain_keeps_html() {
 
 #[test]
 fn empty_plain_alternative_uses_html() {
-    let m = p("Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n\
+    let m = p(
+        "Subject: x\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n\
         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\r\n\
-        --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html words</p>\r\n--b--\r\n");
+        --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>html words</p>\r\n--b--\r\n",
+    );
     assert_eq!(m.text, "html words");
     assert!(m.text_from_html);
 }
 
 #[test]
 fn format_flowed_is_unflowed() {
-    let m = p("Subject: x\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n\
-        A long line that was \r\nwrapped by the client.\r\n\r\n> quoted and \r\n> wrapped\r\n");
-    assert_eq!(m.text, "A long line that was wrapped by the client.\n\n> quoted and wrapped");
+    let m = p(
+        "Subject: x\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n\
+        A long line that was \r\nwrapped by the client.\r\n\r\n> quoted and \r\n> wrapped\r\n",
+    );
+    assert_eq!(
+        m.text,
+        "A long line that was wrapped by the client.\n\n> quoted and wrapped"
+    );
 }
 
 #[test]
 fn signals() {
-    let m = p("Return-Path: <>\r\nAuto-Submitted: Auto-Replied; owner-email=\"x@y\"\r\n\
+    let m = p(
+        "Return-Path: <>\r\nAuto-Submitted: Auto-Replied; owner-email=\"x@y\"\r\n\
         Precedence: Bulk\r\nX-Auto-Response-Suppress: All\r\nX-Outloud-Loop: corp-1\r\n\
         List-Id: Eng <eng.corp.example>\r\n\
         Content-Type: multipart/report; report-type=Delivery-Status; boundary=z\r\n\r\n\
-        --z\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--z--\r\n");
+        --z\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--z--\r\n",
+    );
     let s = &m.signals;
     assert!(s.null_return_path);
     assert_eq!(s.auto_submitted.as_deref(), Some("auto-replied"));

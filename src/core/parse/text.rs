@@ -35,9 +35,8 @@ const MAX_HTML_DEPTH: usize = 512;
 /// Elements that never contain others or that the parser closes implicitly: they do not add
 /// to the nesting the tree builder has to search through.
 const NON_NESTING: &[&[u8]] = &[
-    b"br", b"img", b"hr", b"meta", b"link", b"input", b"col", b"area", b"base", b"wbr",
-    b"source", b"param", b"embed", b"track", b"p", b"li", b"td", b"th", b"tr", b"dt", b"dd",
-    b"option",
+    b"br", b"img", b"hr", b"meta", b"link", b"input", b"col", b"area", b"base", b"wbr", b"source",
+    b"param", b"embed", b"track", b"p", b"li", b"td", b"th", b"tr", b"dt", b"dd", b"option",
 ];
 
 /// Approximate maximum element nesting, by counting open and close tags (linear, no parsing).
@@ -45,7 +44,10 @@ fn nesting_depth(html: &str) -> usize {
     let b = html.as_bytes();
     let (mut depth, mut max) = (0usize, 0usize);
     let mut i = 0;
-    while let Some(off) = b.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'<')) {
+    while let Some(off) = b
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'<'))
+    {
         i += off + 1;
         let closing = b.get(i) == Some(&b'/');
         let start = if closing { i + 1 } else { i };
@@ -53,7 +55,10 @@ fn nesting_depth(html: &str) -> usize {
         if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
             continue;
         }
-        let name_len = rest.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+        let name_len = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
         let name = &rest[..name_len];
         if NON_NESTING.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             continue;
@@ -162,7 +167,11 @@ pub(super) fn unflow(text: &str, delsp: bool) -> String {
                 }
             }
         }
-        let content = if soft && delsp { &content[..content.len() - 1] } else { content };
+        let content = if soft && delsp {
+            &content[..content.len() - 1]
+        } else {
+            content
+        };
         out.push_str(content);
         if soft {
             open = Some(depth);
@@ -200,7 +209,11 @@ pub(super) fn normalise(text: &str) -> String {
         }
         started = true;
         let keep_delim = trimmed.trim_start_matches(['>', ' ']) == "--" && line.ends_with("-- ");
-        let line = if keep_delim { &line[..trimmed.len() + 1] } else { trimmed };
+        let line = if keep_delim {
+            &line[..trimmed.len() + 1]
+        } else {
+            trimmed
+        };
         for c in line.chars() {
             match c {
                 '\0' | '\u{200b}' | '\u{feff}' | '\u{200c}' | '\u{200d}' | '\u{2060}' => {}
@@ -277,8 +290,12 @@ mod tests {
 
     #[test]
     fn flowed_joins_soft_breaks() {
-        let t = "This is a long \r\nparagraph.\r\n> quoted soft \r\n> continues\r\n \r\n-- \r\nSig\r\n";
-        assert_eq!(unflow(t, false), "This is a long paragraph.\n> quoted soft continues\n\n-- \nSig\n");
+        let t =
+            "This is a long \r\nparagraph.\r\n> quoted soft \r\n> continues\r\n \r\n-- \r\nSig\r\n";
+        assert_eq!(
+            unflow(t, false),
+            "This is a long paragraph.\n> quoted soft continues\n\n-- \nSig\n"
+        );
         assert_eq!(unflow("a \nb", true), "ab");
         assert_eq!(unflow(" >From stuffed", false), ">From stuffed");
         assert_eq!(unflow("", false), "");
@@ -294,6 +311,9 @@ mod tests {
 
     #[test]
     fn one_line_folds() {
-        assert_eq!(one_line("  Re:\r\n\t launch\u{0}  plan "), "Re: launch plan");
+        assert_eq!(
+            one_line("  Re:\r\n\t launch\u{0}  plan "),
+            "Re: launch plan"
+        );
     }
 }
