@@ -16,6 +16,7 @@ static FIXTURES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
         .collect();
     paths.sort();
     paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
