@@ -1,0 +1,319 @@
+//! Body text: HTML → plain text, format=flowed, and the normalisation every body gets.
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use html2text::render::{TaggedLine, TextDecorator};
+
+/// Render width for HTML: wide enough that html2text never re-wraps a paragraph, so line
+/// structure (attribution lines, signatures) survives for the body cleaner.
+const HTML_WIDTH: usize = 10_000;
+
+/// HTML to plain text for bodies: blockquotes become `> ` lines (quote detection relies on
+/// them), links and emphasis become their bare text.
+pub(super) fn html_to_text(html: &str) -> String {
+    // The HTML5 tree builder is quadratic in element nesting (20,000 nested divs take seconds);
+    // such markup is hostile or broken, and the simple linear converter is good enough for it.
+    if nesting_depth(html) > MAX_HTML_DEPTH {
+        return mail_parser::decoders::html::html_to_text(html);
+    }
+    // html2text is a large third-party renderer; a bug there must cost one body, not the daemon.
+    let rendered = catch_unwind(AssertUnwindSafe(|| {
+        html2text::config::with_decorator(MailDecorator)
+            .no_table_borders()
+            .allow_width_overflow()
+            .string_from_read(html.as_bytes(), HTML_WIDTH)
+            .ok()
+    }));
+    match rendered {
+        Ok(Some(text)) => text,
+        _ => mail_parser::decoders::html::html_to_text(html),
+    }
+}
+
+/// Deeper than any real mail client nests (Outlook threads reach a few dozen).
+const MAX_HTML_DEPTH: usize = 512;
+
+/// Elements that never contain others or that the parser closes implicitly: they do not add
+/// to the nesting the tree builder has to search through.
+const NON_NESTING: &[&[u8]] = &[
+    b"br", b"img", b"hr", b"meta", b"link", b"input", b"col", b"area", b"base", b"wbr", b"source",
+    b"param", b"embed", b"track", b"p", b"li", b"td", b"th", b"tr", b"dt", b"dd", b"option",
+];
+
+/// Approximate maximum element nesting, by counting open and close tags (linear, no parsing).
+fn nesting_depth(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = b
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'<'))
+    {
+        i += off + 1;
+        let closing = b.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let rest = b.get(start..).unwrap_or_default();
+        if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let name_len = rest
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        let name = &rest[..name_len];
+        if NON_NESTING.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
+/// Plain rendering for mail: like html2text's `PlainDecorator` but without `[link]` brackets,
+/// header hashes or image titles, which would read as noise in a post.
+#[derive(Clone, Debug)]
+struct MailDecorator;
+
+impl TextDecorator for MailDecorator {
+    type Annotation = ();
+
+    fn decorate_link_start(&mut self, _url: &str) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_link_end(&mut self) -> String {
+        String::new()
+    }
+    fn decorate_em_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_em_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_strong_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_strong_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_strikeout_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_strikeout_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_code_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_code_end(&self) -> String {
+        String::new()
+    }
+    fn decorate_preformat_first(&self) {}
+    fn decorate_preformat_cont(&self) {}
+    fn decorate_image(&mut self, _src: &str, _title: &str) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn header_prefix(&self, _level: usize) -> String {
+        String::new()
+    }
+    fn quote_prefix(&self) -> String {
+        "> ".to_string()
+    }
+    fn unordered_item_prefix(&self) -> String {
+        "- ".to_string()
+    }
+    fn ordered_item_prefix(&self, i: i64) -> String {
+        format!("{i}. ")
+    }
+    fn make_subblock_decorator(&self) -> Self {
+        MailDecorator
+    }
+    fn decorate_superscript_start(&self) -> (String, ()) {
+        (String::new(), ())
+    }
+    fn decorate_superscript_end(&self) -> String {
+        String::new()
+    }
+    fn finalise(&mut self, _urls: Vec<String>) -> Vec<TaggedLine<()>> {
+        Vec::new()
+    }
+}
+
+/// RFC 3676 format=flowed: a line ending in a space continues on the next line (same quote
+/// depth). Space-stuffing is undone. With `DelSp=yes` the soft-break space is not content.
+pub(super) fn unflow(text: &str, delsp: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The paragraph being joined: its quote depth, and whether the last line was soft.
+    let mut open: Option<usize> = None;
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let depth = line.bytes().take_while(|&b| b == b'>').count();
+        let content = &line[depth..];
+        let content = content.strip_prefix(' ').unwrap_or(content);
+        let is_sig = content == "-- ";
+        let soft = content.ends_with(' ') && !is_sig;
+        match open {
+            Some(d) if d == depth && !is_sig => {}
+            _ => {
+                if open.is_some() {
+                    out.push('\n');
+                }
+                if depth > 0 {
+                    out.push_str(&">".repeat(depth));
+                    out.push(' ');
+                }
+            }
+        }
+        let content = if soft && delsp {
+            &content[..content.len() - 1]
+        } else {
+            content
+        };
+        out.push_str(content);
+        if soft {
+            open = Some(depth);
+        } else {
+            out.push('\n');
+            open = None;
+        }
+    }
+    if open.is_some() {
+        out.push('\n');
+    }
+    // `split` yields a final empty segment for text ending in '\n'; drop the line it added.
+    if !text.ends_with('\n') || text.is_empty() {
+        if out.ends_with('\n') {
+            out.pop();
+        }
+    } else if out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The normalisation every body gets: LF line ends, no trailing blanks (except the `-- `
+/// signature delimiter, which the body cleaner relies on), non-breaking spaces as spaces,
+/// no NULs or zero-width characters (PostgreSQL text cannot hold NUL), no leading blank
+/// lines, no trailing whitespace.
+pub(super) fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut started = false;
+    let text = text.replace("\r\n", "\n");
+    for line in text.split(['\n', '\r']) {
+        let trimmed = line.trim_end_matches([' ', '\t', '\u{a0}']);
+        if !started && trimmed.trim().is_empty() {
+            continue;
+        }
+        started = true;
+        let keep_delim = trimmed.trim_start_matches(['>', ' ']) == "--" && line.ends_with("-- ");
+        let line = if keep_delim {
+            &line[..trimmed.len() + 1]
+        } else {
+            trimmed
+        };
+        for c in line.chars() {
+            match c {
+                '\0' | '\u{200b}' | '\u{feff}' | '\u{200c}' | '\u{200d}' | '\u{2060}' => {}
+                '\u{a0}' | '\u{202f}' => out.push(' '),
+                c => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    let end = out.trim_end().len();
+    out.truncate(end);
+    out
+}
+
+/// Header-ish strings (subject, names): single line, no control characters, trimmed.
+pub(super) fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if c != '\0' && c != '\u{feff}' {
+                space = true;
+            }
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_blockquote_becomes_quote_lines() {
+        let html = "<html><head><style>p{color:red}</style><title>t</title></head><body>\
+            <p>Sounds <b>good</b>, see <a href=\"https://x.example/a\">the doc</a>.</p>\
+            <div>On Mon, Alice wrote:</div><blockquote><p>Ship it?</p><p>Second</p></blockquote>\
+            </body></html>";
+        let t = html_to_text(html);
+        assert!(t.contains("Sounds good, see the doc."), "{t}");
+        assert!(t.contains("> Ship it?"), "{t}");
+        assert!(t.contains("> Second"), "{t}");
+        assert!(!t.contains("color"), "{t}");
+        assert!(!t.contains("https://"), "{t}");
+    }
+
+    #[test]
+    fn html_long_lines_not_wrapped() {
+        let long = "word ".repeat(400);
+        let t = html_to_text(&format!("<p>{long}</p>"));
+        assert_eq!(t.trim_end().lines().count(), 1, "{t}");
+    }
+
+    #[test]
+    fn deep_html_does_not_crash() {
+        let html = "<blockquote>".repeat(3000) + "deep" + &"</blockquote>".repeat(3000);
+        let _ = html_to_text(&html);
+        let html = "<div>".repeat(20_000) + "deep";
+        assert_eq!(html_to_text(&html).trim(), "deep");
+    }
+
+    #[test]
+    fn nesting_depth_counts_containers() {
+        assert_eq!(nesting_depth("<div><p>a<p>b<br><span>c</span></div>"), 2);
+        assert_eq!(nesting_depth("<!-- x --><!DOCTYPE html><a>< b"), 1);
+        assert_eq!(nesting_depth(&"<div>".repeat(600)), 600);
+    }
+
+    #[test]
+    fn flowed_joins_soft_breaks() {
+        let t =
+            "This is a long \r\nparagraph.\r\n> quoted soft \r\n> continues\r\n \r\n-- \r\nSig\r\n";
+        assert_eq!(
+            unflow(t, false),
+            "This is a long paragraph.\n> quoted soft continues\n\n-- \nSig\n"
+        );
+        assert_eq!(unflow("a \nb", true), "ab");
+        assert_eq!(unflow(" >From stuffed", false), ">From stuffed");
+        assert_eq!(unflow("", false), "");
+    }
+
+    #[test]
+    fn normalise_keeps_sig_delimiter() {
+        let t = "\r\n\r\nHello  \r\nthere\u{a0}\t\r\n-- \r\nBob \r\n> -- \r\n\r\n";
+        assert_eq!(normalise(t), "Hello\nthere\n-- \nBob\n> --");
+        assert_eq!(normalise("a\0b\u{200b}c\u{a0}d"), "abc d");
+        assert_eq!(normalise("old\rmac"), "old\nmac");
+    }
+
+    #[test]
+    fn one_line_folds() {
+        assert_eq!(
+            one_line("  Re:\r\n\t launch\u{0}  plan "),
+            "Re: launch plan"
+        );
+    }
+}
