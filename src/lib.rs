@@ -14,5 +14,6 @@
 //!   [`cli::main`]).
 
 pub mod core;
+pub mod mailbox_files;
 pub mod model;
 pub mod store;
