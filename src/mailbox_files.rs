@@ -142,11 +142,9 @@ impl MailSource {
 
     pub fn progress(&self) -> Progress {
         match &self.inner {
-            Inner::Mbox { reader, total } => Progress {
-                done: reader.bytes_read(),
-                total: *total,
-                unit: ProgressUnit::Bytes,
-            },
+            Inner::Mbox { reader, total } => {
+                Progress { done: reader.bytes_read(), total: *total, unit: ProgressUnit::Bytes }
+            }
             Inner::Files(list) => {
                 let (done, total) = list.progress();
                 Progress { done, total, unit: ProgressUnit::Files }

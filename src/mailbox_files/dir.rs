@@ -51,9 +51,10 @@ pub(super) fn maildir(root: &Path) -> Result<FileList, FileError> {
     push_maildir(root, &mut files)?;
     // Maildir++ keeps subfolders as `.Name` (nested as `.Parent.Child`) directories in the root.
     for sub in sorted_entries(root)? {
-        let is_folder = sub.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-            n.len() > 1 && n.starts_with('.') && n != ".."
-        });
+        let is_folder = sub
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.len() > 1 && n.starts_with('.') && n != "..");
         if is_folder && sub.is_dir() && (sub.join("cur").is_dir() || sub.join("new").is_dir()) {
             push_maildir(&sub, &mut files)?;
         }

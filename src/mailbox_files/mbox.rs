@@ -271,7 +271,8 @@ impl<W: Write> MboxWriter<W> {
     }
 
     fn write_inner(&mut self, raw: &[u8], envelope: &Envelope) -> io::Result<()> {
-        let crlf = raw.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && raw[i - 1] == b'\r');
+        let crlf =
+            raw.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && raw[i - 1] == b'\r');
         let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
         // The sender is one word on the From line: anything with spaces would break parsing.
         let sender = envelope
@@ -326,10 +327,7 @@ mod tests {
     }
 
     fn bodies(input: &[u8]) -> Vec<String> {
-        read(input)
-            .into_iter()
-            .map(|r| String::from_utf8(r.unwrap().bytes).unwrap())
-            .collect()
+        read(input).into_iter().map(|r| String::from_utf8(r.unwrap().bytes).unwrap()).collect()
     }
 
     fn write_all(msgs: &[&[u8]]) -> Vec<u8> {
@@ -436,7 +434,8 @@ mod tests {
     fn normalised(msg: &[u8]) -> Vec<u8> {
         let mut out = msg.to_vec();
         if !msg.is_empty() && !msg.ends_with(b"\n") {
-            let crlf = msg.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && msg[i - 1] == b'\r');
+            let crlf =
+                msg.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && msg[i - 1] == b'\r');
             out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
         }
         out
@@ -462,15 +461,26 @@ mod tests {
 
     fn line() -> impl Strategy<Value = Vec<u8>> {
         let text = prop_oneof![
-            Just("From x"), Just(">From y"), Just(">>From z"), Just("From"), Just(" From a"),
-            Just(""), Just("text"), Just(">"), Just("From: h"), Just("\r"),
+            Just("From x"),
+            Just(">From y"),
+            Just(">>From z"),
+            Just("From"),
+            Just(" From a"),
+            Just(""),
+            Just("text"),
+            Just(">"),
+            Just("From: h"),
+            Just("\r"),
         ];
         let eol = prop_oneof![Just("\n"), Just("\r\n")];
         (text, eol).prop_map(|(t, e)| format!("{t}{e}").into_bytes())
     }
 
     fn message() -> impl Strategy<Value = Vec<u8>> {
-        (proptest::collection::vec(line(), 0..8), prop_oneof![Just(""), Just("tail"), Just("From t")])
+        (
+            proptest::collection::vec(line(), 0..8),
+            prop_oneof![Just(""), Just("tail"), Just("From t")],
+        )
             .prop_map(|(lines, tail)| {
                 let mut m: Vec<u8> = lines.concat();
                 m.extend_from_slice(tail.as_bytes());
