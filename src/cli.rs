@@ -275,7 +275,7 @@ async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let counts = if args.mbox {
-        crate::export::export_mbox(store.as_ref(), &mut out).await?
+        crate::export::export_mbox(store.as_ref(), &mut out, &args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<stdout>".into())).await?
     } else {
         crate::export::export_jsonl(store.as_ref(), &mut out).await?
     };

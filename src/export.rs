@@ -17,6 +17,8 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("cannot write the export: {0}")]
     Write(#[from] std::io::Error),
+    #[error(transparent)]
+    File(#[from] crate::mailbox_files::FileError),
 }
 
 const PAGE: i64 = 1000;
@@ -128,9 +130,9 @@ pub async fn export_jsonl(store: &dyn Store, out: &mut dyn Write) -> Result<Expo
 }
 
 /// Every stored raw mail in arrival order (skipped ones too, so a restore skips them again).
-pub async fn export_mbox(store: &dyn Store, out: &mut dyn Write) -> Result<ExportCounts, ExportError> {
+pub async fn export_mbox(store: &dyn Store, out: &mut dyn Write, name: &str) -> Result<ExportCounts, ExportError> {
     let mut n = ExportCounts::default();
-    let mut w = MboxWriter::new(out);
+    let mut w = MboxWriter::new(out, name);
     let mut after = 0;
     loop {
         let page = store.raws_after(after, PAGE).await?;
@@ -150,6 +152,6 @@ pub async fn export_mbox(store: &dyn Store, out: &mut dyn Write) -> Result<Expor
             n.raws += 1;
         }
     }
-    w.flush()?;
+    w.finish()?.flush()?;
     Ok(n)
 }

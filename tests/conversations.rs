@@ -134,7 +134,7 @@ async fn story(db: TestDb) {
 
     // Backup and restore: the mbox export imported into an empty database rebuilds the network.
     let mut mbox = Vec::new();
-    outloud::export::export_mbox(store.as_ref(), &mut mbox).await.unwrap();
+    outloud::export::export_mbox(store.as_ref(), &mut mbox, "backup.mbox").await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("backup.mbox");
     std::fs::write(&path, &mbox).unwrap();
