@@ -31,7 +31,7 @@ use crate::model::GroupEntry;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Key of the advisory lock serialising ingest batches ("outloud" in ASCII).
-const INGEST_LOCK: i64 = 0x6f75_746c_6f75_64;
+const INGEST_LOCK: i64 = 0x006f_7574_6c6f_7564;
 
 pub struct PgStore {
     pub(crate) pool: sqlx::Pool<sqlx::Postgres>,
