@@ -68,7 +68,9 @@ pub(crate) static CLOSING_SET: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| CLOSINGS.iter().copied().collect());
 
 /// Words that join two closings: "Danke und viele Grüße", "Gracias y saludos".
-pub(crate) const CLOSING_JOINERS: &[&str] = &[" and ", " & ", " und ", " y ", " et ", " en ", " i ", " e "];
+/// " / " joins bilingual closings: "Mit freundlichen Grüßen / Best regards".
+pub(crate) const CLOSING_JOINERS: &[&str] =
+    &[" / ", " and ", " & ", " und ", " y ", " et ", " en ", " i ", " e "];
 
 /// "Beste Grüße aus Hamburg", "Greetings from Berlin".
 pub(crate) static PLACE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -242,8 +244,16 @@ static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\b(?:GmbH|AG|KG|Inc|Ltd|LLC|LLP|plc|Corp|Corporation|SAS|SARL|S\.A|S\.L|B\.V|N\.V|Sp\. z o\.o)\b|株式会社|有限会社)").unwrap()
 });
 
-pub(crate) fn email_in(text: &str) -> Option<&str> {
-    EMAIL.find(text).map(|m| m.as_str())
+/// Job titles and departments, the second line of a "name / title" signature.
+static TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:engineer\w*|manager|director|lead|head of|developer|designer|architect|analyst|consultant|officer|president|vp|cto|ceo|cfo|coo|founder|specialist|administrator|coordinator|counsel|intern|support|team|department|product owner|scrum master|leiter\w*|entwickler\w*|berater\w*|geschäftsführer\w*|referent\w*|sachbearbeiter\w*|abteilung|responsable|chef\w*|directeur|directrice|ingénieur\w*|chargée?|jefe|jefa|ingenier[oa]|gerente|departamento|medewerker|adviseur|ontwikkelaar|beheerder|afdeling|kierownik|dyrektor|specjalista|inżynier|programista|dział)\b|部長|課長|担当|部$|課$",
+    )
+    .unwrap()
+});
+
+pub(crate) fn is_title(text: &str) -> bool {
+    TITLE.is_match(text)
 }
 
 /// Phone number, e-mail address or web address: the stuff signatures are made of.

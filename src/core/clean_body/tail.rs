@@ -4,7 +4,7 @@
 //! signature above the quote and a bottom-posted one at the very end look the same.
 
 use super::lexicon::{
-    is_company, is_contact, CLOSING_JOINERS, CLOSING_SET, DISCLAIMER_STRONG, DISCLAIMER_WEAK,
+    is_company, is_contact, is_title, CLOSING_JOINERS, CLOSING_SET, DISCLAIMER_STRONG, DISCLAIMER_WEAK,
     MOBILE_SIG, NAME_PARTICLES, NOT_NAMES, PLACE_SUFFIX,
 };
 use super::lines::{is_cjk, is_rule, Line};
@@ -154,9 +154,13 @@ fn find_signature_block(lines: &[Line], items: &[Item], end: usize) -> Option<us
     starts.drain(..keep);
     starts.into_iter().find(|&s| {
         let first = text(s);
-        (is_rule(first) || is_name_strict(first) || is_company(first))
+        ((is_rule(first) || is_name_strict(first) || is_company(first))
             && is_signature_block(lines, items, s, end, true)
             && (s..end).any(|k| is_contact(text(k)) || is_company(text(k)))
+                || (is_name_strict(first)
+                    && end - s <= 3
+                    && (s + 1..end).any(|k| is_title(text(k)))
+                    && is_signature_block(lines, items, s, end, true)))
     })
 }
 
