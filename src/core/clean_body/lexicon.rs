@@ -244,6 +244,11 @@ static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\b(?:GmbH|AG|KG|Inc|Ltd|LLC|LLP|plc|Corp|Corporation|SAS|SARL|S\.A|S\.L|B\.V|N\.V|Sp\. z o\.o)\b|株式会社|有限会社)").unwrap()
 });
 
+/// The first e-mail address in `text`.
+pub(crate) fn email_in(text: &str) -> Option<&str> {
+    EMAIL.find(text).map(|m| m.as_str())
+}
+
 /// Job titles and departments, the second line of a "name / title" signature.
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

@@ -154,13 +154,12 @@ fn find_signature_block(lines: &[Line], items: &[Item], end: usize) -> Option<us
     starts.drain(..keep);
     starts.into_iter().find(|&s| {
         let first = text(s);
-        ((is_rule(first) || is_name_strict(first) || is_company(first))
-            && is_signature_block(lines, items, s, end, true)
-            && (s..end).any(|k| is_contact(text(k)) || is_company(text(k)))
-                || (is_name_strict(first)
-                    && end - s <= 3
-                    && (s + 1..end).any(|k| is_title(text(k)))
-                    && is_signature_block(lines, items, s, end, true)))
+        let anchored = (is_rule(first) || is_name_strict(first) || is_company(first))
+            && (s..end).any(|k| is_contact(text(k)) || is_company(text(k)));
+        // "Anna Smith / Engineering Manager" with no contact data: name plus a job title.
+        let name_and_title =
+            is_name_strict(first) && end - s <= 3 && (s + 1..end).any(|k| is_title(text(k)));
+        (anchored || name_and_title) && is_signature_block(lines, items, s, end, true)
     })
 }
 
