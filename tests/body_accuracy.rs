@@ -152,3 +152,33 @@ fn nothing_lost_on_any_fixture() {
         }
     }
 }
+
+/// Throughput over all fixtures; prints mails per second, asserts nothing about time.
+/// `cargo test --release --test body_accuracy -- --ignored --nocapture throughput`
+#[test]
+#[ignore]
+fn throughput() {
+    let cases = cases("bodies");
+    let rounds = 200;
+    let start = std::time::Instant::now();
+    let mut bytes = 0;
+    for _ in 0..rounds {
+        for case in &cases {
+            let c = clean_body(&case.input, case.from_html);
+            bytes += c.body.len();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let n = rounds * cases.len();
+    println!("clean_body: {n} mails in {secs:.3}s = {:.0} mails/s ({bytes} body bytes)", n as f64 / secs);
+    let start = std::time::Instant::now();
+    let quoted: Vec<String> = cases.iter().map(|c| clean_body(&c.input, c.from_html).quoted).collect();
+    let mut mails = 0;
+    for _ in 0..rounds {
+        for q in &quoted {
+            mails += outloud::core::quote_history::reconstruct(q).len();
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("reconstruct: {} quotes in {secs:.3}s = {:.0}/s ({mails} mails)", n, n as f64 / secs);
+}

@@ -29,6 +29,7 @@ fn reconstruct_fixtures() {
     let dirs = case_dirs();
     assert!(dirs.len() >= 12, "expected at least 12 quote fixtures");
     let (mut ok, mut mails_ok, mut mails_total) = (0, 0, 0);
+    let (mut hold_ok, mut hold_total) = (0, 0);
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy();
         let input = fs::read_to_string(dir.join("input.txt")).unwrap();
@@ -60,8 +61,14 @@ fn reconstruct_fixtures() {
             println!("--- {name}: {} extra mails: {:?}", got.len() - expected.len(), &got[expected.len()..]);
         }
         ok += usize::from(case_ok);
+        // `holdout` marks cases written after the code, to measure generalisation.
+        if dir.join("holdout").exists() {
+            hold_total += 1;
+            hold_ok += usize::from(case_ok);
+        }
     }
     let rate = ok as f64 / dirs.len() as f64;
     println!("\nquote history: {ok}/{} cases exact ({:.1}%), {mails_ok}/{mails_total} mails", dirs.len(), 100.0 * rate);
+    println!("  of which held out (written after the code): {hold_ok}/{hold_total}");
     assert!(rate >= FLOOR, "quote-history accuracy {:.1}% below floor", 100.0 * rate);
 }

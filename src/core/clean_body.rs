@@ -9,6 +9,11 @@
 //!
 //! Every non-blank input line lands in exactly one part, verbatim (trailing spaces trimmed);
 //! runs of blank lines become one, and separate fragments are joined with a blank line.
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::model::CleanBody;
 
 pub(crate) mod lexicon;
@@ -53,11 +58,16 @@ pub fn clean_body(text: &str, from_html: bool) -> CleanBody {
     tail::analyse(&lines, &items, &mut parts);
 
     // 3. Footnotes go where they are referenced.
-    for i in notes..n {
-        if lines[i].is_blank() {
-            continue;
+    if notes < n {
+        let cited = first_citations(&lines[..notes]);
+        let fallback = (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k]);
+        for i in notes..n {
+            if !lines[i].is_blank() {
+                let at = footnote_number(lines[i].raw).and_then(|num| cited.get(&num));
+                // Unreferenced notes stay with whatever came last.
+                parts[i] = at.map_or(fallback, |&k| parts[k]);
+            }
         }
-        parts[i] = footnote_part(&lines, &parts, notes, i);
     }
 
     CleanBody {
@@ -90,15 +100,20 @@ fn author_items(lines: &[Line], parts: &[Part], cut: usize) -> Vec<Item> {
     items
 }
 
-fn footnote_part(lines: &[Line], parts: &[Part], notes: usize, i: usize) -> Part {
-    if let Some(num) = footnote_number(lines[i].raw) {
-        let reference = format!("][{num}]");
-        if let Some(r) = (0..notes).find(|&k| lines[k].raw.contains(&reference)) {
-            return parts[r];
+/// Footnote number → first line citing it as html2text writes links: `[text][n]`.
+fn first_citations(lines: &[Line]) -> HashMap<u32, usize> {
+    static CITE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\]\[(\d+)\]").unwrap());
+    let mut cited = HashMap::new();
+    for (k, line) in lines.iter().enumerate() {
+        if line.raw.contains("][") {
+            for c in CITE.captures_iter(line.raw) {
+                if let Ok(num) = c[1].parse() {
+                    cited.entry(num).or_insert(k);
+                }
+            }
         }
     }
-    // Unreferenced: stays with whatever came last.
-    (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k])
+    cited
 }
 
 fn join(lines: &[Line], parts: &[Part], which: Part) -> String {
@@ -130,6 +145,22 @@ mod tests {
         assert_eq!(c.body, "Sounds good.");
         assert_eq!(c.signoff, "Best,\nTom");
         assert!(c.quoted.starts_with("On Mon"));
+    }
+
+    #[test]
+    fn large_and_deep_inputs_finish() {
+        // Shape checks only (no timing): a long body and a very deep quote chain.
+        let long = "Some text of a long report line, nothing special here.\n".repeat(20_000);
+        assert_eq!(clean_body(&long, false).body.lines().count(), 20_000);
+        let mut deep = String::from("Top.\n");
+        for level in 1..=300 {
+            deep.push_str(&format!("{} On Mon, Mar 3, 2025 at 10:02 AM P{level} <p{level}@x.com> wrote:\n", ">".repeat(level - 1)));
+            deep.push_str(&format!("{} text {level}\n", ">".repeat(level)));
+        }
+        let c = clean_body(&deep, false);
+        assert_eq!(c.body, "Top.");
+        let mails = crate::core::quote_history::reconstruct(&c.quoted);
+        assert!(mails.len() >= 60, "{}", mails.len());
     }
 
     #[test]

@@ -169,8 +169,11 @@ fn lone_name(lines: &[Line], items: &[Item], end: usize) -> Option<usize> {
         return None;
     }
     let l = end - 1;
-    let single = items[l].para != items[l - 1].para;
-    (single && is_name_strict(&lines[items[l].idx].text)).then_some(l)
+    let prev = lines[items[l - 1].idx].text.as_str();
+    // Alone in its paragraph, or right under a finished sentence ("Any news?\nGreg").
+    let alone = items[l].para != items[l - 1].para
+        || prev.ends_with(['.', '?', '!', '。', '？', '！']) && !is_name_strict(prev);
+    (alone && is_name_strict(&lines[items[l].idx].text)).then_some(l)
 }
 
 /// Every line short and non-prose, few lines; with `need_anchor` the block must also look like a
