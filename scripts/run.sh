@@ -7,13 +7,11 @@ cd "$(dirname "$0")/.."
 export OUTLOUD_CONFIG="${OUTLOUD_CONFIG:-config/outloud.example.toml}"
 cargo build --release --locked --bin outloud
 bin=target/release/outloud
-samples=()
-for p in tests/fixtures/mail tests/fixtures/threads; do [ -e "$p" ] && samples+=("$p"); done
+shopt -s nullglob
+samples=(tests/fixtures/threads/*.mbox tests/fixtures/mail/*.eml)
 if [ ${#samples[@]} -gt 0 ]; then
-  echo "run: importing sample mail from ${samples[*]}" >&2
-  for p in "${samples[@]}"; do
-    "$bin" import --no-progress "$p"/*.{eml,mbox} 2>/dev/null || true
-  done
+  echo "run: importing ${#samples[@]} sample files from tests/fixtures/ (idempotent)" >&2
+  "$bin" import --no-progress "${samples[@]}" || true
 fi
 echo "run: serving; try http://127.0.0.1:8080/ and http://127.0.0.1:8080/api/v1/groups" >&2
 exec "$bin" run "$@"
