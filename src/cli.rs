@@ -73,6 +73,9 @@ pub struct ImportArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Log one line per mail (what happened to it and why), as the daemon does.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -142,7 +145,10 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 fn init_logging(cfg: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = if cfg.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
 }
 
@@ -179,6 +185,7 @@ pub fn ingest_settings(cfg: &Config) -> IngestSettings {
             force_groups: Vec::new(),
         },
         subject_window_secs: cfg.threading.subject_window_days * 86_400,
+        log_each_mail: true,
     }
 }
 
@@ -247,7 +254,8 @@ async fn wait_for_signal() {
 
 async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
-    let ingestor = Ingestor::new(store, ingest_settings(cfg)).await?;
+    let settings = IngestSettings { log_each_mail: args.verbose, ..ingest_settings(cfg) };
+    let ingestor = Ingestor::new(store, settings).await?;
     let opts = crate::import::ImportOptions {
         paths: args.paths,
         force_groups: args.groups,
@@ -290,7 +298,8 @@ async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
-    let ingestor = Ingestor::new(store.clone(), ingest_settings(cfg)).await?;
+    let settings = IngestSettings { log_each_mail: false, ..ingest_settings(cfg) };
+    let ingestor = Ingestor::new(store.clone(), settings).await?;
     store.reset_derived().await.context("clearing derived rows")?;
     let (mut after, mut n) = (0, 0u64);
     loop {

@@ -53,6 +53,9 @@ pub enum IngestError {
 pub struct IngestSettings {
     pub pipeline: Options,
     pub subject_window_secs: i64,
+    /// Log each mail's line at INFO (the daemon) rather than DEBUG (bulk imports, which end
+    /// with a summary instead).
+    pub log_each_mail: bool,
 }
 
 pub struct Ingestor {
@@ -128,7 +131,11 @@ impl Ingestor {
         let ws = self.store.ingest(&lookup, &planner, checkpoint).await?;
         for (item, outcome) in batch.items.iter().zip(&ws.outcomes) {
             let report = self.report(item, outcome, &ws);
-            log_mail(&report);
+            if self.settings.log_each_mail {
+                log_mail::<true>(&report);
+            } else {
+                log_mail::<false>(&report);
+            }
             reports.push(report);
         }
         Ok(reports)
@@ -179,20 +186,24 @@ impl Ingestor {
     }
 }
 
-/// One structured line per mail: what happened to it and why.
-fn log_mail(r: &MailReport) {
+/// One structured line per mail: what happened to it and why. `INFO` selects the level.
+fn log_mail<const INFO: bool>(r: &MailReport) {
+    macro_rules! line {
+        ($($t:tt)*) => {
+            if INFO { tracing::info!($($t)*) } else { tracing::debug!($($t)*) }
+        };
+    }
     let mid = r.message_id.as_deref().unwrap_or("");
     match &r.result {
         MailResult::Published { groups, new_threads, replaced, .. } => {
             let action = if *replaced > 0 { "replaced_reconstruction" } else if *new_threads > 0 { "new_thread" } else { "comment" };
-            tracing::info!(message_id = mid, source = %r.source, groups = %groups.join(","), action, "mail published");
+            line!(message_id = mid, source = %r.source, groups = %groups.join(","), action, "mail published")
         }
-        MailResult::Duplicate => {
-            tracing::info!(message_id = mid, source = %r.source, action = "duplicate", "mail already published")
-        }
+        MailResult::Duplicate => line!(message_id = mid, source = %r.source, action = "duplicate", "mail already published"),
         MailResult::Skipped { reason, detail } => {
-            tracing::info!(message_id = mid, source = %r.source, action = "skipped", reason = reason.as_str(), detail = %detail, "mail skipped")
+            line!(message_id = mid, source = %r.source, action = "skipped", reason = reason.as_str(), detail = %detail, "mail skipped")
         }
+        // Quarantine is logged where it happens, at WARN.
         MailResult::Quarantined { .. } => {}
     }
 }

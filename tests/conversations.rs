@@ -23,6 +23,7 @@ fn settings() -> IngestSettings {
             force_groups: vec![],
         },
         subject_window_secs: 14 * 86_400,
+        log_each_mail: true,
     }
 }
 

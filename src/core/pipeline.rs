@@ -4,6 +4,7 @@ use super::clean_body::clean_body;
 use super::parse::{parse, ParseError};
 use super::quote_history::reconstruct;
 use super::route::{route, GroupDirectory};
+use super::sanitize::sanitize_html;
 use super::thread_keys::{thread_keys, ThreadKeys};
 use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipReason, Via};
 
@@ -17,6 +18,8 @@ pub struct Processed {
     /// Earlier mails rebuilt from the quote, oldest first; used only when this mail starts a
     /// thread in a group.
     pub reconstructed: Vec<QuotedMail>,
+    /// The HTML part after sanitising, safe to store and show.
+    pub safe_html: Option<String>,
 }
 
 /// What the pipeline decided for one mail.
@@ -60,5 +63,6 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
     let keys = thread_keys(&mail);
     let clean = clean_body(&mail.text, mail.text_from_html);
     let reconstructed = reconstruct(&clean.quoted);
-    Ok(Outcome::Publish(Box::new(Processed { mail, routes, keys, clean, reconstructed })))
+    let safe_html = mail.html.as_deref().map(sanitize_html);
+    Ok(Outcome::Publish(Box::new(Processed { mail, routes, keys, clean, reconstructed, safe_html })))
 }

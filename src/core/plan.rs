@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::pipeline::Outcome;
-use super::sanitize::sanitize_html;
 use super::thread_keys::clean_subject;
 use crate::model::{Address, Attachment, SkipReason, Via};
 
@@ -340,7 +339,6 @@ impl State {
         let mail = &p.mail;
         let date = mail.date.unwrap_or(opts.now);
         let author = mail.from.clone().unwrap_or_else(|| Address::new(None, "unknown@outloud.invalid"));
-        let html = mail.html.as_deref().map(sanitize_html);
         let mut outcomes = Vec::with_capacity(p.routes.len());
         for route in &p.routes {
             let g = route.group_id;
@@ -357,7 +355,7 @@ impl State {
                 signoff: p.clean.signoff.clone(),
                 signature: p.clean.signature.clone(),
                 disclaimer: p.clean.disclaimer.clone(),
-                html: html.clone(),
+                html: p.safe_html.clone(),
                 attachments: mail.attachments.clone(),
                 via: route.via,
                 reconstructed: false,
@@ -638,6 +636,7 @@ mod tests {
             routes: vec![Route { group_id: 1, slug: "eng".into(), via: Via::Cc }],
             clean: CleanBody { body: format!("body of {id}"), ..Default::default() },
             reconstructed: vec![],
+            safe_html: None,
         }
     }
 
