@@ -120,7 +120,8 @@ fn join(lines: &[Line], parts: &[Part], which: Part) -> String {
     let mut out = String::new();
     let mut last: Option<usize> = None;
     for (i, line) in lines.iter().enumerate() {
-        if parts[i] != which || line.raw.trim().is_empty() {
+        // Lines with nothing visible (spaces, BOMs, zero-width spaces) are blank lines.
+        if parts[i] != which || (line.is_blank() && line.depth == 0) {
             continue;
         }
         if let Some(l) = last {

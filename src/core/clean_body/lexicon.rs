@@ -35,12 +35,12 @@ const CLOSINGS: &[&str] = &[
     "salutations", "sincères salutations", "meilleures salutations", "bonne journée",
     "bonne soirée", "bon week-end", "bon weekend", "bonne fin de journée", "à bientôt", "a bientôt",
     "amicalement", "amitiés", "bises", "bisous", "belle journée", "à plus", "a+", "respectueusement",
-    "bien amicalement",
+    "bien amicalement", "cdt", "cdlt", "bàv", "bav",
     // Spanish
     "saludos", "un saludo", "saludos cordiales", "un cordial saludo", "cordiales saludos",
     "cordialmente", "atentamente", "muy atentamente", "gracias", "muchas gracias",
     "gracias de antemano", "mil gracias", "un abrazo", "abrazos", "besos", "hasta pronto",
-    "hasta luego", "quedo atento", "quedo atenta", "quedo a la espera", "buen día", "un beso",
+    "hasta luego", "quedo atento", "quedo atenta", "quedo a la espera", "buen día", "un beso", "atte", "slds", "sds",
     // Dutch
     "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groet",
     "vriendelijke groeten", "met hartelijke groet", "hartelijke groet", "hartelijke groeten", "groet",
@@ -229,6 +229,10 @@ pub(crate) const DISCLAIMER_WEAK: &[&str] = &[
     "destinataire", "par erreur", "interdit", "confidencial", "destinatario", "por error",
     "secreto", "vertrouwelijk", "geadresseerde", "abusievelijk", "poufn", "adresat", "omyłkowo",
     "機密", "誤って", "削除", "第三者", "listinfo", "unsubscribe",
+    // data-protection notices (GDPR and its national names)
+    "gdpr", "data protection", "personal data", "rgpd", "protección de datos", "datos personales",
+    "datenschutz", "personenbezogene daten", "données personnelles", "rodo", "dane osobowe",
+    "persoonsgegevens", "個人情報",
 ];
 
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {

@@ -190,7 +190,7 @@ fn is_signature_block(lines: &[Line], items: &[Item], from: usize, to: usize, ne
     !need_anchor
         || is_rule(text(from))
         || is_name_strict(text(from))
-        || (from..to).any(|k| is_contact(text(k)) || is_company(text(k)))
+        || (from..to).any(|k| is_contact(text(k)) || is_company(text(k)) || is_title(text(k)))
 }
 
 fn is_signature_line(t: &str) -> bool {
@@ -219,11 +219,12 @@ enum Closing {
     WithName,
 }
 
-/// Lower-case, without trailing punctuation/emoji and surrounding dashes.
+/// Lower-case, without punctuation, emoji or dashes around it.
 fn closing_key(t: &str) -> String {
     let lower = t.to_lowercase();
     let trimmed = lower.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '+');
-    trimmed.trim().to_string()
+    // "¡Saludos!", "— Cheers"
+    trimmed.trim_start_matches(|c: char| !c.is_alphanumeric()).trim().to_string()
 }
 
 fn is_closing_phrase(key: &str) -> bool {
