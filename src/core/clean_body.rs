@@ -165,6 +165,15 @@ mod tests {
     }
 
     #[test]
+    fn prose_is_not_boilerplate() {
+        // A last paragraph that only mentions a mailing list or a received invitation is body.
+        let c = clean_body("Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.\n", false);
+        assert_eq!(c.body, "Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.");
+        let c = clean_body("Restarted it.\n\nSent from my phone, please excuse typos.\n", false);
+        assert_eq!((c.body.as_str(), c.signature.as_str()), ("Restarted it.", "Sent from my phone, please excuse typos."));
+    }
+
+    #[test]
     fn empty_input() {
         assert_eq!(clean_body("", false), CleanBody::default());
         assert_eq!(clean_body("\n\n", true), CleanBody::default());

@@ -97,6 +97,8 @@ pub(crate) const NAME_PARTICLES: &[&str] = &[
 pub(crate) static MOBILE_SIG: LazyLock<RegexSet> = LazyLock::new(|| {
     RegexSet::new([
         r"(?i)^sent (?:from|via|with|using|on) (?:my |the |a )?[^,;:!?]+$",
+        r"(?i)^sent from my [^,;:!?]+[,.;-]\s*(?:please )?(?:excuse|sorry|pardon|apologies)[^!?]*$",
+        r"(?i)^diese nachricht wurde (?:von|mit) [^,;:!?]+ gesendet$",
         r"(?i)^(?:get|download) (?:the )?outlook (?:for|on) (?:ios|android)$",
         r"(?i)^(?:obtenir|télécharger) outlook pour (?:ios|android)$",
         r"(?i)^outlook für (?:ios|android) (?:beziehen|herunterladen)$",
@@ -213,17 +215,17 @@ pub(crate) static WEAK_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
 /// two of the ordinary ones.
 pub(crate) const DISCLAIMER_STRONG: &[&str] = &[
     "confidentiality notice", "disclaimer:", "aviso legal", "consider the environment before printing",
-    "think before you print", "if you have received this", "if you received this", "intended recipient",
+    "think before you print", "intended recipient",
     "diese e-mail enthält vertrauliche", "diese nachricht enthält vertrauliche",
     "wenn sie nicht der richtige adressat", "irrtümlich erhalten", "ce message et toutes les pièces",
     "ce message et ses pièces jointes", "si vous avez reçu ce message par erreur",
     "este mensaje y sus archivos adjuntos", "si usted no es el destinatario",
     "deze e-mail is uitsluitend bestemd", "ta wiadomość jest poufna", "本メールは",
-    "mailing list", "unsubscribe from this group", "you received this message because you are subscribed",
+    "unsubscribe from this group", "you received this message because you are subscribed",
 ];
 
 pub(crate) const DISCLAIMER_WEAK: &[&str] = &[
-    "confidential", "privileged", "intended solely", "intended only", "addressee", "in error",
+    "confidential", "privileged", "if you have received this", "if you received this", "mailing list", "intended solely", "intended only", "addressee", "in error",
     "by mistake", "notify the sender", "delete this", "delete it", "unauthori", "prohibited",
     "disseminat", "vertraulich", "rechtlich geschützt", "absender", "unbefugte", "confidentiel",
     "destinataire", "par erreur", "interdit", "confidencial", "destinatario", "por error",
@@ -287,6 +289,8 @@ mod tests {
         assert!(MOBILE_SIG.is_match("Wysłane z iPhone’a"));
         assert!(MOBILE_SIG.is_match("iPhoneから送信"));
         assert!(MOBILE_SIG.is_match("Get Outlook for iOS"));
+        assert!(MOBILE_SIG.is_match("Sent from my phone, please excuse the brevity"));
+        assert!(MOBILE_SIG.is_match("Diese Nachricht wurde von meinem Android-Mobiltelefon mit GMX Mail gesendet"));
         assert!(!MOBILE_SIG.is_match("Sent from the build server, the alert says the disk is full."));
         assert!(ORIGINAL_MESSAGE.is_match("-----Original Message-----"));
         assert!(ORIGINAL_MESSAGE.is_match("-------- Original message --------"));

@@ -62,7 +62,7 @@ pub(crate) fn analyse(lines: &[Line], items: &[Item], parts: &mut [Part]) {
         }
     }
     for k in (end.saturating_sub(5)..end).rev() {
-        if text(k).chars().count() <= 80 && MOBILE_SIG.is_match(text(k)) {
+        if text(k).chars().count() <= 100 && MOBILE_SIG.is_match(text(k).trim_end_matches(['.', '!'])) {
             sig_start = sig_start.min(k);
         }
     }
