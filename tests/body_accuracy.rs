@@ -120,7 +120,11 @@ fn body_accuracy() {
     let parts = parts_ok as f64 / parts_total.max(1) as f64;
     println!("  {:<12} {ok:>3}/{:<3} {:>5.1}%", "TOTAL", cases.len(), 100.0 * total);
     for (batch, (hit, all)) in &batches {
-        let what = if *batch == 0 { "written before the code".to_string() } else { format!("held-out batch {batch}") };
+        let what = if *batch == 0 {
+            "written before the code".to_string()
+        } else {
+            format!("held-out batch {batch}")
+        };
         println!("  {what:<24} {hit:>3}/{all}");
     }
     println!("sign-off/signature/disclaimer: {parts_ok}/{parts_total} {:.1}%", 100.0 * parts);
@@ -138,15 +142,18 @@ fn nothing_lost_on_any_fixture() {
         for case in cases(kind) {
             let got = clean_body(&case.input, case.from_html);
             let visible = |l: &&str| {
-                !l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}')).is_empty()
+                !l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
+                    .is_empty()
             };
-            let mut want: Vec<&str> = case.input.lines().map(str::trim_end).filter(visible).collect();
-            let mut have: Vec<&str> = [&got.body, &got.quoted, &got.signoff, &got.signature, &got.disclaimer]
-                .iter()
-                .flat_map(|p| p.lines())
-                .map(str::trim_end)
-                .filter(visible)
-                .collect();
+            let mut want: Vec<&str> =
+                case.input.lines().map(str::trim_end).filter(visible).collect();
+            let mut have: Vec<&str> =
+                [&got.body, &got.quoted, &got.signoff, &got.signature, &got.disclaimer]
+                    .iter()
+                    .flat_map(|p| p.lines())
+                    .map(str::trim_end)
+                    .filter(visible)
+                    .collect();
             want.sort_unstable();
             have.sort_unstable();
             assert_eq!(want, have, "{kind}/{}: lines lost or duplicated", case.name);
@@ -171,9 +178,13 @@ fn throughput() {
     }
     let secs = start.elapsed().as_secs_f64();
     let n = rounds * cases.len();
-    println!("clean_body: {n} mails in {secs:.3}s = {:.0} mails/s ({bytes} body bytes)", n as f64 / secs);
+    println!(
+        "clean_body: {n} mails in {secs:.3}s = {:.0} mails/s ({bytes} body bytes)",
+        n as f64 / secs
+    );
     let start = std::time::Instant::now();
-    let quoted: Vec<String> = cases.iter().map(|c| clean_body(&c.input, c.from_html).quoted).collect();
+    let quoted: Vec<String> =
+        cases.iter().map(|c| clean_body(&c.input, c.from_html).quoted).collect();
     let mut mails = 0;
     for _ in 0..rounds {
         for q in &quoted {

@@ -60,7 +60,8 @@ pub fn clean_body(text: &str, from_html: bool) -> CleanBody {
     // 3. Footnotes go where they are referenced.
     if notes < n {
         let cited = first_citations(&lines[..notes]);
-        let fallback = (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k]);
+        let fallback =
+            (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k]);
         for i in notes..n {
             if !lines[i].is_blank() {
                 let at = footnote_number(lines[i].raw).and_then(|num| cited.get(&num));
@@ -155,7 +156,10 @@ mod tests {
         assert_eq!(clean_body(&long, false).body.lines().count(), 20_000);
         let mut deep = String::from("Top.\n");
         for level in 1..=300 {
-            deep.push_str(&format!("{} On Mon, Mar 3, 2025 at 10:02 AM P{level} <p{level}@x.com> wrote:\n", ">".repeat(level - 1)));
+            deep.push_str(&format!(
+                "{} On Mon, Mar 3, 2025 at 10:02 AM P{level} <p{level}@x.com> wrote:\n",
+                ">".repeat(level - 1)
+            ));
             deep.push_str(&format!("{} text {level}\n", ">".repeat(level)));
         }
         let c = clean_body(&deep, false);
@@ -170,7 +174,10 @@ mod tests {
         let c = clean_body("Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.\n", false);
         assert_eq!(c.body, "Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.");
         let c = clean_body("Restarted it.\n\nSent from my phone, please excuse typos.\n", false);
-        assert_eq!((c.body.as_str(), c.signature.as_str()), ("Restarted it.", "Sent from my phone, please excuse typos."));
+        assert_eq!(
+            (c.body.as_str(), c.signature.as_str()),
+            ("Restarted it.", "Sent from my phone, please excuse typos.")
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 /// Closing formulas, lower-case, without trailing punctuation. A line is a closing when it is
 /// exactly one of these (optionally joined by "and"/"und"/"y"/… or followed by a name).
+#[rustfmt::skip]
 const CLOSINGS: &[&str] = &[
     // English
     "thanks", "thank you", "thanks again", "thanks a lot", "thanks so much", "thank you so much",
@@ -74,10 +75,12 @@ pub(crate) const CLOSING_JOINERS: &[&str] =
 
 /// "Beste Grüße aus Hamburg", "Greetings from Berlin".
 pub(crate) static PLACE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:aus|from|von|de|desde|z|ze|uit|vanuit|da)\s+\p{Lu}[\p{L}\-]*(?:\s+\p{L}+)?$").unwrap()
+    Regex::new(r"^(?:aus|from|von|de|desde|z|ze|uit|vanuit|da)\s+\p{Lu}[\p{L}\-]*(?:\s+\p{L}+)?$")
+        .unwrap()
 });
 
 /// Short words that are capitalised like names but are not names.
+#[rustfmt::skip]
 pub(crate) const NOT_NAMES: &[&str] = &[
     "done", "agreed", "approved", "yes", "no", "ok", "okay", "sure", "great", "perfect", "cool",
     "nice", "thanks", "merged", "fixed", "confirmed", "correct", "exactly", "indeed", "noted",
@@ -88,6 +91,7 @@ pub(crate) const NOT_NAMES: &[&str] = &[
 ];
 
 /// Particles that may appear lower-case inside a name ("Anna de Vries", "Ludwig van Beethoven").
+#[rustfmt::skip]
 pub(crate) const NAME_PARTICLES: &[&str] = &[
     "de", "van", "der", "den", "von", "da", "di", "du", "le", "la", "del", "dos", "das", "ten",
     "ter", "y", "zu", "bin", "al", "i.", "a.",
@@ -162,11 +166,15 @@ pub(crate) fn header_key(text: &str) -> Option<(HeaderKey, &str)> {
     let caps = HEADER_LINE.captures(text)?;
     let key = caps.get(1)?.as_str().to_lowercase();
     let kind = match key.as_str() {
-        "from" | "von" | "de" | "van" | "od" | "差出人" | "送信者" | "från" | "da" | "fra" => HeaderKey::From,
+        "from" | "von" | "de" | "van" | "od" | "差出人" | "送信者" | "från" | "da" | "fra" => {
+            HeaderKey::From
+        }
         "sent" | "gesendet" | "envoyé" | "enviado el" | "enviado" | "verzonden" | "wysłano"
         | "送信日時" | "date" | "datum" | "fecha" | "data" | "日付" => HeaderKey::Date,
         "to" | "an" | "à" | "a" | "para" | "aan" | "do" | "宛先" => HeaderKey::To,
-        "subject" | "betreff" | "objet" | "asunto" | "onderwerp" | "temat" | "件名" => HeaderKey::Subject,
+        "subject" | "betreff" | "objet" | "asunto" | "onderwerp" | "temat" | "件名" => {
+            HeaderKey::Subject
+        }
         _ => HeaderKey::Cc,
     };
     Some((kind, caps.get(2).map_or("", |m| m.as_str().trim())))
@@ -213,6 +221,7 @@ pub(crate) static WEAK_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Legal boilerplate. A paragraph is a disclaimer when it contains a strong phrase or at least
 /// two of the ordinary ones.
+#[rustfmt::skip]
 pub(crate) const DISCLAIMER_STRONG: &[&str] = &[
     "confidentiality notice", "disclaimer:", "aviso legal", "consider the environment before printing",
     "think before you print", "intended recipient",
@@ -224,6 +233,7 @@ pub(crate) const DISCLAIMER_STRONG: &[&str] = &[
     "unsubscribe from this group", "you received this message because you are subscribed",
 ];
 
+#[rustfmt::skip]
 pub(crate) const DISCLAIMER_WEAK: &[&str] = &[
     "confidential", "privileged", "if you have received this", "if you received this", "mailing list", "intended solely", "intended only", "addressee", "in error",
     "by mistake", "notify the sender", "delete this", "delete it", "unauthori", "prohibited",
@@ -238,14 +248,16 @@ pub(crate) const DISCLAIMER_WEAK: &[&str] = &[
 ];
 
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\d{1,3}[\s.\-/]?|\(\d{2,5}\)\s?|\b0\d{1,4}[\s.\-/])\d[\d\s.\-/()]{4,}\d").unwrap()
+    Regex::new(r"(?:\+\d{1,3}[\s.\-/]?|\(\d{2,5}\)\s?|\b0\d{1,4}[\s.\-/])\d[\d\s.\-/()]{4,}\d")
+        .unwrap()
 });
 static PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:tel|tél|phone|mobile|mob|cell|fax|telefon|teléfono|tfno|tlf|tel\.|m|t|p|f|o|d|内線|電話|携帯)\.?\s*[:.]?\s*\+?\(?\d").unwrap()
 });
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+").unwrap());
-static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)\S+").unwrap());
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)\S+").unwrap());
 static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\b(?:GmbH|AG|KG|Inc|Ltd|LLC|LLP|plc|Corp|Corporation|SAS|SARL|S\.A|S\.L|B\.V|N\.V|Sp\. z o\.o)\b|株式会社|有限会社)").unwrap()
 });
@@ -290,8 +302,12 @@ mod tests {
         assert!(MOBILE_SIG.is_match("iPhoneから送信"));
         assert!(MOBILE_SIG.is_match("Get Outlook for iOS"));
         assert!(MOBILE_SIG.is_match("Sent from my phone, please excuse the brevity"));
-        assert!(MOBILE_SIG.is_match("Diese Nachricht wurde von meinem Android-Mobiltelefon mit GMX Mail gesendet"));
-        assert!(!MOBILE_SIG.is_match("Sent from the build server, the alert says the disk is full."));
+        assert!(MOBILE_SIG.is_match(
+            "Diese Nachricht wurde von meinem Android-Mobiltelefon mit GMX Mail gesendet"
+        ));
+        assert!(
+            !MOBILE_SIG.is_match("Sent from the build server, the alert says the disk is full.")
+        );
         assert!(ORIGINAL_MESSAGE.is_match("-----Original Message-----"));
         assert!(ORIGINAL_MESSAGE.is_match("-------- Original message --------"));
         assert!(FORWARD_MARKER.is_match("---------- Forwarded message ---------"));
