@@ -317,6 +317,8 @@ mod tests {
         assert!(header_key("Note: this is prose that happens to have a colon").is_none());
         assert!(ATTRIBUTION.is_match("On Mon, Mar 3, 2025 at 10:02 AM Anna Smith <a@x.com> wrote:"));
         assert!(ATTRIBUTION.is_match("2025年3月3日(月) 10:02 Anna <a@x.com>:"));
+        assert!(ATTRIBUTION.is_match("Il giorno lun 3 mar 2025 alle ore 10:02 Anna <a@x.it> ha scritto:"));
+        assert!(ATTRIBUTION.is_match("Em seg., 3 de mar. de 2025 às 10:02, Ana <a@x.br> escreveu:"));
         assert!(ATTRIBUTION.is_match("pon., 3 mar 2025 o 10:02 Anna Kowalska <a@x.pl> napisał(a):"));
         assert!(is_contact("T: +44 20 7946 0958 | M: +44 7700 900123"));
         assert!(is_contact("mike@northwind.example | (555) 010-2398"));
