@@ -60,7 +60,8 @@ pub fn clean_body(text: &str, from_html: bool) -> CleanBody {
     // 3. Footnotes go where they are referenced.
     if notes < n {
         let cited = first_citations(&lines[..notes]);
-        let fallback = (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k]);
+        let fallback =
+            (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k]);
         for i in notes..n {
             if !lines[i].is_blank() {
                 let at = footnote_number(lines[i].raw).and_then(|num| cited.get(&num));
@@ -120,7 +121,8 @@ fn join(lines: &[Line], parts: &[Part], which: Part) -> String {
     let mut out = String::new();
     let mut last: Option<usize> = None;
     for (i, line) in lines.iter().enumerate() {
-        if parts[i] != which || line.raw.trim().is_empty() {
+        // Lines with nothing visible (spaces, BOMs, zero-width spaces) are blank lines.
+        if parts[i] != which || (line.is_blank() && line.depth == 0) {
             continue;
         }
         if let Some(l) = last {
@@ -154,13 +156,28 @@ mod tests {
         assert_eq!(clean_body(&long, false).body.lines().count(), 20_000);
         let mut deep = String::from("Top.\n");
         for level in 1..=300 {
-            deep.push_str(&format!("{} On Mon, Mar 3, 2025 at 10:02 AM P{level} <p{level}@x.com> wrote:\n", ">".repeat(level - 1)));
+            deep.push_str(&format!(
+                "{} On Mon, Mar 3, 2025 at 10:02 AM P{level} <p{level}@x.com> wrote:\n",
+                ">".repeat(level - 1)
+            ));
             deep.push_str(&format!("{} text {level}\n", ">".repeat(level)));
         }
         let c = clean_body(&deep, false);
         assert_eq!(c.body, "Top.");
         let mails = crate::core::quote_history::reconstruct(&c.quoted);
         assert!(mails.len() >= 60, "{}", mails.len());
+    }
+
+    #[test]
+    fn prose_is_not_boilerplate() {
+        // A last paragraph that only mentions a mailing list or a received invitation is body.
+        let c = clean_body("Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.\n", false);
+        assert_eq!(c.body, "Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.");
+        let c = clean_body("Restarted it.\n\nSent from my phone, please excuse typos.\n", false);
+        assert_eq!(
+            (c.body.as_str(), c.signature.as_str()),
+            ("Restarted it.", "Sent from my phone, please excuse typos.")
+        );
     }
 
     #[test]

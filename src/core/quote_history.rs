@@ -89,7 +89,13 @@ fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<Qu
 }
 
 /// Turn the text of one earlier mail into a [`QuotedMail`], after the even older ones.
-fn emit(header: Header, text: &str, notes: &[(u32, &str)], level: usize, out: &mut Vec<QuotedMail>) {
+fn emit(
+    header: Header,
+    text: &str,
+    notes: &[(u32, &str)],
+    level: usize,
+    out: &mut Vec<QuotedMail>,
+) {
     let clean = clean_body(text, false);
     rebuild(&split_lines(&clean.quoted), notes, level + 1, out);
     if !header.readable() {

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 /// Closing formulas, lower-case, without trailing punctuation. A line is a closing when it is
 /// exactly one of these (optionally joined by "and"/"und"/"y"/… or followed by a name).
+#[rustfmt::skip]
 const CLOSINGS: &[&str] = &[
     // English
     "thanks", "thank you", "thanks again", "thanks a lot", "thanks so much", "thank you so much",
@@ -35,12 +36,12 @@ const CLOSINGS: &[&str] = &[
     "salutations", "sincères salutations", "meilleures salutations", "bonne journée",
     "bonne soirée", "bon week-end", "bon weekend", "bonne fin de journée", "à bientôt", "a bientôt",
     "amicalement", "amitiés", "bises", "bisous", "belle journée", "à plus", "a+", "respectueusement",
-    "bien amicalement",
+    "bien amicalement", "cdt", "cdlt", "bàv", "bav",
     // Spanish
     "saludos", "un saludo", "saludos cordiales", "un cordial saludo", "cordiales saludos",
     "cordialmente", "atentamente", "muy atentamente", "gracias", "muchas gracias",
     "gracias de antemano", "mil gracias", "un abrazo", "abrazos", "besos", "hasta pronto",
-    "hasta luego", "quedo atento", "quedo atenta", "quedo a la espera", "buen día", "un beso",
+    "hasta luego", "quedo atento", "quedo atenta", "quedo a la espera", "buen día", "un beso", "atte", "slds", "sds",
     // Dutch
     "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groet",
     "vriendelijke groeten", "met hartelijke groet", "hartelijke groet", "hartelijke groeten", "groet",
@@ -74,10 +75,12 @@ pub(crate) const CLOSING_JOINERS: &[&str] =
 
 /// "Beste Grüße aus Hamburg", "Greetings from Berlin".
 pub(crate) static PLACE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:aus|from|von|de|desde|z|ze|uit|vanuit|da)\s+\p{Lu}[\p{L}\-]*(?:\s+\p{L}+)?$").unwrap()
+    Regex::new(r"^(?:aus|from|von|de|desde|z|ze|uit|vanuit|da)\s+\p{Lu}[\p{L}\-]*(?:\s+\p{L}+)?$")
+        .unwrap()
 });
 
 /// Short words that are capitalised like names but are not names.
+#[rustfmt::skip]
 pub(crate) const NOT_NAMES: &[&str] = &[
     "done", "agreed", "approved", "yes", "no", "ok", "okay", "sure", "great", "perfect", "cool",
     "nice", "thanks", "merged", "fixed", "confirmed", "correct", "exactly", "indeed", "noted",
@@ -88,6 +91,7 @@ pub(crate) const NOT_NAMES: &[&str] = &[
 ];
 
 /// Particles that may appear lower-case inside a name ("Anna de Vries", "Ludwig van Beethoven").
+#[rustfmt::skip]
 pub(crate) const NAME_PARTICLES: &[&str] = &[
     "de", "van", "der", "den", "von", "da", "di", "du", "le", "la", "del", "dos", "das", "ten",
     "ter", "y", "zu", "bin", "al", "i.", "a.",
@@ -97,6 +101,8 @@ pub(crate) const NAME_PARTICLES: &[&str] = &[
 pub(crate) static MOBILE_SIG: LazyLock<RegexSet> = LazyLock::new(|| {
     RegexSet::new([
         r"(?i)^sent (?:from|via|with|using|on) (?:my |the |a )?[^,;:!?]+$",
+        r"(?i)^sent from my [^,;:!?]+[,.;-]\s*(?:please )?(?:excuse|sorry|pardon|apologies)[^!?]*$",
+        r"(?i)^diese nachricht wurde (?:von|mit) [^,;:!?]+ gesendet$",
         r"(?i)^(?:get|download) (?:the )?outlook (?:for|on) (?:ios|android)$",
         r"(?i)^(?:obtenir|télécharger) outlook pour (?:ios|android)$",
         r"(?i)^outlook für (?:ios|android) (?:beziehen|herunterladen)$",
@@ -160,11 +166,15 @@ pub(crate) fn header_key(text: &str) -> Option<(HeaderKey, &str)> {
     let caps = HEADER_LINE.captures(text)?;
     let key = caps.get(1)?.as_str().to_lowercase();
     let kind = match key.as_str() {
-        "from" | "von" | "de" | "van" | "od" | "差出人" | "送信者" | "från" | "da" | "fra" => HeaderKey::From,
+        "from" | "von" | "de" | "van" | "od" | "差出人" | "送信者" | "från" | "da" | "fra" => {
+            HeaderKey::From
+        }
         "sent" | "gesendet" | "envoyé" | "enviado el" | "enviado" | "verzonden" | "wysłano"
         | "送信日時" | "date" | "datum" | "fecha" | "data" | "日付" => HeaderKey::Date,
         "to" | "an" | "à" | "a" | "para" | "aan" | "do" | "宛先" => HeaderKey::To,
-        "subject" | "betreff" | "objet" | "asunto" | "onderwerp" | "temat" | "件名" => HeaderKey::Subject,
+        "subject" | "betreff" | "objet" | "asunto" | "onderwerp" | "temat" | "件名" => {
+            HeaderKey::Subject
+        }
         _ => HeaderKey::Cc,
     };
     Some((kind, caps.get(2).map_or("", |m| m.as_str().trim())))
@@ -211,35 +221,43 @@ pub(crate) static WEAK_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Legal boilerplate. A paragraph is a disclaimer when it contains a strong phrase or at least
 /// two of the ordinary ones.
+#[rustfmt::skip]
 pub(crate) const DISCLAIMER_STRONG: &[&str] = &[
     "confidentiality notice", "disclaimer:", "aviso legal", "consider the environment before printing",
-    "think before you print", "if you have received this", "if you received this", "intended recipient",
+    "think before you print", "intended recipient",
     "diese e-mail enthält vertrauliche", "diese nachricht enthält vertrauliche",
     "wenn sie nicht der richtige adressat", "irrtümlich erhalten", "ce message et toutes les pièces",
     "ce message et ses pièces jointes", "si vous avez reçu ce message par erreur",
     "este mensaje y sus archivos adjuntos", "si usted no es el destinatario",
     "deze e-mail is uitsluitend bestemd", "ta wiadomość jest poufna", "本メールは",
-    "mailing list", "unsubscribe from this group", "you received this message because you are subscribed",
+    "unsubscribe from this group", "you received this message because you are subscribed",
 ];
 
+#[rustfmt::skip]
 pub(crate) const DISCLAIMER_WEAK: &[&str] = &[
-    "confidential", "privileged", "intended solely", "intended only", "addressee", "in error",
+    "confidential", "privileged", "if you have received this", "if you received this", "mailing list", "intended solely", "intended only", "addressee", "in error",
     "by mistake", "notify the sender", "delete this", "delete it", "unauthori", "prohibited",
     "disseminat", "vertraulich", "rechtlich geschützt", "absender", "unbefugte", "confidentiel",
     "destinataire", "par erreur", "interdit", "confidencial", "destinatario", "por error",
     "secreto", "vertrouwelijk", "geadresseerde", "abusievelijk", "poufn", "adresat", "omyłkowo",
     "機密", "誤って", "削除", "第三者", "listinfo", "unsubscribe",
+    // data-protection notices (GDPR and its national names)
+    "gdpr", "data protection", "personal data", "rgpd", "protección de datos", "datos personales",
+    "datenschutz", "personenbezogene daten", "données personnelles", "rodo", "dane osobowe",
+    "persoonsgegevens", "個人情報",
 ];
 
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\d{1,3}[\s.\-/]?|\(\d{2,5}\)\s?|\b0\d{1,4}[\s.\-/])\d[\d\s.\-/()]{4,}\d").unwrap()
+    Regex::new(r"(?:\+\d{1,3}[\s.\-/]?|\(\d{2,5}\)\s?|\b0\d{1,4}[\s.\-/])\d[\d\s.\-/()]{4,}\d")
+        .unwrap()
 });
 static PHONE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:tel|tél|phone|mobile|mob|cell|fax|telefon|teléfono|tfno|tlf|tel\.|m|t|p|f|o|d|内線|電話|携帯)\.?\s*[:.]?\s*\+?\(?\d").unwrap()
 });
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+").unwrap());
-static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)\S+").unwrap());
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://|www\.)\S+").unwrap());
 static COMPANY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\b(?:GmbH|AG|KG|Inc|Ltd|LLC|LLP|plc|Corp|Corporation|SAS|SARL|S\.A|S\.L|B\.V|N\.V|Sp\. z o\.o)\b|株式会社|有限会社)").unwrap()
 });
@@ -283,7 +301,13 @@ mod tests {
         assert!(MOBILE_SIG.is_match("Wysłane z iPhone’a"));
         assert!(MOBILE_SIG.is_match("iPhoneから送信"));
         assert!(MOBILE_SIG.is_match("Get Outlook for iOS"));
-        assert!(!MOBILE_SIG.is_match("Sent from the build server, the alert says the disk is full."));
+        assert!(MOBILE_SIG.is_match("Sent from my phone, please excuse the brevity"));
+        assert!(MOBILE_SIG.is_match(
+            "Diese Nachricht wurde von meinem Android-Mobiltelefon mit GMX Mail gesendet"
+        ));
+        assert!(
+            !MOBILE_SIG.is_match("Sent from the build server, the alert says the disk is full.")
+        );
         assert!(ORIGINAL_MESSAGE.is_match("-----Original Message-----"));
         assert!(ORIGINAL_MESSAGE.is_match("-------- Original message --------"));
         assert!(FORWARD_MARKER.is_match("---------- Forwarded message ---------"));
@@ -293,6 +317,8 @@ mod tests {
         assert!(header_key("Note: this is prose that happens to have a colon").is_none());
         assert!(ATTRIBUTION.is_match("On Mon, Mar 3, 2025 at 10:02 AM Anna Smith <a@x.com> wrote:"));
         assert!(ATTRIBUTION.is_match("2025年3月3日(月) 10:02 Anna <a@x.com>:"));
+        assert!(ATTRIBUTION.is_match("Il giorno lun 3 mar 2025 alle ore 10:02 Anna <a@x.it> ha scritto:"));
+        assert!(ATTRIBUTION.is_match("Em seg., 3 de mar. de 2025 às 10:02, Ana <a@x.br> escreveu:"));
         assert!(ATTRIBUTION.is_match("pon., 3 mar 2025 o 10:02 Anna Kowalska <a@x.pl> napisał(a):"));
         assert!(is_contact("T: +44 20 7946 0958 | M: +44 7700 900123"));
         assert!(is_contact("mike@northwind.example | (555) 010-2398"));

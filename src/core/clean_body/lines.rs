@@ -95,7 +95,9 @@ pub(crate) fn normalise(s: &str) -> String {
 pub(crate) fn is_rule(text: &str) -> bool {
     let n = text.chars().count();
     n >= 5
-        && text.chars().all(|c| matches!(c, '-' | '_' | '=' | '*' | '~' | '─' | '━' | '＝' | '－' | '#' | '+'))
+        && text
+            .chars()
+            .all(|c| matches!(c, '-' | '_' | '=' | '*' | '~' | '─' | '━' | '＝' | '－' | '#' | '+'))
 }
 
 /// Characters of the CJK scripts (Han, kana, full-width forms).

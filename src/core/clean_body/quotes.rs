@@ -58,7 +58,10 @@ pub(crate) fn attribution_starting_at(lines: &[Line], i: usize) -> Option<Attrib
 
 pub(crate) fn is_separator(text: &str) -> bool {
     text.len() >= 10
-        && (text.starts_with('-') || text.starts_with('—') || !text.is_ascii() || text.ends_with(':'))
+        && (text.starts_with('-')
+            || text.starts_with('—')
+            || !text.is_ascii()
+            || text.ends_with(':'))
         && (ORIGINAL_MESSAGE.is_match(text) || FORWARD_MARKER.is_match(text))
 }
 

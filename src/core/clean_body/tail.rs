@@ -4,8 +4,8 @@
 //! signature above the quote and a bottom-posted one at the very end look the same.
 
 use super::lexicon::{
-    is_company, is_contact, is_title, CLOSING_JOINERS, CLOSING_SET, DISCLAIMER_STRONG, DISCLAIMER_WEAK,
-    MOBILE_SIG, NAME_PARTICLES, NOT_NAMES, PLACE_SUFFIX,
+    is_company, is_contact, is_title, CLOSING_JOINERS, CLOSING_SET, DISCLAIMER_STRONG,
+    DISCLAIMER_WEAK, MOBILE_SIG, NAME_PARTICLES, NOT_NAMES, PLACE_SUFFIX,
 };
 use super::lines::{is_cjk, is_rule, Line};
 use super::Part;
@@ -62,7 +62,9 @@ pub(crate) fn analyse(lines: &[Line], items: &[Item], parts: &mut [Part]) {
         }
     }
     for k in (end.saturating_sub(5)..end).rev() {
-        if text(k).chars().count() <= 80 && MOBILE_SIG.is_match(text(k)) {
+        if text(k).chars().count() <= 100
+            && MOBILE_SIG.is_match(text(k).trim_end_matches(['.', '!']))
+        {
             sig_start = sig_start.min(k);
         }
     }
@@ -178,7 +180,13 @@ fn lone_name(lines: &[Line], items: &[Item], end: usize) -> Option<usize> {
 
 /// Every line short and non-prose, few lines; with `need_anchor` the block must also look like a
 /// signature (contact data, company, rule or a name first), not just a short remark.
-fn is_signature_block(lines: &[Line], items: &[Item], from: usize, to: usize, need_anchor: bool) -> bool {
+fn is_signature_block(
+    lines: &[Line],
+    items: &[Item],
+    from: usize,
+    to: usize,
+    need_anchor: bool,
+) -> bool {
     let text = |k: usize| lines[items[k].idx].text.as_str();
     if from >= to || to - from > MAX_SIG_BLOCK || !(from..to).all(|k| is_signature_line(text(k))) {
         return false;
@@ -190,7 +198,7 @@ fn is_signature_block(lines: &[Line], items: &[Item], from: usize, to: usize, ne
     !need_anchor
         || is_rule(text(from))
         || is_name_strict(text(from))
-        || (from..to).any(|k| is_contact(text(k)) || is_company(text(k)))
+        || (from..to).any(|k| is_contact(text(k)) || is_company(text(k)) || is_title(text(k)))
 }
 
 fn is_signature_line(t: &str) -> bool {
@@ -219,11 +227,12 @@ enum Closing {
     WithName,
 }
 
-/// Lower-case, without trailing punctuation/emoji and surrounding dashes.
+/// Lower-case, without punctuation, emoji or dashes around it.
 fn closing_key(t: &str) -> String {
     let lower = t.to_lowercase();
     let trimmed = lower.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '+');
-    trimmed.trim().to_string()
+    // "¡Saludos!", "— Cheers"
+    trimmed.trim_start_matches(|c: char| !c.is_alphanumeric()).trim().to_string()
 }
 
 fn is_closing_phrase(key: &str) -> bool {
@@ -268,7 +277,9 @@ fn closing_kind(t: &str) -> Option<Closing> {
         if head.is_empty() || !is_closing_phrase(&head) {
             continue;
         }
-        let tail = t[pos..].trim_start_matches([',', ' ', '!', '-', '–', '.']).trim_end_matches(['.', '!', ',']);
+        let tail = t[pos..]
+            .trim_start_matches([',', ' ', '!', '-', '–', '.'])
+            .trim_end_matches(['.', '!', ',']);
         if tail.is_empty() {
             continue;
         }
@@ -305,7 +316,9 @@ fn is_name_lenient(t: &str) -> bool {
         return false;
     }
     // A trailing full stop is only fine on an initial ("Anna S.").
-    if t.ends_with('.') && words.last().is_some_and(|w| w.chars().filter(|c| c.is_alphabetic()).count() > 2) {
+    if t.ends_with('.')
+        && words.last().is_some_and(|w| w.chars().filter(|c| c.is_alphabetic()).count() > 2)
+    {
         return false;
     }
     closing_kind(t).is_none()
@@ -323,7 +336,10 @@ pub(crate) fn is_name_strict(t: &str) -> bool {
     }
     if t.chars().any(is_cjk) {
         // Japanese names: kanji only, maybe one space ("鈴木 一郎").
-        let han = t.chars().filter(|c| !c.is_whitespace()).all(|c| matches!(c as u32, 0x4e00..=0x9fff | 0x3400..=0x4dbf));
+        let han = t
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .all(|c| matches!(c as u32, 0x4e00..=0x9fff | 0x3400..=0x4dbf));
         return han && chars <= 8 && t.split_whitespace().count() <= 2;
     }
     let words: Vec<&str> = t.split_whitespace().collect();

@@ -22,8 +22,9 @@ impl Header {
     }
 }
 
-static LEADING_KEYWORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(?:on|am|le|el|op|w dniu|dnia|em|no dia|il giorno|il)\b").unwrap());
+static LEADING_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:on|am|le|el|op|w dniu|dnia|em|no dia|il giorno|il)\b").unwrap()
+});
 static DATE_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[ap]\.?\s?m\b\.?)?|\b(?:19|20)\d{2}\b(?:年[^\s]*)?").unwrap()
 });
@@ -33,8 +34,9 @@ static CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
 static VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\s*(?:\bwrote\b|\bwrites\b|\bsaid\b|\bschrieb\b|\ba écrit\b|\bescribió|\bschreef\b|\bhet volgende geschreven\b|\bnapisał\(a\)|\bnapisała\b|\bnapisał\b|\bpisze\b|さんは書きました|のメール|\bescreveu\b|\bha scritto\b).*$").unwrap()
 });
-static POLISH_APPLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^wiadomość napisana przez (.+?)\s*(?:<|\bw dniu\b)").unwrap());
+static POLISH_APPLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^wiadomość napisana przez (.+?)\s*(?:<|\bw dniu\b)").unwrap()
+});
 static NAME_ADDR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(.*?)\s*[<\[(]\s*(?:mailto:)?([^<>\[\]()\s]+@[^<>\[\]()\s]+)\s*[>\])]").unwrap()
 });
@@ -53,7 +55,10 @@ pub(crate) fn parse_attribution(text: &str) -> Header {
         let before = match email_in(text) {
             Some(e) => {
                 let at = text.find(e).unwrap_or(0);
-                text[..at].trim_end_matches(['<', '(', '[', ' ']).trim_end_matches("mailto:").trim_end_matches(['<', '(', '[', ' '])
+                text[..at]
+                    .trim_end_matches(['<', '(', '[', ' '])
+                    .trim_end_matches("mailto:")
+                    .trim_end_matches(['<', '(', '[', ' '])
             }
             None => text,
         };
@@ -161,14 +166,25 @@ mod tests {
             assert_eq!(name(line).as_deref(), Some(want), "{line}");
         }
         assert_eq!(name("On Mon, Mar 3, 2025 at 10:02 AM <anna@x.com> wrote:"), None);
-        assert_eq!(parse_attribution("On Mon, Mar 3, 2025 at 10:02 AM <Anna@X.com> wrote:").email.as_deref(), Some("anna@x.com"));
+        assert_eq!(
+            parse_attribution("On Mon, Mar 3, 2025 at 10:02 AM <Anna@X.com> wrote:")
+                .email
+                .as_deref(),
+            Some("anna@x.com")
+        );
     }
 
     #[test]
     fn from_values() {
-        assert_eq!(name_and_address("Frank Miller [mailto:frank@x.com]"), (Some("Frank Miller".into()), Some("frank@x.com".into())));
+        assert_eq!(
+            name_and_address("Frank Miller [mailto:frank@x.com]"),
+            (Some("Frank Miller".into()), Some("frank@x.com".into()))
+        );
         assert_eq!(name_and_address("Hughes, Grace"), (Some("Hughes, Grace".into()), None));
-        assert_eq!(name_and_address("\"Smith, Anna\" <Anna@X.com>"), (Some("Smith, Anna".into()), Some("anna@x.com".into())));
+        assert_eq!(
+            name_and_address("\"Smith, Anna\" <Anna@X.com>"),
+            (Some("Smith, Anna".into()), Some("anna@x.com".into()))
+        );
         assert_eq!(name_and_address("<team@x.com>"), (None, Some("team@x.com".into())));
     }
 }

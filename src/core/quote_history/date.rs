@@ -10,7 +10,10 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(午前|午後)?\s*\b(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\s*([ap])\.?\s?m\b\.?)?").unwrap()
+    Regex::new(
+        r"(?i)(午前|午後)?\s*\b(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\s*([ap])\.?\s?m\b\.?)?",
+    )
+    .unwrap()
 });
 static TZ: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -27,6 +30,7 @@ static NOISE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<[^>]*>|\[[^\]]*\]|\([^)]*@[^)]*\)|\S+@\S+").unwrap());
 
 static MONTHS: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
+    #[rustfmt::skip]
     let table: [(u32, &[&str]); 12] = [
         (1, &["january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "januari", "styczeń", "stycznia", "sty"]),
         (2, &["february", "feb", "februar", "février", "fevrier", "févr", "fév", "febrero", "februari", "luty", "lutego", "lut"]),
@@ -120,12 +124,12 @@ fn ymd(s: &str, english: bool) -> Option<(i32, u32, u32)> {
 
 /// "Mar 3, 2025", "3. März 2025", "3 de marzo de 2025", "poniedziałek, 3 marca 2025".
 fn textual(s: &str) -> Option<(i32, u32, u32)> {
-    let tokens: Vec<String> = TOKEN
-        .find_iter(s)
-        .map(|m| m.as_str().to_lowercase())
-        .collect();
+    let tokens: Vec<String> = TOKEN.find_iter(s).map(|m| m.as_str().to_lowercase()).collect();
     let num = |i: usize| tokens.get(i).and_then(|t| t.parse::<u32>().ok());
-    let is_year = |i: usize| tokens.get(i).is_some_and(|t| t.len() == 4) && num(i).is_some_and(|n| (1970..=2100).contains(&n));
+    let is_year = |i: usize| {
+        tokens.get(i).is_some_and(|t| t.len() == 4)
+            && num(i).is_some_and(|n| (1970..=2100).contains(&n))
+    };
     let months: Vec<(usize, u32)> = tokens
         .iter()
         .enumerate()
@@ -135,7 +139,12 @@ fn textual(s: &str) -> Option<(i32, u32, u32)> {
     let (t, month) = months
         .iter()
         .copied()
-        .find(|&(i, _)| (i + 1..=i + 3).any(|k| is_year(k) && (i + 1..k).all(|j| num(j).is_some_and(|n| n <= 31) || tokens[j] == "de")))
+        .find(|&(i, _)| {
+            (i + 1..=i + 3).any(|k| {
+                is_year(k)
+                    && (i + 1..k).all(|j| num(j).is_some_and(|n| n <= 31) || tokens[j] == "de")
+            })
+        })
         .or_else(|| months.first().copied())?;
     let day_ok = |i: usize| !is_year(i) && num(i).is_some_and(|n| (1..=31).contains(&n));
     let day = if t >= 1 && day_ok(t - 1) {
@@ -147,7 +156,9 @@ fn textual(s: &str) -> Option<(i32, u32, u32)> {
     } else {
         None
     }?;
-    let year = (t + 1..tokens.len()).find(|&i| is_year(i)).or_else(|| (0..tokens.len()).find(|&i| is_year(i)))?;
+    let year = (t + 1..tokens.len())
+        .find(|&i| is_year(i))
+        .or_else(|| (0..tokens.len()).find(|&i| is_year(i)))?;
     Some((num(year)? as i32, month, day))
 }
 
@@ -190,7 +201,10 @@ mod tests {
         assert_eq!(parse_date("4/3/25", true), Some(apr3));
         assert_eq!(parse_date("03/04/2025", true), Some(apr3));
         assert_eq!(parse_date("03/04/2025", false), Some(apr3));
-        assert_eq!(parse_date("El mar, 4 feb 2025 a las 9:30", false), Some(utc("2025-02-04T09:30:00Z")));
+        assert_eq!(
+            parse_date("El mar, 4 feb 2025 a las 9:30", false),
+            Some(utc("2025-02-04T09:30:00Z"))
+        );
         assert_eq!(parse_date("no date here", true), None);
     }
 }
