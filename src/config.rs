@@ -224,11 +224,17 @@ impl Config {
     fn apply_env(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
         let origin = format!("environment {name}");
         let Some((_, key)) = ENV_KEYS.iter().find(|(n, _)| *n == name) else {
-            // OUTLOUD_CONFIG names the file; anything else OUTLOUD_* is a typo worth reporting.
-            if name == "OUTLOUD_CONFIG" || name.starts_with("OUTLOUD_TEST") || name.starts_with("OUTLOUD_SKIP") {
-                return Ok(());
+            // A variable in one of our sections that matches no key is a typo worth reporting;
+            // other OUTLOUD_* variables (OUTLOUD_CONFIG, test and script settings) are not ours.
+            let section = ENV_KEYS.iter().any(|(n, _)| {
+                let prefix = &n[..n[8..].find('_').map(|i| i + 9).unwrap_or(n.len())];
+                name.starts_with(prefix)
+            });
+            if section {
+                let known: Vec<&str> = ENV_KEYS.iter().map(|(n, _)| *n).collect();
+                return Err(invalid(&origin, name, format!("unknown setting; known variables: {}", known.join(", "))));
             }
-            return Err(invalid(&origin, name, "unknown setting (see `outloud check-config --help` for the list)"));
+            return Ok(());
         };
         let num = |v: &str| v.trim().parse::<i64>().map_err(|_| invalid(&origin, key, format!("expected a whole number, got {v:?}")));
         match *key {
@@ -361,8 +367,10 @@ mod tests {
         let env = vec![("OUTLOUD_IMPORT_BATCH_SIZE".to_string(), "lots".to_string())];
         let e = Config::load_with(Some(&p), &env).unwrap_err().to_string();
         assert!(e.contains("OUTLOUD_IMPORT_BATCH_SIZE") && e.contains("import.batch_size"), "{e}");
-        let env = vec![("OUTLOUD_WEBB_BIND".to_string(), "x".to_string())];
-        assert!(Config::load_with(Some(&p), &env).unwrap_err().to_string().contains("OUTLOUD_WEBB_BIND"));
+        let env = vec![("OUTLOUD_WEB_BINDD".to_string(), "x".to_string())];
+        assert!(Config::load_with(Some(&p), &env).unwrap_err().to_string().contains("OUTLOUD_WEB_BINDD"));
+        let env = vec![("OUTLOUD_MAILSTACK_DIR".to_string(), "/tmp/x".to_string())];
+        assert!(Config::load_with(Some(&p), &env).is_ok(), "variables outside our sections are not ours");
     }
 
     #[test]

@@ -194,7 +194,10 @@ fn path_size(p: &std::path::Path) -> u64 {
 }
 
 fn read_all(paths: Vec<PathBuf>, force: Vec<String>, batch_size: usize, tx: tokio::sync::mpsc::Sender<Read>) {
-    let mut batch = Vec::with_capacity(batch_size);
+    // Start small and double up to `batch_size`: the writer gets its first batch sooner, so
+    // less of the import runs with only one stage busy.
+    let mut current = batch_size.min(64);
+    let mut batch = Vec::with_capacity(current);
     for path in paths {
         let items = match mailbox_files::open(&path) {
             Ok(items) => items,
@@ -216,8 +219,9 @@ fn read_all(paths: Vec<PathBuf>, force: Vec<String>, batch_size: usize, tx: toki
                         }
                     }
                     batch.push(RawMail { bytes, source: format!("import:{}", item.origin), force_groups: groups });
-                    if batch.len() >= batch_size {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    if batch.len() >= current {
+                        current = (current * 2).min(batch_size);
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(current));
                         if tx.blocking_send(Read::Batch(full)).is_err() {
                             return;
                         }

@@ -100,7 +100,7 @@ impl Ingestor {
         Ok(())
     }
 
-    /// The CPU-bound stages for a batch, spread over two threads, off the async runtime.
+    /// The CPU-bound stages for a batch, on a blocking thread off the async runtime.
     pub async fn process(&self, raws: Vec<RawMail>) -> Result<ProcessedBatch, IngestError> {
         let dir = self.directory.clone();
         let opts = self.settings.pipeline.clone();
@@ -208,8 +208,7 @@ fn log_mail<const INFO: bool>(r: &MailReport) {
     }
 }
 
-/// Run the pure pipeline over a batch on up to two threads (this machine's core count; more
-/// would only contend with the database writer).
+/// Run the pure pipeline over a batch.
 fn process_batch(raws: Vec<RawMail>, dir: &GroupDirectory, opts: &Options) -> ProcessedBatch {
     let one = |raw: RawMail| -> Result<BatchItem, (RawMail, ParseError)> {
         let force: Options;
@@ -229,19 +228,9 @@ fn process_batch(raws: Vec<RawMail>, dir: &GroupDirectory, opts: &Options) -> Pr
             Err(e) => Err((raw, e)),
         }
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(2);
-    let results: Vec<Result<BatchItem, (RawMail, ParseError)>> = if threads < 2 || raws.len() < 64 {
-        raws.into_iter().map(one).collect()
-    } else {
-        let mut raws = raws;
-        let second = raws.split_off(raws.len() / 2);
-        std::thread::scope(|s| {
-            let h = s.spawn(|| second.into_iter().map(one).collect::<Vec<_>>());
-            let mut first: Vec<_> = raws.into_iter().map(one).collect();
-            first.extend(h.join().expect("pipeline never panics"));
-            first
-        })
-    };
+    // One thread: callers overlap processing batch n+1 with storing batch n, and on two cores
+    // a second pipeline thread only steals the writer's core (measured: 10.7k vs 9.5k mails/s).
+    let results: Vec<Result<BatchItem, (RawMail, ParseError)>> = raws.into_iter().map(one).collect();
     let mut batch = ProcessedBatch { items: Vec::with_capacity(results.len()), failed: Vec::new() };
     for r in results {
         match r {

@@ -1,4 +1,6 @@
 //! The stages composed: raw bytes → a [`Processed`] mail ready for planning, or a skip.
+use std::sync::OnceLock;
+
 use super::classify::{classify, OwnIdentity};
 use super::clean_body::clean_body;
 use super::parse::{parse, ParseError};
@@ -15,11 +17,19 @@ pub struct Processed {
     pub routes: Vec<Route>,
     pub keys: ThreadKeys,
     pub clean: CleanBody,
-    /// Earlier mails rebuilt from the quote, oldest first; used only when this mail starts a
-    /// thread in a group.
-    pub reconstructed: Vec<QuotedMail>,
+    /// Earlier mails rebuilt from the quote, oldest first. Computed on first use: only a mail
+    /// that starts a thread needs them, and rebuilding a deep quote chain is the costliest
+    /// stage of the pipeline.
+    pub reconstructed: OnceLock<Vec<QuotedMail>>,
     /// The HTML part after sanitising, safe to store and show.
     pub safe_html: Option<String>,
+}
+
+impl Processed {
+    /// The earlier mails rebuilt from this mail's quoted history, oldest first.
+    pub fn reconstructed(&self) -> &[QuotedMail] {
+        self.reconstructed.get_or_init(|| reconstruct(&self.clean.quoted))
+    }
 }
 
 /// What the pipeline decided for one mail.
@@ -62,7 +72,7 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
     }
     let keys = thread_keys(&mail);
     let clean = clean_body(&mail.text, mail.text_from_html);
-    let reconstructed = reconstruct(&clean.quoted);
+    let reconstructed = OnceLock::new();
     let safe_html = mail.html.as_deref().map(sanitize_html);
     Ok(Outcome::Publish(Box::new(Processed { mail, routes, keys, clean, reconstructed, safe_html })))
 }

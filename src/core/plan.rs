@@ -505,9 +505,10 @@ impl State {
         });
         // When the quote chain and References line up one to one, the reconstructions take the
         // real Message-IDs, so the originals are recognised by id when they arrive.
-        let n = p.reconstructed.len();
+        let reconstructed = p.reconstructed();
+        let n = reconstructed.len();
         let ids_line_up = n > 0 && n == p.mail.references.len();
-        for (i, q) in p.reconstructed.iter().enumerate() {
+        for (i, q) in reconstructed.iter().enumerate() {
             let message_id = if ids_line_up {
                 p.mail.references[i].clone()
             } else {
@@ -635,7 +636,7 @@ mod tests {
             mail,
             routes: vec![Route { group_id: 1, slug: "eng".into(), via: Via::Cc }],
             clean: CleanBody { body: format!("body of {id}"), ..Default::default() },
-            reconstructed: vec![],
+            reconstructed: Default::default(),
             safe_html: None,
         }
     }
@@ -700,10 +701,10 @@ mod tests {
     #[test]
     fn reconstructions_are_created_then_replaced_by_originals() {
         let mut c = mail("c@x", "ann@x.com", 10_000, "Re: Plan", &["b@x", "a@x"]);
-        c.reconstructed = vec![
+        c.reconstructed = std::sync::OnceLock::from(vec![
             QuotedMail { author: Address::new(Some("Ann"), "ann@x.com"), date: Some(1_000), subject: None, body: "the plan".into() },
             QuotedMail { author: Address::new(Some("Bob"), "bob@x.com"), date: Some(5_000 + 3600), subject: None, body: "looks good".into() },
-        ];
+        ]);
         c.mail.references = vec!["a@x".into(), "b@x".into()];
         let ws = plan(&[item(c.clone())], Known::default(), &OPTS);
         assert_eq!(ws.messages.len(), 3);

@@ -67,7 +67,7 @@ fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<Qu
             return;
         }
         if let Some(a) = attribution_starting_at(lines, i) {
-            let text = lines[a.start..a.end].iter().map(|l| l.text.as_str()).collect::<Vec<_>>();
+            let text = lines[a.start..a.end].iter().map(|l| l.text.as_ref()).collect::<Vec<_>>();
             let joined = if text.len() == 2 && (text[0].ends_with('<') || text[0].ends_with('(')) {
                 text.concat()
             } else {

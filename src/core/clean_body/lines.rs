@@ -2,6 +2,7 @@
 //! depth and a normalised copy of its content (used only for matching).
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 #[derive(Debug, Clone)]
@@ -11,7 +12,7 @@ pub(crate) struct Line<'a> {
     /// Number of `>` quote markers in front of the content.
     pub depth: usize,
     /// Content after the quote markers, normalised (see [`normalise`]). Empty for blank lines.
-    pub text: String,
+    pub text: Cow<'a, str>,
 }
 
 impl Line<'_> {
@@ -26,7 +27,7 @@ pub(crate) fn split_lines(text: &str) -> Vec<Line<'_>> {
         .map(|l| {
             let raw = l.trim_end();
             let (depth, rest) = quote_depth(raw);
-            Line { raw, depth, text: normalise(rest) }
+            Line { raw, depth, text: normalise_cow(rest) }
         })
         .collect()
 }
@@ -65,6 +66,23 @@ static ANGLE_URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<https?://[^>\
 /// Canonical form for matching: invisible characters dropped, exotic spaces and tabs made plain
 /// spaces, runs of spaces collapsed, html2text link markup `[text][3]` reduced to `text`, and
 /// `<https://…>` link targets (Outlook's plain text) removed.
+/// [`normalise`] without allocating when the line is already in canonical form (plain ASCII,
+/// single spaces, no markup to reduce) — most lines of most mail.
+pub(crate) fn normalise_cow(s: &str) -> Cow<'_, str> {
+    let b = s.as_bytes();
+    let canonical = b.iter().all(|&c| c.is_ascii_graphic() || c == b' ')
+        && !s.contains("  ")
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("][")
+        && !s.contains("<http");
+    if canonical {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(normalise(s))
+    }
+}
+
 pub(crate) fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;

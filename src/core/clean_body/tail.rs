@@ -26,7 +26,7 @@ const MAX_DASHDASH_SIG: usize = 25;
 const MAX_SIG_BLOCK: usize = 15;
 
 pub(crate) fn analyse(lines: &[Line], items: &[Item], parts: &mut [Part]) {
-    let text = |k: usize| lines[items[k].idx].text.as_str();
+    let text = |k: usize| lines[items[k].idx].text.as_ref();
     let n = items.len();
     if n == 0 {
         return;
@@ -105,7 +105,7 @@ struct Signoff {
 }
 
 fn find_signoff(lines: &[Line], items: &[Item], sig_start: usize) -> Option<Signoff> {
-    let text = |k: usize| lines[items[k].idx].text.as_str();
+    let text = |k: usize| lines[items[k].idx].text.as_ref();
     let lo = sig_start.saturating_sub(SIGNOFF_WINDOW);
     for c in (lo..sig_start).rev() {
         let Some(kind) = closing_kind(text(c)) else { continue };
@@ -146,7 +146,7 @@ fn find_signoff(lines: &[Line], items: &[Item], sig_start: usize) -> Option<Sign
 
 /// A name/title/company/phone block at the end without a `-- ` line (Outlook signatures).
 fn find_signature_block(lines: &[Line], items: &[Item], end: usize) -> Option<usize> {
-    let text = |k: usize| lines[items[k].idx].text.as_str();
+    let text = |k: usize| lines[items[k].idx].text.as_ref();
     if end < 2 {
         return None;
     }
@@ -171,7 +171,7 @@ fn lone_name(lines: &[Line], items: &[Item], end: usize) -> Option<usize> {
         return None;
     }
     let l = end - 1;
-    let prev = lines[items[l - 1].idx].text.as_str();
+    let prev = lines[items[l - 1].idx].text.as_ref();
     // Alone in its paragraph, or right under a finished sentence ("Any news?\nGreg").
     let alone = items[l].para != items[l - 1].para
         || prev.ends_with(['.', '?', '!', '。', '？', '！']) && !is_name_strict(prev);
@@ -187,7 +187,7 @@ fn is_signature_block(
     to: usize,
     need_anchor: bool,
 ) -> bool {
-    let text = |k: usize| lines[items[k].idx].text.as_str();
+    let text = |k: usize| lines[items[k].idx].text.as_ref();
     if from >= to || to - from > MAX_SIG_BLOCK || !(from..to).all(|k| is_signature_line(text(k))) {
         return false;
     }

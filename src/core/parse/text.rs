@@ -201,7 +201,7 @@ pub(super) fn unflow(text: &str, delsp: bool) -> String {
 pub(super) fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut started = false;
-    let text = text.replace("\r\n", "\n");
+    let text: std::borrow::Cow<str> = if text.contains('\r') { text.replace("\r\n", "\n").into() } else { text.into() };
     for line in text.split(['\n', '\r']) {
         let trimmed = line.trim_end_matches([' ', '\t', '\u{a0}']);
         if !started && trimmed.trim().is_empty() {
@@ -214,11 +214,16 @@ pub(super) fn normalise(text: &str) -> String {
         } else {
             trimmed
         };
-        for c in line.chars() {
-            match c {
-                '\0' | '\u{200b}' | '\u{feff}' | '\u{200c}' | '\u{200d}' | '\u{2060}' => {}
-                '\u{a0}' | '\u{202f}' => out.push(' '),
-                c => out.push(c),
+        // Most lines are plain ASCII with nothing to drop: copy them whole.
+        if line.bytes().all(|b| b != 0 && b.is_ascii()) {
+            out.push_str(line);
+        } else {
+            for c in line.chars() {
+                match c {
+                    '\0' | '\u{200b}' | '\u{feff}' | '\u{200c}' | '\u{200d}' | '\u{2060}' => {}
+                    '\u{a0}' | '\u{202f}' => out.push(' '),
+                    c => out.push(c),
+                }
             }
         }
         out.push('\n');
