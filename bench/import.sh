@@ -24,10 +24,17 @@ addresses = ["eng@corp.example"]
 slug = "sales"
 addresses = ["sales@corp.example"]
 TOML
-"$bin" --config "$work/bench.toml" migrate >/dev/null
-echo "== outloud import into SQLite ($n mails)"
-/usr/bin/time -f "peak RSS %M KiB, wall %e s, user %U s, sys %S s" \
-  "$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" 2>&1 | grep -v '^\s*$'
+runs="${RUNS:-5}"
+echo "== outloud import into a fresh SQLite database ($n mails), $runs runs"
+rates=()
+for i in $(seq 1 "$runs"); do
+  rm -f "$work"/bench.db*
+  out=$(/usr/bin/time -f "peak RSS %M KiB, wall %e s, user %U s, sys %S s" \
+    "$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" 2>&1)
+  echo "$out" | sed -n '1p;$p' | sed "s/^/run $i: /"
+  rates+=("$(echo "$out" | grep -o '[0-9]* mails/s' | cut -d' ' -f1)")
+done
+echo "median: $(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') mails/s (min $(printf '%s\n' "${rates[@]}" | sort -n | head -1), max $(printf '%s\n' "${rates[@]}" | sort -n | tail -1))"
 echo "== second import of the same file (all duplicates)"
 "$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" | tail -1
 if [ -n "${OUTLOUD_BENCH_PG:-}" ]; then
