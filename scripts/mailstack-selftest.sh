@@ -175,12 +175,16 @@ def tls_rejects_unknown_ca():
 what = sys.argv[1]
 if what == "deliver":
     ids = {}
-    check("SMTP accepts mail for eng@corp.example", lambda: ids.__setitem__("eng", send(["eng@corp.example"], "eng")))
-    check("SMTP accepts mail for sales@corp.example", lambda: ids.__setitem__("sales", send(["sales@corp.example"], "sales")))
-    check("SMTP accepts mail for other@corp.example", lambda: ids.__setitem__("other", send(["other@corp.example"], "other")))
+    def sender(local):
+        def run():
+            ids[local] = send(["%s@corp.example" % local], local)
+        return run
+    for local in ("eng", "sales", "other"):
+        check("SMTP accepts mail for %s@corp.example" % local, sender(local))
     check("eng@ lands in the catch-all Maildir", lambda: maildir_has(MAILDIR, ids["eng"]))
     check("sales@ lands in the catch-all Maildir", lambda: maildir_has(MAILDIR, ids["sales"]))
-    check("other@ lands in the other account", lambda: maildir_has(os.path.join(os.path.dirname(MAILDIR), OUSER), ids["other"]))
+    other_dir = os.path.join(os.path.dirname(MAILDIR), OUSER)
+    check("other@ lands in the other account", lambda: maildir_has(other_dir, ids["other"]))
     def relay_refused():
         try:
             send(["someone@elsewhere.example"], "relay")
