@@ -1,0 +1,649 @@
+#!/usr/bin/env bash
+# A private Dovecot + Postfix mail stack on loopback, non-standard ports, for outloud's
+# integration tests and newcomer demo. Everything (configs, queue, mail, logs, pid files) lives
+# in one state directory; no systemd, no service(8), and the machine's own /etc/dovecot and
+# /etc/postfix configs are never read or changed.
+#
+#   scripts/mailstack.sh install              apt-get the packages (update only if missing)
+#   scripts/mailstack.sh start [DIR]          start both (idempotent), print `export` lines
+#   scripts/mailstack.sh stop [DIR]           stop both (idempotent)
+#   scripts/mailstack.sh restart-imap [DIR]   stop and start Dovecot only
+#   scripts/mailstack.sh status [DIR]         exit 0 only when everything answers
+#   scripts/mailstack.sh env [DIR]            print the `export` lines again
+#
+# DIR defaults to $OUTLOUD_MAILSTACK_DIR or /tmp/outloud-mailstack. Ports come from
+# OUTLOUD_IMAP_PORT, OUTLOUD_IMAPS_PORT, OUTLOUD_LMTP_PORT and OUTLOUD_SMTP_PORT. See
+# docs/MAILSTACK.md.
+set -euo pipefail
+
+IMAP_PORT=${OUTLOUD_IMAP_PORT:-10143}
+IMAPS_PORT=${OUTLOUD_IMAPS_PORT:-10993}
+LMTP_PORT=${OUTLOUD_LMTP_PORT:-10024}
+SMTP_PORT=${OUTLOUD_SMTP_PORT:-10025}
+HOST=127.0.0.1
+MAIL_DOMAIN=corp.example
+# Dovecot refuses to run mail processes as root, so they run as this system user.
+MAIL_SYSUSER=outloudmail
+# Group mailbox (catch-all for every recipient) and a second account for wrong-account tests.
+MAIN_USER=outloud MAIN_PASS=outloud
+OTHER_USER=other OTHER_PASS=other
+PACKAGES=(dovecot-imapd dovecot-lmtpd postfix openssl)
+START_TIMEOUT=${OUTLOUD_MAILSTACK_TIMEOUT:-30}
+
+say() { echo "mailstack: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+need_root() {
+  [ "$(id -u)" -eq 0 ] || die "must run as root (it creates a system user and binds as root)"
+}
+
+state_dir() {
+  local d=${1:-${OUTLOUD_MAILSTACK_DIR:-/tmp/outloud-mailstack}}
+  case $d in /*) ;; *) d="$PWD/$d" ;; esac
+  printf '%s\n' "${d%/}"
+}
+
+set_paths() {
+  DIR=$1
+  DC_CONF=$DIR/dovecot.conf
+  DC_RUN=$DIR/dovecot-run
+  DC_PID=$DC_RUN/master.pid
+  PF_CONF=$DIR/postfix
+  PF_QUEUE=$DIR/postfix-queue
+  PF_DATA=$DIR/postfix-data
+  PF_PID=$PF_QUEUE/pid/master.pid
+  CERT=$DIR/cert.pem
+  KEY=$DIR/key.pem
+  load_ports
+}
+
+# While a stack runs in DIR, later commands use the ports it was started with (recorded in
+# DIR/env), whatever the environment says now.
+load_ports() {
+  [ -r "$DIR/env" ] || return 0
+  dovecot_pid >/dev/null || postfix_pid >/dev/null || return 0
+  local key val
+  while IFS='=' read -r key val; do
+    case $key in
+      "export OUTLOUD_IMAP_PORT") IMAP_PORT=$val ;;
+      "export OUTLOUD_IMAPS_PORT") IMAPS_PORT=$val ;;
+      "export OUTLOUD_LMTP_PORT") LMTP_PORT=$val ;;
+      "export OUTLOUD_SMTP_PORT") SMTP_PORT=$val ;;
+    esac
+  done <"$DIR/env"
+}
+
+# --- install -----------------------------------------------------------------------------------
+
+missing_packages() {
+  local p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+  done
+}
+
+cmd_install() {
+  need_root
+  local missing
+  missing=$(missing_packages)
+  if [ -z "$missing" ]; then
+    say "packages already installed: $(versions)"
+    return 0
+  fi
+  say "installing:" $missing
+  export DEBIAN_FRONTEND=noninteractive
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # The packages' maintainer scripts try to start the system daemons through invoke-rc.d;
+  # a policy-rc.d that answers 101 forbids that. Keep an existing one, else add one for the
+  # duration of the install only.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" || die "apt-get install failed"
+  say "installed: $(versions)"
+}
+
+versions() {
+  local dv pv
+  dv=$(dovecot --version 2>/dev/null | cut -d' ' -f1) || dv='?'
+  pv=$(postconf -dh mail_version 2>/dev/null) || pv='?'
+  echo "dovecot $dv, postfix $pv"
+}
+
+# --- helpers -----------------------------------------------------------------------------------
+
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# Reads a pid file and prints the pid only if that process is alive and has the expected name,
+# so a stale file left after a reboot never points at an unrelated process.
+live_pid() {
+  local file=$1 comm=$2 pid
+  [ -r "$file" ] || return 1
+  pid=$(tr -dc '0-9' <"$file")
+  [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] || return 1
+  [ "$(cat "/proc/$pid/comm")" = "$comm" ] && running "$pid" || return 1
+  echo "$pid"
+}
+
+# True while the process exists and is not a zombie (this container's init reaps orphans late).
+running() {
+  local st
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $st != Z* ]]
+}
+dovecot_pid() { live_pid "$DC_PID" dovecot; }
+postfix_pid() { live_pid "$PF_PID" master; }
+
+wait_ports() {
+  local deadline=$((SECONDS + START_TIMEOUT)) p
+  for p in "$@"; do
+    until port_open "$p"; do
+      [ $SECONDS -lt $deadline ] || return 1
+      sleep 0.1
+    done
+  done
+}
+
+# Stops a master process and every child it had. Children can outlive their master for a few
+# seconds (an LMTP process still holding the listening socket, say), so the list is collected
+# until the master is gone, including children forked during shutdown.
+stop_pid() {
+  local pid=$1 name=$2 kids deadline k left=
+  kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+  kill -TERM "$pid" 2>/dev/null || return 0
+  deadline=$((SECONDS + 15))
+  while running "$pid"; do
+    kids="$kids $(ps -o pid= --ppid "$pid" 2>/dev/null || true)"
+    if [ $SECONDS -ge $deadline ]; then
+      say "$name (pid $pid) ignored SIGTERM; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.1
+  done
+  kids=$(printf '%s\n' $kids | sort -u)
+  # Only orphans (now children of init) are ours; a reused pid would have another parent.
+  for k in $kids; do
+    [ "$(ps -o ppid= -p "$k" 2>/dev/null | tr -d ' ')" = 1 ] && running "$k" &&
+      kill -TERM "$k" 2>/dev/null && left="$left $k"
+  done
+  [ -z "$left" ] && return 0
+  sleep 0.5
+  for k in $left; do running "$k" && kill -KILL "$k" 2>/dev/null; done
+  return 0
+}
+
+print_env() {
+  cat <<EOF
+export OUTLOUD_MAILSTACK_DIR=$DIR
+export OUTLOUD_IMAP_HOST=$HOST
+export OUTLOUD_IMAP_PORT=$IMAP_PORT
+export OUTLOUD_IMAPS_PORT=$IMAPS_PORT
+export OUTLOUD_SMTP_HOST=$HOST
+export OUTLOUD_SMTP_PORT=$SMTP_PORT
+export OUTLOUD_LMTP_PORT=$LMTP_PORT
+export OUTLOUD_IMAP_USER=$MAIN_USER
+export OUTLOUD_IMAP_PASSWORD=$MAIN_PASS
+export OUTLOUD_IMAP_OTHER_USER=$OTHER_USER
+export OUTLOUD_IMAP_OTHER_PASSWORD=$OTHER_PASS
+export OUTLOUD_MAILSTACK_CA=$CERT
+export OUTLOUD_MAILSTACK_MAILDIR=$DIR/mail/$MAIN_USER
+EOF
+}
+
+# Writes stdin to a file only when the content changed: `postfix check` takes seconds longer
+# after main.cf is touched, and an unchanged file keeps restarts fast.
+put() {
+  local tmp
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else chmod 0644 "$tmp" && mv -f "$tmp" "$1"; fi
+}
+
+# --- preparation -------------------------------------------------------------------------------
+
+ensure_sysuser() {
+  if ! getent passwd "$MAIL_SYSUSER" >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin "$MAIL_SYSUSER"
+  fi
+  MAIL_UID=$(id -u "$MAIL_SYSUSER")
+  MAIL_GID=$(id -g "$MAIL_SYSUSER")
+}
+
+ensure_dirs() {
+  install -d -m 0755 "$DIR"
+  install -d -m 0755 -o "$MAIL_SYSUSER" -g "$MAIL_SYSUSER" "$DIR/mail"
+  install -d -m 0755 "$DC_RUN" "$DIR/dovecot-state" "$PF_CONF"
+  # Mail processes run as $MAIL_SYSUSER and must reach the maildirs through every parent.
+  runuser -u "$MAIL_SYSUSER" -- test -w "$DIR/mail" ||
+    die "$MAIL_SYSUSER cannot reach $DIR/mail: a parent of $DIR is not world-searchable"
+}
+
+ensure_cert() {
+  if [ -s "$CERT" ] && [ -s "$KEY" ] &&
+    openssl x509 -in "$CERT" -noout -checkend 86400 >/dev/null 2>&1; then
+    return 0
+  fi
+  # rustls (webpki) refuses a self-signed certificate as an end-entity unless it says it is not
+  # a CA; the SAN names both ways tests may dial it.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj "/CN=localhost/O=outloud mailstack" \
+    -addext "basicConstraints=critical,CA:FALSE" \
+    -addext "keyUsage=critical,digitalSignature" \
+    -addext "extendedKeyUsage=serverAuth" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$KEY" -out "$CERT" 2>/dev/null || die "openssl could not make the certificate"
+  chmod 0600 "$KEY"
+  chmod 0644 "$CERT"
+}
+
+write_users() {
+  # passwd-file: user:password:uid:gid:gecos:home:shell:extra. Plain passwords: test stack.
+  put "$DIR/users" <<EOF
+$MAIN_USER:{PLAIN}$MAIN_PASS::::::
+$OTHER_USER:{PLAIN}$OTHER_PASS::::::
+EOF
+  # Read by Dovecot's auth process, which runs as its default_internal_user, `dovecot`.
+  chgrp "$(id -gn dovecot)" "$DIR/users"
+  chmod 0640 "$DIR/users"
+}
+
+dovecot_major_minor() { dovecot --version | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
+
+write_dovecot_conf() {
+  local ver dh=
+  ver=$(dovecot_major_minor)
+  case $ver in
+    2.3) ;;
+    2.4) write_dovecot24_conf; return ;;
+    *) die "Dovecot $ver is not supported (2.3 and 2.4 are)" ;;
+  esac
+  [ -r /usr/share/dovecot/dh.pem ] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
+  put "$DC_CONF" <<EOF
+# Generated by scripts/mailstack.sh for Dovecot 2.3; rewritten on every start.
+protocols = imap lmtp
+listen = $HOST
+instance_name = outloud-mailstack
+base_dir = $DC_RUN
+state_dir = $DIR/dovecot-state
+log_path = $DIR/dovecot.log
+info_log_path = $DIR/dovecot.log
+hostname = mail.$MAIL_DOMAIN
+shutdown_clients = yes
+
+ssl = yes
+ssl_cert = <$CERT
+ssl_key = <$KEY
+$dh
+
+# Loopback test stack: cleartext logins are fine and a wrong password must fail at once.
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+auth_verbose = yes
+
+first_valid_uid = $MAIL_UID
+first_valid_gid = $MAIL_GID
+mail_uid = $MAIL_SYSUSER
+mail_gid = $MAIL_SYSUSER
+mail_location = maildir:~
+
+# A wrong password must fail at once: even with auth_failure_delay = 0 a failure waits for the
+# 0.5 s tick of the delayed-failure queue unless the reply carries "nodelay". A failing passdb
+# drops the fields it set, so this lookup-only passdb (result NEXT, fields kept) adds it first.
+passdb {
+  driver = static
+  args = noauthenticate=yes nodelay=yes
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $DIR/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%n $DIR/users
+  default_fields = home=$DIR/mail/%n
+}
+# Catch-all for LMTP: any other recipient (eng@, sales@, ...) is delivered to $MAIN_USER.
+# IMAP logins never get here, since the passdb above only knows the listed users.
+userdb {
+  driver = static
+  args = user=$MAIN_USER home=$DIR/mail/$MAIN_USER allow_all_users=yes
+}
+
+# Without this socket the auth process applies no "auth penalty" (a delay of up to 15 s per
+# client IP after repeated failures), so wrong-password tests stay fast.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-login {
+  inet_listener imap {
+    address = $HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = $HOST
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = $HOST
+    port = $LMTP_PORT
+  }
+}
+EOF
+}
+
+write_dovecot24_conf() {
+  # The same setup in 2.4 syntax, written from the 2.4 documentation. Debian bookworm ships 2.3,
+  # so this branch has not been run here; `dovecot -c` reports any setting it rejects.
+  put "$DC_CONF" <<EOF
+# Generated by scripts/mailstack.sh for Dovecot 2.4; rewritten on every start.
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+protocols = imap lmtp
+listen = $HOST
+instance_name = outloud-mailstack
+base_dir = $DC_RUN
+state_dir = $DIR/dovecot-state
+log_path = $DIR/dovecot.log
+info_log_path = $DIR/dovecot.log
+hostname = mail.$MAIL_DOMAIN
+shutdown_clients = yes
+
+ssl = yes
+ssl_server_cert_file = $CERT
+ssl_server_key_file = $KEY
+
+auth_allow_cleartext = yes
+auth_mechanisms = plain login
+auth_failure_delay = 0
+auth_verbose = yes
+# Look users up by local part, as 2.3's username_format=%n does.
+auth_username_format = %{user | username | lower}
+
+first_valid_uid = $MAIL_UID
+first_valid_gid = $MAIL_GID
+mail_uid = $MAIL_SYSUSER
+mail_gid = $MAIL_SYSUSER
+mail_driver = maildir
+mail_path = ~
+
+namespace inbox {
+  inbox = yes
+}
+
+passdb nodelay {
+  driver = static
+  fields {
+    noauthenticate = yes
+    nodelay = yes
+  }
+}
+passdb passwd-file {
+  passwd_file_path = $DIR/users
+}
+userdb passwd-file {
+  passwd_file_path = $DIR/users
+  fields {
+    home = $DIR/mail/%{user}
+  }
+}
+userdb static {
+  userdb_static_allow_all_users = yes
+  fields {
+    user = $MAIN_USER
+    home = $DIR/mail/$MAIN_USER
+  }
+}
+
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-login {
+  inet_listener imap {
+    listen = $HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    listen = $HOST
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    listen = $HOST
+    port = $LMTP_PORT
+  }
+}
+EOF
+}
+
+write_postfix_conf() {
+  put "$PF_CONF/main.cf" <<EOF
+# Generated by scripts/mailstack.sh; rewritten on every start.
+compatibility_level = 3.6
+queue_directory = $PF_QUEUE
+data_directory = $PF_DATA
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $DIR/postfix.log
+maillog_file_prefixes = $DIR
+syslog_name = outloud-postfix
+
+myhostname = mail.$MAIL_DOMAIN
+mydomain = $MAIL_DOMAIN
+myorigin = \$mydomain
+mydestination = $MAIL_DOMAIN, localhost, \$myhostname
+inet_interfaces = $HOST
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+
+# Every local recipient goes to Dovecot over LMTP; Dovecot maps them all to one mailbox.
+# Postfix does not know the recipients, so it accepts any local part.
+local_transport = lmtp:inet:$HOST:$LMTP_PORT
+virtual_transport = lmtp:inet:$HOST:$LMTP_PORT
+local_recipient_maps =
+alias_maps =
+alias_database =
+# Nothing ever leaves this machine.
+relayhost =
+default_transport = error:outside mail is disabled in the test stack
+relay_transport = error:outside mail is disabled in the test stack
+smtpd_relay_restrictions = reject_unauth_destination
+# Keep the mailbox predictable: no postmaster notices delivered into it.
+notify_classes =
+
+biff = no
+append_dot_mydomain = no
+smtpd_banner = \$myhostname ESMTP outloud mailstack
+# Retry soon when Dovecot is down (tests restart it on purpose).
+queue_run_delay = 5s
+minimal_backoff_time = 5s
+maximal_backoff_time = 15s
+EOF
+  # No chroot (column 5 = n): the queue lives outside /var/spool/postfix.
+  put "$PF_CONF/master.cf" <<EOF
+# Generated by scripts/mailstack.sh; rewritten on every start.
+# service      type  private unpriv chroot wakeup maxproc command
+$HOST:$SMTP_PORT inet  n       -      n      -      -       smtpd
+pickup         unix  n       -      n      60     1       pickup
+cleanup        unix  n       -      n      -      0       cleanup
+qmgr           unix  n       -      n      300    1       qmgr
+rewrite        unix  -       -      n      -      -       trivial-rewrite
+bounce         unix  -       -      n      -      0       bounce
+defer          unix  -       -      n      -      0       bounce
+trace          unix  -       -      n      -      0       bounce
+verify         unix  -       -      n      -      1       verify
+flush          unix  n       -      n      1000?  0       flush
+proxymap       unix  -       -      n      -      -       proxymap
+proxywrite     unix  -       -      n      -      1       proxymap
+smtp           unix  -       -      n      -      -       smtp
+relay          unix  -       -      n      -      -       smtp
+showq          unix  n       -      n      -      -       showq
+error          unix  -       -      n      -      -       error
+retry          unix  -       -      n      -      -       error
+discard        unix  -       -      n      -      -       discard
+lmtp           unix  -       -      n      -      -       lmtp
+anvil          unix  -       -      n      -      1       anvil
+scache         unix  -       -      n      -      1       scache
+postlog        unix-dgram n  -      n      -      1       postlogd
+EOF
+}
+
+# --- start / stop ------------------------------------------------------------------------------
+
+check_port_free() {
+  local name=$1 port=$2
+  ! port_open "$port" || die "port $port ($name) is already taken by another process; \
+another mailstack with a different DIR? (set OUTLOUD_${name}_PORT or stop it)"
+}
+
+start_dovecot() {
+  dovecot_pid >/dev/null && return 0
+  check_port_free IMAP "$IMAP_PORT"
+  check_port_free IMAPS "$IMAPS_PORT"
+  check_port_free LMTP "$LMTP_PORT"
+  write_users
+  write_dovecot_conf
+  # A socket left by an earlier run that had it would make auth log a connect error.
+  rm -f "$DC_RUN/anvil-auth-penalty"
+  # Not $(...): the daemonized master would keep the pipe open and the capture would hang.
+  if ! dovecot -c "$DC_CONF" >"$DIR/dovecot.start.out" 2>&1 </dev/null; then
+    say "dovecot failed to start: $(cat "$DIR/dovecot.start.out")"
+    tail -n 20 "$DIR/dovecot.log" >&2 2>/dev/null || true
+    exit 1
+  fi
+  if ! wait_ports "$IMAP_PORT" "$IMAPS_PORT" "$LMTP_PORT"; then
+    say "dovecot did not open its ports within ${START_TIMEOUT}s; tail of $DIR/dovecot.log:"
+    tail -n 20 "$DIR/dovecot.log" >&2 2>/dev/null || true
+    exit 1
+  fi
+}
+
+start_postfix() {
+  postfix_pid >/dev/null && return 0
+  check_port_free SMTP "$SMTP_PORT"
+  write_postfix_conf
+  install -d -m 0755 "$PF_QUEUE"
+  local out
+  # `postfix check` also creates the queue and data directories with their owners.
+  if ! out=$(postfix -c "$PF_CONF" check 2>&1); then
+    say "postfix check failed: $out"
+    exit 1
+  fi
+  [ -z "$out" ] || say "postfix check: $out"
+  # `postfix start` reports problems only to a terminal or to its log file.
+  if ! postfix -c "$PF_CONF" start >/dev/null 2>&1 </dev/null || ! wait_ports "$SMTP_PORT"; then
+    say "postfix failed to start; tail of $DIR/postfix.log:"
+    tail -n 20 "$DIR/postfix.log" >&2 2>/dev/null || true
+    exit 1
+  fi
+}
+
+stop_dovecot() {
+  local pid
+  if pid=$(dovecot_pid); then
+    stop_pid "$pid" dovecot
+  fi
+}
+
+stop_postfix() {
+  local pid
+  if pid=$(postfix_pid); then
+    stop_pid "$pid" "postfix master"
+  fi
+}
+
+healthy() {
+  dovecot_pid >/dev/null && postfix_pid >/dev/null &&
+    port_open "$IMAP_PORT" && port_open "$IMAPS_PORT" && port_open "$LMTP_PORT" &&
+    port_open "$SMTP_PORT"
+}
+
+require_binaries() {
+  command -v dovecot >/dev/null && command -v postfix >/dev/null && command -v openssl >/dev/null ||
+    die "Dovecot/Postfix are not installed; run: scripts/mailstack.sh install"
+}
+
+cmd_start() {
+  need_root
+  require_binaries
+  set_paths "$(state_dir "${1:-}")"
+  if healthy; then
+    print_env | tee "$DIR/env"
+    return 0
+  fi
+  ensure_sysuser
+  ensure_dirs
+  ensure_cert
+  start_dovecot
+  start_postfix
+  print_env >"$DIR/env.tmp" && mv "$DIR/env.tmp" "$DIR/env"
+  cat "$DIR/env"
+  say "running in $DIR ($(versions)); logs: $DIR/dovecot.log $DIR/postfix.log"
+}
+
+cmd_stop() {
+  need_root
+  set_paths "$(state_dir "${1:-}")"
+  stop_postfix
+  stop_dovecot
+  say "stopped ($DIR)"
+}
+
+cmd_restart_imap() {
+  need_root
+  require_binaries
+  set_paths "$(state_dir "${1:-}")"
+  [ -d "$DIR" ] || die "no mailstack in $DIR; run: scripts/mailstack.sh start"
+  ensure_sysuser
+  stop_dovecot
+  start_dovecot
+  say "dovecot restarted (pid $(dovecot_pid))"
+}
+
+cmd_status() {
+  set_paths "$(state_dir "${1:-}")"
+  local ok=0 pid item name port
+  if pid=$(dovecot_pid); then echo "dovecot: running (pid $pid)"; else echo "dovecot: stopped"; ok=1; fi
+  if pid=$(postfix_pid); then echo "postfix: running (pid $pid)"; else echo "postfix: stopped"; ok=1; fi
+  for item in IMAP:$IMAP_PORT IMAPS:$IMAPS_PORT LMTP:$LMTP_PORT SMTP:$SMTP_PORT; do
+    name=${item%%:*} port=${item#*:}
+    if port_open "$port"; then echo "$name $HOST:$port: open"; else echo "$name $HOST:$port: closed"; ok=1; fi
+  done
+  echo "dir: $DIR"
+  return $ok
+}
+
+cmd_env() {
+  set_paths "$(state_dir "${1:-}")"
+  [ -r "$DIR/env" ] || die "no env in $DIR; run: scripts/mailstack.sh start"
+  cat "$DIR/env"
+}
+
+case ${1:-} in
+  install) cmd_install ;;
+  start) cmd_start "${2:-}" ;;
+  stop) cmd_stop "${2:-}" ;;
+  restart-imap) cmd_restart_imap "${2:-}" ;;
+  status) cmd_status "${2:-}" ;;
+  env) cmd_env "${2:-}" ;;
+  *) usage ;;
+esac
