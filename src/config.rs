@@ -30,7 +30,9 @@ pub struct Config {
     pub import: ImportConfig,
     pub identity: IdentityConfig,
     pub log: LogConfig,
+    pub daemon: DaemonConfig,
     pub groups: Vec<GroupConfig>,
+    pub mailboxes: Vec<MailboxConfig>,
     /// Where the values came from, for error messages: the file path or "defaults".
     #[serde(skip)]
     pub origin: String,
@@ -45,7 +47,9 @@ impl Default for Config {
             import: ImportConfig::default(),
             identity: IdentityConfig::default(),
             log: LogConfig::default(),
+            daemon: DaemonConfig::default(),
             groups: Vec::new(),
+            mailboxes: Vec::new(),
             origin: "defaults".into(),
         }
     }
@@ -158,6 +162,164 @@ impl Default for LogConfig {
     fn default() -> Self {
         LogConfig { level: "info".into(), format: "text".into() }
     }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// Several replicas may watch the same mailboxes on one PostgreSQL database: only the
+    /// holder of a mailbox's lease fetches and publishes. The lease lasts this long unless
+    /// renewed; a standby takes over at most this long (plus one poll) after the holder dies.
+    pub lease_secs: u64,
+    /// This instance's name in leases and logs (default: hostname and process id).
+    pub instance: Option<String>,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig { lease_secs: 20, instance: None }
+    }
+}
+
+/// How to secure the IMAP connection.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAPS, usually port 993).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS (usually port 143).
+    Starttls,
+    /// No TLS: only on loopback, unless `allow_insecure = true`.
+    None,
+}
+
+/// What to do with a mail in the mailbox once it is published.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AfterAction {
+    /// Leave it as it is (the checkpoint remembers it was seen).
+    Keep,
+    /// Set the keyword `flag_keyword`.
+    Flag,
+    /// Move it to `move_to`.
+    Move,
+}
+
+/// One IMAP account watched by `outloud run`.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// Short name used in logs, /healthz and checkpoints.
+    pub name: String,
+    pub host: String,
+    /// Default: 993 for implicit TLS, 143 otherwise.
+    pub port: Option<u16>,
+    #[serde(default = "default_tls")]
+    pub tls: TlsMode,
+    /// Allow `tls = "none"` to a host that is not on loopback.
+    #[serde(default)]
+    pub allow_insecure: bool,
+    /// PEM file of an extra CA to trust (a private CA or a self-signed server certificate).
+    pub ca_file: Option<std::path::PathBuf>,
+    pub user: String,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// File whose first line is the password.
+    pub password_file: Option<std::path::PathBuf>,
+    #[serde(default = "default_folders")]
+    pub folders: Vec<String>,
+    #[serde(default = "default_after")]
+    pub after: AfterAction,
+    #[serde(default = "default_keyword")]
+    pub flag_keyword: String,
+    pub move_to: Option<String>,
+    /// Mail that cannot be parsed is moved here (created if missing) and kept in the database
+    /// quarantine; it is never dropped.
+    #[serde(default = "default_quarantine_folder")]
+    pub quarantine_folder: String,
+    /// Seconds between checks when the server has no IDLE.
+    #[serde(default = "default_poll")]
+    pub poll_secs: u64,
+    /// IDLE is re-issued after this many seconds (RFC 2177 asks for less than 30 minutes).
+    #[serde(default = "default_idle")]
+    pub idle_secs: u64,
+    /// Mails fetched and published per transaction while catching up.
+    #[serde(default = "default_fetch_batch")]
+    pub batch_size: u32,
+}
+
+fn default_tls() -> TlsMode {
+    TlsMode::Implicit
+}
+fn default_folders() -> Vec<String> {
+    vec!["INBOX".into()]
+}
+fn default_after() -> AfterAction {
+    AfterAction::Keep
+}
+fn default_keyword() -> String {
+    "$OutloudPublished".into()
+}
+fn default_quarantine_folder() -> String {
+    "outloud-quarantine".into()
+}
+fn default_poll() -> u64 {
+    60
+}
+fn default_idle() -> u64 {
+    29 * 60 - 60
+}
+fn default_fetch_batch() -> u32 {
+    500
+}
+
+impl std::fmt::Debug for MailboxConfig {
+    // The password never lives here, but say where it comes from.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailboxConfig")
+            .field("name", &self.name)
+            .field("host", &self.host)
+            .field("port", &self.port())
+            .field("tls", &self.tls)
+            .field("user", &self.user)
+            .field("password_env", &self.password_env)
+            .field("password_file", &self.password_file)
+            .field("folders", &self.folders)
+            .field("after", &self.after)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailboxConfig {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(if self.tls == TlsMode::Implicit { 993 } else { 143 })
+    }
+
+    /// Read the password from the environment variable or file the config names.
+    pub fn password(&self) -> Result<Secret, String> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var).map(Secret).map_err(|_| format!("environment variable {var} is not set"));
+        }
+        if let Some(path) = &self.password_file {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            return Ok(Secret(text.lines().next().unwrap_or("").to_string()));
+        }
+        Err("no password_env or password_file".into())
+    }
+}
+
+/// A password: never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -276,6 +438,51 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid(o, "log.format", format!("{:?}: expected \"text\" or \"json\"", self.log.format)));
         }
+        if self.daemon.lease_secs < 3 {
+            return Err(invalid(o, "daemon.lease_secs", "must be at least 3"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, m) in self.mailboxes.iter().enumerate() {
+            let key = |k: &str| format!("mailboxes[{i}].{k}");
+            if m.name.is_empty() || m.name.contains(['/', ' ']) {
+                return Err(invalid(o, &key("name"), "a short name without spaces or slashes is needed"));
+            }
+            if !names.insert(m.name.clone()) {
+                return Err(invalid(o, &key("name"), format!("{:?} is used by two mailboxes", m.name)));
+            }
+            if m.host.trim().is_empty() {
+                return Err(invalid(o, &key("host"), "must not be empty"));
+            }
+            if m.tls == TlsMode::None && !m.allow_insecure && !is_loopback_host(&m.host) {
+                return Err(invalid(
+                    o,
+                    &key("tls"),
+                    format!("\"none\" sends the password in clear to {}; use \"implicit\" or \"starttls\", or set allow_insecure = true", m.host),
+                ));
+            }
+            match (&m.password_env, &m.password_file) {
+                (None, None) => {
+                    return Err(invalid(o, &key("password_env"), "set password_env (a variable name) or password_file; passwords never go in the config file"))
+                }
+                (Some(_), Some(_)) => return Err(invalid(o, &key("password_file"), "set either password_env or password_file, not both")),
+                _ => {}
+            }
+            if m.folders.is_empty() {
+                return Err(invalid(o, &key("folders"), "list at least one folder, e.g. [\"INBOX\"]"));
+            }
+            if m.after == AfterAction::Move && m.move_to.as_deref().unwrap_or("").is_empty() {
+                return Err(invalid(o, &key("move_to"), "after = \"move\" needs move_to = \"FOLDER\""));
+            }
+            if m.batch_size == 0 || m.batch_size > 10_000 {
+                return Err(invalid(o, &key("batch_size"), "must be between 1 and 10000"));
+            }
+            if m.idle_secs == 0 || m.idle_secs >= 30 * 60 {
+                return Err(invalid(o, &key("idle_secs"), "must be between 1 and 1799 (servers drop IDLE after 30 minutes)"));
+            }
+            if m.poll_secs == 0 {
+                return Err(invalid(o, &key("poll_secs"), "must be at least 1"));
+            }
+        }
         let mut seen = std::collections::HashMap::new();
         for (i, g) in self.groups.iter().enumerate() {
             let key = format!("groups[{i}]");
@@ -380,6 +587,24 @@ mod tests {
         assert!(e.contains("database.url") && !e.contains("hunter2"), "{e}");
         let d = DatabaseConfig { url: "postgres://u:hunter2@db/x".into(), url_file: None };
         assert!(!format!("{d:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn mailbox_errors_name_the_key() {
+        let base = "[[mailboxes]]\nname = \"corp\"\nhost = \"imap.corp.example\"\nuser = \"outloud\"\n";
+        let (_d, p) = write(&format!("{base}tls = \"none\"\npassword_env = \"X\"\n"));
+        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+        assert!(e.contains("mailboxes[0].tls"), "{e}");
+        let (_d, p) = write(base);
+        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+        assert!(e.contains("mailboxes[0].password_env"), "{e}");
+        let (_d, p) = write(&format!("{base}password_env = \"X\"\nafter = \"move\"\n"));
+        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+        assert!(e.contains("mailboxes[0].move_to"), "{e}");
+        let (_d, p) = write(&format!("{base}password_env = \"X\"\ntls = \"starttls\"\n"));
+        let c = Config::load_with(Some(&p), &[]).unwrap();
+        assert_eq!(c.mailboxes[0].port(), 143);
+        assert!(!format!("{:?}", c.mailboxes[0]).contains("password\""));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod export;
+pub mod health;
 pub mod import;
 pub mod ingest;
 pub mod mailbox_files;

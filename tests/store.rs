@@ -439,7 +439,7 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     let s = &*store;
     let g = group(s, "eng").await;
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), None);
-    let cp = |last_uid| Checkpoint { mailbox: "INBOX".into(), uidvalidity: u32::MAX, last_uid };
+    let cp = |last_uid| Checkpoint { mailbox: "INBOX".into(), uidvalidity: u32::MAX, last_uid, lease_holder: None };
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x")],
         threads: vec![thread(g, "Hello", None, 10, 10, 1)],
@@ -561,7 +561,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
         skips: vec![SkipRow { raw_sha256: "sha2".into(), message_id: "m2@x".into(), reason: SkipReason::Loop, detail: String::new() }],
         ..Default::default()
     };
-    let cp = Checkpoint { mailbox: "INBOX".into(), uidvalidity: 7, last_uid: 2 };
+    let cp = Checkpoint { mailbox: "INBOX".into(), uidvalidity: 7, last_uid: 2, lease_holder: None };
     s.ingest(&Lookup::default(), &fixed(ws.clone()), Some(&cp)).await.unwrap();
     s.quarantine("q", "src", "err", b"x", 1).await.unwrap();
 

@@ -168,9 +168,13 @@ pub struct WriteSet {
 /// Checkpoint of an IMAP mailbox, committed with the batch it produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// `<mailbox name>/<folder>`: also the name of the replica lease that guards it.
     pub mailbox: String,
     pub uidvalidity: u32,
     pub last_uid: u32,
+    /// When set, the store commits the batch only if this instance still holds the lease named
+    /// `mailbox` (fencing: a replica that lost its lease while fetching cannot publish).
+    pub lease_holder: Option<String>,
 }
 
 

@@ -208,6 +208,7 @@ pub(crate) fn checkpoint(mailbox: &str, uidvalidity: i64, last_uid: i64) -> Resu
         mailbox: mailbox.to_string(),
         uidvalidity: u32::try_from(uidvalidity).map_err(|_| bad("uidvalidity", uidvalidity))?,
         last_uid: u32::try_from(last_uid).map_err(|_| bad("last uid", last_uid))?,
+        lease_holder: None,
     })
 }
 

@@ -28,6 +28,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("{0}")]
     Invalid(String),
+    /// The batch was not committed: `holder` no longer holds lease `name`.
+    #[error("lease {name} is no longer held by {holder}; batch not committed")]
+    LeaseLost { name: String, holder: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -157,6 +160,14 @@ pub trait Store: Send + Sync + 'static {
     async fn reset_derived(&self) -> Result<()>;
 
     async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>>;
+
+    // --- replicas -------------------------------------------------------------------------
+    /// Take or renew the lease `name` for `holder` until now + `ttl_secs`, in one atomic
+    /// statement. True when `holder` holds it afterwards (it was free, expired, or already
+    /// `holder`'s); false when another holder's lease is still running.
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_secs: i64) -> Result<bool>;
+    /// Give the lease up if `holder` holds it, so a standby takes over at once.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 
     // --- reading --------------------------------------------------------------------------
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>>;

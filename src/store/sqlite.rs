@@ -212,6 +212,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn acquire_lease(&self, name: &str, holder: &str, ttl_secs: i64) -> Result<bool> {
+        let _ = (name, holder, ttl_secs);
+        todo!("lease helper")
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        let _ = (name, holder);
+        todo!("lease helper")
+    }
+
     async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?")

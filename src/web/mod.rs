@@ -43,6 +43,7 @@ pub enum WebError {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Arc<dyn Store>,
+    pub(crate) health: crate::health::Health,
     pub(crate) templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -57,10 +58,15 @@ pub struct Application {
 impl Application {
     /// Bind `bind` (e.g. `127.0.0.1:8080`, or port 0 for any free port).
     pub async fn build(bind: &str, store: Arc<dyn Store>) -> Result<Application, WebError> {
+        Self::build_with_health(bind, store, crate::health::Health::new()).await
+    }
+
+    /// As [`Application::build`], with `/healthz` reporting the daemon's mailboxes.
+    pub async fn build_with_health(bind: &str, store: Arc<dyn Store>, health: crate::health::Health) -> Result<Application, WebError> {
         let bind_err = |source| WebError::Bind { addr: bind.to_string(), source };
         let listener = TcpListener::bind(bind).await.map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
-        Ok(Application { port, listener, router: router(store) })
+        Ok(Application { port, listener, router: router_with_health(store, health) })
     }
 
     /// The port actually bound.
@@ -83,7 +89,12 @@ impl Application {
 
 /// Every route of the read view, with security headers on all responses. Public for tests.
 pub fn router(store: Arc<dyn Store>) -> Router {
-    let state = AppState { store, templates: Arc::new(templates::environment()) };
+    router_with_health(store, crate::health::Health::new())
+}
+
+/// [`router`] with `/healthz` reading the watchers' health.
+pub fn router_with_health(store: Arc<dyn Store>, health: crate::health::Health) -> Router {
+    let state = AppState { store, health, templates: Arc::new(templates::environment()) };
     Router::new()
         .route("/", get(html::index))
         .route("/g/{slug}", get(html::group))
@@ -110,8 +121,12 @@ async fn style_css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE_CSS).into_response()
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+/// `{"status": "ok"|"degraded", "mailboxes": {NAME: {connected, role, last_sync, backlog,
+/// last_error, processed}}}`; 503 when degraded so a load balancer can act on it.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let status = state.health.status();
+    let code = if status == "ok" { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
+    (code, Json(serde_json::json!({ "status": status, "mailboxes": state.health.snapshot() }))).into_response()
 }
 
 /// Stored HTML was sanitised at ingest; sanitising again on the way out (idempotent, cheap)

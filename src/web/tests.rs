@@ -75,6 +75,12 @@ impl Store for FakeStore {
     async fn checkpoint(&self, _: &str) -> Result<Option<Checkpoint>> {
         Ok(None)
     }
+    async fn acquire_lease(&self, _: &str, _: &str, _: i64) -> Result<bool> {
+        Ok(true)
+    }
+    async fn release_lease(&self, _: &str, _: &str) -> Result<()> {
+        Ok(())
+    }
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
         self.check()?;
         Ok(self.groups.clone())
