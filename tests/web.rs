@@ -305,7 +305,7 @@ async fn api_json_shapes() {
 
     let err = json(&get(&f, "/api/v1/threads/999999").await);
     assert!(err["error"].is_string());
-    assert_eq!(json(&get(&f, "/healthz").await), serde_json::json!({"status": "ok"}));
+    assert_eq!(json(&get(&f, "/healthz").await), serde_json::json!({"status": "ok", "mailboxes": {}}));
 }
 
 #[tokio::test]
@@ -352,7 +352,7 @@ async fn serves_over_tcp_and_stops_on_cancel() {
     assert!(health
         .to_ascii_lowercase()
         .contains(&format!("content-security-policy: {CONTENT_SECURITY_POLICY}").to_ascii_lowercase()));
-    assert!(health.ends_with(r#"{"status":"ok"}"#), "{health}");
+    assert!(health.ends_with(r#"{"mailboxes":{},"status":"ok"}"#), "{health}");
 
     let page = http_get(port, "/g/eng").await;
     assert!(page.starts_with("HTTP/1.1 200") && page.contains("Launch plan"), "{page}");

@@ -316,7 +316,7 @@ async fn static_css_and_healthz() {
     assert!(!r.body.contains("url("), "CSS loads nothing");
     assert_security_headers(&r);
     let r = get(store, "/healthz").await;
-    assert_eq!(json(&r), serde_json::json!({"status": "ok"}));
+    assert_eq!(json(&r), serde_json::json!({"status": "ok", "mailboxes": {}}));
     assert_security_headers(&r);
 }
 
