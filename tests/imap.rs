@@ -345,3 +345,67 @@ async fn shutdown_stops_run_and_releases_the_lease() {
     // Released: another instance takes the lease at once.
     assert!(db.store.acquire_lease(&lease, "someone-else", 20).await.unwrap());
 }
+
+#[tokio::test]
+async fn a_second_instance_stands_by_until_the_lease_is_released() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    append(&mut admin, &folder, mail(&format!("{folder}-1@x"), "lease", &address).as_bytes()).await;
+    let health = Health::new();
+    let cfg = stack.mailbox("corp", TlsMode::None, &folder);
+    let mut leader = watcher(&stack, cfg.clone(), &ingestor, &health);
+    let mut standby = watcher(&stack, cfg, &ingestor, &Health::new());
+    assert_eq!(leader.run_once().await.unwrap().published, 1);
+    append(&mut admin, &folder, mail(&format!("{folder}-2@x"), "lease", &address).as_bytes()).await;
+    let r = standby.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched), (Role::Standby, 0), "{r:?}");
+    assert_eq!(messages(&db.store).await, 1, "the standby publishes nothing");
+
+    // The leader goes away cleanly: the standby takes over at once and resumes at the checkpoint.
+    let stop = CancellationToken::new();
+    stop.cancel();
+    leader.run(stop).await;
+    let r = standby.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 1, 1), "{r:?}");
+    assert_eq!(messages(&db.store).await, 2);
+}
+
+#[tokio::test]
+async fn groups_added_while_running_are_used_on_the_next_sync() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, _address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    assert_eq!(w.run_once().await.unwrap().fetched, 0);
+    let late = format!("{}@corp.example", unique("late"));
+    db.store.upsert_group("late", "Late", std::slice::from_ref(&late)).await.unwrap();
+    append(&mut admin, &folder, mail(&format!("{folder}-late@x"), "late group", &late).as_bytes()).await;
+    let r = w.run_once().await.unwrap();
+    assert_eq!((r.published, r.skipped), (1, 0), "{r:?}");
+}
+
+/// Needs no mail stack: the daemon refuses to start without a mailbox's password.
+#[test]
+fn run_without_the_password_names_the_mailbox_and_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("outloud.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite:{}\"\n[web]\nbind = \"127.0.0.1:0\"\n[[mailboxes]]\nname = \"corp\"\nhost = \"127.0.0.1\"\nuser = \"outloud\"\npassword_env = \"OUTLOUD_TEST_NO_SUCH_PASSWORD\"\n",
+            dir.path().join("o.db").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_outloud"))
+        .args(["--config", config.to_str().unwrap(), "run"])
+        .env_remove("OUTLOUD_TEST_NO_SUCH_PASSWORD")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("mailbox corp") && err.contains("OUTLOUD_TEST_NO_SUCH_PASSWORD"), "{err}");
+}

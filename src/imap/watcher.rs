@@ -182,6 +182,10 @@ impl Watcher {
         self.ingestor.reload_groups().await.map_err(|source| WatchError::Ingest { lease: self.lease.clone(), source })?;
         self.ensure_connected().await?;
         if !self.renew_lease().await? {
+            // A standby keeps its session alive (and its health honest) with a NOOP, so a
+            // takeover needs no login and the server does not drop an idle connection.
+            let conn = self.conn.as_mut().expect("connected above");
+            step(&self.account, "keeping the session alive", conn.session.noop()).await?;
             return Ok(SyncReport { role: Role::Standby, ..Default::default() });
         }
         let account = self.account.clone();
