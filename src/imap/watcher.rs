@@ -432,7 +432,13 @@ impl Watcher {
             self.conn = None;
             let delay = if e.is_auth() { backoff.auth_delay() } else { backoff.next_delay(&mut rng) };
             let message = e.to_string();
-            let what = if e.is_connection() { "IMAP connection lost" } else { "sync failed" };
+            let what = if e.is_auth() {
+                "login refused (fix the password or user; retrying slowly)"
+            } else if e.is_connection() {
+                "IMAP connection lost"
+            } else {
+                "sync failed"
+            };
             tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %message, retry_in_secs = delay.as_secs_f64(), attempt = self.failures, "{what}; reconnecting after a pause");
             self.health.update(&self.lease, |h| {
                 h.connected = false;
