@@ -109,6 +109,8 @@ impl ImapError {
         match e {
             E::ConnectionLost => ImapError::Closed { account, what: what.into() },
             E::Io(io) if is_closed(&io) => ImapError::Closed { account, what: what.into() },
+            E::No(m) => ImapError::Protocol { account, message: format!("{what}: refused: {}", server_text(&m)) },
+            E::Bad(m) => ImapError::Protocol { account, message: format!("{what}: rejected as bad: {}", server_text(&m)) },
             other => ImapError::Protocol { account, message: format!("{what}: {other}") },
         }
     }
@@ -174,13 +176,23 @@ pub async fn connect(cfg: &MailboxConfig, password: &Secret) -> Result<(Session,
         Err(_) => return Err(ImapError::Timeout { account, what: "logging in".into() }),
         Ok(Ok(s)) => s,
         Ok(Err((async_imap::error::Error::No(message), _))) if !temporary_refusal(&message) => {
-            return Err(ImapError::Auth { account, message })
+            return Err(ImapError::Auth { account, message: server_text(&message) })
         }
         Ok(Err((e, _))) => return Err(ImapError::from_imap(&account, "logging in", e)),
     };
     let caps = step(&account, "asking for capabilities", session.capabilities()).await?;
     let caps = Capabilities { idle: caps.has_str("IDLE"), mv: caps.has_str("MOVE"), uidplus: caps.has_str("UIDPLUS") };
     Ok((session, caps))
+}
+
+/// async-imap renders a NO as `code: None, info: Some("[AUTHENTICATIONFAILED] …")`; keep the
+/// server's own words.
+fn server_text(message: &str) -> String {
+    message
+        .split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.rsplit_once("\")"))
+        .map(|(text, _)| text.replace("\\\"", "\""))
+        .unwrap_or_else(|| message.to_string())
 }
 
 /// RFC 5530 codes that mean "try later", not "wrong password".
@@ -250,6 +262,13 @@ mod tests {
     fn temporary_refusals_are_not_auth_errors() {
         assert!(temporary_refusal("[UNAVAILABLE] Temporary authentication failure."));
         assert!(!temporary_refusal("[AUTHENTICATIONFAILED] Authentication failed."));
+    }
+
+    #[test]
+    fn server_text_is_extracted() {
+        let m = r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#;
+        assert_eq!(server_text(m), "[AUTHENTICATIONFAILED] Authentication failed.");
+        assert_eq!(server_text("plain"), "plain");
     }
 
     #[test]
