@@ -409,3 +409,59 @@ fn run_without_the_password_names_the_mailbox_and_variable() {
     assert!(!out.status.success());
     assert!(err.contains("mailbox corp") && err.contains("OUTLOUD_TEST_NO_SUCH_PASSWORD"), "{err}");
 }
+
+#[tokio::test]
+async fn an_interrupted_move_is_finished_on_the_next_connection() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    for i in 0..3 {
+        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "left", &address).as_bytes()).await;
+    }
+    // Published and checkpointed, but still in the folder: as if the connection had dropped
+    // between the commit and the MOVE.
+    let mut keep = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    assert_eq!(keep.run_once().await.unwrap().published, 3);
+    let stopped = CancellationToken::new();
+    stopped.cancel();
+    keep.run(stopped).await; // releases the lease
+    let mut cfg = stack.mailbox("corp", TlsMode::None, &folder);
+    cfg.after = AfterAction::Move;
+    cfg.move_to = Some(format!("{folder}-done"));
+    let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
+    let r = w.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched), (Role::Leader, 0), "nothing is read twice: {r:?}");
+    assert_eq!(count(&mut admin, &folder).await, 0);
+    assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 3);
+    assert_eq!(messages(&db.store).await, 3);
+}
+
+#[tokio::test]
+async fn polling_finds_new_mail_without_idle() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let mut cfg = stack.mailbox("corp", TlsMode::Starttls, &folder);
+    cfg.poll_secs = 1;
+    let health = Health::new();
+    let w = watcher(&stack, cfg, &ingestor, &health).poll_only();
+    let lease = w.lease_name().to_string();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    eventually("first sync", || {
+        let h = health.snapshot().get(&lease).cloned();
+        async move { h.is_some_and(|h| h.last_sync.is_some()) }
+    })
+    .await;
+    append(&mut admin, &folder, mail(&format!("{folder}-polled@x"), "polled", &address).as_bytes()).await;
+    let store = db.store.clone();
+    eventually("the appended mail in the store", || {
+        let store = store.clone();
+        async move { messages(&store).await == 1 }
+    })
+    .await;
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+}

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::backoff::Backoff;
 use super::connect::{connect, step, Account, Capabilities, ImapError, Session, STEP_TIMEOUT};
 use super::decide::{self, AfterPlan};
-use crate::config::{MailboxConfig, Secret};
+use crate::config::{AfterAction, MailboxConfig, Secret};
 use crate::core::plan::Checkpoint;
 use crate::health::{Health, Role};
 use crate::ingest::{IngestError, Ingestor, MailResult, RawMail};
@@ -88,6 +88,11 @@ pub struct Watcher {
     failures: u32,
     /// Folders known to exist (after-action targets).
     folders_ready: HashSet<String>,
+    /// Whether this connection already looked for mail left behind by an interrupted
+    /// after-action (see [`Watcher::sweep`]).
+    swept: bool,
+    /// Poll every `poll_secs` even when the server offers IDLE.
+    poll_only: bool,
     /// Checked between batches: a shutdown lets the batch in hand finish.
     stop: CancellationToken,
 }
@@ -118,8 +123,17 @@ impl Watcher {
             leader: false,
             failures: 0,
             folders_ready: HashSet::new(),
+            swept: false,
+            poll_only: false,
             stop: CancellationToken::new(),
         }
+    }
+
+    /// Poll every `poll_secs` even when the server offers IDLE (for servers whose IDLE
+    /// misbehaves, and to test the polling path against a server that has IDLE).
+    pub fn poll_only(mut self) -> Self {
+        self.poll_only = true;
+        self
     }
 
     /// `<mailbox name>/<folder>`.
@@ -146,6 +160,7 @@ impl Watcher {
             tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
         );
         self.conn = Some(Conn { session, caps });
+        self.swept = false;
         self.health.update(&self.lease, |h| h.connected = true);
         Ok(())
     }
@@ -205,6 +220,10 @@ impl Watcher {
                 "UIDVALIDITY changed: reading the folder again from the start (already published mail is recognised by Message-ID)"
             );
         }
+        if !self.swept && !resume.resync && mbox.exists > 0 {
+            self.sweep(resume.after_uid).await?;
+        }
+        let conn = self.conn.as_mut().expect("connected above");
         let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
             let found = step(&account, "searching new mail", conn.session.uid_search(format!("UID {}:*", resume.after_uid + 1))).await?;
             decide::pending_uids(found, resume.after_uid)
@@ -341,6 +360,33 @@ impl Watcher {
         Ok(out)
     }
 
+    /// Once per connection: mail at or below the checkpoint that still lacks its after-action
+    /// (the connection dropped between commit and MOVE/STORE) gets it now. Such mail is never
+    /// published again; this only tidies the mailbox.
+    async fn sweep(&mut self, last_uid: u32) -> Result<(), ImapError> {
+        self.swept = true;
+        let query = match self.cfg.after {
+            AfterAction::Keep => return Ok(()),
+            _ if last_uid == 0 => return Ok(()),
+            AfterAction::Flag => format!("UID 1:{last_uid} UNKEYWORD {}", self.cfg.flag_keyword),
+            AfterAction::Move => format!("UID 1:{last_uid}"),
+        };
+        let account = self.account.clone();
+        let conn = self.conn.as_mut().expect("connected");
+        let found = step(&account, "looking for mail left behind", conn.session.uid_search(query)).await?;
+        let mut left: Vec<u32> = found.into_iter().filter(|&u| u <= last_uid).collect();
+        left.sort_unstable();
+        if left.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
+        let plan = match self.cfg.after {
+            AfterAction::Flag => AfterPlan { flag: left, ..Default::default() },
+            _ => AfterPlan { move_to: left, ..Default::default() },
+        };
+        self.after_actions(plan).await
+    }
+
     async fn after_actions(&mut self, plan: AfterPlan) -> Result<(), ImapError> {
         if !plan.flag.is_empty() {
             let query = format!("+FLAGS.SILENT ({})", self.cfg.flag_keyword);
@@ -461,7 +507,7 @@ impl Watcher {
             return Ok(());
         }
         let Some(conn) = self.conn.take() else { return Ok(()) };
-        if !conn.caps.idle {
+        if !conn.caps.idle || self.poll_only {
             self.conn = Some(conn);
             let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
             loop {
