@@ -465,3 +465,34 @@ async fn polling_finds_new_mail_without_idle() {
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
 }
+
+/// Needs no mail stack: a server that accepts and never greets must not hold up a shutdown.
+#[tokio::test]
+async fn shutdown_does_not_wait_for_a_silent_server() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (accepted_tx, accepted) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let _ = accepted_tx.send(());
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(socket);
+    });
+    let cfg: MailboxConfig = toml::from_str(&format!(
+        "name = \"silent\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nuser = \"u\"\npassword_env = \"X\"\n"
+    ))
+    .unwrap();
+    let db = common::sqlite().await;
+    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
+    let health = Health::new();
+    let w = Watcher::new(cfg, "INBOX", Secret("p".into()), ingestor, health.clone(), WatcherSettings { instance: "i".into(), lease_secs: 20 });
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    accepted.await.unwrap();
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(120), task).await.expect("run stops").unwrap();
+    // Had it waited for the greeting timeout, the timeout would be the last error.
+    assert_eq!(health.snapshot()["silent/INBOX"].last_error, None);
+    server.abort();
+}

@@ -56,6 +56,9 @@ pub enum WatchError {
     Ingest { lease: String, source: IngestError },
     #[error("{lease}: database: {source}")]
     Store { lease: String, source: StoreError },
+    /// Shutdown came while connecting (nothing was in hand, so nothing waits for it).
+    #[error("stopped while connecting")]
+    Stopped,
 }
 
 impl WatchError {
@@ -153,7 +156,11 @@ impl Watcher {
         if self.conn.is_some() {
             return Ok(());
         }
-        let (session, caps) = connect(&self.cfg, &self.password).await?;
+        let stop = self.stop.clone();
+        let (session, caps) = tokio::select! {
+            r = connect(&self.cfg, &self.password) => r?,
+            _ = stop.cancelled() => return Err(WatchError::Stopped),
+        };
         let what = if self.failures > 0 { "reconnected to IMAP" } else { "connected to IMAP" };
         tracing::info!(
             mailbox = %self.cfg.name, folder = %self.folder, host = %self.cfg.host, port = self.cfg.port(),
@@ -416,7 +423,11 @@ impl Watcher {
                 }
                 Err(e) => Err(e),
             };
-            let Err(e) = result else { continue };
+            let e = match result {
+                Ok(()) => continue,
+                Err(WatchError::Stopped) => break,
+                Err(e) => e,
+            };
             self.failures += 1;
             self.conn = None;
             let delay = if e.is_auth() { backoff.auth_delay() } else { backoff.next_delay(&mut rng) };
