@@ -34,6 +34,32 @@ pub async fn fetch_bodies(session: &mut Session, account: &Account, uids: &[u32]
     Ok(out)
 }
 
+/// `UID FETCH uids (UID RFC822.SIZE)`: sizes in UID order, to bound a batch's memory before
+/// fetching bodies. UIDs expunged meanwhile are absent.
+pub async fn fetch_sizes(session: &mut Session, account: &Account, uids: &[u32]) -> Result<Vec<(u32, u32)>, ImapError> {
+    let what = "asking for mail sizes";
+    let mut stream = step(account, what, session.uid_fetch(uid_set(uids), "(UID RFC822.SIZE)")).await?;
+    let mut out = Vec::with_capacity(uids.len());
+    loop {
+        match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
+            Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
+            Ok(Some(Ok(f))) => {
+                if let (Some(uid), Some(size)) = (f.uid, f.size) {
+                    if uids.binary_search(&uid).is_ok() {
+                        out.push((uid, size));
+                    }
+                }
+            }
+        }
+    }
+    drop(stream);
+    out.sort_unstable();
+    out.dedup_by_key(|(uid, _)| *uid);
+    Ok(out)
+}
+
 /// `UID SEARCH`, as a sorted list.
 pub async fn search(session: &mut Session, account: &Account, what: &str, query: String) -> Result<Vec<u32>, ImapError> {
     let found = step(account, what, session.uid_search(query)).await?;

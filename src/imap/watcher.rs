@@ -248,7 +248,15 @@ impl Watcher {
                 return Ok(SyncReport { role: Role::Standby, ..Default::default() });
             }
         }
-        for (i, chunk) in pending.chunks(self.cfg.batch_size as usize).enumerate() {
+        // Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
+        let batches = if pending.is_empty() {
+            Vec::new()
+        } else {
+            let session = &mut self.conn.as_mut().expect("connected above").session;
+            let sized = commands::fetch_sizes(session, &account, &pending).await?;
+            decide::batches(&sized, self.cfg.batch_size as usize, decide::MAX_BATCH_BYTES)
+        };
+        for (i, chunk) in batches.iter().enumerate() {
             if self.stop.is_cancelled() {
                 tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, "stopping between batches");
                 break;
@@ -259,6 +267,7 @@ impl Watcher {
                 return Ok(report);
             }
             let mails = self.fetch(chunk).await?;
+            let chunk = chunk.as_slice();
             let raws: Vec<RawMail> = mails
                 .into_iter()
                 .map(|(uid, bytes)| RawMail { bytes, source: decide::source(&self.cfg.name, &self.folder, uid), force_groups: Vec::new() })
@@ -295,7 +304,9 @@ impl Watcher {
             // unpublished or published twice.
             self.after_actions(plan).await?;
         }
-        report.backlog = backlog;
+        // Mails expunged before their sizes were read never made it into a batch.
+        report.backlog = if self.stop.is_cancelled() { backlog } else { 0 };
+        self.health.update(&self.lease, |h| h.backlog = report.backlog);
         if report.fetched > 0 {
             tracing::info!(
                 mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
