@@ -496,3 +496,13 @@ async fn shutdown_does_not_wait_for_a_silent_server() {
     assert_eq!(health.snapshot()["silent/INBOX"].last_error, None);
     server.abort();
 }
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_a_tls_error() {
+    let stack = stack_or_skip!();
+    let mut cfg = stack.mailbox("corp", TlsMode::Implicit, "INBOX");
+    cfg.ca_file = None; // the stack's certificate is self-signed: only its own PEM trusts it
+    let err = connect(&cfg, &stack.secret()).await.expect_err("must not trust a self-signed certificate");
+    assert!(matches!(err, ImapError::Tls { .. }), "{err:?}");
+    assert!(err.to_string().contains("mailbox corp"), "{err}");
+}
