@@ -1,4 +1,4 @@
-//! The IMAP side of `outloud run`: [`connect`] opens an authenticated session (implicit TLS,
+//! The IMAP side of `outloud run`: [`connect()`] opens an authenticated session (implicit TLS,
 //! STARTTLS or plain on loopback), [`watcher`] keeps one folder published (lease, catch-up from
 //! the checkpoint, after-actions, IDLE or polling, reconnects), [`backoff`] paces reconnects,
 //! [`commands`] are the IMAP commands it issues, and [`decide`] holds its pure decisions.
