@@ -311,7 +311,8 @@ impl Watcher {
             tracing::info!(
                 mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
                 duplicates = report.duplicates, skipped = report.skipped, quarantined = report.quarantined,
-                last_uid = report.last_uid, "caught up"
+                last_uid = report.last_uid, backlog = report.backlog,
+                "{}", if report.backlog > 0 { "sync interrupted by shutdown" } else { "caught up" }
             );
         }
         if let Some(c) = self.conn.as_mut() {
