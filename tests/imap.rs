@@ -92,6 +92,15 @@ async fn new_folder(s: &mut Session) -> String {
     name
 }
 
+/// Delete a test's folders (`t-…` and its `-quarantine` / `-done` companions). Only on
+/// success: a failing test leaves them to look at.
+async fn remove_folders(s: &mut Session, folder: &str) {
+    let _ = s.select("INBOX").await;
+    for f in [folder.to_string(), format!("{folder}-quarantine"), format!("{folder}-done")] {
+        let _ = s.delete(&f).await;
+    }
+}
+
 async fn append(s: &mut Session, folder: &str, bytes: &[u8]) {
     s.append(folder, None, None, bytes).await.expect("append");
 }
@@ -175,6 +184,7 @@ async fn catch_up_publishes_each_mail_exactly_once_and_checkpoints() {
     assert_eq!((again.fetched, again.published), (0, 0), "{again:?}");
     assert_eq!(messages(&db.store).await, 25);
     assert_eq!(count(&mut admin, &folder).await, 25, "after = keep leaves the mail");
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -195,6 +205,7 @@ async fn malformed_mail_goes_to_the_quarantine_folder_and_the_db() {
     let q = db.store.quarantined().await.unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].source, format!("imap:corp/{folder}/2"));
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -218,6 +229,7 @@ async fn flag_after_action_sets_the_keyword() {
         let flags: Vec<String> = f.flags().map(|fl| format!("{fl:?}")).collect();
         assert!(flags.iter().any(|fl| fl.contains("$OutloudPublished")), "uid {:?}: {flags:?}", f.uid);
     }
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -238,6 +250,7 @@ async fn move_after_action_empties_the_folder() {
     assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 4);
     assert_eq!(w.run_once().await.unwrap().fetched, 0);
     assert_eq!(messages(&db.store).await, 4);
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -269,6 +282,7 @@ async fn uidvalidity_change_resyncs_without_double_posts() {
     assert_eq!(messages(&db.store).await, 6);
     let cp = db.store.checkpoint(&format!("corp/{folder}")).await.unwrap().unwrap();
     assert_eq!((Some(cp.uidvalidity), cp.last_uid), (second.uidvalidity, 6));
+    remove_folders(&mut admin, &folder).await;
 }
 
 /// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
@@ -344,6 +358,7 @@ async fn shutdown_stops_run_and_releases_the_lease() {
     tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
     // Released: another instance takes the lease at once.
     assert!(db.store.acquire_lease(&lease, "someone-else", 20).await.unwrap());
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -370,6 +385,7 @@ async fn a_second_instance_stands_by_until_the_lease_is_released() {
     let r = standby.run_once().await.unwrap();
     assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 1, 1), "{r:?}");
     assert_eq!(messages(&db.store).await, 2);
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -385,6 +401,7 @@ async fn groups_added_while_running_are_used_on_the_next_sync() {
     append(&mut admin, &folder, mail(&format!("{folder}-late@x"), "late group", &late).as_bytes()).await;
     let r = w.run_once().await.unwrap();
     assert_eq!((r.published, r.skipped), (1, 0), "{r:?}");
+    remove_folders(&mut admin, &folder).await;
 }
 
 /// Needs no mail stack: the daemon refuses to start without a mailbox's password.
@@ -435,6 +452,7 @@ async fn an_interrupted_move_is_finished_on_the_next_connection() {
     assert_eq!(count(&mut admin, &folder).await, 0);
     assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 3);
     assert_eq!(messages(&db.store).await, 3);
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -464,6 +482,7 @@ async fn polling_finds_new_mail_without_idle() {
     .await;
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    remove_folders(&mut admin, &folder).await;
 }
 
 /// Needs no mail stack: a server that accepts and never greets must not hold up a shutdown.
