@@ -246,8 +246,12 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
     let stop = shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("shutdown requested: finishing the batches in hand");
+        tracing::info!("shutdown requested: finishing the batches in hand (signal again to quit at once)");
         stop.cancel();
+        // An impatient second signal: nothing is lost, the uncommitted batch is re-read later.
+        wait_for_signal().await;
+        tracing::warn!("second signal: quitting without waiting");
+        std::process::exit(130);
     });
 
     let mut watchers = tokio::task::JoinSet::new();
@@ -266,7 +270,17 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         tracing::info!(instance = %instance, watchers = watchers.len(), "IMAP watchers started");
     }
 
-    shutdown.cancelled().await;
+    // Run until a signal, or until the web view fails (then stop the watchers too).
+    let mut web = web;
+    let mut web_result = None;
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        r = &mut web => {
+            tracing::error!("the web view stopped unexpectedly: stopping the watchers");
+            web_result = Some(r);
+            shutdown.cancel();
+        }
+    }
     // Watchers finish their batch, release their leases and log out; a stuck one is abandoned.
     let drained = tokio::time::timeout(std::time::Duration::from_secs(120), async {
         while let Some(r) = watchers.join_next().await {
@@ -281,7 +295,11 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         watchers.abort_all();
     }
     web_stop.cancel();
-    match web.await {
+    let web_result = match web_result {
+        Some(r) => r,
+        None => web.await,
+    };
+    match web_result {
         Ok(r) => r.context("serving the web view")?,
         Err(e) => bail!("web view task failed: {e}"),
     }
