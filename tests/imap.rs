@@ -118,7 +118,10 @@ async fn count(s: &mut Session, folder: &str) -> u32 {
 
 /// A store with one group whose address is unique to the test.
 async fn setup() -> (common::TestDb, Arc<Ingestor>, String) {
-    let db = common::sqlite().await;
+    setup_on(common::sqlite().await).await
+}
+
+async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String) {
     let slug = unique("g");
     let address = format!("{slug}@corp.example");
     db.store.upsert_group(&slug, &slug, std::slice::from_ref(&address)).await.unwrap();
@@ -361,10 +364,10 @@ async fn shutdown_stops_run_and_releases_the_lease() {
     remove_folders(&mut admin, &folder).await;
 }
 
-#[tokio::test]
-async fn a_second_instance_stands_by_until_the_lease_is_released() {
+/// Replicas share a database (PostgreSQL in production): only the lease holder publishes.
+async fn standby_story(db: common::TestDb) {
     let stack = stack_or_skip!();
-    let (db, ingestor, address) = setup().await;
+    let (db, ingestor, address) = setup_on(db).await;
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     append(&mut admin, &folder, mail(&format!("{folder}-1@x"), "lease", &address).as_bytes()).await;
@@ -386,6 +389,19 @@ async fn a_second_instance_stands_by_until_the_lease_is_released() {
     assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 1, 1), "{r:?}");
     assert_eq!(messages(&db.store).await, 2);
     remove_folders(&mut admin, &folder).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_second_instance_stands_by_until_the_lease_is_released_sqlite() {
+    standby_story(common::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_second_instance_stands_by_until_the_lease_is_released_postgres() {
+    if stack().is_some() {
+        standby_story(common::postgres().await).await;
+    }
 }
 
 #[tokio::test]
