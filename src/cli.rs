@@ -35,7 +35,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the network: web view on web.bind (groups, threads), JSON API under /api/v1.
+    /// Serve the network: watch the configured IMAP mailboxes (publishing every mail once) and
+    /// serve the web view on web.bind, JSON API under /api/v1, health at /healthz.
+    ///
+    /// SIGINT/SIGTERM: the batch in hand is finished, leases released, then the web view stops.
     Run,
     /// Apply database migrations and exit (`run`, `import` and the others also migrate on start).
     Migrate,
