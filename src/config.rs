@@ -553,6 +553,22 @@ mod tests {
     }
 
     #[test]
+    fn example_mailbox_block_is_valid() {
+        // The commented example in the file stays true: un-comment it and load it.
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/outloud.example.toml");
+        let text: String = std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .map(|l| l.strip_prefix("#> ").unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let (_d, p) = write(&text);
+        let c = Config::load_with(Some(&p), &[]).unwrap();
+        assert_eq!(c.mailboxes[0].name, "corp");
+        assert_eq!(c.mailboxes[0].after, AfterAction::Flag);
+    }
+
+    #[test]
     fn unknown_key_names_key_and_file() {
         let (_d, p) = write("[web]\nbnd = \"x\"\n");
         let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
