@@ -246,6 +246,11 @@ pub struct MailboxConfig {
     /// Mails fetched and published per transaction while catching up.
     #[serde(default = "default_fetch_batch")]
     pub batch_size: u32,
+    /// While in IDLE, also check with a NOOP this often (milliseconds; 0 = rely on IDLE
+    /// alone). Servers hold IDLE pushes back to coalesce changes (Dovecot: 500 ms), which alone
+    /// would put "cc the group and it is there" at over half a second.
+    #[serde(default = "default_idle_recheck")]
+    pub idle_recheck_ms: u64,
 }
 
 fn default_tls() -> TlsMode {
@@ -268,6 +273,9 @@ fn default_poll() -> u64 {
 }
 fn default_idle() -> u64 {
     29 * 60 - 60
+}
+fn default_idle_recheck() -> u64 {
+    100
 }
 fn default_fetch_batch() -> u32 {
     500

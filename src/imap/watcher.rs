@@ -489,16 +489,44 @@ impl Watcher {
         }
         let account = self.account.clone();
         let caps = conn.caps;
-        let mut idle = conn.session.idle();
-        step(&account, "starting IDLE", idle.init()).await?;
-        {
-            let (wait, _interrupt) = idle.wait_with_timeout(wake);
-            tokio::select! {
-                r = wait => { r.map_err(|e| ImapError::from_imap(&account, "in IDLE", e))?; }
-                _ = shutdown.cancelled() => {}
+        let mut session = conn.session;
+        let deadline = tokio::time::Instant::now() + wake;
+        // Dovecot (and others) hold IDLE notifications back to coalesce changes (Dovecot: a
+        // fixed 500 ms), so with `idle_recheck_ms` set, IDLE is also left that often for a
+        // NOOP, which sees new mail at once.
+        let recheck = match self.cfg.idle_recheck_ms {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        };
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let slice = recheck.map_or(left, |r| r.min(left));
+            let mut idle = session.idle();
+            step(&account, "starting IDLE", idle.init()).await?;
+            let pushed = {
+                let (wait, _interrupt) = idle.wait_with_timeout(slice);
+                tokio::select! {
+                    r = wait => {
+                        let r = r.map_err(|e| ImapError::from_imap(&account, "in IDLE", e))?;
+                        !matches!(r, async_imap::extensions::idle::IdleResponse::Timeout)
+                    }
+                    _ = shutdown.cancelled() => true,
+                }
+            };
+            session = step(&account, "ending IDLE", idle.done()).await?;
+            if pushed || shutdown.is_cancelled() || tokio::time::Instant::now() >= deadline || recheck.is_none() {
+                break;
+            }
+            while session.unsolicited_responses.try_recv().is_ok() {}
+            step(&account, "checking for new mail", session.noop()).await?;
+            let mut new_mail = false;
+            while let Ok(r) = session.unsolicited_responses.try_recv() {
+                new_mail |= matches!(r, async_imap::types::UnsolicitedResponse::Exists(_) | async_imap::types::UnsolicitedResponse::Recent(_));
+            }
+            if new_mail {
+                break;
             }
         }
-        let session = step(&account, "ending IDLE", idle.done()).await?;
         self.conn = Some(Conn { session, caps });
         Ok(())
     }
