@@ -219,20 +219,85 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
+    // Passwords first: a missing one is a configuration error, not a reason to start half.
+    let mut passwords = Vec::with_capacity(cfg.mailboxes.len());
+    for m in &cfg.mailboxes {
+        let password = m.password().map_err(|e| {
+            let source = match (&m.password_env, &m.password_file) {
+                (Some(var), _) => format!("password_env = {var:?}"),
+                (_, Some(path)) => format!("password_file = {:?}", path.display().to_string()),
+                _ => "no password_env or password_file".into(),
+            };
+            anyhow::anyhow!("mailbox {}: no password ({source}): {e}", m.name)
+        })?;
+        passwords.push(password);
+    }
     let store = open_store(cfg).await?;
-    let shutdown = CancellationToken::new();
-    let app = crate::web::Application::build(&cfg.web.bind, store.clone())
+    let health = crate::health::Health::new();
+    let app = crate::web::Application::build_with_health(&cfg.web.bind, store.clone(), health.clone())
         .await
         .with_context(|| format!("starting the web view on {} (web.bind)", cfg.web.bind))?;
     tracing::info!(address = %cfg.web.bind, port = app.port(), "outloud is serving");
     eprintln!("outloud: web view on http://{}/ (Ctrl-C to stop)", cfg.web.bind);
+
+    let shutdown = CancellationToken::new();
+    let web_stop = CancellationToken::new();
+    let web = tokio::spawn(app.run_until_stopped(web_stop.clone()));
     let stop = shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
+        tracing::info!("shutdown requested: finishing the batches in hand");
         stop.cancel();
     });
-    app.run_until_stopped(shutdown).await.context("serving the web view")?;
+
+    let mut watchers = tokio::task::JoinSet::new();
+    if cfg.mailboxes.is_empty() {
+        tracing::info!("no mailboxes configured: serving the web view only");
+    } else {
+        let instance = cfg.daemon.instance.clone().unwrap_or_else(default_instance);
+        let ingestor = Arc::new(Ingestor::new(store.clone(), ingest_settings(cfg)).await?);
+        let settings = crate::imap::WatcherSettings { instance: instance.clone(), lease_secs: cfg.daemon.lease_secs };
+        for (m, password) in cfg.mailboxes.iter().zip(passwords) {
+            for folder in &m.folders {
+                let w = crate::imap::Watcher::new(m.clone(), folder.clone(), password.clone(), ingestor.clone(), health.clone(), settings.clone());
+                watchers.spawn(w.run(shutdown.clone()));
+            }
+        }
+        tracing::info!(instance = %instance, watchers = watchers.len(), "IMAP watchers started");
+    }
+
+    shutdown.cancelled().await;
+    // Watchers finish their batch, release their leases and log out; a stuck one is abandoned.
+    let drained = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        while let Some(r) = watchers.join_next().await {
+            if let Err(e) = r {
+                tracing::error!(error = %e, "a watcher task failed");
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(left = watchers.len(), "watchers did not stop within 120 s; leaving them");
+        watchers.abort_all();
+    }
+    web_stop.cancel();
+    match web.await {
+        Ok(r) => r.context("serving the web view")?,
+        Err(e) => bail!("web view task failed: {e}"),
+    }
+    tracing::info!("outloud stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `<hostname>-<pid>`: unique per process, readable in lease tables.
+fn default_instance() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "outloud".into());
+    format!("{host}-{}", std::process::id())
 }
 
 async fn wait_for_signal() {

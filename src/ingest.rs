@@ -2,7 +2,7 @@
 //! async threads) → lookup → plan → apply (one transaction) → one log line per mail.
 //! Used by `outloud import`, `outloud reprocess` and the IMAP watcher.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::core::parse::ParseError;
 use crate::core::pipeline::{process, Options, Outcome};
@@ -60,7 +60,9 @@ pub struct IngestSettings {
 
 pub struct Ingestor {
     store: Arc<dyn Store>,
-    directory: Arc<GroupDirectory>,
+    /// Swapped whole by [`Ingestor::reload_groups`] (the daemon re-reads groups every sync, so
+    /// groups added while it runs take effect); readers clone the `Arc` and never hold the lock.
+    directory: RwLock<Arc<GroupDirectory>>,
     settings: IngestSettings,
 }
 
@@ -82,7 +84,7 @@ impl ProcessedBatch {
 impl Ingestor {
     /// An ingestor routing to the groups currently in the store.
     pub async fn new(store: Arc<dyn Store>, settings: IngestSettings) -> Result<Self, IngestError> {
-        let directory = Arc::new(GroupDirectory::new(store.groups().await?));
+        let directory = RwLock::new(Arc::new(GroupDirectory::new(store.groups().await?)));
         Ok(Ingestor { store, directory, settings })
     }
 
@@ -90,19 +92,21 @@ impl Ingestor {
         &self.store
     }
 
-    pub fn directory(&self) -> &GroupDirectory {
-        &self.directory
+    /// The groups as of the last (re)load.
+    pub fn directory(&self) -> Arc<GroupDirectory> {
+        self.directory.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Re-read the groups after an admin change.
-    pub async fn reload_groups(&mut self) -> Result<(), IngestError> {
-        self.directory = Arc::new(GroupDirectory::new(self.store.groups().await?));
+    pub async fn reload_groups(&self) -> Result<(), IngestError> {
+        let fresh = Arc::new(GroupDirectory::new(self.store.groups().await?));
+        *self.directory.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         Ok(())
     }
 
     /// The CPU-bound stages for a batch, on a blocking thread off the async runtime.
     pub async fn process(&self, raws: Vec<RawMail>) -> Result<ProcessedBatch, IngestError> {
-        let dir = self.directory.clone();
+        let dir = self.directory();
         let opts = self.settings.pipeline.clone();
         tokio::task::spawn_blocking(move || process_batch(raws, &dir, &opts))
             .await
@@ -129,8 +133,9 @@ impl Ingestor {
         let items = &batch.items;
         let planner = move |known| plan(items, known, &opts);
         let ws = self.store.ingest(&lookup, &planner, checkpoint).await?;
+        let dir = self.directory();
         for (item, outcome) in batch.items.iter().zip(&ws.outcomes) {
-            let report = self.report(item, outcome, &ws);
+            let report = self.report(&dir, item, outcome, &ws);
             if self.settings.log_each_mail {
                 log_mail::<true>(&report);
             } else {
@@ -147,13 +152,13 @@ impl Ingestor {
         self.store_batch(batch, checkpoint, now).await
     }
 
-    fn report(&self, item: &BatchItem, outcome: &ItemOutcome, ws: &crate::core::plan::WriteSet) -> MailReport {
+    fn report(&self, dir: &GroupDirectory, item: &BatchItem, outcome: &ItemOutcome, ws: &crate::core::plan::WriteSet) -> MailReport {
         let (message_id, result) = match (&item.outcome, outcome) {
             (Outcome::Skip { mail, .. }, ItemOutcome::Skipped(reason, detail)) => {
                 (mail.message_id.clone(), MailResult::Skipped { reason: *reason, detail: detail.clone() })
             }
             (Outcome::Publish(p), ItemOutcome::Filed(groups)) => {
-                let slug = |g: i64| self.directory.groups().iter().find(|e| e.id == g).map(|e| e.slug.clone()).unwrap_or_default();
+                let slug = |g: i64| dir.groups().iter().find(|e| e.id == g).map(|e| e.slug.clone()).unwrap_or_default();
                 let mut published = Vec::new();
                 let (mut new_threads, mut replaced, mut duplicates) = (0, 0, 0);
                 for go in groups {

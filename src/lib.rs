@@ -9,6 +9,7 @@
 //! - [`ingest`]: runs batches of raw mail through the core into the store.
 //! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
 //! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs.
+//! - [`imap`]: the daemon's IMAP watchers (`outloud run`); [`health`] is what they report.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
 //!   [`cli::main`]).
@@ -18,6 +19,7 @@ pub mod config;
 pub mod core;
 pub mod export;
 pub mod health;
+pub mod imap;
 pub mod import;
 pub mod ingest;
 pub mod mailbox_files;

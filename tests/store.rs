@@ -658,6 +658,114 @@ async fn large_batch(store: Arc<dyn Store>) {
     assert_eq!(body.replace('\0', ""), "nulinside");
 }
 
+// --- replica leases -------------------------------------------------------------------------
+
+async fn leases_acquire_renew_expire_release(store: Arc<dyn Store>) {
+    let s = &*store;
+    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(), "a free lease is taken");
+    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "refused while a's lease runs");
+    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(), "the holder renews");
+    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "still a's after renewal");
+    assert!(s.acquire_lease("imap/Other", "b", 60).await.unwrap(), "leases are per name");
+
+    // Release by someone else does nothing; by the holder frees it at once.
+    s.release_lease("imap/INBOX", "b").await.unwrap();
+    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
+    s.release_lease("imap/INBOX", "a").await.unwrap();
+    assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "taken right after release");
+    assert!(!s.acquire_lease("imap/INBOX", "a", 60).await.unwrap());
+    s.release_lease("imap/Nothing", "a").await.unwrap();
+
+    // A lease with no time left (ttl 0 or negative) is expired: anyone may take it over.
+    assert!(s.acquire_lease("imap/INBOX", "b", 0).await.unwrap(), "the holder may shorten its lease");
+    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(), "an expired lease is taken over");
+    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
+    assert!(s.acquire_lease("imap/INBOX", "a", -5).await.unwrap());
+    assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
+}
+
+/// Expiry by the database's clock, with a real (short) wait.
+async fn lease_expires_with_time(store: Arc<dyn Store>) {
+    let s = &*store;
+    assert!(s.acquire_lease("imap/INBOX", "a", 1).await.unwrap());
+    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "taken over after expiry");
+    assert!(!s.acquire_lease("imap/INBOX", "a", 60).await.unwrap());
+}
+
+async fn racing_replicas_one_wins(store: Arc<dyn Store>) {
+    for round in 0..20 {
+        let name = format!("imap/race{round}");
+        let race = |holder: &'static str| {
+            let (store, name) = (store.clone(), name.clone());
+            tokio::spawn(async move { store.acquire_lease(&name, holder, 60).await.unwrap() })
+        };
+        let (a, b) = (race("a"), race("b"));
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert!(a ^ b, "round {round}: exactly one replica wins (a: {a}, b: {b})");
+    }
+}
+
+async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    let cp = |holder: &str, last_uid| Checkpoint {
+        mailbox: "imap/INBOX".into(),
+        uidvalidity: 7,
+        last_uid,
+        lease_holder: Some(holder.to_string()),
+    };
+    let ws = WriteSet {
+        raws: vec![raw("sha1", "m1@x")],
+        threads: vec![thread(g, "Hello", None, 10, 10, 1)],
+        messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
+        ..Default::default()
+    };
+    let planned = std::sync::atomic::AtomicBool::new(false);
+    let plan = |_: Known| {
+        planned.store(true, std::sync::atomic::Ordering::SeqCst);
+        ws.clone()
+    };
+    let nothing_written = || async {
+        assert_eq!(s.checkpoint("imap/INBOX").await.unwrap(), None);
+        assert!(s.raws_after(0, 10).await.unwrap().is_empty());
+        assert!(s.messages_after(0, 10).await.unwrap().is_empty());
+        assert!(s.threads_after(0, 10).await.unwrap().is_empty());
+    };
+    let lost = |r: Result<WriteSet, StoreError>, who: &str| match r {
+        Err(StoreError::LeaseLost { name, holder }) => assert_eq!((name.as_str(), holder.as_str()), ("imap/INBOX", who)),
+        other => panic!("expected LeaseLost, got {other:?}"),
+    };
+
+    // No lease at all, someone else's lease, an expired lease of our own: all refused.
+    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
+    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    s.release_lease("imap/INBOX", "b").await.unwrap();
+    assert!(s.acquire_lease("imap/INBOX", "a", 0).await.unwrap());
+    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    assert!(!planned.load(std::sync::atomic::Ordering::SeqCst), "checked before planning");
+    nothing_written().await;
+
+    // A lease on another mailbox does not count.
+    assert!(s.acquire_lease("imap/Other", "a", 60).await.unwrap());
+    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    nothing_written().await;
+
+    // Held: the batch commits with its checkpoint.
+    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap());
+    s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await.expect("ingest under the lease");
+    let stored = s.checkpoint("imap/INBOX").await.unwrap().expect("checkpoint");
+    assert_eq!((stored.uidvalidity, stored.last_uid), (7, 1));
+    assert_eq!(s.messages_after(0, 10).await.unwrap().len(), 1);
+
+    // Unfenced checkpoints (no lease_holder) are unaffected by leases.
+    let free = Checkpoint { lease_holder: None, ..cp("x", 2) };
+    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&free)).await.unwrap();
+    assert_eq!(s.checkpoint("imap/INBOX").await.unwrap().unwrap().last_uid, 2);
+}
+
 // --- harness --------------------------------------------------------------------------------
 
 async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
@@ -767,6 +875,10 @@ story!(
     reset_derived_keeps_raws_groups_and_checkpoints,
     remove_group_cascades,
     large_batch,
+    leases_acquire_renew_expire_release,
+    lease_expires_with_time,
+    racing_replicas_one_wins,
+    ingest_is_fenced_by_the_lease,
 );
 
 #[tokio::test]

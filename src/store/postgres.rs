@@ -30,6 +30,11 @@ use crate::model::GroupEntry;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The database's clock in unix milliseconds: replicas on different hosts share it.
+/// `clock_timestamp()`, not `now()`: inside ingest the transaction may have waited for the
+/// advisory lock, and `now()` would still be its start.
+const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
+
 /// Key of the advisory lock serialising ingest batches ("outloud" in ASCII).
 const INGEST_LOCK: i64 = 0x006f_7574_6c6f_7564;
 
@@ -134,6 +139,24 @@ impl Store for PgStore {
     ) -> Result<WriteSet> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INGEST_LOCK).execute(&mut *tx).await?;
+        // Fencing, before any work: a replica whose lease ran out while it fetched must not
+        // publish. FOR SHARE keeps the row until commit, so a successor's takeover (an
+        // UPDATE of that row) waits for this batch instead of overlapping it.
+        if let Some(cp) = checkpoint {
+            if let Some(holder) = &cp.lease_holder {
+                let held: Option<i32> = sqlx::query_scalar(&format!(
+                    "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_at > {NOW_MS} FOR SHARE"
+                ))
+                .bind(t(&cp.mailbox))
+                .bind(t(holder))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if held.is_none() {
+                    tx.rollback().await?;
+                    return Err(StoreError::LeaseLost { name: cp.mailbox.clone(), holder: holder.clone() });
+                }
+            }
+        }
         let known = answer(&mut tx, lookup).await?;
         let ws = plan(known);
         apply(&mut tx, &ws).await?;
@@ -202,13 +225,33 @@ impl Store for PgStore {
     }
 
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_secs: i64) -> Result<bool> {
-        let _ = (name, holder, ttl_secs);
-        todo!("lease helper")
+        // One upsert decides: insert when free, take over when expired, renew when ours.
+        // ON CONFLICT locks the existing row and re-checks the WHERE against its latest
+        // version, so of two racing replicas exactly one gets a row back.
+        // `EXCLUDED.acquired_at` is this statement's "now".
+        let row: Option<String> = sqlx::query_scalar(&format!(
+            "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES ($1, $2, {NOW_MS} + $3, {NOW_MS}) \
+             ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at, \
+             acquired_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.acquired_at \
+             ELSE EXCLUDED.acquired_at END \
+             WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= EXCLUDED.acquired_at \
+             RETURNING holder"
+        ))
+        .bind(t(name))
+        .bind(t(holder))
+        .bind(ttl_secs.saturating_mul(1000))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        let _ = (name, holder);
-        todo!("lease helper")
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(t(name))
+            .bind(t(holder))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {

@@ -26,6 +26,10 @@ use crate::model::GroupEntry;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The database's clock in unix milliseconds: replicas on different hosts share it. SQLite
+/// evaluates 'now' once per statement, so every use within one statement agrees.
+const NOW_MS: &str = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+
 /// Lets readers wait out a long batch instead of failing with SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -145,6 +149,23 @@ impl Store for SqliteStore {
         checkpoint: Option<&Checkpoint>,
     ) -> Result<WriteSet> {
         let mut tx = self.write_tx().await?;
+        // Fencing, under the write lock and before any work: a replica whose lease ran out
+        // while it fetched must not publish (a successor may already be working the mailbox).
+        if let Some(cp) = checkpoint {
+            if let Some(holder) = &cp.lease_holder {
+                let held: Option<i64> = sqlx::query_scalar(&format!(
+                    "SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at > {NOW_MS}"
+                ))
+                .bind(cp.mailbox.as_str())
+                .bind(holder.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if held.is_none() {
+                    tx.rollback().await?;
+                    return Err(StoreError::LeaseLost { name: cp.mailbox.clone(), holder: holder.clone() });
+                }
+            }
+        }
         let known = answer(&mut tx, lookup).await?;
         let ws = plan(known);
         apply(&mut tx, &ws).await?;
@@ -213,13 +234,36 @@ impl Store for SqliteStore {
     }
 
     async fn acquire_lease(&self, name: &str, holder: &str, ttl_secs: i64) -> Result<bool> {
-        let _ = (name, holder, ttl_secs);
-        todo!("lease helper")
+        // One upsert decides: insert when free, take over when expired, renew when ours. The
+        // IMMEDIATE transaction serialises it with other processes on the same file and with
+        // ingest's fencing check. `excluded.acquired_at` is this statement's "now".
+        let mut tx = self.write_tx().await?;
+        let row: Option<String> = sqlx::query_scalar(&format!(
+            "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES (?, ?, {NOW_MS} + ?, {NOW_MS}) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, \
+             acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at \
+             ELSE excluded.acquired_at END \
+             WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.acquired_at \
+             RETURNING holder"
+        ))
+        .bind(name)
+        .bind(holder)
+        .bind(ttl_secs.saturating_mul(1000))
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.is_some())
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        let _ = (name, holder);
-        todo!("lease helper")
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM leases WHERE name = ? AND holder = ?")
+            .bind(name)
+            .bind(holder)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {

@@ -1,0 +1,10 @@
+-- Replica leases: at most one instance works a mailbox at a time. Times are unix
+-- milliseconds from the database's clock (not the replicas'), so hosts whose clocks differ
+-- still agree on who holds a lease. A lease is held while expires_at > now.
+CREATE TABLE leases (
+    name         TEXT    PRIMARY KEY,
+    holder       TEXT    NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    -- When the current holder took it (kept across renewals).
+    acquired_at  INTEGER NOT NULL
+);

@@ -1,0 +1,188 @@
+//! The watcher's decisions, apart from the protocol: where to resume, which UIDs to fetch,
+//! what to do with each mail afterwards, how long to wait. Plain functions, unit-tested.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use crate::config::AfterAction;
+use crate::core::plan::Checkpoint;
+use crate::ingest::MailResult;
+
+/// Where a sync resumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    /// Fetch UIDs above this one.
+    pub after_uid: u32,
+    /// The folder's UIDVALIDITY differs from the checkpoint's: its UIDs mean other mails now,
+    /// so read it all again (Message-ID dedupe in the planner keeps posts single).
+    pub resync: bool,
+}
+
+pub fn resume(stored: Option<&Checkpoint>, uidvalidity: u32) -> Resume {
+    match stored {
+        Some(c) if c.uidvalidity == uidvalidity => Resume { after_uid: c.last_uid, resync: false },
+        Some(_) => Resume { after_uid: 0, resync: true },
+        None => Resume { after_uid: 0, resync: false },
+    }
+}
+
+/// Whether a UID SEARCH can find anything: when the server tells UIDNEXT, nothing above
+/// `after_uid` exists unless UIDNEXT is beyond `after_uid + 1`.
+pub fn may_have_new(after_uid: u32, exists: u32, uid_next: Option<u32>) -> bool {
+    exists > 0 && uid_next.is_none_or(|next| next > after_uid.saturating_add(1))
+}
+
+/// The answer to `UID SEARCH UID <after+1>:*`, in fetch order. `*` is the highest UID in the
+/// folder, so `n:*` matches the last mail even when its UID is below `n`: filter.
+pub fn pending_uids(found: impl IntoIterator<Item = u32>, after_uid: u32) -> Vec<u32> {
+    let mut v: Vec<u32> = found.into_iter().filter(|&u| u > after_uid).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// An IMAP sequence set for sorted UIDs, with runs collapsed: `1:3,7,9:10`.
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+            i += 1;
+            end = uids[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `imap:<mailbox>/<folder>/<uid>`: the source of a fetched mail in logs and the stored raw.
+pub fn source(mailbox: &str, folder: &str, uid: u32) -> String {
+    format!("imap:{mailbox}/{folder}/{uid}")
+}
+
+/// The UID back from a [`source`].
+pub fn uid_of_source(source: &str) -> Option<u32> {
+    source.strip_prefix("imap:")?.rsplit_once('/')?.1.parse().ok()
+}
+
+/// What to do in the mailbox after a batch was committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AfterPlan {
+    /// Set the configured keyword.
+    pub flag: Vec<u32>,
+    /// Move to `move_to`.
+    pub move_to: Vec<u32>,
+    /// Move to the quarantine folder.
+    pub quarantine: Vec<u32>,
+}
+
+/// Mail that could not be parsed goes to the quarantine folder whatever `after` says; every
+/// other handled mail (published, duplicate or skipped: all recorded by the checkpoint) gets
+/// the configured action, so a mailbox set to `move` empties as outloud reads it.
+pub fn after_plan<'a>(after: AfterAction, results: impl IntoIterator<Item = (u32, &'a MailResult)>) -> AfterPlan {
+    let mut plan = AfterPlan::default();
+    for (uid, result) in results {
+        match (result, after) {
+            (MailResult::Quarantined { .. }, _) => plan.quarantine.push(uid),
+            (_, AfterAction::Keep) => {}
+            (_, AfterAction::Flag) => plan.flag.push(uid),
+            (_, AfterAction::Move) => plan.move_to.push(uid),
+        }
+    }
+    for v in [&mut plan.flag, &mut plan.move_to, &mut plan.quarantine] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    plan
+}
+
+/// UIDs requested but not returned by FETCH: expunged meanwhile. Reported, then passed over.
+pub fn missing(requested: &[u32], got: &HashSet<u32>) -> Vec<u32> {
+    requested.iter().copied().filter(|u| !got.contains(u)).collect()
+}
+
+/// How long one IDLE (or one nap between polls) may last: short enough to re-issue IDLE
+/// before the server drops it, and to renew the lease well before it runs out.
+pub fn wake_every(idle_secs: u64, lease_secs: u64) -> Duration {
+    Duration::from_secs(idle_secs.min((lease_secs / 3).max(1)).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SkipReason;
+
+    fn cp(uidvalidity: u32, last_uid: u32) -> Checkpoint {
+        Checkpoint { mailbox: "corp/INBOX".into(), uidvalidity, last_uid, lease_holder: None }
+    }
+
+    #[test]
+    fn resume_after_the_checkpoint_or_from_the_start() {
+        assert_eq!(resume(None, 5), Resume { after_uid: 0, resync: false });
+        assert_eq!(resume(Some(&cp(5, 40)), 5), Resume { after_uid: 40, resync: false });
+        assert_eq!(resume(Some(&cp(5, 40)), 6), Resume { after_uid: 0, resync: true });
+    }
+
+    #[test]
+    fn star_returns_the_last_mail_even_below_the_range() {
+        assert_eq!(pending_uids([40], 40), Vec::<u32>::new());
+        assert_eq!(pending_uids([43, 41, 42, 41], 40), vec![41, 42, 43]);
+    }
+
+    #[test]
+    fn uidnext_says_when_a_search_is_pointless() {
+        assert!(!may_have_new(40, 10, Some(41)));
+        assert!(may_have_new(40, 10, Some(42)));
+        assert!(may_have_new(40, 10, None));
+        assert!(!may_have_new(0, 0, None));
+    }
+
+    #[test]
+    fn uid_sets_collapse_runs() {
+        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
+        assert_eq!(uid_set(&[5]), "5");
+        assert_eq!(uid_set(&[]), "");
+    }
+
+    #[test]
+    fn sources_round_trip() {
+        let s = source("corp", "Lists/eng", 812);
+        assert_eq!(s, "imap:corp/Lists/eng/812");
+        assert_eq!(uid_of_source(&s), Some(812));
+        assert_eq!(uid_of_source("import:x.mbox#3"), None);
+    }
+
+    #[test]
+    fn after_actions_per_result() {
+        let published = MailResult::Published { groups: vec!["eng".into()], new_threads: 1, replaced: 0, duplicates: 0 };
+        let skipped = MailResult::Skipped { reason: SkipReason::NoGroup, detail: String::new() };
+        let bad = MailResult::Quarantined { error: "no headers".into() };
+        let results = [(3, &published), (1, &bad), (2, &skipped), (4, &MailResult::Duplicate)];
+        assert_eq!(after_plan(AfterAction::Keep, results), AfterPlan { quarantine: vec![1], ..Default::default() });
+        assert_eq!(after_plan(AfterAction::Flag, results), AfterPlan { flag: vec![2, 3, 4], quarantine: vec![1], ..Default::default() });
+        assert_eq!(after_plan(AfterAction::Move, results).move_to, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn wakes_before_idle_and_lease_run_out() {
+        assert_eq!(wake_every(1680, 20), Duration::from_secs(6));
+        assert_eq!(wake_every(5, 600), Duration::from_secs(5));
+        assert_eq!(wake_every(1680, 3), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn missing_uids_are_named() {
+        let got: HashSet<u32> = [1, 3].into();
+        assert_eq!(missing(&[1, 2, 3], &got), vec![2]);
+    }
+}

@@ -1,0 +1,578 @@
+//! One [`Watcher`] per (mailbox, folder): hold the replica lease, catch up from the stored
+//! checkpoint in UID-ordered batches (each batch committed with its checkpoint, so a crash
+//! re-reads at most one batch and dedupe makes that harmless), apply the after-action, then
+//! wait for new mail with IDLE (or by polling), and start over. Any failure drops the
+//! connection and retries with backoff; the rest of the daemon keeps serving.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use rand::{rngs::StdRng, SeedableRng};
+use tokio_util::sync::CancellationToken;
+
+use super::backoff::Backoff;
+use super::connect::{connect, step, Account, Capabilities, ImapError, Session, STEP_TIMEOUT};
+use super::decide::{self, AfterPlan};
+use crate::config::{AfterAction, MailboxConfig, Secret};
+use crate::core::plan::Checkpoint;
+use crate::health::{Health, Role};
+use crate::ingest::{IngestError, Ingestor, MailResult, RawMail};
+use crate::store::StoreError;
+
+/// Settings shared by every watcher of a daemon.
+#[derive(Debug, Clone)]
+pub struct WatcherSettings {
+    /// This instance's name in leases and logs.
+    pub instance: String,
+    pub lease_secs: u64,
+}
+
+/// What one [`Watcher::run_once`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub role: Role,
+    pub uidvalidity: Option<u32>,
+    /// UIDVALIDITY changed: the folder was read again from the start.
+    pub resynced: bool,
+    /// Mails fetched and handed to the pipeline.
+    pub fetched: usize,
+    pub published: usize,
+    pub duplicates: usize,
+    pub skipped: usize,
+    pub quarantined: usize,
+    /// Checkpoint after the sync.
+    pub last_uid: u32,
+    /// Mails still waiting (non-zero only when shutdown interrupted the catch-up).
+    pub backlog: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+    #[error("{lease}: storing mail: {source}")]
+    Ingest { lease: String, source: IngestError },
+    #[error("{lease}: database: {source}")]
+    Store { lease: String, source: StoreError },
+}
+
+impl WatchError {
+    pub fn is_auth(&self) -> bool {
+        matches!(self, WatchError::Imap(e) if e.is_auth())
+    }
+    fn is_connection(&self) -> bool {
+        matches!(self, WatchError::Imap(ImapError::Closed { .. } | ImapError::Connect { .. } | ImapError::Timeout { .. }))
+    }
+}
+
+struct Conn {
+    session: Session,
+    caps: Capabilities,
+}
+
+pub struct Watcher {
+    cfg: MailboxConfig,
+    folder: String,
+    password: Secret,
+    ingestor: Arc<Ingestor>,
+    health: Health,
+    settings: WatcherSettings,
+    /// `<mailbox name>/<folder>`: lease, checkpoint and health key.
+    lease: String,
+    account: Account,
+    conn: Option<Conn>,
+    leader: bool,
+    /// Failures since the last good sync (for the "reconnected" log line).
+    failures: u32,
+    /// Folders known to exist (after-action targets).
+    folders_ready: HashSet<String>,
+    /// Whether this connection already looked for mail left behind by an interrupted
+    /// after-action (see [`Watcher::sweep`]).
+    swept: bool,
+    /// Poll every `poll_secs` even when the server offers IDLE.
+    poll_only: bool,
+    /// Checked between batches: a shutdown lets the batch in hand finish.
+    stop: CancellationToken,
+}
+
+impl Watcher {
+    pub fn new(
+        cfg: MailboxConfig,
+        folder: impl Into<String>,
+        password: Secret,
+        ingestor: Arc<Ingestor>,
+        health: Health,
+        settings: WatcherSettings,
+    ) -> Self {
+        let folder = folder.into();
+        let lease = format!("{}/{}", cfg.name, folder);
+        health.update(&lease, |h| h.role = Role::Starting);
+        let account = Account::of(&cfg);
+        Watcher {
+            cfg,
+            folder,
+            password,
+            ingestor,
+            health,
+            settings,
+            lease,
+            account,
+            conn: None,
+            leader: false,
+            failures: 0,
+            folders_ready: HashSet::new(),
+            swept: false,
+            poll_only: false,
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// Poll every `poll_secs` even when the server offers IDLE (for servers whose IDLE
+    /// misbehaves, and to test the polling path against a server that has IDLE).
+    pub fn poll_only(mut self) -> Self {
+        self.poll_only = true;
+        self
+    }
+
+    /// `<mailbox name>/<folder>`.
+    pub fn lease_name(&self) -> &str {
+        &self.lease
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    fn store_err(&self, source: StoreError) -> WatchError {
+        WatchError::Store { lease: self.lease.clone(), source }
+    }
+
+    async fn ensure_connected(&mut self) -> Result<(), WatchError> {
+        if self.conn.is_some() {
+            return Ok(());
+        }
+        let (session, caps) = connect(&self.cfg, &self.password).await?;
+        let what = if self.failures > 0 { "reconnected to IMAP" } else { "connected to IMAP" };
+        tracing::info!(
+            mailbox = %self.cfg.name, folder = %self.folder, host = %self.cfg.host, port = self.cfg.port(),
+            tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
+        );
+        self.conn = Some(Conn { session, caps });
+        self.swept = false;
+        self.health.update(&self.lease, |h| h.connected = true);
+        Ok(())
+    }
+
+    /// Take or renew the lease; true when this instance is the leader.
+    async fn renew_lease(&mut self) -> Result<bool, WatchError> {
+        let ttl = self.settings.lease_secs as i64;
+        let held = self
+            .ingestor
+            .store()
+            .acquire_lease(&self.lease, &self.settings.instance, ttl)
+            .await
+            .map_err(|e| self.store_err(e))?;
+        self.set_leader(held);
+        Ok(held)
+    }
+
+    fn set_leader(&mut self, held: bool) {
+        match (self.leader, held) {
+            (false, true) => tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "holding the lease: leader"),
+            (true, false) => tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "lost the lease to another instance: standby"),
+            _ => {}
+        }
+        if !held && self.health.snapshot().get(&self.lease).map(|h| h.role) == Some(Role::Starting) {
+            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "another instance holds the lease: standby");
+        }
+        self.leader = held;
+        self.health.update(&self.lease, |h| h.role = if held { Role::Leader } else { Role::Standby });
+    }
+
+    /// One pass: connect if needed, hold the lease, publish everything above the checkpoint.
+    pub async fn run_once(&mut self) -> Result<SyncReport, WatchError> {
+        // Groups may have been added since the last pass.
+        self.ingestor.reload_groups().await.map_err(|source| WatchError::Ingest { lease: self.lease.clone(), source })?;
+        self.ensure_connected().await?;
+        if !self.renew_lease().await? {
+            // A standby keeps its session alive (and its health honest) with a NOOP, so a
+            // takeover needs no login and the server does not drop an idle connection.
+            let conn = self.conn.as_mut().expect("connected above");
+            step(&self.account, "keeping the session alive", conn.session.noop()).await?;
+            return Ok(SyncReport { role: Role::Standby, ..Default::default() });
+        }
+        let account = self.account.clone();
+        let conn = self.conn.as_mut().expect("connected above");
+        let mbox = step(&account, &format!("selecting {:?}", self.folder), conn.session.select(&self.folder)).await?;
+        let uidvalidity = mbox.uid_validity.ok_or_else(|| ImapError::Protocol {
+            account: account.clone(),
+            message: format!("folder {:?} has no UIDVALIDITY", self.folder),
+        })?;
+        let stored = self.ingestor.store().checkpoint(&self.lease).await;
+        let stored = stored.map_err(|source| WatchError::Store { lease: self.lease.clone(), source })?;
+        let resume = decide::resume(stored.as_ref(), uidvalidity);
+        let mut report = SyncReport { role: Role::Leader, uidvalidity: Some(uidvalidity), resynced: resume.resync, last_uid: resume.after_uid, ..Default::default() };
+        if resume.resync {
+            tracing::warn!(
+                mailbox = %self.cfg.name, folder = %self.folder, old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
+                "UIDVALIDITY changed: reading the folder again from the start (already published mail is recognised by Message-ID)"
+            );
+        }
+        if !self.swept && !resume.resync && mbox.exists > 0 {
+            self.sweep(resume.after_uid).await?;
+        }
+        let conn = self.conn.as_mut().expect("connected above");
+        let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
+            let found = step(&account, "searching new mail", conn.session.uid_search(format!("UID {}:*", resume.after_uid + 1))).await?;
+            decide::pending_uids(found, resume.after_uid)
+        } else {
+            Vec::new()
+        };
+        let mut backlog = pending.len() as u64;
+        self.health.update(&self.lease, |h| h.backlog = backlog);
+        if !pending.is_empty() {
+            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, after_uid = resume.after_uid, "catching up");
+        } else if resume.resync {
+            // Nothing to read, but remember the new UIDVALIDITY so the next pass does not resync.
+            let cp = self.checkpoint(uidvalidity, 0);
+            if !self.commit(Vec::new(), &cp).await?.1 {
+                return Ok(SyncReport { role: Role::Standby, ..Default::default() });
+            }
+        }
+        for (i, chunk) in pending.chunks(self.cfg.batch_size as usize).enumerate() {
+            if self.stop.is_cancelled() {
+                tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, "stopping between batches");
+                break;
+            }
+            // Renew before every batch after the first: a long catch-up outlasts the lease.
+            if i > 0 && !self.renew_lease().await? {
+                report.role = Role::Standby;
+                return Ok(report);
+            }
+            let mails = self.fetch(chunk).await?;
+            let raws: Vec<RawMail> = mails
+                .into_iter()
+                .map(|(uid, bytes)| RawMail { bytes, source: decide::source(&self.cfg.name, &self.folder, uid), force_groups: Vec::new() })
+                .collect();
+            report.fetched += raws.len();
+            let last = *chunk.last().expect("chunks are not empty");
+            let cp = self.checkpoint(uidvalidity, last);
+            let (reports, held) = self.commit(raws, &cp).await?;
+            if !held {
+                report.role = Role::Standby;
+                return Ok(report);
+            }
+            report.last_uid = last;
+            let mut results = Vec::with_capacity(reports.len());
+            for r in &reports {
+                match &r.result {
+                    MailResult::Published { .. } => report.published += 1,
+                    MailResult::Duplicate => report.duplicates += 1,
+                    MailResult::Skipped { .. } => report.skipped += 1,
+                    MailResult::Quarantined { .. } => report.quarantined += 1,
+                }
+                if let Some(uid) = decide::uid_of_source(&r.source) {
+                    results.push((uid, &r.result));
+                }
+            }
+            let plan = decide::after_plan(self.cfg.after, results);
+            backlog = backlog.saturating_sub(chunk.len() as u64);
+            let handled = reports.len() as u64;
+            self.health.update(&self.lease, |h| {
+                h.backlog = backlog;
+                h.processed += handled;
+            });
+            // The batch is committed: a failed after-action leaves mail in place, never
+            // unpublished or published twice.
+            self.after_actions(plan).await?;
+        }
+        report.backlog = backlog;
+        if report.fetched > 0 {
+            tracing::info!(
+                mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
+                duplicates = report.duplicates, skipped = report.skipped, quarantined = report.quarantined,
+                last_uid = report.last_uid, "caught up"
+            );
+        }
+        if let Some(c) = self.conn.as_mut() {
+            // Untagged responses nobody asked for (EXISTS, flag changes): IDLE will tell anew.
+            while c.session.unsolicited_responses.try_recv().is_ok() {}
+        }
+        let now = chrono::Utc::now().timestamp();
+        self.health.update(&self.lease, |h| {
+            h.last_sync = Some(now);
+            h.last_error = None;
+            h.connected = true;
+        });
+        Ok(report)
+    }
+
+    fn checkpoint(&self, uidvalidity: u32, last_uid: u32) -> Checkpoint {
+        Checkpoint { mailbox: self.lease.clone(), uidvalidity, last_uid, lease_holder: Some(self.settings.instance.clone()) }
+    }
+
+    /// Ingest with the checkpoint; `false` when the lease was lost (nothing committed).
+    async fn commit(&mut self, raws: Vec<RawMail>, cp: &Checkpoint) -> Result<(Vec<crate::ingest::MailReport>, bool), WatchError> {
+        let now = chrono::Utc::now().timestamp();
+        match self.ingestor.ingest(raws, Some(cp), now).await {
+            Ok(reports) => Ok((reports, true)),
+            Err(IngestError::Store(StoreError::LeaseLost { .. })) => {
+                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, "lease lost during the batch: not committed, another instance takes over");
+                self.set_leader(false);
+                Ok((Vec::new(), false))
+            }
+            Err(source) => Err(WatchError::Ingest { lease: self.lease.clone(), source }),
+        }
+    }
+
+    /// `UID FETCH` one batch, consuming the response stream mail by mail; UID order.
+    async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let account = &self.account;
+        let session = &mut self.conn.as_mut().expect("connected").session;
+        let set = decide::uid_set(uids);
+        let what = "fetching mail";
+        let mut stream = step(account, what, session.uid_fetch(&set, "(UID BODY.PEEK[])")).await?;
+        let mut out = Vec::with_capacity(uids.len());
+        loop {
+            match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
+                Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
+                Ok(None) => break,
+                Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
+                Ok(Some(Ok(f))) => {
+                    // Unsolicited FETCH responses (flag changes) carry no body.
+                    if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                        if uids.binary_search(&uid).is_ok() {
+                            out.push((uid, body.to_vec()));
+                        }
+                    }
+                }
+            }
+        }
+        drop(stream);
+        out.sort_by_key(|(uid, _)| *uid);
+        out.dedup_by_key(|(uid, _)| *uid);
+        if out.len() < uids.len() {
+            let got: HashSet<u32> = out.iter().map(|(u, _)| *u).collect();
+            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
+        }
+        Ok(out)
+    }
+
+    /// Once per connection: mail at or below the checkpoint that still lacks its after-action
+    /// (the connection dropped between commit and MOVE/STORE) gets it now. Such mail is never
+    /// published again; this only tidies the mailbox.
+    async fn sweep(&mut self, last_uid: u32) -> Result<(), ImapError> {
+        self.swept = true;
+        let query = match self.cfg.after {
+            AfterAction::Keep => return Ok(()),
+            _ if last_uid == 0 => return Ok(()),
+            AfterAction::Flag => format!("UID 1:{last_uid} UNKEYWORD {}", self.cfg.flag_keyword),
+            AfterAction::Move => format!("UID 1:{last_uid}"),
+        };
+        let account = self.account.clone();
+        let conn = self.conn.as_mut().expect("connected");
+        let found = step(&account, "looking for mail left behind", conn.session.uid_search(query)).await?;
+        let mut left: Vec<u32> = found.into_iter().filter(|&u| u <= last_uid).collect();
+        left.sort_unstable();
+        if left.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
+        let plan = match self.cfg.after {
+            AfterAction::Flag => AfterPlan { flag: left, ..Default::default() },
+            _ => AfterPlan { move_to: left, ..Default::default() },
+        };
+        self.after_actions(plan).await
+    }
+
+    async fn after_actions(&mut self, plan: AfterPlan) -> Result<(), ImapError> {
+        if !plan.flag.is_empty() {
+            let query = format!("+FLAGS.SILENT ({})", self.cfg.flag_keyword);
+            self.uid_store(&plan.flag, &query).await?;
+        }
+        if !plan.quarantine.is_empty() {
+            let folder = self.cfg.quarantine_folder.clone();
+            tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?plan.quarantine, to = %folder, "moving unparseable mail to the quarantine folder");
+            self.move_uids(&plan.quarantine, &folder).await?;
+        }
+        if !plan.move_to.is_empty() {
+            let folder = self.cfg.move_to.clone().unwrap_or_default();
+            self.move_uids(&plan.move_to, &folder).await?;
+        }
+        Ok(())
+    }
+
+    async fn uid_store(&mut self, uids: &[u32], query: &str) -> Result<(), ImapError> {
+        let account = &self.account;
+        let session = &mut self.conn.as_mut().expect("connected").session;
+        let what = "setting flags";
+        let stream = step(account, what, session.uid_store(decide::uid_set(uids), query)).await?;
+        drain(account, what, stream).await
+    }
+
+    /// Create `folder` once if it is missing ("already exists" is fine).
+    async fn ensure_folder(&mut self, folder: &str) -> Result<(), ImapError> {
+        if self.folders_ready.contains(folder) {
+            return Ok(());
+        }
+        let session = &mut self.conn.as_mut().expect("connected").session;
+        match tokio::time::timeout(STEP_TIMEOUT, session.create(folder)).await {
+            Err(_) => return Err(ImapError::Timeout { account: self.account.clone(), what: format!("creating {folder:?}") }),
+            Ok(Ok(())) => tracing::info!(mailbox = %self.cfg.name, created = %folder, "created folder"),
+            Ok(Err(async_imap::error::Error::No(_))) => {} // exists already
+            Ok(Err(e)) => return Err(ImapError::from_imap(&self.account, &format!("creating {folder:?}"), e)),
+        }
+        self.folders_ready.insert(folder.to_string());
+        Ok(())
+    }
+
+    async fn move_uids(&mut self, uids: &[u32], folder: &str) -> Result<(), ImapError> {
+        self.ensure_folder(folder).await?;
+        let account = self.account.clone();
+        let what = format!("moving mail to {folder:?}");
+        let conn = self.conn.as_mut().expect("connected");
+        let set = decide::uid_set(uids);
+        if conn.caps.mv {
+            return step(&account, &what, conn.session.uid_mv(&set, folder)).await;
+        }
+        // No MOVE: copy, mark deleted, and expunge just these UIDs (UIDPLUS) — a plain
+        // EXPUNGE would also remove mail someone else marked deleted.
+        let quoted = format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""));
+        step(&account, &what, conn.session.uid_copy(&set, quoted)).await?;
+        self.uid_store(uids, "+FLAGS.SILENT (\\Deleted)").await?;
+        let conn = self.conn.as_mut().expect("connected");
+        if conn.caps.uidplus {
+            let stream = step(&account, &what, conn.session.uid_expunge(&set)).await?;
+            drain(&account, &what, stream).await?;
+        } else {
+            tracing::warn!(mailbox = %self.cfg.name, "server has neither MOVE nor UIDPLUS: moved mail stays marked \\Deleted until the next expunge");
+        }
+        Ok(())
+    }
+
+    /// Watch until `shutdown`: sync, wait for mail, sync again; on failure back off and reconnect.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        self.stop = shutdown.clone();
+        let mut backoff = Backoff::default();
+        let mut rng = StdRng::from_entropy();
+        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "watching");
+        while !shutdown.is_cancelled() {
+            let result = match self.run_once().await {
+                Ok(report) => {
+                    if self.failures > 0 {
+                        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, after_failures = self.failures, "recovered");
+                    }
+                    self.failures = 0;
+                    backoff.reset();
+                    if shutdown.is_cancelled() {
+                        break;
+                    }
+                    self.wait_for_mail(report.role, &shutdown).await
+                }
+                Err(e) => Err(e),
+            };
+            let Err(e) = result else { continue };
+            self.failures += 1;
+            self.conn = None;
+            let delay = if e.is_auth() { backoff.auth_delay() } else { backoff.next_delay(&mut rng) };
+            let message = e.to_string();
+            let what = if e.is_auth() {
+                "login refused (fix the password or user; retrying slowly)"
+            } else if e.is_connection() {
+                "IMAP connection lost"
+            } else {
+                "sync failed"
+            };
+            tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %message, retry_in_secs = delay.as_secs_f64(), attempt = self.failures, "{what}; reconnecting after a pause");
+            self.health.update(&self.lease, |h| {
+                h.connected = false;
+                h.last_error = Some(message);
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = shutdown.cancelled() => {}
+            }
+        }
+        self.close().await;
+    }
+
+    /// Until new mail may be there (IDLE), the poll interval passed, or it is time to renew the
+    /// lease. Standbys only nap.
+    async fn wait_for_mail(&mut self, role: Role, shutdown: &CancellationToken) -> Result<(), WatchError> {
+        let wake = decide::wake_every(self.cfg.idle_secs, self.settings.lease_secs);
+        if role != Role::Leader {
+            nap(Duration::from_secs((self.settings.lease_secs / 3).max(1)), shutdown).await;
+            return Ok(());
+        }
+        let Some(conn) = self.conn.take() else { return Ok(()) };
+        if !conn.caps.idle || self.poll_only {
+            self.conn = Some(conn);
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
+            loop {
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() || shutdown.is_cancelled() {
+                    return Ok(());
+                }
+                nap(left.min(wake), shutdown).await;
+                if !shutdown.is_cancelled() && !self.renew_lease().await? {
+                    return Ok(());
+                }
+            }
+        }
+        let account = self.account.clone();
+        let caps = conn.caps;
+        let mut idle = conn.session.idle();
+        step(&account, "starting IDLE", idle.init()).await?;
+        {
+            let (wait, _interrupt) = idle.wait_with_timeout(wake);
+            tokio::select! {
+                r = wait => { r.map_err(|e| ImapError::from_imap(&account, "in IDLE", e))?; }
+                _ = shutdown.cancelled() => {}
+            }
+        }
+        let session = step(&account, "ending IDLE", idle.done()).await?;
+        self.conn = Some(Conn { session, caps });
+        Ok(())
+    }
+
+    /// Give the lease up so a standby takes over at once, and log out.
+    async fn close(&mut self) {
+        if self.leader {
+            if let Err(e) = self.ingestor.store().release_lease(&self.lease, &self.settings.instance).await {
+                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %e, "could not release the lease (it expires by itself)");
+            }
+            self.leader = false;
+        }
+        if let Some(mut c) = self.conn.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), c.session.logout()).await;
+        }
+        self.health.update(&self.lease, |h| h.connected = false);
+        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "watcher stopped");
+    }
+}
+
+async fn nap(d: Duration, shutdown: &CancellationToken) {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => {}
+        _ = shutdown.cancelled() => {}
+    }
+}
+
+/// Read a response stream to its end (the tagged OK), each item within the step timeout.
+async fn drain<T>(
+    account: &Account,
+    what: &str,
+    stream: impl futures::Stream<Item = Result<T, async_imap::error::Error>>,
+) -> Result<(), ImapError> {
+    let mut stream = std::pin::pin!(stream);
+    loop {
+        match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
+            Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
+            Ok(None) => return Ok(()),
+            Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}

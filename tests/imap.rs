@@ -1,0 +1,467 @@
+//! The IMAP watcher against the real mail stack (scripts/mailstack.sh: Dovecot + Postfix on
+//! loopback). Every test works in a folder of its own (`t-<random>`) or with a group address of
+//! its own, so the tests run in parallel on the one shared account.
+//!
+//! Needs the stack's variables (`eval "$(scripts/mailstack.sh start)"`, or scripts/test.sh);
+//! without them the tests fail, unless OUTLOUD_SKIP_MAILSTACK=1.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use outloud::config::{AfterAction, MailboxConfig, Secret, TlsMode};
+use outloud::health::{Health, Role};
+use outloud::imap::{connect, ImapError, Session, Watcher, WatcherSettings};
+use outloud::ingest::Ingestor;
+use outloud::store::Store;
+use tokio_util::sync::CancellationToken;
+
+struct Stack {
+    host: String,
+    imap_port: u16,
+    imaps_port: u16,
+    smtp_port: u16,
+    user: String,
+    password: String,
+    ca: String,
+}
+
+/// The stack's coordinates, or `None` when the run asked to skip it.
+fn stack() -> Option<Stack> {
+    if std::env::var("OUTLOUD_SKIP_MAILSTACK").as_deref() == Ok("1") {
+        return None;
+    }
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the tests through scripts/test.sh (or eval \"$(scripts/mailstack.sh start)\" first); OUTLOUD_SKIP_MAILSTACK=1 skips them")
+        })
+    };
+    let port = |name: &str| var(name).parse::<u16>().unwrap_or_else(|_| panic!("{name} is not a port"));
+    Some(Stack {
+        host: var("OUTLOUD_IMAP_HOST"),
+        imap_port: port("OUTLOUD_IMAP_PORT"),
+        imaps_port: port("OUTLOUD_IMAPS_PORT"),
+        smtp_port: port("OUTLOUD_SMTP_PORT"),
+        user: var("OUTLOUD_IMAP_USER"),
+        password: var("OUTLOUD_IMAP_PASSWORD"),
+        ca: var("OUTLOUD_MAILSTACK_CA"),
+    })
+}
+
+macro_rules! stack_or_skip {
+    () => {
+        match stack() {
+            Some(s) => s,
+            None => return,
+        }
+    };
+}
+
+impl Stack {
+    fn mailbox(&self, name: &str, tls: TlsMode, folder: &str) -> MailboxConfig {
+        let port = if tls == TlsMode::Implicit { self.imaps_port } else { self.imap_port };
+        let toml = format!(
+            "name = {name:?}\nhost = {:?}\nport = {port}\nuser = {:?}\npassword_env = \"OUTLOUD_IMAP_PASSWORD\"\nca_file = {:?}\nfolders = [{folder:?}]\nbatch_size = 10\nidle_secs = 60\n",
+            self.host, self.user, self.ca
+        );
+        let mut m: MailboxConfig = toml::from_str(&toml).unwrap();
+        m.tls = tls;
+        m
+    }
+
+    fn secret(&self) -> Secret {
+        Secret(self.password.clone())
+    }
+
+    /// A plain session for setting up folders and reading them back.
+    async fn admin(&self) -> Session {
+        connect(&self.mailbox("admin", TlsMode::None, "INBOX"), &self.secret()).await.expect("admin login").0
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:016x}", rand::random::<u64>())
+}
+
+/// Create a fresh folder `t-<random>`.
+async fn new_folder(s: &mut Session) -> String {
+    let name = unique("t");
+    s.create(&name).await.expect("create folder");
+    name
+}
+
+async fn append(s: &mut Session, folder: &str, bytes: &[u8]) {
+    s.append(folder, None, None, bytes).await.expect("append");
+}
+
+fn mail(id: &str, subject: &str, to: &str) -> String {
+    format!(
+        "From: Anna <anna@corp.example>\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nDate: Mon, 3 Mar 2025 10:00:00 +0000\r\n\r\nHello, {subject}.\r\n"
+    )
+}
+
+/// Number of mails in `folder`.
+async fn count(s: &mut Session, folder: &str) -> u32 {
+    s.select(folder).await.expect("select").exists
+}
+
+/// A store with one group whose address is unique to the test.
+async fn setup() -> (common::TestDb, Arc<Ingestor>, String) {
+    let db = common::sqlite().await;
+    let slug = unique("g");
+    let address = format!("{slug}@corp.example");
+    db.store.upsert_group(&slug, &slug, std::slice::from_ref(&address)).await.unwrap();
+    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
+    (db, ingestor, address)
+}
+
+fn watcher(stack: &Stack, cfg: MailboxConfig, ingestor: &Arc<Ingestor>, health: &Health) -> Watcher {
+    let folder = cfg.folders[0].clone();
+    let settings = WatcherSettings { instance: unique("test"), lease_secs: 20 };
+    Watcher::new(cfg, folder, stack.secret(), ingestor.clone(), health.clone(), settings)
+}
+
+async fn messages(store: &Arc<dyn Store>) -> i64 {
+    store.group_summaries().await.unwrap().iter().map(|g| g.message_count).sum()
+}
+
+#[tokio::test]
+async fn connects_over_implicit_tls_starttls_and_plain() {
+    let stack = stack_or_skip!();
+    for tls in [TlsMode::Implicit, TlsMode::Starttls, TlsMode::None] {
+        let (mut s, caps) = connect(&stack.mailbox("corp", tls, "INBOX"), &stack.secret())
+            .await
+            .unwrap_or_else(|e| panic!("{tls:?}: {e}"));
+        assert!(caps.idle, "{tls:?}: Dovecot offers IDLE");
+        s.select("INBOX").await.unwrap();
+        s.logout().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_auth_error_naming_the_account() {
+    let stack = stack_or_skip!();
+    let cfg = stack.mailbox("corp-wrong", TlsMode::Starttls, "INBOX");
+    let err = connect(&cfg, &Secret("not-the-password".into())).await.expect_err("login must fail");
+    assert!(matches!(err, ImapError::Auth { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("corp-wrong") && text.contains(&stack.user), "{text}");
+}
+
+#[tokio::test]
+async fn catch_up_publishes_each_mail_exactly_once_and_checkpoints() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    for i in 0..25 {
+        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), &format!("topic {i}"), &address).as_bytes()).await;
+    }
+    let health = Health::new();
+    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::Implicit, &folder), &ingestor, &health);
+    let r = w.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 25, 25), "{r:?}");
+    assert_eq!(messages(&db.store).await, 25);
+    let cp = db.store.checkpoint(&format!("corp/{folder}")).await.unwrap().expect("checkpoint stored");
+    assert_eq!(cp.last_uid, 25);
+    assert_eq!(Some(cp.uidvalidity), r.uidvalidity);
+    let h = &health.snapshot()[&format!("corp/{folder}")];
+    assert!(h.connected && h.last_sync.is_some() && h.backlog == 0 && h.processed == 25, "{h:?}");
+
+    let again = w.run_once().await.unwrap();
+    assert_eq!((again.fetched, again.published), (0, 0), "{again:?}");
+    assert_eq!(messages(&db.store).await, 25);
+    assert_eq!(count(&mut admin, &folder).await, 25, "after = keep leaves the mail");
+}
+
+#[tokio::test]
+async fn malformed_mail_goes_to_the_quarantine_folder_and_the_db() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    append(&mut admin, &folder, mail(&format!("{folder}-ok@x"), "fine", &address).as_bytes()).await;
+    append(&mut admin, &folder, b"\x01\x02\x03 not a mail at all\r\n").await;
+    let mut cfg = stack.mailbox("corp", TlsMode::None, &folder);
+    cfg.quarantine_folder = format!("{folder}-quarantine");
+    let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
+    let r = w.run_once().await.unwrap();
+    assert_eq!((r.published, r.quarantined), (1, 1), "{r:?}");
+    assert_eq!(count(&mut admin, &format!("{folder}-quarantine")).await, 1);
+    assert_eq!(count(&mut admin, &folder).await, 1, "the good mail stays (after = keep)");
+    let q = db.store.quarantined().await.unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].source, format!("imap:corp/{folder}/2"));
+}
+
+#[tokio::test]
+async fn flag_after_action_sets_the_keyword() {
+    let stack = stack_or_skip!();
+    let (_db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    for i in 0..3 {
+        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "flagged", &address).as_bytes()).await;
+    }
+    let mut cfg = stack.mailbox("corp", TlsMode::Starttls, &folder);
+    cfg.after = AfterAction::Flag;
+    let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
+    assert_eq!(w.run_once().await.unwrap().published, 3);
+    admin.select(&folder).await.unwrap();
+    let fetches: Vec<_> = admin.uid_fetch("1:*", "(UID FLAGS)").await.unwrap().collect::<Vec<_>>().await;
+    assert_eq!(fetches.len(), 3);
+    for f in fetches {
+        let f = f.unwrap();
+        let flags: Vec<String> = f.flags().map(|fl| format!("{fl:?}")).collect();
+        assert!(flags.iter().any(|fl| fl.contains("$OutloudPublished")), "uid {:?}: {flags:?}", f.uid);
+    }
+}
+
+#[tokio::test]
+async fn move_after_action_empties_the_folder() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    for i in 0..4 {
+        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "moved", &address).as_bytes()).await;
+    }
+    let mut cfg = stack.mailbox("corp", TlsMode::Implicit, &folder);
+    cfg.after = AfterAction::Move;
+    cfg.move_to = Some(format!("{folder}-done"));
+    let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
+    assert_eq!(w.run_once().await.unwrap().published, 4);
+    assert_eq!(count(&mut admin, &folder).await, 0);
+    assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 4);
+    assert_eq!(w.run_once().await.unwrap().fetched, 0);
+    assert_eq!(messages(&db.store).await, 4);
+}
+
+#[tokio::test]
+async fn uidvalidity_change_resyncs_without_double_posts() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let mails: Vec<String> = (0..5).map(|i| mail(&format!("{folder}-{i}@x"), &format!("uv {i}"), &address)).collect();
+    for m in &mails {
+        append(&mut admin, &folder, m.as_bytes()).await;
+    }
+    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    let first = w.run_once().await.unwrap();
+    assert_eq!(first.published, 5);
+
+    // Recreate the folder: a new UIDVALIDITY, the same mails under the same UIDs plus one.
+    admin.select("INBOX").await.unwrap();
+    admin.delete(&folder).await.unwrap();
+    admin.create(&folder).await.unwrap();
+    for m in &mails {
+        append(&mut admin, &folder, m.as_bytes()).await;
+    }
+    append(&mut admin, &folder, mail(&format!("{folder}-new@x"), "uv new", &address).as_bytes()).await;
+    let second = w.run_once().await.unwrap();
+    assert!(second.resynced, "{second:?}");
+    assert_ne!(second.uidvalidity, first.uidvalidity);
+    assert_eq!((second.fetched, second.published, second.duplicates), (6, 1, 5), "{second:?}");
+    assert_eq!(messages(&db.store).await, 6);
+    let cp = db.store.checkpoint(&format!("corp/{folder}")).await.unwrap().unwrap();
+    assert_eq!((Some(cp.uidvalidity), cp.last_uid), (second.uidvalidity, 6));
+}
+
+/// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
+async fn eventually<F: std::future::Future<Output = bool>>(what: &str, mut cond: impl FnMut() -> F) {
+    for _ in 0..600 {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting: {what}");
+}
+
+#[tokio::test]
+async fn smtp_mail_reaches_a_running_watcher_through_idle() {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let health = Health::new();
+    let w = watcher(&stack, stack.mailbox("corp", TlsMode::Implicit, "INBOX"), &ingestor, &health);
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    // Wait until the watcher has caught up with INBOX and sits in IDLE.
+    eventually("first sync of INBOX", || {
+        let h = health.snapshot().get("corp/INBOX").cloned();
+        async move { h.is_some_and(|h| h.last_sync.is_some() && h.role == Role::Leader) }
+    })
+    .await;
+
+    let subject = unique("idle");
+    let message = Message::builder()
+        .from("Bob <bob@corp.example>".parse().unwrap())
+        .to(address.parse().unwrap())
+        .subject(&subject)
+        .message_id(None)
+        .body(String::from("Sent over SMTP while the watcher idles.\n"))
+        .unwrap();
+    let smtp = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(stack.host.as_str()).port(stack.smtp_port).build();
+    smtp.send(message).await.expect("SMTP send");
+
+    let store = db.store.clone();
+    eventually("the SMTP mail in the store", || {
+        let store = store.clone();
+        async move { messages(&store).await == 1 }
+    })
+    .await;
+    let group = db.store.group_summaries().await.unwrap().remove(0);
+    let threads = db.store.threads(group.group.id, 10, 0).await.unwrap();
+    assert_eq!(threads[0].subject, subject);
+
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    assert!(!health.snapshot()["corp/INBOX"].connected);
+}
+
+#[tokio::test]
+async fn shutdown_stops_run_and_releases_the_lease() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, _address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let health = Health::new();
+    let w = watcher(&stack, stack.mailbox("corp", TlsMode::Starttls, &folder), &ingestor, &health);
+    let lease = w.lease_name().to_string();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    eventually("first sync", || {
+        let h = health.snapshot().get(&lease).cloned();
+        async move { h.is_some_and(|h| h.last_sync.is_some()) }
+    })
+    .await;
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    // Released: another instance takes the lease at once.
+    assert!(db.store.acquire_lease(&lease, "someone-else", 20).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_second_instance_stands_by_until_the_lease_is_released() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    append(&mut admin, &folder, mail(&format!("{folder}-1@x"), "lease", &address).as_bytes()).await;
+    let health = Health::new();
+    let cfg = stack.mailbox("corp", TlsMode::None, &folder);
+    let mut leader = watcher(&stack, cfg.clone(), &ingestor, &health);
+    let mut standby = watcher(&stack, cfg, &ingestor, &Health::new());
+    assert_eq!(leader.run_once().await.unwrap().published, 1);
+    append(&mut admin, &folder, mail(&format!("{folder}-2@x"), "lease", &address).as_bytes()).await;
+    let r = standby.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched), (Role::Standby, 0), "{r:?}");
+    assert_eq!(messages(&db.store).await, 1, "the standby publishes nothing");
+
+    // The leader goes away cleanly: the standby takes over at once and resumes at the checkpoint.
+    let stop = CancellationToken::new();
+    stop.cancel();
+    leader.run(stop).await;
+    let r = standby.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 1, 1), "{r:?}");
+    assert_eq!(messages(&db.store).await, 2);
+}
+
+#[tokio::test]
+async fn groups_added_while_running_are_used_on_the_next_sync() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, _address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    assert_eq!(w.run_once().await.unwrap().fetched, 0);
+    let late = format!("{}@corp.example", unique("late"));
+    db.store.upsert_group("late", "Late", std::slice::from_ref(&late)).await.unwrap();
+    append(&mut admin, &folder, mail(&format!("{folder}-late@x"), "late group", &late).as_bytes()).await;
+    let r = w.run_once().await.unwrap();
+    assert_eq!((r.published, r.skipped), (1, 0), "{r:?}");
+}
+
+/// Needs no mail stack: the daemon refuses to start without a mailbox's password.
+#[test]
+fn run_without_the_password_names_the_mailbox_and_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("outloud.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite:{}\"\n[web]\nbind = \"127.0.0.1:0\"\n[[mailboxes]]\nname = \"corp\"\nhost = \"127.0.0.1\"\nuser = \"outloud\"\npassword_env = \"OUTLOUD_TEST_NO_SUCH_PASSWORD\"\n",
+            dir.path().join("o.db").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_outloud"))
+        .args(["--config", config.to_str().unwrap(), "run"])
+        .env_remove("OUTLOUD_TEST_NO_SUCH_PASSWORD")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("mailbox corp") && err.contains("OUTLOUD_TEST_NO_SUCH_PASSWORD"), "{err}");
+}
+
+#[tokio::test]
+async fn an_interrupted_move_is_finished_on_the_next_connection() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    for i in 0..3 {
+        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "left", &address).as_bytes()).await;
+    }
+    // Published and checkpointed, but still in the folder: as if the connection had dropped
+    // between the commit and the MOVE.
+    let mut keep = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    assert_eq!(keep.run_once().await.unwrap().published, 3);
+    let stopped = CancellationToken::new();
+    stopped.cancel();
+    keep.run(stopped).await; // releases the lease
+    let mut cfg = stack.mailbox("corp", TlsMode::None, &folder);
+    cfg.after = AfterAction::Move;
+    cfg.move_to = Some(format!("{folder}-done"));
+    let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
+    let r = w.run_once().await.unwrap();
+    assert_eq!((r.role, r.fetched), (Role::Leader, 0), "nothing is read twice: {r:?}");
+    assert_eq!(count(&mut admin, &folder).await, 0);
+    assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 3);
+    assert_eq!(messages(&db.store).await, 3);
+}
+
+#[tokio::test]
+async fn polling_finds_new_mail_without_idle() {
+    let stack = stack_or_skip!();
+    let (db, ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let mut cfg = stack.mailbox("corp", TlsMode::Starttls, &folder);
+    cfg.poll_secs = 1;
+    let health = Health::new();
+    let w = watcher(&stack, cfg, &ingestor, &health).poll_only();
+    let lease = w.lease_name().to_string();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    eventually("first sync", || {
+        let h = health.snapshot().get(&lease).cloned();
+        async move { h.is_some_and(|h| h.last_sync.is_some()) }
+    })
+    .await;
+    append(&mut admin, &folder, mail(&format!("{folder}-polled@x"), "polled", &address).as_bytes()).await;
+    let store = db.store.clone();
+    eventually("the appended mail in the store", || {
+        let store = store.clone();
+        async move { messages(&store).await == 1 }
+    })
+    .await;
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+}
