@@ -392,7 +392,8 @@ async fn dovecot_restart_under_the_daemon() {
     assert_exactly(&*store, &slug, 15).await;
 }
 
-/// (c) Two replicas, one PostgreSQL database: one leads; kill it and the other takes over.
+/// (c) Two replicas, one PostgreSQL database: one leads, the other stands by; kill the leader
+/// mid-backlog and the standby takes over and publishes the rest, each mail once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standby_replica_takes_over_when_the_leader_dies() {
     let stack = stack_or_skip!();
@@ -402,6 +403,10 @@ async fn standby_replica_takes_over_when_the_leader_dies() {
     let folder = slug.clone();
     let to = format!("{slug}@corp.example");
     stack.create_folder(&folder).await;
+    // The backlog is there before the replicas start, so the leader is still working through
+    // it (5 mails per transaction) when it is killed.
+    const N: usize = 1000;
+    stack.append_all(&folder, &mails(&slug, 0..N, &to)).await;
 
     let ports = [free_port(), free_port()];
     let mut replicas: Vec<Option<Daemon>> = ["replica-a", "replica-b"]
@@ -433,8 +438,6 @@ async fn standby_replica_takes_over_when_the_leader_dies() {
     });
     let standby = 1 - leader;
 
-    const N: usize = 600;
-    stack.append_all(&folder, &mails(&slug, 0..N, &to)).await;
     let store = &db.store;
     let at_kill = wait_count(&**store, &slug, "the leader publishing", LONG, |n| n > 0).await;
     replicas[leader].take().unwrap().kill9();
