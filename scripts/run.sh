@@ -47,7 +47,7 @@ TOML
 export OUTLOUD_CONFIG=$config
 
 cargo build --release --locked --bin outloud
-bin=target/release/outloud
+bin=${CARGO_TARGET_DIR:-target}/release/outloud
 shopt -s nullglob
 samples=(tests/fixtures/threads/*.mbox tests/fixtures/mail/*.eml)
 if [ ${#samples[@]} -gt 0 ]; then
