@@ -33,7 +33,9 @@ impl Stack {
     }
 
     pub async fn session(&self) -> async_imap::Session<tokio::net::TcpStream> {
-        let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.imap_port)).await.expect("connect to IMAP");
+        let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.imap_port))
+            .await
+            .expect("connect to IMAP");
         let mut client = async_imap::Client::new(tcp);
         client.read_response().await.expect("IMAP greeting").expect("IMAP greeting");
         client.login(&self.user, &self.password).await.map_err(|(e, _)| e).expect("IMAP login")
@@ -50,7 +52,9 @@ impl Stack {
     pub async fn append_all(&self, folder: &str, mails: &[Vec<u8>]) {
         let mut s = self.session().await;
         for m in mails {
-            s.append(folder, None, None, m).await.unwrap_or_else(|e| panic!("IMAP APPEND to {folder}: {e}"));
+            s.append(folder, None, None, m)
+                .await
+                .unwrap_or_else(|e| panic!("IMAP APPEND to {folder}: {e}"));
         }
         let _ = s.logout().await;
     }
@@ -74,9 +78,12 @@ impl Stack {
 
     /// Send through Postfix (real SMTP dialogue); Postfix delivers to Dovecot's INBOX by LMTP.
     pub async fn smtp_send(&self, from: &str, to: &str, mail: &[u8]) {
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.as_str()).port(self.smtp_port).build();
-        let envelope = lettre::address::Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.as_str())
+            .port(self.smtp_port)
+            .build();
+        let envelope =
+            lettre::address::Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()])
+                .unwrap();
         transport.send_raw(&envelope, mail).await.unwrap_or_else(|e| panic!("SMTP to {to}: {e}"));
     }
 
@@ -84,7 +91,6 @@ impl Stack {
     pub fn dovecot_log(&self) -> String {
         std::fs::read_to_string(self.dir.join("dovecot.log")).unwrap_or_default()
     }
-
 }
 
 /// A plain mail to `to`, numbered `n` under `tag`: its Message-ID is `<tag.n@faults.test>`.
