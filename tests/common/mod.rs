@@ -17,8 +17,7 @@ pub struct TestDb {
 }
 
 pub fn pg_base() -> String {
-    std::env::var("OUTLOUD_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("OUTLOUD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub async fn sqlite() -> TestDb {
@@ -34,9 +33,9 @@ pub async fn sqlite() -> TestDb {
 pub async fn postgres() -> TestDb {
     use sqlx::Connection;
     let base = pg_base();
-    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL at {base} is not reachable ({e}); run scripts/test.sh, which starts it")
-    });
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {base} is not reachable ({e}); run scripts/test.sh, which starts it"));
     let name = format!("outloud_it_{}", rand::random::<u64>());
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
     let url = match base.rsplit_once('/') {
@@ -54,9 +53,7 @@ impl TestDb {
         drop(self.store);
         if let Some(name) = self.pg_name {
             if let Ok(mut admin) = sqlx::PgConnection::connect(&pg_base()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
             }
         }
     }
