@@ -35,7 +35,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the network: web view on web.bind (groups, threads), JSON API under /api/v1.
+    /// Serve the network: watch the configured IMAP mailboxes (publishing every mail once) and
+    /// serve the web view on web.bind, JSON API under /api/v1, health at /healthz.
+    ///
+    /// SIGINT/SIGTERM: the batch in hand is finished, leases released, then the web view stops.
     Run,
     /// Apply database migrations and exit (`run`, `import` and the others also migrate on start).
     Migrate,
@@ -246,8 +249,12 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
     let stop = shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("shutdown requested: finishing the batches in hand");
+        tracing::info!("shutdown requested: finishing the batches in hand (signal again to quit at once)");
         stop.cancel();
+        // An impatient second signal: nothing is lost, the uncommitted batch is re-read later.
+        wait_for_signal().await;
+        tracing::warn!("second signal: quitting without waiting");
+        std::process::exit(130);
     });
 
     let mut watchers = tokio::task::JoinSet::new();
@@ -266,7 +273,17 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         tracing::info!(instance = %instance, watchers = watchers.len(), "IMAP watchers started");
     }
 
-    shutdown.cancelled().await;
+    // Run until a signal, or until the web view fails (then stop the watchers too).
+    let mut web = web;
+    let mut web_result = None;
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        r = &mut web => {
+            tracing::error!("the web view stopped unexpectedly: stopping the watchers");
+            web_result = Some(r);
+            shutdown.cancel();
+        }
+    }
     // Watchers finish their batch, release their leases and log out; a stuck one is abandoned.
     let drained = tokio::time::timeout(std::time::Duration::from_secs(120), async {
         while let Some(r) = watchers.join_next().await {
@@ -281,7 +298,11 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         watchers.abort_all();
     }
     web_stop.cancel();
-    match web.await {
+    let web_result = match web_result {
+        Some(r) => r,
+        None => web.await,
+    };
+    match web_result {
         Ok(r) => r.context("serving the web view")?,
         Err(e) => bail!("web view task failed: {e}"),
     }

@@ -92,6 +92,15 @@ async fn new_folder(s: &mut Session) -> String {
     name
 }
 
+/// Delete a test's folders (`t-…` and its `-quarantine` / `-done` companions). Only on
+/// success: a failing test leaves them to look at.
+async fn remove_folders(s: &mut Session, folder: &str) {
+    let _ = s.select("INBOX").await;
+    for f in [folder.to_string(), format!("{folder}-quarantine"), format!("{folder}-done")] {
+        let _ = s.delete(&f).await;
+    }
+}
+
 async fn append(s: &mut Session, folder: &str, bytes: &[u8]) {
     s.append(folder, None, None, bytes).await.expect("append");
 }
@@ -109,7 +118,10 @@ async fn count(s: &mut Session, folder: &str) -> u32 {
 
 /// A store with one group whose address is unique to the test.
 async fn setup() -> (common::TestDb, Arc<Ingestor>, String) {
-    let db = common::sqlite().await;
+    setup_on(common::sqlite().await).await
+}
+
+async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String) {
     let slug = unique("g");
     let address = format!("{slug}@corp.example");
     db.store.upsert_group(&slug, &slug, std::slice::from_ref(&address)).await.unwrap();
@@ -175,6 +187,7 @@ async fn catch_up_publishes_each_mail_exactly_once_and_checkpoints() {
     assert_eq!((again.fetched, again.published), (0, 0), "{again:?}");
     assert_eq!(messages(&db.store).await, 25);
     assert_eq!(count(&mut admin, &folder).await, 25, "after = keep leaves the mail");
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -195,6 +208,7 @@ async fn malformed_mail_goes_to_the_quarantine_folder_and_the_db() {
     let q = db.store.quarantined().await.unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].source, format!("imap:corp/{folder}/2"));
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -218,6 +232,7 @@ async fn flag_after_action_sets_the_keyword() {
         let flags: Vec<String> = f.flags().map(|fl| format!("{fl:?}")).collect();
         assert!(flags.iter().any(|fl| fl.contains("$OutloudPublished")), "uid {:?}: {flags:?}", f.uid);
     }
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -238,6 +253,7 @@ async fn move_after_action_empties_the_folder() {
     assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 4);
     assert_eq!(w.run_once().await.unwrap().fetched, 0);
     assert_eq!(messages(&db.store).await, 4);
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -269,6 +285,7 @@ async fn uidvalidity_change_resyncs_without_double_posts() {
     assert_eq!(messages(&db.store).await, 6);
     let cp = db.store.checkpoint(&format!("corp/{folder}")).await.unwrap().unwrap();
     assert_eq!((Some(cp.uidvalidity), cp.last_uid), (second.uidvalidity, 6));
+    remove_folders(&mut admin, &folder).await;
 }
 
 /// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
@@ -344,12 +361,13 @@ async fn shutdown_stops_run_and_releases_the_lease() {
     tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
     // Released: another instance takes the lease at once.
     assert!(db.store.acquire_lease(&lease, "someone-else", 20).await.unwrap());
+    remove_folders(&mut admin, &folder).await;
 }
 
-#[tokio::test]
-async fn a_second_instance_stands_by_until_the_lease_is_released() {
+/// Replicas share a database (PostgreSQL in production): only the lease holder publishes.
+async fn standby_story(db: common::TestDb) {
     let stack = stack_or_skip!();
-    let (db, ingestor, address) = setup().await;
+    let (db, ingestor, address) = setup_on(db).await;
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     append(&mut admin, &folder, mail(&format!("{folder}-1@x"), "lease", &address).as_bytes()).await;
@@ -370,6 +388,20 @@ async fn a_second_instance_stands_by_until_the_lease_is_released() {
     let r = standby.run_once().await.unwrap();
     assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 1, 1), "{r:?}");
     assert_eq!(messages(&db.store).await, 2);
+    remove_folders(&mut admin, &folder).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_second_instance_stands_by_until_the_lease_is_released_sqlite() {
+    standby_story(common::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_second_instance_stands_by_until_the_lease_is_released_postgres() {
+    if stack().is_some() {
+        standby_story(common::postgres().await).await;
+    }
 }
 
 #[tokio::test]
@@ -385,6 +417,7 @@ async fn groups_added_while_running_are_used_on_the_next_sync() {
     append(&mut admin, &folder, mail(&format!("{folder}-late@x"), "late group", &late).as_bytes()).await;
     let r = w.run_once().await.unwrap();
     assert_eq!((r.published, r.skipped), (1, 0), "{r:?}");
+    remove_folders(&mut admin, &folder).await;
 }
 
 /// Needs no mail stack: the daemon refuses to start without a mailbox's password.
@@ -435,6 +468,7 @@ async fn an_interrupted_move_is_finished_on_the_next_connection() {
     assert_eq!(count(&mut admin, &folder).await, 0);
     assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 3);
     assert_eq!(messages(&db.store).await, 3);
+    remove_folders(&mut admin, &folder).await;
 }
 
 #[tokio::test]
@@ -464,4 +498,46 @@ async fn polling_finds_new_mail_without_idle() {
     .await;
     shutdown.cancel();
     tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    remove_folders(&mut admin, &folder).await;
+}
+
+/// Needs no mail stack: a server that accepts and never greets must not hold up a shutdown.
+#[tokio::test]
+async fn shutdown_does_not_wait_for_a_silent_server() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (accepted_tx, accepted) = tokio::sync::oneshot::channel();
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let _ = accepted_tx.send(());
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(socket);
+    });
+    let cfg: MailboxConfig = toml::from_str(&format!(
+        "name = \"silent\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nuser = \"u\"\npassword_env = \"X\"\n"
+    ))
+    .unwrap();
+    let db = common::sqlite().await;
+    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
+    let health = Health::new();
+    let w = Watcher::new(cfg, "INBOX", Secret("p".into()), ingestor, health.clone(), WatcherSettings { instance: "i".into(), lease_secs: 20 });
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    accepted.await.unwrap();
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(120), task).await.expect("run stops").unwrap();
+    // Had it waited for the greeting timeout, the timeout would be the last error.
+    assert_eq!(health.snapshot()["silent/INBOX"].last_error, None);
+    server.abort();
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_a_tls_error() {
+    let stack = stack_or_skip!();
+    let mut cfg = stack.mailbox("corp", TlsMode::Implicit, "INBOX");
+    cfg.ca_file = None; // the stack's certificate is self-signed: only its own PEM trusts it
+    let err = connect(&cfg, &stack.secret()).await.expect_err("must not trust a self-signed certificate");
+    assert!(matches!(err, ImapError::Tls { .. }), "{err:?}");
+    assert!(err.to_string().contains("mailbox corp"), "{err}");
 }

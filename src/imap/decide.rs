@@ -41,6 +41,30 @@ pub fn pending_uids(found: impl IntoIterator<Item = u32>, after_uid: u32) -> Vec
     v
 }
 
+/// Bytes of mail held in memory per batch while catching up: a batch ends at `max_count` mails
+/// or when the next mail would pass this (a mail larger than it makes a batch of its own).
+pub const MAX_BATCH_BYTES: u64 = 64 << 20;
+
+/// Split pending mail (UID order, with RFC822.SIZE) into fetch-and-commit batches.
+pub fn batches(sized: &[(u32, u32)], max_count: usize, max_bytes: u64) -> Vec<Vec<u32>> {
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut current = Vec::new();
+    let mut bytes = 0u64;
+    for &(uid, size) in sized {
+        let size = u64::from(size);
+        if !current.is_empty() && (current.len() >= max_count.max(1) || bytes + size > max_bytes) {
+            out.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(uid);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 /// An IMAP sequence set for sorted UIDs, with runs collapsed: `1:3,7,9:10`.
 pub fn uid_set(uids: &[u32]) -> String {
     let mut out = String::new();
@@ -145,6 +169,16 @@ mod tests {
         assert!(may_have_new(40, 10, Some(42)));
         assert!(may_have_new(40, 10, None));
         assert!(!may_have_new(0, 0, None));
+    }
+
+    #[test]
+    fn batches_end_at_the_count_or_the_byte_budget() {
+        let sized: Vec<(u32, u32)> = (1..=7).map(|u| (u, 10)).collect();
+        assert_eq!(batches(&sized, 3, 1000), vec![vec![1, 2, 3], vec![4, 5, 6], vec![7]]);
+        assert_eq!(batches(&sized, 100, 25), vec![vec![1, 2], vec![3, 4], vec![5, 6], vec![7]]);
+        let big = [(1, 5), (2, 500), (3, 5)];
+        assert_eq!(batches(&big, 100, 100), vec![vec![1], vec![2], vec![3]], "a large mail travels alone");
+        assert!(batches(&[], 10, 10).is_empty());
     }
 
     #[test]

@@ -8,12 +8,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use rand::{rngs::StdRng, SeedableRng};
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
-use super::connect::{connect, step, Account, Capabilities, ImapError, Session, STEP_TIMEOUT};
+use super::commands;
+use super::connect::{connect, step, Account, Capabilities, ImapError, Session};
 use super::decide::{self, AfterPlan};
 use crate::config::{AfterAction, MailboxConfig, Secret};
 use crate::core::plan::Checkpoint;
@@ -56,6 +56,9 @@ pub enum WatchError {
     Ingest { lease: String, source: IngestError },
     #[error("{lease}: database: {source}")]
     Store { lease: String, source: StoreError },
+    /// Shutdown came while connecting (nothing was in hand, so nothing waits for it).
+    #[error("stopped while connecting")]
+    Stopped,
 }
 
 impl WatchError {
@@ -153,7 +156,11 @@ impl Watcher {
         if self.conn.is_some() {
             return Ok(());
         }
-        let (session, caps) = connect(&self.cfg, &self.password).await?;
+        let stop = self.stop.clone();
+        let (session, caps) = tokio::select! {
+            r = connect(&self.cfg, &self.password) => r?,
+            _ = stop.cancelled() => return Err(WatchError::Stopped),
+        };
         let what = if self.failures > 0 { "reconnected to IMAP" } else { "connected to IMAP" };
         tracing::info!(
             mailbox = %self.cfg.name, folder = %self.folder, host = %self.cfg.host, port = self.cfg.port(),
@@ -241,7 +248,15 @@ impl Watcher {
                 return Ok(SyncReport { role: Role::Standby, ..Default::default() });
             }
         }
-        for (i, chunk) in pending.chunks(self.cfg.batch_size as usize).enumerate() {
+        // Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
+        let batches = if pending.is_empty() {
+            Vec::new()
+        } else {
+            let session = &mut self.conn.as_mut().expect("connected above").session;
+            let sized = commands::fetch_sizes(session, &account, &pending).await?;
+            decide::batches(&sized, self.cfg.batch_size as usize, decide::MAX_BATCH_BYTES)
+        };
+        for (i, chunk) in batches.iter().enumerate() {
             if self.stop.is_cancelled() {
                 tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, "stopping between batches");
                 break;
@@ -252,6 +267,7 @@ impl Watcher {
                 return Ok(report);
             }
             let mails = self.fetch(chunk).await?;
+            let chunk = chunk.as_slice();
             let raws: Vec<RawMail> = mails
                 .into_iter()
                 .map(|(uid, bytes)| RawMail { bytes, source: decide::source(&self.cfg.name, &self.folder, uid), force_groups: Vec::new() })
@@ -288,12 +304,15 @@ impl Watcher {
             // unpublished or published twice.
             self.after_actions(plan).await?;
         }
-        report.backlog = backlog;
+        // Mails expunged before their sizes were read never made it into a batch.
+        report.backlog = if self.stop.is_cancelled() { backlog } else { 0 };
+        self.health.update(&self.lease, |h| h.backlog = report.backlog);
         if report.fetched > 0 {
             tracing::info!(
                 mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
                 duplicates = report.duplicates, skipped = report.skipped, quarantined = report.quarantined,
-                last_uid = report.last_uid, "caught up"
+                last_uid = report.last_uid, backlog = report.backlog,
+                "{}", if report.backlog > 0 { "sync interrupted by shutdown" } else { "caught up" }
             );
         }
         if let Some(c) = self.conn.as_mut() {
@@ -327,32 +346,10 @@ impl Watcher {
         }
     }
 
-    /// `UID FETCH` one batch, consuming the response stream mail by mail; UID order.
+    /// Fetch one batch (UID order) and say which mails vanished meanwhile.
     async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-        let account = &self.account;
         let session = &mut self.conn.as_mut().expect("connected").session;
-        let set = decide::uid_set(uids);
-        let what = "fetching mail";
-        let mut stream = step(account, what, session.uid_fetch(&set, "(UID BODY.PEEK[])")).await?;
-        let mut out = Vec::with_capacity(uids.len());
-        loop {
-            match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
-                Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
-                Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
-                Ok(Some(Ok(f))) => {
-                    // Unsolicited FETCH responses (flag changes) carry no body.
-                    if let (Some(uid), Some(body)) = (f.uid, f.body()) {
-                        if uids.binary_search(&uid).is_ok() {
-                            out.push((uid, body.to_vec()));
-                        }
-                    }
-                }
-            }
-        }
-        drop(stream);
-        out.sort_by_key(|(uid, _)| *uid);
-        out.dedup_by_key(|(uid, _)| *uid);
+        let out = commands::fetch_bodies(session, &self.account, uids).await?;
         if out.len() < uids.len() {
             let got: HashSet<u32> = out.iter().map(|(u, _)| *u).collect();
             tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
@@ -371,11 +368,9 @@ impl Watcher {
             AfterAction::Flag => format!("UID 1:{last_uid} UNKEYWORD {}", self.cfg.flag_keyword),
             AfterAction::Move => format!("UID 1:{last_uid}"),
         };
-        let account = self.account.clone();
-        let conn = self.conn.as_mut().expect("connected");
-        let found = step(&account, "looking for mail left behind", conn.session.uid_search(query)).await?;
-        let mut left: Vec<u32> = found.into_iter().filter(|&u| u <= last_uid).collect();
-        left.sort_unstable();
+        let session = &mut self.conn.as_mut().expect("connected").session;
+        let found = commands::search(session, &self.account, "looking for mail left behind", query).await?;
+        let left: Vec<u32> = found.into_iter().filter(|&u| u <= last_uid).collect();
         if left.is_empty() {
             return Ok(());
         }
@@ -389,8 +384,8 @@ impl Watcher {
 
     async fn after_actions(&mut self, plan: AfterPlan) -> Result<(), ImapError> {
         if !plan.flag.is_empty() {
-            let query = format!("+FLAGS.SILENT ({})", self.cfg.flag_keyword);
-            self.uid_store(&plan.flag, &query).await?;
+            let session = &mut self.conn.as_mut().expect("connected").session;
+            commands::add_flags(session, &self.account, &plan.flag, &self.cfg.flag_keyword).await?;
         }
         if !plan.quarantine.is_empty() {
             let folder = self.cfg.quarantine_folder.clone();
@@ -404,49 +399,16 @@ impl Watcher {
         Ok(())
     }
 
-    async fn uid_store(&mut self, uids: &[u32], query: &str) -> Result<(), ImapError> {
-        let account = &self.account;
-        let session = &mut self.conn.as_mut().expect("connected").session;
-        let what = "setting flags";
-        let stream = step(account, what, session.uid_store(decide::uid_set(uids), query)).await?;
-        drain(account, what, stream).await
-    }
-
-    /// Create `folder` once if it is missing ("already exists" is fine).
-    async fn ensure_folder(&mut self, folder: &str) -> Result<(), ImapError> {
-        if self.folders_ready.contains(folder) {
-            return Ok(());
-        }
-        let session = &mut self.conn.as_mut().expect("connected").session;
-        match tokio::time::timeout(STEP_TIMEOUT, session.create(folder)).await {
-            Err(_) => return Err(ImapError::Timeout { account: self.account.clone(), what: format!("creating {folder:?}") }),
-            Ok(Ok(())) => tracing::info!(mailbox = %self.cfg.name, created = %folder, "created folder"),
-            Ok(Err(async_imap::error::Error::No(_))) => {} // exists already
-            Ok(Err(e)) => return Err(ImapError::from_imap(&self.account, &format!("creating {folder:?}"), e)),
-        }
-        self.folders_ready.insert(folder.to_string());
-        Ok(())
-    }
-
+    /// Move, creating the target folder on first use.
     async fn move_uids(&mut self, uids: &[u32], folder: &str) -> Result<(), ImapError> {
-        self.ensure_folder(folder).await?;
-        let account = self.account.clone();
-        let what = format!("moving mail to {folder:?}");
         let conn = self.conn.as_mut().expect("connected");
-        let set = decide::uid_set(uids);
-        if conn.caps.mv {
-            return step(&account, &what, conn.session.uid_mv(&set, folder)).await;
+        if !self.folders_ready.contains(folder) {
+            if commands::create_folder(&mut conn.session, &self.account, folder).await? {
+                tracing::info!(mailbox = %self.cfg.name, created = %folder, "created folder");
+            }
+            self.folders_ready.insert(folder.to_string());
         }
-        // No MOVE: copy, mark deleted, and expunge just these UIDs (UIDPLUS) — a plain
-        // EXPUNGE would also remove mail someone else marked deleted.
-        let quoted = format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""));
-        step(&account, &what, conn.session.uid_copy(&set, quoted)).await?;
-        self.uid_store(uids, "+FLAGS.SILENT (\\Deleted)").await?;
-        let conn = self.conn.as_mut().expect("connected");
-        if conn.caps.uidplus {
-            let stream = step(&account, &what, conn.session.uid_expunge(&set)).await?;
-            drain(&account, &what, stream).await?;
-        } else {
+        if !commands::move_uids(&mut conn.session, &self.account, conn.caps, uids, folder).await? {
             tracing::warn!(mailbox = %self.cfg.name, "server has neither MOVE nor UIDPLUS: moved mail stays marked \\Deleted until the next expunge");
         }
         Ok(())
@@ -473,7 +435,11 @@ impl Watcher {
                 }
                 Err(e) => Err(e),
             };
-            let Err(e) = result else { continue };
+            let e = match result {
+                Ok(()) => continue,
+                Err(WatchError::Stopped) => break,
+                Err(e) => e,
+            };
             self.failures += 1;
             self.conn = None;
             let delay = if e.is_auth() { backoff.auth_delay() } else { backoff.next_delay(&mut rng) };
@@ -557,22 +523,5 @@ async fn nap(d: Duration, shutdown: &CancellationToken) {
     tokio::select! {
         _ = tokio::time::sleep(d) => {}
         _ = shutdown.cancelled() => {}
-    }
-}
-
-/// Read a response stream to its end (the tagged OK), each item within the step timeout.
-async fn drain<T>(
-    account: &Account,
-    what: &str,
-    stream: impl futures::Stream<Item = Result<T, async_imap::error::Error>>,
-) -> Result<(), ImapError> {
-    let mut stream = std::pin::pin!(stream);
-    loop {
-        match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
-            Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
-            Ok(None) => return Ok(()),
-            Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
-            Ok(Some(Ok(_))) => {}
-        }
     }
 }
