@@ -215,6 +215,10 @@ def catchup(bin_path, work, mbox_path, n):
     finally:
         p.terminate()
         p.wait(60)
+        imap = imaplib.IMAP4(HOST, IMAP_PORT)
+        imap.login(USER, ENV["OUTLOUD_IMAP_PASSWORD"])
+        imap.delete(folder)
+        imap.logout()
 
 
 if __name__ == "__main__":

@@ -348,6 +348,7 @@ async fn sigkill_mid_backlog_publishes_every_mail_exactly_once() {
     assert_eq!(cp.last_uid, max_uid, "checkpoint = highest UID");
     d.kill9();
     drop(d);
+    stack.delete_folder(&folder).await;
 }
 
 /// (b) Dovecot restarts under an idling daemon; mail sent before, during and after arrives once.
@@ -489,6 +490,7 @@ async fn standby_replica_takes_over_when_the_leader_dies() {
     assert_exactly(&**store, &slug, N).await;
     drop(replicas);
     db.cleanup().await;
+    stack.delete_folder(&folder).await;
 }
 
 /// (d) A wrong password: an error naming the account, /healthz still served with last_error,
@@ -621,4 +623,5 @@ async fn sigterm_finishes_the_batch_and_exits_cleanly() {
     wait_published(&*store, &slug, N as i64, LONG).await;
     assert_exactly(&*store, &slug, N).await;
     drop(d);
+    stack.delete_folder(&folder).await;
 }

@@ -48,6 +48,13 @@ impl Stack {
         let _ = s.logout().await;
     }
 
+    /// Delete a folder and its mail (at the end of a passing test).
+    pub async fn delete_folder(&self, name: &str) {
+        let mut s = self.session().await;
+        let _ = s.delete(name).await;
+        let _ = s.logout().await;
+    }
+
     /// APPEND every mail to `folder` over one connection.
     pub async fn append_all(&self, folder: &str, mails: &[Vec<u8>]) {
         let mut s = self.session().await;
