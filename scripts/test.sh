@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, the pipeline fixtures, and the storage story on SQLite and on
-# PostgreSQL, and the IMAP watcher against the mail stack (both started here if they are not
-# running). Usage: scripts/test.sh [cargo test args]; OUTLOUD_SKIP_MAILSTACK=1 skips the stack.
+# Runs every test: unit tests, the pipeline fixtures, the storage story on SQLite and on
+# PostgreSQL (started here if it is not running), and the daemon's tests against the private
+# Dovecot + Postfix stack (installed if missing, started here and stopped at the end; a stack
+# already running in $OUTLOUD_MAILSTACK_DIR is reused and left running).
+# Usage: scripts/test.sh [cargo test args]. OUTLOUD_SKIP_MAILSTACK=1 skips the mail stack (the
+# daemon tests then skip themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-postgres.sh
 export OUTLOUD_TEST_PG="${OUTLOUD_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
-# The IMAP tests (tests/imap.rs) need the private Dovecot + Postfix stack (docs/MAILSTACK.md).
-if [ "${OUTLOUD_SKIP_MAILSTACK:-}" != 1 ]; then
-  bash scripts/mailstack.sh install  # apt-get only when Dovecot or Postfix is missing
-  eval "$(bash scripts/mailstack.sh start)"
+
+if [ -z "${OUTLOUD_SKIP_MAILSTACK:-}" ]; then
+  bash scripts/mailstack.sh install
+  if bash scripts/mailstack.sh status >/dev/null 2>&1; then
+    eval "$(bash scripts/mailstack.sh env)"
+    echo "test: reusing the mail stack running in $OUTLOUD_MAILSTACK_DIR" >&2
+  else
+    # Stop what we start, whatever way the run ends.
+    trap 'bash scripts/mailstack.sh stop "${OUTLOUD_MAILSTACK_DIR:-}" >/dev/null 2>&1 || true' EXIT
+    eval "$(bash scripts/mailstack.sh start)"
+  fi
 fi
+
 cargo test --locked --all-targets "$@"

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: fresh databases on both backends.
 #![allow(dead_code)]
 
+pub mod imap;
+
 use std::sync::Arc;
 
 use outloud::store::Store;
