@@ -200,18 +200,29 @@ fn log_mail<const INFO: bool>(r: &MailReport) {
         };
     }
     let mid = r.message_id.as_deref().unwrap_or("");
+    let (mailbox, uid) = imap_origin(&r.source);
     match &r.result {
         MailResult::Published { groups, new_threads, replaced, .. } => {
             let action = if *replaced > 0 { "replaced_reconstruction" } else if *new_threads > 0 { "new_thread" } else { "comment" };
-            line!(message_id = mid, source = %r.source, groups = %groups.join(","), action, "mail published")
+            line!(message_id = mid, mailbox, uid, source = %r.source, groups = %groups.join(","), action, "mail published")
         }
-        MailResult::Duplicate => line!(message_id = mid, source = %r.source, action = "duplicate", "mail already published"),
+        MailResult::Duplicate => {
+            line!(message_id = mid, mailbox, uid, source = %r.source, action = "duplicate", reason = "same Message-ID already in the group", "mail already published")
+        }
         MailResult::Skipped { reason, detail } => {
-            line!(message_id = mid, source = %r.source, action = "skipped", reason = reason.as_str(), detail = %detail, "mail skipped")
+            line!(message_id = mid, mailbox, uid, source = %r.source, action = "skipped", reason = reason.as_str(), detail = %detail, "mail skipped")
         }
         // Quarantine is logged where it happens, at WARN.
         MailResult::Quarantined { .. } => {}
     }
+}
+
+/// `imap:corp/INBOX/812` → (`corp/INBOX`, `812`); other sources → empty strings.
+fn imap_origin(source: &str) -> (&str, &str) {
+    source
+        .strip_prefix("imap:")
+        .and_then(|rest| rest.rsplit_once('/'))
+        .unwrap_or(("", ""))
 }
 
 /// Run the pure pipeline over a batch.
@@ -246,4 +257,14 @@ fn process_batch(raws: Vec<RawMail>, directory: Arc<GroupDirectory>, opts: &Opti
         }
     }
     batch
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn imap_origin_splits_mailbox_and_uid() {
+        assert_eq!(super::imap_origin("imap:corp/INBOX/812"), ("corp/INBOX", "812"));
+        assert_eq!(super::imap_origin("imap:corp/Lists/eng/7"), ("corp/Lists/eng", "7"));
+        assert_eq!(super::imap_origin("import:a.mbox#3"), ("", ""));
+    }
 }
