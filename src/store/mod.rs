@@ -106,7 +106,7 @@ pub struct RawRow {
     pub bytes: Vec<u8>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct QuarantineRow {
     pub id: i64,
     pub sha256: String,

@@ -193,22 +193,11 @@ impl Store for PgStore {
     }
 
     async fn quarantined(&self) -> Result<Vec<QuarantineRow>> {
-        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT id, sha256, source, error, received_at, octet_length(bytes)::BIGINT FROM quarantine ORDER BY id",
+        Ok(sqlx::query_as(
+            "SELECT id, sha256, source, error, received_at, octet_length(bytes)::BIGINT AS size FROM quarantine ORDER BY id",
         )
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, sha256, source, error, received_at, size)| QuarantineRow {
-                id,
-                sha256,
-                source,
-                error,
-                received_at,
-                size,
-            })
-            .collect())
+        .await?)
     }
 
     async fn quarantined_bytes(&self, id: i64) -> Result<Option<Vec<u8>>> {
