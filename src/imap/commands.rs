@@ -10,8 +10,27 @@ use super::decide::uid_set;
 /// `UID FETCH` the given (sorted) UIDs' full bodies without setting \Seen, consuming the
 /// response stream mail by mail. UID order; UIDs expunged meanwhile are simply absent.
 pub async fn fetch_bodies(session: &mut Session, account: &Account, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-    let what = "fetching mail";
-    let mut stream = step(account, what, session.uid_fetch(uid_set(uids), "(UID BODY.PEEK[])")).await?;
+    fetch_each(session, account, uids, "(UID BODY.PEEK[])", "fetching mail", |f| f.body().map(<[u8]>::to_vec)).await
+}
+
+/// `UID FETCH uids (UID RFC822.SIZE)`: sizes in UID order, to bound a batch's memory before
+/// fetching bodies. UIDs expunged meanwhile are absent.
+pub async fn fetch_sizes(session: &mut Session, account: &Account, uids: &[u32]) -> Result<Vec<(u32, u32)>, ImapError> {
+    fetch_each(session, account, uids, "(UID RFC822.SIZE)", "asking for mail sizes", |f| f.size).await
+}
+
+/// Run one `UID FETCH` and keep `pick`'s value for each asked-for UID, in UID order, once
+/// each. Responses without the item (unsolicited FETCHes for flag changes) are ignored; each
+/// response must arrive within the step timeout.
+async fn fetch_each<T>(
+    session: &mut Session,
+    account: &Account,
+    uids: &[u32],
+    items: &str,
+    what: &str,
+    pick: impl Fn(&async_imap::types::Fetch) -> Option<T>,
+) -> Result<Vec<(u32, T)>, ImapError> {
+    let mut stream = step(account, what, session.uid_fetch(uid_set(uids), items)).await?;
     let mut out = Vec::with_capacity(uids.len());
     loop {
         match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
@@ -19,10 +38,9 @@ pub async fn fetch_bodies(session: &mut Session, account: &Account, uids: &[u32]
             Ok(None) => break,
             Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
             Ok(Some(Ok(f))) => {
-                // Unsolicited FETCH responses (flag changes) carry no body.
-                if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                if let (Some(uid), Some(value)) = (f.uid, pick(&f)) {
                     if uids.binary_search(&uid).is_ok() {
-                        out.push((uid, body.to_vec()));
+                        out.push((uid, value));
                     }
                 }
             }
@@ -30,32 +48,6 @@ pub async fn fetch_bodies(session: &mut Session, account: &Account, uids: &[u32]
     }
     drop(stream);
     out.sort_by_key(|(uid, _)| *uid);
-    out.dedup_by_key(|(uid, _)| *uid);
-    Ok(out)
-}
-
-/// `UID FETCH uids (UID RFC822.SIZE)`: sizes in UID order, to bound a batch's memory before
-/// fetching bodies. UIDs expunged meanwhile are absent.
-pub async fn fetch_sizes(session: &mut Session, account: &Account, uids: &[u32]) -> Result<Vec<(u32, u32)>, ImapError> {
-    let what = "asking for mail sizes";
-    let mut stream = step(account, what, session.uid_fetch(uid_set(uids), "(UID RFC822.SIZE)")).await?;
-    let mut out = Vec::with_capacity(uids.len());
-    loop {
-        match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
-            Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
-            Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
-            Ok(Some(Ok(f))) => {
-                if let (Some(uid), Some(size)) = (f.uid, f.size) {
-                    if uids.binary_search(&uid).is_ok() {
-                        out.push((uid, size));
-                    }
-                }
-            }
-        }
-    }
-    drop(stream);
-    out.sort_unstable();
     out.dedup_by_key(|(uid, _)| *uid);
     Ok(out)
 }
