@@ -25,43 +25,109 @@ fn best_of<F: FnMut() -> usize>(mut f: F) -> (usize, f64) {
 }
 
 fn main() {
-    let path = std::env::args().skip(1).find(|a| !a.starts_with("--")).unwrap_or_else(|| {
-        // `cargo test --all-targets` runs this too, with no arguments: nothing to measure then.
-        eprintln!("usage: cargo bench --bench pipeline -- PATH.mbox   (see bench/import.sh)");
-        std::process::exit(0)
-    });
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or_else(|| {
+            // `cargo test --all-targets` runs this too, with no arguments: nothing to measure then.
+            eprintln!("usage: cargo bench --bench pipeline -- PATH.mbox   (see bench/import.sh)");
+            std::process::exit(0)
+        });
     let path = std::path::PathBuf::from(path);
-    let (n, secs) = best_of(|| outloud::mailbox_files::open(&path).expect("open mbox").filter_map(Result::ok).count());
+    let (n, secs) = best_of(|| {
+        outloud::mailbox_files::open(&path)
+            .expect("open mbox")
+            .filter_map(Result::ok)
+            .count()
+    });
     report("read + split mbox", n, secs);
-    let mails: Vec<Vec<u8>> = outloud::mailbox_files::open(&path).unwrap().filter_map(Result::ok).map(|m| m.bytes).collect();
+    let mails: Vec<Vec<u8>> = outloud::mailbox_files::open(&path)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|m| m.bytes)
+        .collect();
     let bytes: usize = mails.iter().map(Vec::len).sum();
     println!("{} mails, {:.1} MB", mails.len(), bytes as f64 / 1e6);
 
     let parser = mail_parser::MessageParser::default();
-    let (n, secs) = best_of(|| mails.iter().filter(|m| parser.parse(m.as_slice()).is_some()).count());
+    let (n, secs) = best_of(|| {
+        mails
+            .iter()
+            .filter(|m| parser.parse(m.as_slice()).is_some())
+            .count()
+    });
     report("mail-parser alone (floor)", n, secs);
 
-    let (n, secs) = best_of(|| mails.iter().filter(|m| outloud::core::parse::parse(m).is_ok()).count());
+    let (n, secs) = best_of(|| {
+        mails
+            .iter()
+            .filter(|m| outloud::core::parse::parse(m).is_ok())
+            .count()
+    });
     report("core::parse", n, secs);
 
-    let parsed: Vec<_> = mails.iter().filter_map(|m| outloud::core::parse::parse(m).ok()).collect();
-    let (n, secs) = best_of(|| parsed.iter().map(|p| outloud::core::clean_body::clean_body(&p.text, p.text_from_html).body.len()).count());
+    let parsed: Vec<_> = mails
+        .iter()
+        .filter_map(|m| outloud::core::parse::parse(m).ok())
+        .collect();
+    let (n, secs) = best_of(|| {
+        parsed
+            .iter()
+            .map(|p| {
+                outloud::core::clean_body::clean_body(&p.text, p.text_from_html)
+                    .body
+                    .len()
+            })
+            .count()
+    });
     report("  of which core::clean_body", n, secs);
-    let cleaned: Vec<_> = parsed.iter().map(|p| outloud::core::clean_body::clean_body(&p.text, p.text_from_html)).collect();
-    let (n, secs) = best_of(|| cleaned.iter().map(|c| outloud::core::quote_history::reconstruct(&c.quoted).len()).count());
+    let cleaned: Vec<_> = parsed
+        .iter()
+        .map(|p| outloud::core::clean_body::clean_body(&p.text, p.text_from_html))
+        .collect();
+    let (n, secs) = best_of(|| {
+        cleaned
+            .iter()
+            .map(|c| outloud::core::quote_history::reconstruct(&c.quoted).len())
+            .count()
+    });
     report("  of which core::quote_history", n, secs);
-    let (n, secs) = best_of(|| parsed.iter().filter_map(|p| p.html.as_deref()).map(outloud::core::sanitize::sanitize_html).count());
+    let (n, secs) = best_of(|| {
+        parsed
+            .iter()
+            .filter_map(|p| p.html.as_deref())
+            .map(outloud::core::sanitize::sanitize_html)
+            .count()
+    });
     report("  of which sanitize (HTML mails)", n, secs);
 
     let dir = GroupDirectory::new(vec![
-        GroupEntry { id: 1, slug: "eng".into(), name: "Engineering".into(), addresses: vec!["eng@corp.example".into()] },
-        GroupEntry { id: 2, slug: "sales".into(), name: "Sales".into(), addresses: vec!["sales@corp.example".into()] },
+        GroupEntry {
+            id: 1,
+            slug: "eng".into(),
+            name: "Engineering".into(),
+            addresses: vec!["eng@corp.example".into()],
+        },
+        GroupEntry {
+            id: 2,
+            slug: "sales".into(),
+            name: "Sales".into(),
+            addresses: vec!["sales@corp.example".into()],
+        },
     ]);
     let opts = Options::default();
-    let (n, secs) = best_of(|| mails.iter().filter(|m| process(m, &dir, &opts).is_ok()).count());
+    let (n, secs) = best_of(|| {
+        mails
+            .iter()
+            .filter(|m| process(m, &dir, &opts).is_ok())
+            .count()
+    });
     report("whole pure pipeline (1 thread)", n, secs);
 }
 
 fn report(what: &str, n: usize, secs: f64) {
-    println!("{what:<32} {n:>7} mails {secs:>8.3} s {:>10.0} mails/s", n as f64 / secs);
+    println!(
+        "{what:<32} {n:>7} mails {secs:>8.3} s {:>10.0} mails/s",
+        n as f64 / secs
+    );
 }

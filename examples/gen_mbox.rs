@@ -54,7 +54,10 @@ fn parse_args() -> Result<Args, String> {
     let mut messages = None;
     let mut out = None;
     let mut seed = 42;
-    let mut groups = vec!["eng@corp.example".to_string(), "sales@corp.example".to_string()];
+    let mut groups = vec![
+        "eng@corp.example".to_string(),
+        "sales@corp.example".to_string(),
+    ];
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -114,7 +117,10 @@ fn main() -> ExitCode {
     };
     let mut bytes = 0u64;
     for o in &gen.out {
-        let envelope = Envelope { sender: Some(o.sender.clone()), date: Some(o.arrival) };
+        let envelope = Envelope {
+            sender: Some(o.sender.clone()),
+            date: Some(o.arrival),
+        };
         if let Err(e) = writer.write_message_with(&o.bytes, &envelope) {
             eprintln!("gen_mbox: {e}");
             return ExitCode::FAILURE;
@@ -228,7 +234,13 @@ impl Gen {
     fn new(seed: u64, groups: Vec<String>) -> Gen {
         let mut rng = StdRng::seed_from_u64(seed);
         let people = make_people(&mut rng, &groups);
-        Gen { rng, people, groups, out: Vec::new(), stats: Stats::default() }
+        Gen {
+            rng,
+            people,
+            groups,
+            out: Vec::new(),
+            stats: Stats::default(),
+        }
     }
 
     /// 1–15, mean about 4.5: many short exchanges, a few long discussions.
@@ -246,17 +258,30 @@ impl Gen {
     }
 
     fn hex(&mut self, n: usize, upper: bool) -> String {
-        let digits: &[u8] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
-        (0..n).map(|_| digits[self.rng.gen_range(0..16)] as char).collect()
+        let digits: &[u8] = if upper {
+            b"0123456789ABCDEF"
+        } else {
+            b"0123456789abcdef"
+        };
+        (0..n)
+            .map(|_| digits[self.rng.gen_range(0..16)] as char)
+            .collect()
     }
 
     fn message_id(&mut self, author: usize) -> String {
-        let domain =
-            self.people[author].email.split('@').nth(1).unwrap_or("corp.example").to_string();
+        let domain = self.people[author]
+            .email
+            .split('@')
+            .nth(1)
+            .unwrap_or("corp.example")
+            .to_string();
         match self.people[author].client {
             Client::Gmail => {
                 let token = mime::base64(&(0..30).map(|_| self.rng.gen()).collect::<Vec<u8>>());
-                let token: String = token.chars().map(|c| if c == '/' { '_' } else { c }).collect();
+                let token: String = token
+                    .chars()
+                    .map(|c| if c == '/' { '_' } else { c })
+                    .collect();
                 format!("CA{token}@mail.gmail.example")
             }
             Client::Outlook => {
@@ -342,9 +367,22 @@ impl Gen {
         let customer = *text::CUSTOMERS.choose(&mut self.rng).unwrap();
         let service = *text::SERVICES.choose(&mut self.rng).unwrap();
         let who = self.people[people[1]].first.clone();
-        let topic = Topic { project, customer, service, who: &who };
+        let topic = Topic {
+            project,
+            customer,
+            service,
+            who: &who,
+        };
         let base_subject = text::subject(lang, &topic, &mut self.rng);
-        let mut plan = Plan { lang, project, customer, service, base_subject, groups, people };
+        let mut plan = Plan {
+            lang,
+            project,
+            customer,
+            service,
+            base_subject,
+            groups,
+            people,
+        };
 
         // Start on a working day, during the starter's office hours.
         let mut day = self.rng.gen_range(0..SPAN_DAYS);
@@ -432,7 +470,14 @@ impl Gen {
         to_person: Option<usize>,
     ) -> (String, String) {
         let a = &self.people[author];
-        let (lang, client) = (if a.lang == plan.lang { plan.lang } else { Lang::En }, a.client);
+        let (lang, client) = (
+            if a.lang == plan.lang {
+                plan.lang
+            } else {
+                Lang::En
+            },
+            a.client,
+        );
         let who = plan
             .people
             .iter()
@@ -446,7 +491,10 @@ impl Gen {
             who: &who,
         };
         let (first, family) = match to_person {
-            Some(p) => (Some(self.people[p].first.clone()), Some(self.people[p].family.clone())),
+            Some(p) => (
+                Some(self.people[p].first.clone()),
+                Some(self.people[p].family.clone()),
+            ),
             None => (None, None),
         };
         let width = match client {
@@ -458,14 +506,23 @@ impl Gen {
         let max_lines = self.rng.gen_range(2..=30).min(self.rng.gen_range(2..=30));
         let mut out = String::new();
         if self.rng.gen_bool(0.85) {
-            out.push_str(&text::greeting(lang, first.as_deref(), family.as_deref(), &mut self.rng));
+            out.push_str(&text::greeting(
+                lang,
+                first.as_deref(),
+                family.as_deref(),
+                &mut self.rng,
+            ));
             out.push_str("\n\n");
         }
         let lines = text::paragraphs(lang, &topic, max_lines, width, &mut self.rng);
         out.push_str(&lines.join("\n"));
         out.push_str("\n\n");
         let a = &self.people[author];
-        let short_name = if lang == Lang::Ja { a.family.clone() } else { a.first.clone() };
+        let short_name = if lang == Lang::Ja {
+            a.family.clone()
+        } else {
+            a.first.clone()
+        };
         out.push_str(&text::signoff(lang, &short_name, &mut self.rng));
         let signer = text::Signer {
             name: &a.display,
@@ -498,7 +555,11 @@ impl Gen {
 
     /// An interleaved reply: pieces of the parent's own text, each answered.
     fn interleaved(&mut self, plan: &Plan, author: usize, parent: &Sent) -> String {
-        let lang = if self.people[author].lang == plan.lang { plan.lang } else { Lang::En };
+        let lang = if self.people[author].lang == plan.lang {
+            plan.lang
+        } else {
+            Lang::En
+        };
         let who = self.people[parent.author].first.clone();
         let topic = Topic {
             project: plan.project,
@@ -506,7 +567,11 @@ impl Gen {
             service: plan.service,
             who: &who,
         };
-        let paras: Vec<&str> = parent.own.split("\n\n").filter(|p| !p.trim().is_empty()).collect();
+        let paras: Vec<&str> = parent
+            .own
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty())
+            .collect();
         let mut out = String::new();
         let take = paras.len().min(self.rng.gen_range(2..=3));
         for p in paras.iter().skip(1).take(take) {
@@ -515,7 +580,11 @@ impl Gen {
             out.push_str(&text::sentence(lang, &topic, &mut self.rng));
             out.push_str("\n\n");
         }
-        out.push_str(&text::signoff(lang, &self.people[author].first.clone(), &mut self.rng));
+        out.push_str(&text::signoff(
+            lang,
+            &self.people[author].first.clone(),
+            &mut self.rng,
+        ));
         out
     }
 
@@ -530,8 +599,12 @@ impl Gen {
         let groups: Vec<Rcpt> = plan.groups.iter().map(|&g| Rcpt::G(g)).collect();
         let (mut to, mut cc): (Vec<Rcpt>, Vec<Rcpt>) = match parent {
             None => {
-                let others: Vec<usize> =
-                    plan.people.iter().copied().filter(|&p| p != author).collect();
+                let others: Vec<usize> = plan
+                    .people
+                    .iter()
+                    .copied()
+                    .filter(|&p| p != author)
+                    .collect();
                 if self.rng.gen_bool(0.2) {
                     (groups.clone(), Vec::new()) // an announcement straight to the group
                 } else {
@@ -539,7 +612,11 @@ impl Gen {
                     let to = others.iter().take(n).map(|&p| Rcpt::P(p)).collect();
                     let mut cc = groups.clone();
                     cc.extend(
-                        others.iter().skip(n).take(self.rng.gen_range(0..=2)).map(|&p| Rcpt::P(p)),
+                        others
+                            .iter()
+                            .skip(n)
+                            .take(self.rng.gen_range(0..=2))
+                            .map(|&p| Rcpt::P(p)),
                     );
                     (to, cc)
                 }
@@ -589,11 +666,17 @@ impl Gen {
         match parent {
             None => {
                 let (own, after) = self.own_text(plan, author, to_person);
-                Body { own, quote: None, after }
+                Body {
+                    own,
+                    quote: None,
+                    after,
+                }
             }
             Some(p) => {
-                let (name, email) =
-                    (self.people[p.author].display.clone(), self.people[p.author].email.clone());
+                let (name, email) = (
+                    self.people[p.author].display.clone(),
+                    self.people[p.author].email.clone(),
+                );
                 let (to_s, cc_s) = (self.rcpt_plain(&p.to), self.rcpt_plain(&p.cc));
                 let local = self.people[author].local(p.date);
                 let q = Quoted {
@@ -606,10 +689,18 @@ impl Gen {
                 };
                 let interleave = !forward
                     && p.own.matches("\n\n").count() >= 3
-                    && self.rng.gen_bool(if a_client == Client::Thunderbird { 0.35 } else { 0.04 });
+                    && self.rng.gen_bool(if a_client == Client::Thunderbird {
+                        0.35
+                    } else {
+                        0.04
+                    });
                 if forward {
                     let mut own = text::forward_note(
-                        if a_lang == plan.lang { a_lang } else { Lang::En },
+                        if a_lang == plan.lang {
+                            a_lang
+                        } else {
+                            Lang::En
+                        },
                         &mut self.rng,
                     );
                     own.push_str("\n\n");
@@ -631,7 +722,11 @@ impl Gen {
                 } else if interleave {
                     let head = text::attribution(a_client, a_lang, &q);
                     let own = format!("{head}\n{}", self.interleaved(plan, author, p));
-                    Body { own, quote: None, after: String::new() }
+                    Body {
+                        own,
+                        quote: None,
+                        after: String::new(),
+                    }
                 } else {
                     let (own, after) = self.own_text(plan, author, Some(p.author));
                     let quote = if self.rng.gen_bool(0.07) {
@@ -642,15 +737,23 @@ impl Gen {
                                 QuoteStyle::Unindented,
                                 text::outlook_block(a_lang, self.rng.gen_bool(0.35), &q),
                             ),
-                            Client::AppleMail | Client::IPhone => {
-                                (QuoteStyle::AppleInside, text::attribution(a_client, a_lang, &q))
-                            }
+                            Client::AppleMail | Client::IPhone => (
+                                QuoteStyle::AppleInside,
+                                text::attribution(a_client, a_lang, &q),
+                            ),
                             Client::Thunderbird if self.rng.gen_bool(0.5) => {
                                 (QuoteStyle::Bottom, text::attribution(a_client, a_lang, &q))
                             }
-                            _ => (QuoteStyle::Prefixed, text::attribution(a_client, a_lang, &q)),
+                            _ => (
+                                QuoteStyle::Prefixed,
+                                text::attribution(a_client, a_lang, &q),
+                            ),
                         };
-                        Some(Quote { style, head, text: p.text.clone() })
+                        Some(Quote {
+                            style,
+                            head,
+                            text: p.text.clone(),
+                        })
                     };
                     Body { own, quote, after }
                 }
@@ -688,7 +791,9 @@ impl Gen {
             }
         };
 
-        let to_person = to.iter().find_map(|r| if let Rcpt::P(i) = r { Some(*i) } else { None });
+        let to_person = to
+            .iter()
+            .find_map(|r| if let Rcpt::P(i) = r { Some(*i) } else { None });
         let body = self.body(plan, author, parent, forward, to_person);
         if parent.is_some() {
             if forward {
@@ -777,13 +882,23 @@ impl Gen {
             return false;
         };
         self.stats.auto_replies += 1;
-        let deputy = self.people[self.rng.gen_range(0..self.people.len())].email.clone();
-        let back = format!("{}.{}.2024", self.rng.gen_range(1..29), self.rng.gen_range(1..13));
+        let deputy = self.people[self.rng.gen_range(0..self.people.len())]
+            .email
+            .clone();
+        let back = format!(
+            "{}.{}.2024",
+            self.rng.gen_range(1..29),
+            self.rng.gen_range(1..13)
+        );
         let lang = self.people[away].lang;
         let (subject, body_text) = text::auto_reply(lang, &target.subject, &back, &deputy);
         let date = target.date + self.rng.gen_range(5..120);
         let id = self.message_id(away);
-        let body = Body { own: body_text, quote: None, after: String::new() };
+        let body = Body {
+            own: body_text,
+            quote: None,
+            after: String::new(),
+        };
         let plain = body.plain();
         let to = vec![Rcpt::P(target.author)];
         let cc: Vec<Rcpt> = plan.groups.iter().map(|&g| Rcpt::G(g)).collect();
@@ -818,7 +933,12 @@ impl Gen {
         };
         let seq = self.out.len();
         let sender = self.people[author].email.clone();
-        self.out.push(Outgoing { arrival: date + transit, seq, sender, bytes: raw });
+        self.out.push(Outgoing {
+            arrival: date + transit,
+            seq,
+            sender,
+            bytes: raw,
+        });
     }
 }
 

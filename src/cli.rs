@@ -24,7 +24,13 @@ use crate::store::Store;
 #[command(name = "outloud", version, about, long_about)]
 pub struct Cli {
     /// Configuration file (TOML).
-    #[arg(long, short, global = true, env = "OUTLOUD_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "OUTLOUD_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Database URL, overriding the configuration: sqlite:PATH or postgres://…
     #[arg(long, global = true, value_name = "URL")]
@@ -120,7 +126,10 @@ pub enum QuarantineCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -147,27 +156,41 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 
 fn init_logging(cfg: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.log.level));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.log.level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    let _ = if cfg.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if cfg.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Open and migrate the database; create the groups the config declares.
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(path) = cfg.database.url.strip_prefix("sqlite:") {
         let path = path.trim_start_matches("//");
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             if path != ":memory:" {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
         }
     }
     let masked = crate::config::mask_url(&cfg.database.url);
-    let store = crate::store::open(&cfg.database.url).await.with_context(|| format!("opening database {masked}"))?;
-    store.migrate().await.with_context(|| format!("migrating database {masked}"))?;
+    let store = crate::store::open(&cfg.database.url)
+        .await
+        .with_context(|| format!("opening database {masked}"))?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating database {masked}"))?;
     for g in &cfg.groups {
         let name = g.name.clone().unwrap_or_else(|| g.slug.clone());
         store
@@ -182,7 +205,12 @@ pub fn ingest_settings(cfg: &Config) -> IngestSettings {
     IngestSettings {
         pipeline: Options {
             own: OwnIdentity {
-                addresses: cfg.identity.addresses.iter().map(|a| a.to_ascii_lowercase()).collect(),
+                addresses: cfg
+                    .identity
+                    .addresses
+                    .iter()
+                    .map(|a| a.to_ascii_lowercase())
+                    .collect(),
                 loop_marker: cfg.identity.loop_marker.clone(),
             },
             force_groups: Vec::new(),
@@ -209,7 +237,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             open_store(&cfg).await?;
-            println!("database {} is up to date", crate::config::mask_url(&cfg.database.url));
+            println!(
+                "database {} is up to date",
+                crate::config::mask_url(&cfg.database.url)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => run(&cfg).await,
@@ -237,11 +268,15 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
     }
     let store = open_store(cfg).await?;
     let health = crate::health::Health::new();
-    let app = crate::web::Application::build_with_health(&cfg.web.bind, store.clone(), health.clone())
-        .await
-        .with_context(|| format!("starting the web view on {} (web.bind)", cfg.web.bind))?;
+    let app =
+        crate::web::Application::build_with_health(&cfg.web.bind, store.clone(), health.clone())
+            .await
+            .with_context(|| format!("starting the web view on {} (web.bind)", cfg.web.bind))?;
     tracing::info!(address = %cfg.web.bind, port = app.port(), "outloud is serving");
-    eprintln!("outloud: web view on http://{}/ (Ctrl-C to stop)", cfg.web.bind);
+    eprintln!(
+        "outloud: web view on http://{}/ (Ctrl-C to stop)",
+        cfg.web.bind
+    );
 
     let shutdown = CancellationToken::new();
     let web_stop = CancellationToken::new();
@@ -249,7 +284,9 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
     let stop = shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("shutdown requested: finishing the batches in hand (signal again to quit at once)");
+        tracing::info!(
+            "shutdown requested: finishing the batches in hand (signal again to quit at once)"
+        );
         stop.cancel();
         // An impatient second signal: nothing is lost, the uncommitted batch is re-read later.
         wait_for_signal().await;
@@ -263,10 +300,20 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
     } else {
         let instance = cfg.daemon.instance.clone().unwrap_or_else(default_instance);
         let ingestor = Arc::new(Ingestor::new(store.clone(), ingest_settings(cfg)).await?);
-        let settings = crate::imap::WatcherSettings { instance: instance.clone(), lease_secs: cfg.daemon.lease_secs };
+        let settings = crate::imap::WatcherSettings {
+            instance: instance.clone(),
+            lease_secs: cfg.daemon.lease_secs,
+        };
         for (m, password) in cfg.mailboxes.iter().zip(passwords) {
             for folder in &m.folders {
-                let w = crate::imap::Watcher::new(m.clone(), folder.clone(), password.clone(), ingestor.clone(), health.clone(), settings.clone());
+                let w = crate::imap::Watcher::new(
+                    m.clone(),
+                    folder.clone(),
+                    password.clone(),
+                    ingestor.clone(),
+                    health.clone(),
+                    settings.clone(),
+                );
                 watchers.spawn(w.run(shutdown.clone()));
             }
         }
@@ -294,7 +341,10 @@ async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
     })
     .await;
     if drained.is_err() {
-        tracing::warn!(left = watchers.len(), "watchers did not stop within 120 s; leaving them");
+        tracing::warn!(
+            left = watchers.len(),
+            "watchers did not stop within 120 s; leaving them"
+        );
         watchers.abort_all();
     }
     web_stop.cancel();
@@ -325,13 +375,14 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -340,7 +391,10 @@ async fn wait_for_signal() {
 
 async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
-    let settings = IngestSettings { log_each_mail: args.verbose, ..ingest_settings(cfg) };
+    let settings = IngestSettings {
+        log_each_mail: args.verbose,
+        ..ingest_settings(cfg)
+    };
     let ingestor = Ingestor::new(store, settings).await?;
     let opts = crate::import::ImportOptions {
         paths: args.paths,
@@ -355,9 +409,17 @@ async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!("{summary}");
-        println!("  {:.1} s, {:.0} mails/s", secs, summary.read as f64 / secs.max(1e-9));
+        println!(
+            "  {:.1} s, {:.0} mails/s",
+            secs,
+            summary.read as f64 / secs.max(1e-9)
+        );
     }
-    Ok(if summary.file_errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if summary.file_errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -369,7 +431,16 @@ async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let counts = if args.mbox {
-        crate::export::export_mbox(store.as_ref(), &mut out, &args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "<stdout>".into())).await?
+        crate::export::export_mbox(
+            store.as_ref(),
+            &mut out,
+            &args
+                .output
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "<stdout>".into()),
+        )
+        .await?
     } else {
         crate::export::export_jsonl(store.as_ref(), &mut out).await?
     };
@@ -377,25 +448,40 @@ async fn export(cfg: &Config, args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.mbox {
         eprintln!("exported {} mails", counts.raws);
     } else {
-        eprintln!("exported {} groups, {} threads, {} messages", counts.groups, counts.threads, counts.messages);
+        eprintln!(
+            "exported {} groups, {} threads, {} messages",
+            counts.groups, counts.threads, counts.messages
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
-    let settings = IngestSettings { log_each_mail: false, ..ingest_settings(cfg) };
+    let settings = IngestSettings {
+        log_each_mail: false,
+        ..ingest_settings(cfg)
+    };
     let ingestor = Ingestor::new(store.clone(), settings).await?;
-    store.reset_derived().await.context("clearing derived rows")?;
+    store
+        .reset_derived()
+        .await
+        .context("clearing derived rows")?;
     let (mut after, mut n) = (0, 0u64);
     loop {
-        let page = store.raws_after(after, cfg.import.batch_size as i64).await?;
+        let page = store
+            .raws_after(after, cfg.import.batch_size as i64)
+            .await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
         n += page.len() as u64;
         let raws = page
             .into_iter()
-            .map(|r| RawMail { bytes: r.bytes, source: r.source, force_groups: r.force_groups })
+            .map(|r| RawMail {
+                bytes: r.bytes,
+                source: r.source,
+                force_groups: r.force_groups,
+            })
             .collect();
         ingestor.ingest(raws, None, now()).await?;
     }
@@ -406,7 +492,11 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
 async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
     match cmd {
-        GroupCommand::Add { slug, addresses, name } => {
+        GroupCommand::Add {
+            slug,
+            addresses,
+            name,
+        } => {
             if let Err(m) = validate_slug(&slug) {
                 bail!("group slug: {m}");
             }
@@ -417,7 +507,12 @@ async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
             }
             let name = name.unwrap_or_else(|| slug.clone());
             let g = store.upsert_group(&slug, &name, &addresses).await?;
-            println!("group {} ({}) publishes from {}", g.slug, g.name, g.addresses.join(", "));
+            println!(
+                "group {} ({}) publishes from {}",
+                g.slug,
+                g.name,
+                g.addresses.join(", ")
+            );
         }
         GroupCommand::List => {
             let groups = store.group_summaries().await?;
@@ -440,7 +535,10 @@ async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
                 bail!("no group {slug:?} (see `outloud group list`)");
             }
             if cfg.groups.iter().any(|g| g.slug == slug) {
-                eprintln!("note: {slug} is declared in {} and comes back on the next start", cfg.origin);
+                eprintln!(
+                    "note: {slug} is declared in {} and comes back on the next start",
+                    cfg.origin
+                );
             }
             println!("removed group {slug}");
         }
@@ -457,7 +555,14 @@ async fn quarantine(cfg: &Config, cmd: QuarantineCommand) -> anyhow::Result<Exit
                 println!("quarantine is empty");
             }
             for q in rows {
-                println!("{:>6}  {}  {} bytes  {}  {}", q.id, crate::export::rfc3339(q.received_at), q.size, q.source, q.error);
+                println!(
+                    "{:>6}  {}  {} bytes  {}  {}",
+                    q.id,
+                    crate::export::rfc3339(q.received_at),
+                    q.size,
+                    q.source,
+                    q.error
+                );
             }
         }
         QuarantineCommand::Show { id } => {

@@ -9,15 +9,26 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("{origin}: key `{key}`: {message}")]
-    Invalid { origin: String, key: String, message: String },
+    Invalid {
+        origin: String,
+        key: String,
+        message: String,
+    },
 }
 
 fn invalid(origin: &str, key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { origin: origin.to_string(), key: key.to_string(), message: message.into() }
+    ConfigError::Invalid {
+        origin: origin.to_string(),
+        key: key.to_string(),
+        message: message.into(),
+    }
 }
 
 /// The whole configuration. See `config/outloud.example.toml` for every key and its default.
@@ -67,14 +78,20 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: "sqlite:var/outloud.db".into(), url_file: None }
+        DatabaseConfig {
+            url: "sqlite:var/outloud.db".into(),
+            url_file: None,
+        }
     }
 }
 
 impl std::fmt::Debug for DatabaseConfig {
     // Never print a password, even in a debug log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseConfig").field("url", &mask_url(&self.url)).field("url_file", &self.url_file).finish()
+        f.debug_struct("DatabaseConfig")
+            .field("url", &mask_url(&self.url))
+            .field("url_file", &self.url_file)
+            .finish()
     }
 }
 
@@ -103,7 +120,9 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { bind: "127.0.0.1:8080".into() }
+        WebConfig {
+            bind: "127.0.0.1:8080".into(),
+        }
     }
 }
 
@@ -117,7 +136,9 @@ pub struct ThreadingConfig {
 
 impl Default for ThreadingConfig {
     fn default() -> Self {
-        ThreadingConfig { subject_window_days: 14 }
+        ThreadingConfig {
+            subject_window_days: 14,
+        }
     }
 }
 
@@ -145,7 +166,10 @@ pub struct IdentityConfig {
 
 impl Default for IdentityConfig {
     fn default() -> Self {
-        IdentityConfig { addresses: vec!["outloud@localhost".into()], loop_marker: "outloud".into() }
+        IdentityConfig {
+            addresses: vec!["outloud@localhost".into()],
+            loop_marker: "outloud".into(),
+        }
     }
 }
 
@@ -160,7 +184,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".into(), format: "text".into() }
+        LogConfig {
+            level: "info".into(),
+            format: "text".into(),
+        }
     }
 }
 
@@ -177,7 +204,10 @@ pub struct DaemonConfig {
 
 impl Default for DaemonConfig {
     fn default() -> Self {
-        DaemonConfig { lease_secs: 20, instance: None }
+        DaemonConfig {
+            lease_secs: 20,
+            instance: None,
+        }
     }
 }
 
@@ -300,16 +330,23 @@ impl std::fmt::Debug for MailboxConfig {
 
 impl MailboxConfig {
     pub fn port(&self) -> u16 {
-        self.port.unwrap_or(if self.tls == TlsMode::Implicit { 993 } else { 143 })
+        self.port.unwrap_or(if self.tls == TlsMode::Implicit {
+            993
+        } else {
+            143
+        })
     }
 
     /// Read the password from the environment variable or file the config names.
     pub fn password(&self) -> Result<Secret, String> {
         if let Some(var) = &self.password_env {
-            return std::env::var(var).map(Secret).map_err(|_| format!("environment variable {var} is not set"));
+            return std::env::var(var)
+                .map(Secret)
+                .map_err(|_| format!("environment variable {var} is not set"));
         }
         if let Some(path) = &self.password_file {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             return Ok(Secret(text.lines().next().unwrap_or("").to_string()));
         }
         Err("no password_env or password_file".into())
@@ -327,7 +364,11 @@ impl std::fmt::Debug for Secret {
 }
 
 fn is_loopback_host(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -343,7 +384,10 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("OUTLOUD_DATABASE_URL", "database.url"),
     ("OUTLOUD_DATABASE_URL_FILE", "database.url_file"),
     ("OUTLOUD_WEB_BIND", "web.bind"),
-    ("OUTLOUD_THREADING_SUBJECT_WINDOW_DAYS", "threading.subject_window_days"),
+    (
+        "OUTLOUD_THREADING_SUBJECT_WINDOW_DAYS",
+        "threading.subject_window_days",
+    ),
     ("OUTLOUD_IMPORT_BATCH_SIZE", "import.batch_size"),
     ("OUTLOUD_IDENTITY_ADDRESSES", "identity.addresses"),
     ("OUTLOUD_IDENTITY_LOOP_MARKER", "identity.loop_marker"),
@@ -354,7 +398,9 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
 impl Config {
     /// Load from an optional file, then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("OUTLOUD_")).collect();
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("OUTLOUD_"))
+            .collect();
         Config::load_with(file, &env)
     }
 
@@ -363,10 +409,14 @@ impl Config {
     pub fn load_with(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let mut cfg = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-                let mut cfg: Config = toml::from_str(&text)
-                    .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let mut cfg: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
                 cfg.origin = path.display().to_string();
                 if url_has_password(&cfg.database.url) {
                     return Err(invalid(
@@ -383,8 +433,13 @@ impl Config {
             cfg.apply_env(name, value)?;
         }
         if let Some(path) = cfg.database.url_file.clone() {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| invalid(&cfg.origin, "database.url_file", format!("cannot read {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                invalid(
+                    &cfg.origin,
+                    "database.url_file",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
             cfg.database.url = text.lines().next().unwrap_or("").trim().to_string();
         }
         cfg.validate()?;
@@ -402,11 +457,19 @@ impl Config {
             });
             if section {
                 let known: Vec<&str> = ENV_KEYS.iter().map(|(n, _)| *n).collect();
-                return Err(invalid(&origin, name, format!("unknown setting; known variables: {}", known.join(", "))));
+                return Err(invalid(
+                    &origin,
+                    name,
+                    format!("unknown setting; known variables: {}", known.join(", ")),
+                ));
             }
             return Ok(());
         };
-        let num = |v: &str| v.trim().parse::<i64>().map_err(|_| invalid(&origin, key, format!("expected a whole number, got {v:?}")));
+        let num = |v: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| invalid(&origin, key, format!("expected a whole number, got {v:?}")))
+        };
         match *key {
             "database.url" => self.database.url = value.to_string(),
             "database.url_file" => self.database.url_file = Some(PathBuf::from(value)),
@@ -414,7 +477,11 @@ impl Config {
             "threading.subject_window_days" => self.threading.subject_window_days = num(value)?,
             "import.batch_size" => self.import.batch_size = num(value)?.max(0) as usize,
             "identity.addresses" => {
-                self.identity.addresses = value.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+                self.identity.addresses = value
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
             }
             "identity.loop_marker" => self.identity.loop_marker = value.to_string(),
             "log.level" => self.log.level = value.to_string(),
@@ -431,20 +498,49 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let o = &self.origin;
         let url = &self.database.url;
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(invalid(o, "database.url", format!("{:?} is neither sqlite:PATH nor postgres://…", mask_url(url))));
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                o,
+                "database.url",
+                format!(
+                    "{:?} is neither sqlite:PATH nor postgres://…",
+                    mask_url(url)
+                ),
+            ));
         }
         if self.web.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid(o, "web.bind", format!("{:?} is not an address:port such as 127.0.0.1:8080", self.web.bind)));
+            return Err(invalid(
+                o,
+                "web.bind",
+                format!(
+                    "{:?} is not an address:port such as 127.0.0.1:8080",
+                    self.web.bind
+                ),
+            ));
         }
         if self.threading.subject_window_days < 0 {
-            return Err(invalid(o, "threading.subject_window_days", "must be 0 or more"));
+            return Err(invalid(
+                o,
+                "threading.subject_window_days",
+                "must be 0 or more",
+            ));
         }
         if self.import.batch_size == 0 || self.import.batch_size > 100_000 {
-            return Err(invalid(o, "import.batch_size", "must be between 1 and 100000"));
+            return Err(invalid(
+                o,
+                "import.batch_size",
+                "must be between 1 and 100000",
+            ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(invalid(o, "log.format", format!("{:?}: expected \"text\" or \"json\"", self.log.format)));
+            return Err(invalid(
+                o,
+                "log.format",
+                format!("{:?}: expected \"text\" or \"json\"", self.log.format),
+            ));
         }
         if self.daemon.lease_secs < 3 {
             return Err(invalid(o, "daemon.lease_secs", "must be at least 3"));
@@ -453,10 +549,18 @@ impl Config {
         for (i, m) in self.mailboxes.iter().enumerate() {
             let key = |k: &str| format!("mailboxes[{i}].{k}");
             if m.name.is_empty() || m.name.contains(['/', ' ']) {
-                return Err(invalid(o, &key("name"), "a short name without spaces or slashes is needed"));
+                return Err(invalid(
+                    o,
+                    &key("name"),
+                    "a short name without spaces or slashes is needed",
+                ));
             }
             if !names.insert(m.name.clone()) {
-                return Err(invalid(o, &key("name"), format!("{:?} is used by two mailboxes", m.name)));
+                return Err(invalid(
+                    o,
+                    &key("name"),
+                    format!("{:?} is used by two mailboxes", m.name),
+                ));
             }
             if m.host.trim().is_empty() {
                 return Err(invalid(o, &key("host"), "must not be empty"));
@@ -476,16 +580,32 @@ impl Config {
                 _ => {}
             }
             if m.folders.is_empty() {
-                return Err(invalid(o, &key("folders"), "list at least one folder, e.g. [\"INBOX\"]"));
+                return Err(invalid(
+                    o,
+                    &key("folders"),
+                    "list at least one folder, e.g. [\"INBOX\"]",
+                ));
             }
             if m.after == AfterAction::Move && m.move_to.as_deref().unwrap_or("").is_empty() {
-                return Err(invalid(o, &key("move_to"), "after = \"move\" needs move_to = \"FOLDER\""));
+                return Err(invalid(
+                    o,
+                    &key("move_to"),
+                    "after = \"move\" needs move_to = \"FOLDER\"",
+                ));
             }
             if m.batch_size == 0 || m.batch_size > 10_000 {
-                return Err(invalid(o, &key("batch_size"), "must be between 1 and 10000"));
+                return Err(invalid(
+                    o,
+                    &key("batch_size"),
+                    "must be between 1 and 10000",
+                ));
             }
             if m.idle_secs == 0 || m.idle_secs >= 30 * 60 {
-                return Err(invalid(o, &key("idle_secs"), "must be between 1 and 1799 (servers drop IDLE after 30 minutes)"));
+                return Err(invalid(
+                    o,
+                    &key("idle_secs"),
+                    "must be between 1 and 1799 (servers drop IDLE after 30 minutes)",
+                ));
             }
             if m.poll_secs == 0 {
                 return Err(invalid(o, &key("poll_secs"), "must be at least 1"));
@@ -496,12 +616,20 @@ impl Config {
             let key = format!("groups[{i}]");
             validate_slug(&g.slug).map_err(|m| invalid(o, &format!("{key}.slug"), m))?;
             if g.addresses.is_empty() {
-                return Err(invalid(o, &format!("{key}.addresses"), "a group needs at least one address"));
+                return Err(invalid(
+                    o,
+                    &format!("{key}.addresses"),
+                    "a group needs at least one address",
+                ));
             }
             for a in &g.addresses {
                 validate_address(a).map_err(|m| invalid(o, &format!("{key}.addresses"), m))?;
                 if let Some(other) = seen.insert(a.to_ascii_lowercase(), g.slug.clone()) {
-                    return Err(invalid(o, &format!("{key}.addresses"), format!("{a} is already the address of group {other}")));
+                    return Err(invalid(
+                        o,
+                        &format!("{key}.addresses"),
+                        format!("{a} is already the address of group {other}"),
+                    ));
                 }
             }
         }
@@ -513,20 +641,28 @@ impl Config {
 pub fn validate_slug(slug: &str) -> Result<(), String> {
     let ok = !slug.is_empty()
         && slug.len() <= 64
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !slug.starts_with('-');
     if ok {
         Ok(())
     } else {
-        Err(format!("{slug:?} is not a valid slug (lower-case letters, digits and dashes, at most 64)"))
+        Err(format!(
+            "{slug:?} is not a valid slug (lower-case letters, digits and dashes, at most 64)"
+        ))
     }
 }
 
 pub fn validate_address(a: &str) -> Result<(), String> {
     match a.split_once('@') {
         Some((l, d)) if !l.is_empty() && d.contains('.') || d == "localhost" && !l.is_empty() => {
-            if a.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',') {
-                Err(format!("{a:?} is not a plain address such as eng@corp.example"))
+            if a.chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+            {
+                Err(format!(
+                    "{a:?} is not a plain address such as eng@corp.example"
+                ))
             } else {
                 Ok(())
             }
@@ -594,14 +730,26 @@ mod tests {
     fn env_overrides_file_and_names_variable() {
         let (_d, p) = write("[web]\nbind = \"127.0.0.1:1\"\n");
         let env = vec![("OUTLOUD_WEB_BIND".to_string(), "127.0.0.1:2".to_string())];
-        assert_eq!(Config::load_with(Some(&p), &env).unwrap().web.bind, "127.0.0.1:2");
+        assert_eq!(
+            Config::load_with(Some(&p), &env).unwrap().web.bind,
+            "127.0.0.1:2"
+        );
         let env = vec![("OUTLOUD_IMPORT_BATCH_SIZE".to_string(), "lots".to_string())];
         let e = Config::load_with(Some(&p), &env).unwrap_err().to_string();
-        assert!(e.contains("OUTLOUD_IMPORT_BATCH_SIZE") && e.contains("import.batch_size"), "{e}");
+        assert!(
+            e.contains("OUTLOUD_IMPORT_BATCH_SIZE") && e.contains("import.batch_size"),
+            "{e}"
+        );
         let env = vec![("OUTLOUD_WEB_BINDD".to_string(), "x".to_string())];
-        assert!(Config::load_with(Some(&p), &env).unwrap_err().to_string().contains("OUTLOUD_WEB_BINDD"));
+        assert!(Config::load_with(Some(&p), &env)
+            .unwrap_err()
+            .to_string()
+            .contains("OUTLOUD_WEB_BINDD"));
         let env = vec![("OUTLOUD_MAILSTACK_DIR".to_string(), "/tmp/x".to_string())];
-        assert!(Config::load_with(Some(&p), &env).is_ok(), "variables outside our sections are not ours");
+        assert!(
+            Config::load_with(Some(&p), &env).is_ok(),
+            "variables outside our sections are not ours"
+        );
     }
 
     #[test]
@@ -609,13 +757,17 @@ mod tests {
         let (_d, p) = write("[database]\nurl = \"postgres://u:hunter2@db/x\"\n");
         let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
         assert!(e.contains("database.url") && !e.contains("hunter2"), "{e}");
-        let d = DatabaseConfig { url: "postgres://u:hunter2@db/x".into(), url_file: None };
+        let d = DatabaseConfig {
+            url: "postgres://u:hunter2@db/x".into(),
+            url_file: None,
+        };
         assert!(!format!("{d:?}").contains("hunter2"));
     }
 
     #[test]
     fn mailbox_errors_name_the_key() {
-        let base = "[[mailboxes]]\nname = \"corp\"\nhost = \"imap.corp.example\"\nuser = \"outloud\"\n";
+        let base =
+            "[[mailboxes]]\nname = \"corp\"\nhost = \"imap.corp.example\"\nuser = \"outloud\"\n";
         let (_d, p) = write(&format!("{base}tls = \"none\"\npassword_env = \"X\"\n"));
         let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
         assert!(e.contains("mailboxes[0].tls"), "{e}");
@@ -637,6 +789,9 @@ mod tests {
             "[[groups]]\nslug = \"eng\"\naddresses = [\"eng@corp.example\"]\n[[groups]]\nslug = \"ops\"\naddresses = [\"ENG@corp.example\"]\n",
         );
         let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("groups[1].addresses") && e.contains("eng"), "{e}");
+        assert!(
+            e.contains("groups[1].addresses") && e.contains("eng"),
+            "{e}"
+        );
     }
 }

@@ -26,8 +26,19 @@ const PAGE: i64 = 1000;
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Line<'a> {
-    Group { slug: &'a str, name: &'a str, addresses: &'a [String] },
-    Thread { id: i64, group: &'a str, subject: &'a str, started_at: String, last_activity: String, message_count: i64 },
+    Group {
+        slug: &'a str,
+        name: &'a str,
+        addresses: &'a [String],
+    },
+    Thread {
+        id: i64,
+        group: &'a str,
+        subject: &'a str,
+        started_at: String,
+        last_activity: String,
+        message_count: i64,
+    },
     Message(MessageLine<'a>),
 }
 
@@ -70,12 +81,22 @@ pub struct ExportCounts {
     pub raws: u64,
 }
 
-pub async fn export_jsonl(store: &dyn Store, out: &mut dyn Write) -> Result<ExportCounts, ExportError> {
+pub async fn export_jsonl(
+    store: &dyn Store,
+    out: &mut dyn Write,
+) -> Result<ExportCounts, ExportError> {
     let mut n = ExportCounts::default();
     let groups = store.groups().await?;
     for g in &groups {
-        serde_json::to_writer(&mut *out, &Line::Group { slug: &g.slug, name: &g.name, addresses: &g.addresses })
-            .map_err(std::io::Error::from)?;
+        serde_json::to_writer(
+            &mut *out,
+            &Line::Group {
+                slug: &g.slug,
+                name: &g.name,
+                addresses: &g.addresses,
+            },
+        )
+        .map_err(std::io::Error::from)?;
         out.write_all(b"\n")?;
         n.groups += 1;
     }
@@ -108,7 +129,10 @@ pub async fn export_jsonl(store: &dyn Store, out: &mut dyn Write) -> Result<Expo
                 message_id: &m.message_id,
                 group: &m.group_slug,
                 thread_id: m.thread_id,
-                author: Author { email: &m.author_email, name: m.author_name.as_deref() },
+                author: Author {
+                    email: &m.author_email,
+                    name: m.author_name.as_deref(),
+                },
                 date: rfc3339(m.date),
                 subject: &m.subject,
                 body: &m.body,
@@ -130,7 +154,11 @@ pub async fn export_jsonl(store: &dyn Store, out: &mut dyn Write) -> Result<Expo
 }
 
 /// Every stored raw mail in arrival order (skipped ones too, so a restore skips them again).
-pub async fn export_mbox(store: &dyn Store, out: &mut dyn Write, name: &str) -> Result<ExportCounts, ExportError> {
+pub async fn export_mbox(
+    store: &dyn Store,
+    out: &mut dyn Write,
+    name: &str,
+) -> Result<ExportCounts, ExportError> {
     let mut n = ExportCounts::default();
     let mut w = MboxWriter::new(out, name);
     let mut after = 0;
@@ -143,8 +171,13 @@ pub async fn export_mbox(store: &dyn Store, out: &mut dyn Write, name: &str) -> 
                 w.write_message(&r.bytes)?;
             } else {
                 // Keep the mail's own line ending so the import strips the header exactly.
-                let eol: &[u8] = if r.bytes.windows(2).take(2000).any(|p| p == b"\r\n") { b"\r\n" } else { b"\n" };
-                let mut bytes = format!("{IMPORT_GROUPS_HEADER} {}", r.force_groups.join(",")).into_bytes();
+                let eol: &[u8] = if r.bytes.windows(2).take(2000).any(|p| p == b"\r\n") {
+                    b"\r\n"
+                } else {
+                    b"\n"
+                };
+                let mut bytes =
+                    format!("{IMPORT_GROUPS_HEADER} {}", r.force_groups.join(",")).into_bytes();
                 bytes.extend_from_slice(eol);
                 bytes.extend_from_slice(&r.bytes);
                 w.write_message(&bytes)?;

@@ -55,7 +55,10 @@ impl Health {
     /// `ok` when every leader is connected and no mailbox is failing; `degraded` otherwise.
     pub fn status(&self) -> &'static str {
         let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let bad = map.values().any(|m| m.role == Role::Leader && !m.connected || m.role != Role::Standby && m.last_error.is_some() && !m.connected);
+        let bad = map.values().any(|m| {
+            m.role == Role::Leader && !m.connected
+                || m.role != Role::Standby && m.last_error.is_some() && !m.connected
+        });
         if bad {
             "degraded"
         } else {
@@ -82,6 +85,9 @@ mod tests {
             m.last_error = Some("connection reset".into());
         });
         assert_eq!(h.status(), "degraded");
-        assert_eq!(h.snapshot()["corp"].last_error.as_deref(), Some("connection reset"));
+        assert_eq!(
+            h.snapshot()["corp"].last_error.as_deref(),
+            Some("connection reset")
+        );
     }
 }

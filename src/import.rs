@@ -52,7 +52,11 @@ impl std::fmt::Display for ImportSummary {
             write!(f, " ({} replaced a reconstruction)", self.replaced)?;
         }
         if skipped > 0 {
-            let parts: Vec<String> = self.skipped.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            let parts: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(r, n)| format!("{r}: {n}"))
+                .collect();
             write!(f, "\n  skipped by reason: {}", parts.join(", "))?;
         }
         if self.quarantined > 0 {
@@ -85,13 +89,24 @@ pub fn take_import_groups(bytes: &mut Vec<u8>) -> Vec<String> {
     if !bytes.starts_with(IMPORT_GROUPS_HEADER.as_bytes()) {
         return Vec::new();
     }
-    let end = bytes.iter().position(|&b| b == b'\n').map(|i| i + 1).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(bytes.len());
     let line = String::from_utf8_lossy(&bytes[IMPORT_GROUPS_HEADER.len()..end]).to_string();
     bytes.drain(..end);
-    line.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    line.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
-pub async fn import(ingestor: &Ingestor, opts: ImportOptions, now: impl Fn() -> i64) -> Result<ImportSummary, ImportError> {
+pub async fn import(
+    ingestor: &Ingestor,
+    opts: ImportOptions,
+    now: impl Fn() -> i64,
+) -> Result<ImportSummary, ImportError> {
     for slug in &opts.force_groups {
         if ingestor.directory().by_slug(slug).is_none() {
             return Err(ImportError::UnknownGroup(slug.clone()));
@@ -101,9 +116,11 @@ pub async fn import(ingestor: &Ingestor, opts: ImportOptions, now: impl Fn() -> 
     let bar = if opts.progress {
         let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
         b.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ({eta})")
-                .expect("static template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ({eta})",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
         );
         b
     } else {
@@ -154,7 +171,10 @@ pub async fn import(ingestor: &Ingestor, opts: ImportOptions, now: impl Fn() -> 
                             }
                             MailResult::Duplicate => summary.duplicates += 1,
                             MailResult::Skipped { reason, .. } => {
-                                *summary.skipped.entry(reason.as_str().to_string()).or_default() += 1
+                                *summary
+                                    .skipped
+                                    .entry(reason.as_str().to_string())
+                                    .or_default() += 1
                             }
                             MailResult::Quarantined { .. } => summary.quarantined += 1,
                         }
@@ -174,7 +194,9 @@ pub async fn import(ingestor: &Ingestor, opts: ImportOptions, now: impl Fn() -> 
     bar.finish_and_clear();
     p?;
     s?;
-    reader.join().map_err(|_| ImportError::Reader("panicked".into()))?;
+    reader
+        .join()
+        .map_err(|_| ImportError::Reader("panicked".into()))?;
     Ok(summary)
 }
 
@@ -193,7 +215,12 @@ fn path_size(p: &std::path::Path) -> u64 {
     }
 }
 
-fn read_all(paths: Vec<PathBuf>, force: Vec<String>, batch_size: usize, tx: tokio::sync::mpsc::Sender<Read>) {
+fn read_all(
+    paths: Vec<PathBuf>,
+    force: Vec<String>,
+    batch_size: usize,
+    tx: tokio::sync::mpsc::Sender<Read>,
+) {
     // Start small and double up to `batch_size`: the writer gets its first batch sooner, so
     // less of the import runs with only one stage busy.
     let mut current = batch_size.min(64);
@@ -218,7 +245,11 @@ fn read_all(paths: Vec<PathBuf>, force: Vec<String>, batch_size: usize, tx: toki
                             groups.push(g.clone());
                         }
                     }
-                    batch.push(RawMail { bytes, source: format!("import:{}", item.origin), force_groups: groups });
+                    batch.push(RawMail {
+                        bytes,
+                        source: format!("import:{}", item.origin),
+                        force_groups: groups,
+                    });
                     if batch.len() >= current {
                         current = (current * 2).min(batch_size);
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(current));

@@ -85,11 +85,17 @@ impl FileError {
     }
 
     pub(crate) fn read(path: &Path) -> impl FnOnce(io::Error) -> FileError + '_ {
-        move |err| FileError::Read { path: path.to_path_buf(), err }
+        move |err| FileError::Read {
+            path: path.to_path_buf(),
+            err,
+        }
     }
 
     pub(crate) fn write(path: &Path) -> impl FnOnce(io::Error) -> FileError + '_ {
-        move |err| FileError::Write { path: path.to_path_buf(), err }
+        move |err| FileError::Write {
+            path: path.to_path_buf(),
+            err,
+        }
     }
 }
 
@@ -131,7 +137,10 @@ pub struct MailSource {
 }
 
 enum Inner {
-    Mbox { reader: MboxReader<BufReader<File>>, total: u64 },
+    Mbox {
+        reader: MboxReader<BufReader<File>>,
+        total: u64,
+    },
     Files(dir::FileList),
 }
 
@@ -142,12 +151,18 @@ impl MailSource {
 
     pub fn progress(&self) -> Progress {
         match &self.inner {
-            Inner::Mbox { reader, total } => {
-                Progress { done: reader.bytes_read(), total: *total, unit: ProgressUnit::Bytes }
-            }
+            Inner::Mbox { reader, total } => Progress {
+                done: reader.bytes_read(),
+                total: *total,
+                unit: ProgressUnit::Bytes,
+            },
             Inner::Files(list) => {
                 let (done, total) = list.progress();
-                Progress { done, total, unit: ProgressUnit::Files }
+                Progress {
+                    done,
+                    total,
+                    unit: ProgressUnit::Files,
+                }
             }
         }
     }
@@ -206,14 +221,19 @@ pub fn detect(path: &Path) -> Result<MailKind, FileError> {
         if dir::has_eml(path)? {
             return Ok(MailKind::EmlDir);
         }
-        return Err(FileError::UnrecognisedDir { path: path.to_path_buf() });
+        return Err(FileError::UnrecognisedDir {
+            path: path.to_path_buf(),
+        });
     }
     if has_extension(path, "eml") {
         return Ok(MailKind::Eml);
     }
     let head = read_head(path)?;
     // Leading blank lines are tolerated by the mbox reader, so skip them here too.
-    let start = head.iter().position(|b| !matches!(b, b'\r' | b'\n')).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(head.len());
     let first = first_line(&head[start..]);
     if head[start..].is_empty() {
         // Empty (or blank-only) file: an mbox with nothing in it, which is what an mbox
@@ -224,22 +244,29 @@ pub fn detect(path: &Path) -> Result<MailKind, FileError> {
         return Ok(MailKind::Mbox);
     }
     if has_extension(path, "mbox") || has_extension(path, "mbx") {
-        return Err(FileError::NotMbox { path: path.to_path_buf() });
+        return Err(FileError::NotMbox {
+            path: path.to_path_buf(),
+        });
     }
     if looks_like_header(first) {
         return Ok(MailKind::Eml);
     }
-    Err(FileError::Unrecognised { path: path.to_path_buf() })
+    Err(FileError::Unrecognised {
+        path: path.to_path_buf(),
+    })
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
     let file = File::open(path).map_err(FileError::read(path))?;
     let mut head = Vec::with_capacity(4096);
-    file.take(4096).read_to_end(&mut head).map_err(FileError::read(path))?;
+    file.take(4096)
+        .read_to_end(&mut head)
+        .map_err(FileError::read(path))?;
     Ok(head)
 }
 
@@ -265,7 +292,10 @@ mod tests {
     #[test]
     fn io_reason_is_short_and_lower_case() {
         let err = io::Error::from_raw_os_error(13);
-        let e = FileError::Read { path: "/x/y.mbox".into(), err };
+        let e = FileError::Read {
+            path: "/x/y.mbox".into(),
+            err,
+        };
         assert_eq!(e.to_string(), "cannot read /x/y.mbox: permission denied");
         let err = io::Error::other("Disk on fire");
         assert_eq!(io_reason(&err), "disk on fire");

@@ -12,7 +12,10 @@ pub struct Address {
 impl Address {
     pub fn new(name: Option<&str>, email: &str) -> Self {
         Address {
-            name: name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string),
+            name: name
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
             email: email.trim().to_ascii_lowercase(),
         }
     }

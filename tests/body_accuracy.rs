@@ -28,7 +28,9 @@ struct Case {
 }
 
 fn cases(kind: &str) -> Vec<Case> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(kind);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind);
     let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .flatten()
@@ -59,7 +61,12 @@ fn cases(kind: &str) -> Vec<Case> {
 
 /// Trailing spaces and the file's final newline do not count.
 fn norm(s: &str) -> String {
-    s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim_matches('\n').to_string()
+    s.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_matches('\n')
+        .to_string()
 }
 
 fn part<'a>(c: &'a CleanBody, name: &str) -> &'a str {
@@ -73,7 +80,11 @@ fn part<'a>(c: &'a CleanBody, name: &str) -> &'a str {
 #[test]
 fn body_accuracy() {
     let cases = cases("bodies");
-    assert!(cases.len() >= 80, "expected at least 80 body fixtures, found {}", cases.len());
+    assert!(
+        cases.len() >= 80,
+        "expected at least 80 body fixtures, found {}",
+        cases.len()
+    );
     let mut per_cat: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let (mut ok, mut parts_ok, mut parts_total) = (0, 0, 0);
     let mut batches: BTreeMap<u8, (usize, usize)> = BTreeMap::new();
@@ -114,11 +125,19 @@ fn body_accuracy() {
     }
     println!("\nbody exact match by category:");
     for (cat, (hit, all)) in &per_cat {
-        println!("  {cat:<12} {hit:>3}/{all:<3} {:>5.1}%", 100.0 * *hit as f64 / *all as f64);
+        println!(
+            "  {cat:<12} {hit:>3}/{all:<3} {:>5.1}%",
+            100.0 * *hit as f64 / *all as f64
+        );
     }
     let total = ok as f64 / cases.len() as f64;
     let parts = parts_ok as f64 / parts_total.max(1) as f64;
-    println!("  {:<12} {ok:>3}/{:<3} {:>5.1}%", "TOTAL", cases.len(), 100.0 * total);
+    println!(
+        "  {:<12} {ok:>3}/{:<3} {:>5.1}%",
+        "TOTAL",
+        cases.len(),
+        100.0 * total
+    );
     for (batch, (hit, all)) in &batches {
         let what = if *batch == 0 {
             "written before the code".to_string()
@@ -127,12 +146,23 @@ fn body_accuracy() {
         };
         println!("  {what:<24} {hit:>3}/{all}");
     }
-    println!("sign-off/signature/disclaimer: {parts_ok}/{parts_total} {:.1}%", 100.0 * parts);
+    println!(
+        "sign-off/signature/disclaimer: {parts_ok}/{parts_total} {:.1}%",
+        100.0 * parts
+    );
     for m in &misses {
         println!("{m}");
     }
-    assert!(total >= BODY_FLOOR, "body accuracy {:.1}% below floor", 100.0 * total);
-    assert!(parts >= PARTS_FLOOR, "parts accuracy {:.1}% below floor", 100.0 * parts);
+    assert!(
+        total >= BODY_FLOOR,
+        "body accuracy {:.1}% below floor",
+        100.0 * total
+    );
+    assert!(
+        parts >= PARTS_FLOOR,
+        "parts accuracy {:.1}% below floor",
+        100.0 * parts
+    );
 }
 
 /// Nothing is lost: every non-blank input line is in exactly one of the five parts.
@@ -145,15 +175,24 @@ fn nothing_lost_on_any_fixture() {
                 !l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
                     .is_empty()
             };
-            let mut want: Vec<&str> =
-                case.input.lines().map(str::trim_end).filter(visible).collect();
-            let mut have: Vec<&str> =
-                [&got.body, &got.quoted, &got.signoff, &got.signature, &got.disclaimer]
-                    .iter()
-                    .flat_map(|p| p.lines())
-                    .map(str::trim_end)
-                    .filter(visible)
-                    .collect();
+            let mut want: Vec<&str> = case
+                .input
+                .lines()
+                .map(str::trim_end)
+                .filter(visible)
+                .collect();
+            let mut have: Vec<&str> = [
+                &got.body,
+                &got.quoted,
+                &got.signoff,
+                &got.signature,
+                &got.disclaimer,
+            ]
+            .iter()
+            .flat_map(|p| p.lines())
+            .map(str::trim_end)
+            .filter(visible)
+            .collect();
             want.sort_unstable();
             have.sort_unstable();
             assert_eq!(want, have, "{kind}/{}: lines lost or duplicated", case.name);
@@ -183,8 +222,10 @@ fn throughput() {
         n as f64 / secs
     );
     let start = std::time::Instant::now();
-    let quoted: Vec<String> =
-        cases.iter().map(|c| clean_body(&c.input, c.from_html).quoted).collect();
+    let quoted: Vec<String> = cases
+        .iter()
+        .map(|c| clean_body(&c.input, c.from_html).quoted)
+        .collect();
     let mut mails = 0;
     for _ in 0..rounds {
         for q in &quoted {
@@ -192,5 +233,9 @@ fn throughput() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("reconstruct: {} quotes in {secs:.3}s = {:.0}/s ({mails} mails)", n, n as f64 / secs);
+    println!(
+        "reconstruct: {} quotes in {secs:.3}s = {:.0}/s ({mails} mails)",
+        n,
+        n as f64 / secs
+    );
 }

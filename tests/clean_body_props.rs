@@ -48,12 +48,16 @@ const LINES: &[&str] = &[
 ];
 
 fn mail() -> impl Strategy<Value = (String, bool)> {
-    (prop::collection::vec(prop::sample::select(LINES), 0..60), any::<bool>())
+    (
+        prop::collection::vec(prop::sample::select(LINES), 0..60),
+        any::<bool>(),
+    )
         .prop_map(|(lines, html)| (lines.join("\n"), html))
 }
 
 fn visible(l: &&str) -> bool {
-    !l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}')).is_empty()
+    !l.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
+        .is_empty()
 }
 
 proptest! {

@@ -17,7 +17,11 @@ fn outloud(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 const CONFIG: &str = r#"
@@ -51,12 +55,18 @@ fn import_quarantines_bad_mail_and_summarises() {
     let o = outloud(d, &["import", "a.mbox"]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains("read 4, imported 2, duplicates 0, skipped 1, quarantined 1"), "{out}");
+    assert!(
+        out.contains("read 4, imported 2, duplicates 0, skipped 1, quarantined 1"),
+        "{out}"
+    );
     assert!(out.contains("no_group: 1"), "{out}");
 
     let o = outloud(d, &["quarantine", "list"]);
     let out = text(&o);
-    assert!(out.contains("a.mbox#2"), "quarantine names where the mail came from: {out}");
+    assert!(
+        out.contains("a.mbox#2"),
+        "quarantine names where the mail came from: {out}"
+    );
     let o = outloud(d, &["quarantine", "show", "1"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("not a mail at all"));
 
@@ -66,17 +76,36 @@ fn import_quarantines_bad_mail_and_summarises() {
     assert_eq!(v["duplicates"], 2);
 
     let o = outloud(d, &["group", "list"]);
-    assert!(text(&o).contains("eng") && text(&o).contains("2 threads"), "{}", text(&o));
+    assert!(
+        text(&o).contains("eng") && text(&o).contains("2 threads"),
+        "{}",
+        text(&o)
+    );
 
     let o = outloud(d, &["export"]);
     let jsonl = String::from_utf8_lossy(&o.stdout).to_string();
-    assert_eq!(jsonl.lines().filter(|l| l.contains("\"type\":\"message\"")).count(), 2);
+    assert_eq!(
+        jsonl
+            .lines()
+            .filter(|l| l.contains("\"type\":\"message\""))
+            .count(),
+        2
+    );
 
     let o = outloud(d, &["reprocess"]);
     assert!(o.status.success(), "{}", text(&o));
     let again = outloud(d, &["export"]);
-    let lines = |s: &str| s.lines().filter(|l| l.contains("\"type\":\"message\"")).map(str::to_string).collect::<Vec<_>>();
-    assert_eq!(lines(&String::from_utf8_lossy(&again.stdout)), lines(&jsonl), "reprocess rebuilds the same messages");
+    let lines = |s: &str| {
+        s.lines()
+            .filter(|l| l.contains("\"type\":\"message\""))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lines(&String::from_utf8_lossy(&again.stdout)),
+        lines(&jsonl),
+        "reprocess rebuilds the same messages"
+    );
 }
 
 #[test]
@@ -84,26 +113,43 @@ fn unreadable_path_is_reported_and_the_rest_imported() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("outloud.toml"), CONFIG).unwrap();
-    std::fs::write(d.join("one.eml"), mail("one@x", "first", "eng@corp.example")).unwrap();
+    std::fs::write(
+        d.join("one.eml"),
+        mail("one@x", "first", "eng@corp.example"),
+    )
+    .unwrap();
     let o = outloud(d, &["import", "missing.mbox", "one.eml"]);
     let out = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(out.contains("missing.mbox") && out.contains("imported 1"), "{out}");
+    assert!(
+        out.contains("missing.mbox") && out.contains("imported 1"),
+        "{out}"
+    );
 }
 
 #[test]
 fn config_errors_name_the_key_and_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("outloud.toml"), "[threading]\nsubject_window_days = -3\n").unwrap();
+    std::fs::write(
+        d.join("outloud.toml"),
+        "[threading]\nsubject_window_days = -3\n",
+    )
+    .unwrap();
     let o = outloud(d, &["check-config"]);
     let out = text(&o);
     assert!(!o.status.success());
-    assert!(out.contains("outloud.toml") && out.contains("threading.subject_window_days"), "{out}");
+    assert!(
+        out.contains("outloud.toml") && out.contains("threading.subject_window_days"),
+        "{out}"
+    );
 
     std::fs::write(d.join("outloud.toml"), "[databse]\nurl = \"sqlite:x.db\"\n").unwrap();
     let out = text(&outloud(d, &["check-config"]));
-    assert!(out.contains("outloud.toml") && out.contains("databse"), "{out}");
+    assert!(
+        out.contains("outloud.toml") && out.contains("databse"),
+        "{out}"
+    );
 
     std::fs::write(d.join("outloud.toml"), CONFIG).unwrap();
     let o = outloud(d, &["import", "--group", "nope", "x.mbox"]);

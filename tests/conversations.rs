@@ -19,7 +19,10 @@ const NOW: i64 = 1_750_000_000;
 fn settings() -> IngestSettings {
     IngestSettings {
         pipeline: Options {
-            own: OwnIdentity { addresses: vec!["outloud@corp.example".into()], loop_marker: "outloud".into() },
+            own: OwnIdentity {
+                addresses: vec!["outloud@corp.example".into()],
+                loop_marker: "outloud".into(),
+            },
             force_groups: vec![],
         },
         subject_window_secs: 14 * 86_400,
@@ -28,8 +31,14 @@ fn settings() -> IngestSettings {
 }
 
 async fn setup(store: &Arc<dyn Store>) {
-    store.upsert_group("eng", "Engineering", &["eng@corp.example".into()]).await.unwrap();
-    store.upsert_group("sales", "Sales", &["sales@corp.example".into()]).await.unwrap();
+    store
+        .upsert_group("eng", "Engineering", &["eng@corp.example".into()])
+        .await
+        .unwrap();
+    store
+        .upsert_group("sales", "Sales", &["sales@corp.example".into()])
+        .await
+        .unwrap();
 }
 
 async fn run_import(store: &Arc<dyn Store>, files: &[&str], groups: &[&str]) -> ImportSummary {
@@ -44,17 +53,39 @@ async fn run_import(store: &Arc<dyn Store>, files: &[&str], groups: &[&str]) -> 
 }
 
 async fn thread_by_subject(store: &Arc<dyn Store>, slug: &str, subject: &str) -> ThreadDetail {
-    let g = store.groups().await.unwrap().into_iter().find(|g| g.slug == slug).unwrap();
+    let g = store
+        .groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.slug == slug)
+        .unwrap();
     let threads = store.threads(g.id, 100, 0).await.unwrap();
-    let t = threads.iter().find(|t| t.subject == subject).unwrap_or_else(|| panic!("no thread {subject:?} in {threads:#?}"));
+    let t = threads
+        .iter()
+        .find(|t| t.subject == subject)
+        .unwrap_or_else(|| panic!("no thread {subject:?} in {threads:#?}"));
     store.thread(t.id).await.unwrap().unwrap()
 }
 
 async fn story(db: TestDb) {
     let store = db.store.clone();
     setup(&store).await;
-    let s = run_import(&store, &["threads/gmail-midway.mbox", "threads/outlook-thread-index.mbox", "threads/apple-thunderbird.mbox"], &[]).await;
-    assert_eq!((s.read, s.imported, s.duplicates, s.quarantined), (8, 8, 0, 0), "{s:?}");
+    let s = run_import(
+        &store,
+        &[
+            "threads/gmail-midway.mbox",
+            "threads/outlook-thread-index.mbox",
+            "threads/apple-thunderbird.mbox",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (s.read, s.imported, s.duplicates, s.quarantined),
+        (8, 8, 0, 0),
+        "{s:?}"
+    );
 
     // One thread per conversation.
     let groups = store.group_summaries().await.unwrap();
@@ -65,8 +96,11 @@ async fn story(db: TestDb) {
 
     // Gmail: the group was cc'd on the third mail; the first two are rebuilt from its quotes.
     let launch = thread_by_subject(&store, "eng", "Q3 launch plan").await;
-    let authors: Vec<(&str, bool)> =
-        launch.messages.iter().map(|m| (m.author_email.as_str(), m.reconstructed)).collect();
+    let authors: Vec<(&str, bool)> = launch
+        .messages
+        .iter()
+        .map(|m| (m.author_email.as_str(), m.reconstructed))
+        .collect();
     assert_eq!(
         authors,
         vec![
@@ -76,9 +110,18 @@ async fn story(db: TestDb) {
             ("carol@corp.example", false)
         ]
     );
-    assert!(launch.messages[0].body.contains("beta on June 5, GA on July 1"), "{:#?}", launch.messages[0]);
+    assert!(
+        launch.messages[0]
+            .body
+            .contains("beta on June 5, GA on July 1"),
+        "{:#?}",
+        launch.messages[0]
+    );
     assert!(!launch.messages[0].body.contains('>'));
-    assert_eq!(launch.messages[1].body.trim_end(), "Looks good. Can we move the beta to June 12? QA needs one more week.");
+    assert_eq!(
+        launch.messages[1].body.trim_end(),
+        "Looks good. Can we move the beta to June 12? QA needs one more week."
+    );
     assert_eq!(
         launch.messages[2].body,
         "Adding eng so everyone sees the plan. Bob's date works for me; let's freeze\nthe scope on Friday."
@@ -94,7 +137,10 @@ async fn story(db: TestDb) {
     assert_eq!(build.messages.len(), 3, "{build:#?}");
     assert!(build.messages.iter().all(|m| !m.reconstructed));
     assert_eq!(build.messages[0].body, "Hi all,\n\nThe build server will be down on Thursday from 18:00 to 20:00 UTC for the disk upgrade. Please don't merge anything big that afternoon.");
-    assert_eq!(build.messages[1].author_name.as_deref(), Some("Erik Müller"));
+    assert_eq!(
+        build.messages[1].author_name.as_deref(),
+        Some("Erik Müller")
+    );
     assert_eq!(
         build.messages[1].body,
         "Hallo David,\n\nkönnen wir das auf Freitag verschieben? Am Donnerstag ist der Release-Freeze für 4.2."
@@ -105,9 +151,14 @@ async fn story(db: TestDb) {
     // Apple Mail and an interleaved Thunderbird reply: every fragment the author wrote is kept.
     let pricing = thread_by_subject(&store, "sales", "New pricing page draft").await;
     assert_eq!(pricing.messages.len(), 3);
-    assert!(pricing.messages[0].signature.contains("Sent from my iPhone"));
+    assert!(pricing.messages[0]
+        .signature
+        .contains("Sent from my iPhone"));
     let george = &pricing.messages[1].body;
-    assert!(george.contains("comparison table still says 10%") && george.contains("Done, see my notes"), "{george}");
+    assert!(
+        george.contains("comparison table still says 10%") && george.contains("Done, see my notes"),
+        "{george}"
+    );
     assert!(!george.contains("Comments by Friday"), "{george}");
     assert!(pricing.messages[1].signature.contains("Account Executive"));
     assert_eq!(pricing.messages[2].body, "Good catch, fixed the table.");
@@ -118,15 +169,25 @@ async fn story(db: TestDb) {
     assert_eq!((s.imported, s.replaced), (2, 2), "{s:?}");
     let launch = thread_by_subject(&store, "eng", "Q3 launch plan").await;
     assert_eq!(launch.messages.len(), 4);
-    assert!(launch.messages.iter().all(|m| !m.reconstructed), "{launch:#?}");
-    assert_eq!(launch.messages[0].message_id, "CAH7kL2pQ1-launch@mail.gmail.com");
+    assert!(
+        launch.messages.iter().all(|m| !m.reconstructed),
+        "{launch:#?}"
+    );
+    assert_eq!(
+        launch.messages[0].message_id,
+        "CAH7kL2pQ1-launch@mail.gmail.com"
+    );
     assert_eq!(launch.thread.message_count, 4);
 
     // Importing everything again changes nothing.
     let before = export_jsonl(&store).await;
     let s = run_import(
         &store,
-        &["threads/gmail-midway.mbox", "threads/outlook-thread-index.mbox", "threads/apple-thunderbird.mbox"],
+        &[
+            "threads/gmail-midway.mbox",
+            "threads/outlook-thread-index.mbox",
+            "threads/apple-thunderbird.mbox",
+        ],
         &[],
     )
     .await;
@@ -135,14 +196,23 @@ async fn story(db: TestDb) {
 
     // Backup and restore: the mbox export imported into an empty database rebuilds the network.
     let mut mbox = Vec::new();
-    outloud::export::export_mbox(store.as_ref(), &mut mbox, "backup.mbox").await.unwrap();
+    outloud::export::export_mbox(store.as_ref(), &mut mbox, "backup.mbox")
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("backup.mbox");
     std::fs::write(&path, &mbox).unwrap();
     let fresh = common::sqlite().await;
     setup(&fresh.store).await;
-    let ingestor = Ingestor::new(fresh.store.clone(), settings()).await.unwrap();
-    let opts = ImportOptions { paths: vec![path], force_groups: vec![], batch_size: 3, progress: false };
+    let ingestor = Ingestor::new(fresh.store.clone(), settings())
+        .await
+        .unwrap();
+    let opts = ImportOptions {
+        paths: vec![path],
+        force_groups: vec![],
+        batch_size: 3,
+        progress: false,
+    };
     let s = import(&ingestor, opts, || NOW).await.unwrap();
     assert_eq!(s.quarantined, 0);
     assert_eq!(export_jsonl(&fresh.store).await, before);
@@ -152,7 +222,9 @@ async fn story(db: TestDb) {
 
 async fn export_jsonl(store: &Arc<dyn Store>) -> String {
     let mut out = Vec::new();
-    outloud::export::export_jsonl(store.as_ref(), &mut out).await.unwrap();
+    outloud::export::export_jsonl(store.as_ref(), &mut out)
+        .await
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 

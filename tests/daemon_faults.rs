@@ -36,7 +36,11 @@ macro_rules! stack_or_skip {
 
 /// A free loopback port: bind :0, read it, let it go.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// What goes into one generated config file.
@@ -117,16 +121,29 @@ impl Daemon {
         log: PathBuf,
         extra_env: &[(&str, &str)],
     ) -> Daemon {
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_outloud"));
         cmd.arg("--config").arg(config).arg("run");
-        cmd.env_remove("OUTLOUD_CONFIG").env_remove("RUST_LOG").env_remove("OUTLOUD_DATABASE_URL");
+        cmd.env_remove("OUTLOUD_CONFIG")
+            .env_remove("RUST_LOG")
+            .env_remove("OUTLOUD_DATABASE_URL");
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        cmd.stdin(Stdio::null()).stdout(out.try_clone().unwrap()).stderr(out);
+        cmd.stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
         let child = cmd.spawn().expect("start outloud run");
-        Daemon { child, port, log, key: format!("{MAILBOX}/{folder}") }
+        Daemon {
+            child,
+            port,
+            log,
+            key: format!("{MAILBOX}/{folder}"),
+        }
     }
 
     fn pid(&self) -> u32 {
@@ -189,12 +206,19 @@ impl Drop for Daemon {
 fn http_get_json(port: u16, path: &str) -> Option<serde_json::Value> {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf);
     let (head, body) = text.split_once("\r\n\r\n")?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(body)
     } else {
         body.to_string()
@@ -255,7 +279,11 @@ async fn wait_count(
 /// Messages published in group `slug` (0 before the group exists).
 async fn published(store: &dyn Store, slug: &str) -> i64 {
     match store.group_summaries().await {
-        Ok(gs) => gs.iter().find(|g| g.group.slug == slug).map(|g| g.message_count).unwrap_or(0),
+        Ok(gs) => gs
+            .iter()
+            .find(|g| g.group.slug == slug)
+            .map(|g| g.message_count)
+            .unwrap_or(0),
         Err(_) => 0,
     }
 }
@@ -268,7 +296,11 @@ async fn message_ids(store: &dyn Store, slug: &str) -> Vec<String> {
         let page = store.messages_after(after, 1000).await.unwrap();
         let Some(last) = page.last() else { break };
         after = last.id;
-        ids.extend(page.iter().filter(|m| m.group_slug == slug).map(|m| m.message_id.clone()));
+        ids.extend(
+            page.iter()
+                .filter(|m| m.group_slug == slug)
+                .map(|m| m.message_id.clone()),
+        );
     }
     ids
 }
@@ -279,7 +311,11 @@ async fn assert_exactly(store: &dyn Store, slug: &str, n: usize) {
     let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
     assert_eq!(ids.len(), n, "messages stored in {slug}");
     assert_eq!(distinct.len(), n, "distinct Message-IDs in {slug}");
-    assert_eq!(published(store, slug).await, n as i64, "group summary count for {slug}");
+    assert_eq!(
+        published(store, slug).await,
+        n as i64,
+        "group summary count for {slug}"
+    );
 }
 
 async fn wait_published(store: &dyn Store, slug: &str, n: i64, deadline: Duration) {
@@ -328,8 +364,10 @@ async fn sigkill_mid_backlog_publishes_every_mail_exactly_once() {
     for round in 0..2 {
         // Kill once strictly between the last count and 1,000; a daemon faster than the poll
         // may finish first, which is then reported, not failed.
-        let n = wait_count(&*store, &slug, "progress past the last kill", LONG, |n| n > last_seen)
-            .await;
+        let n = wait_count(&*store, &slug, "progress past the last kill", LONG, |n| {
+            n > last_seen
+        })
+        .await;
         if n >= 1000 {
             eprintln!("round {round}: all 1,000 published before the kill; nothing to interrupt");
             break;
@@ -348,7 +386,11 @@ async fn sigkill_mid_backlog_publishes_every_mail_exactly_once() {
         (h.get("backlog")?.as_u64()? == 0).then_some(())
     });
     assert_exactly(&*store, &slug, 1000).await;
-    let cp = store.checkpoint(&format!("{MAILBOX}/{folder}")).await.unwrap().expect("checkpoint");
+    let cp = store
+        .checkpoint(&format!("{MAILBOX}/{folder}"))
+        .await
+        .unwrap()
+        .expect("checkpoint");
     assert_eq!(cp.last_uid, max_uid, "checkpoint = highest UID");
     d.kill9();
     drop(d);
@@ -387,7 +429,9 @@ async fn dovecot_restart_under_the_daemon() {
     let store = outloud::store::open(&db_url).await.unwrap();
 
     for n in 0..5 {
-        stack.smtp_send("alice@corp.example", &to, &mail(&slug, n, &to)).await;
+        stack
+            .smtp_send("alice@corp.example", &to, &mail(&slug, n, &to))
+            .await;
     }
     wait_published(&*store, &slug, 5, LONG).await;
 
@@ -403,15 +447,23 @@ async fn dovecot_restart_under_the_daemon() {
         .unwrap();
     let mut saw_error = false;
     for n in 5..10 {
-        stack.smtp_send("alice@corp.example", &to, &mail(&slug, n, &to)).await;
+        stack
+            .smtp_send("alice@corp.example", &to, &mail(&slug, n, &to))
+            .await;
         saw_error |= d
             .mailbox_health()
             .is_some_and(|h| !h["last_error"].is_null() || h["connected"] == false);
     }
     let out = dovecot_down.wait_with_output().unwrap();
-    assert!(out.status.success(), "restart-imap: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "restart-imap: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for n in 10..15 {
-        stack.smtp_send("alice@corp.example", &to, &mail(&slug, n, &to)).await;
+        stack
+            .smtp_send("alice@corp.example", &to, &mail(&slug, n, &to))
+            .await;
         saw_error |= d
             .mailbox_health()
             .is_some_and(|h| !h["last_error"].is_null() || h["connected"] == false);
@@ -469,12 +521,19 @@ async fn standby_replica_takes_over_when_the_leader_dies() {
         .collect();
 
     let roles = |r: &Vec<Option<Daemon>>| -> Vec<Option<String>> {
-        r.iter().map(|d| d.as_ref().and_then(|d| d.role())).collect()
+        r.iter()
+            .map(|d| d.as_ref().and_then(|d| d.role()))
+            .collect()
     };
     let leader = wait_for("one leader and one standby", LONG, || {
         let rs = roles(&replicas);
-        let leaders: Vec<usize> = (0..2).filter(|&i| rs[i].as_deref() == Some("leader")).collect();
-        let standbys = rs.iter().filter(|r| r.as_deref() == Some("standby")).count();
+        let leaders: Vec<usize> = (0..2)
+            .filter(|&i| rs[i].as_deref() == Some("leader"))
+            .collect();
+        let standbys = rs
+            .iter()
+            .filter(|r| r.as_deref() == Some("standby"))
+            .count();
         (leaders.len() == 1 && standbys == 1).then(|| leaders[0])
     });
     let standby = 1 - leader;
@@ -487,9 +546,11 @@ async fn standby_replica_takes_over_when_the_leader_dies() {
         ["replica-a", "replica-b"][leader]
     );
     // The lease lasts 6 s; takeover must come well within 30 s.
-    wait_for("the standby to become leader", Duration::from_secs(30), || {
-        (replicas[standby].as_ref()?.role()? == "leader").then_some(())
-    });
+    wait_for(
+        "the standby to become leader",
+        Duration::from_secs(30),
+        || (replicas[standby].as_ref()?.role()? == "leader").then_some(()),
+    );
     wait_published(&**store, &slug, N as i64, LONG).await;
     assert_exactly(&**store, &slug, N).await;
     drop(replicas);
@@ -575,7 +636,10 @@ async fn auth_failure_is_reported_and_retried_gently() {
         "no failed login of {} in Dovecot's log: is the count looking at the right lines?",
         stack.user
     );
-    assert!(ours <= 24, "{ours} failed-login lines in ~15 s: outloud is hammering the server");
+    assert!(
+        ours <= 24,
+        "{ours} failed-login lines in ~15 s: outloud is hammering the server"
+    );
     d.kill9();
 }
 
@@ -613,15 +677,26 @@ async fn sigterm_finishes_the_batch_and_exits_cleanly() {
     let status = d
         .wait_exit(Duration::from_secs(60))
         .unwrap_or_else(|| panic!("no exit within 60 s of SIGTERM:\n{}", d.log_text()));
-    assert!(status.success(), "exit status {status} after SIGTERM:\n{}", d.log_text());
+    assert!(
+        status.success(),
+        "exit status {status} after SIGTERM:\n{}",
+        d.log_text()
+    );
 
     // Fresh folder: UIDs are 1..=N in APPEND order, each mail its own group message, so a
     // finished batch means the checkpoint and the count agree.
     let n = published(&*store, &slug).await;
-    let cp = store.checkpoint(&format!("{MAILBOX}/{folder}")).await.unwrap();
+    let cp = store
+        .checkpoint(&format!("{MAILBOX}/{folder}"))
+        .await
+        .unwrap();
     let last_uid = cp.map(|c| c.last_uid).unwrap_or(0);
     eprintln!("stopped with {n} of {N} published, checkpoint UID {last_uid}");
-    assert_eq!(n, i64::from(last_uid), "published mails and checkpoint disagree after SIGTERM");
+    assert_eq!(
+        n,
+        i64::from(last_uid),
+        "published mails and checkpoint disagree after SIGTERM"
+    );
 
     let d = Daemon::start(&config, &folder, port, log, &[]);
     wait_published(&*store, &slug, N as i64, LONG).await;

@@ -10,10 +10,14 @@ use std::path::Path;
 fn regenerate_html_fixture_inputs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     for kind in ["bodies", "quotes"] {
-        let Ok(dirs) = fs::read_dir(root.join(kind)) else { continue };
+        let Ok(dirs) = fs::read_dir(root.join(kind)) else {
+            continue;
+        };
         for dir in dirs.flatten() {
             let html_path = dir.path().join("input.html");
-            let Ok(html) = fs::read_to_string(&html_path) else { continue };
+            let Ok(html) = fs::read_to_string(&html_path) else {
+                continue;
+            };
             let text = html2text::from_read(html.as_bytes(), 10_000).expect("html2text");
             fs::write(dir.path().join("input.txt"), text).expect("write input.txt");
             fs::write(dir.path().join("from_html"), "").expect("write marker");

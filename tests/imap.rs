@@ -38,7 +38,11 @@ fn stack() -> Option<Stack> {
             panic!("{name} is not set: run the tests through scripts/test.sh (or eval \"$(scripts/mailstack.sh start)\" first); OUTLOUD_SKIP_MAILSTACK=1 skips them")
         })
     };
-    let port = |name: &str| var(name).parse::<u16>().unwrap_or_else(|_| panic!("{name} is not a port"));
+    let port = |name: &str| {
+        var(name)
+            .parse::<u16>()
+            .unwrap_or_else(|_| panic!("{name} is not a port"))
+    };
     Some(Stack {
         host: var("OUTLOUD_IMAP_HOST"),
         imap_port: port("OUTLOUD_IMAP_PORT"),
@@ -61,7 +65,11 @@ macro_rules! stack_or_skip {
 
 impl Stack {
     fn mailbox(&self, name: &str, tls: TlsMode, folder: &str) -> MailboxConfig {
-        let port = if tls == TlsMode::Implicit { self.imaps_port } else { self.imap_port };
+        let port = if tls == TlsMode::Implicit {
+            self.imaps_port
+        } else {
+            self.imap_port
+        };
         let toml = format!(
             "name = {name:?}\nhost = {:?}\nport = {port}\nuser = {:?}\npassword_env = \"OUTLOUD_IMAP_PASSWORD\"\nca_file = {:?}\nfolders = [{folder:?}]\nbatch_size = 10\nidle_secs = 60\n",
             self.host, self.user, self.ca
@@ -77,7 +85,13 @@ impl Stack {
 
     /// A plain session for setting up folders and reading them back.
     async fn admin(&self) -> Session {
-        connect(&self.mailbox("admin", TlsMode::None, "INBOX"), &self.secret()).await.expect("admin login").0
+        connect(
+            &self.mailbox("admin", TlsMode::None, "INBOX"),
+            &self.secret(),
+        )
+        .await
+        .expect("admin login")
+        .0
     }
 }
 
@@ -96,7 +110,11 @@ async fn new_folder(s: &mut Session) -> String {
 /// success: a failing test leaves them to look at.
 async fn remove_folders(s: &mut Session, folder: &str) {
     let _ = s.select("INBOX").await;
-    for f in [folder.to_string(), format!("{folder}-quarantine"), format!("{folder}-done")] {
+    for f in [
+        folder.to_string(),
+        format!("{folder}-quarantine"),
+        format!("{folder}-done"),
+    ] {
         let _ = s.delete(&f).await;
     }
 }
@@ -124,20 +142,44 @@ async fn setup() -> (common::TestDb, Arc<Ingestor>, String) {
 async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String) {
     let slug = unique("g");
     let address = format!("{slug}@corp.example");
-    db.store.upsert_group(&slug, &slug, std::slice::from_ref(&address)).await.unwrap();
+    db.store
+        .upsert_group(&slug, &slug, std::slice::from_ref(&address))
+        .await
+        .unwrap();
     let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     (db, ingestor, address)
 }
 
-fn watcher(stack: &Stack, cfg: MailboxConfig, ingestor: &Arc<Ingestor>, health: &Health) -> Watcher {
+fn watcher(
+    stack: &Stack,
+    cfg: MailboxConfig,
+    ingestor: &Arc<Ingestor>,
+    health: &Health,
+) -> Watcher {
     let folder = cfg.folders[0].clone();
-    let settings = WatcherSettings { instance: unique("test"), lease_secs: 20 };
-    Watcher::new(cfg, folder, stack.secret(), ingestor.clone(), health.clone(), settings)
+    let settings = WatcherSettings {
+        instance: unique("test"),
+        lease_secs: 20,
+    };
+    Watcher::new(
+        cfg,
+        folder,
+        stack.secret(),
+        ingestor.clone(),
+        health.clone(),
+        settings,
+    )
 }
 
 async fn messages(store: &Arc<dyn Store>) -> i64 {
-    store.group_summaries().await.unwrap().iter().map(|g| g.message_count).sum()
+    store
+        .group_summaries()
+        .await
+        .unwrap()
+        .iter()
+        .map(|g| g.message_count)
+        .sum()
 }
 
 #[tokio::test]
@@ -157,10 +199,15 @@ async fn connects_over_implicit_tls_starttls_and_plain() {
 async fn wrong_password_is_an_auth_error_naming_the_account() {
     let stack = stack_or_skip!();
     let cfg = stack.mailbox("corp-wrong", TlsMode::Starttls, "INBOX");
-    let err = connect(&cfg, &Secret("not-the-password".into())).await.expect_err("login must fail");
+    let err = connect(&cfg, &Secret("not-the-password".into()))
+        .await
+        .expect_err("login must fail");
     assert!(matches!(err, ImapError::Auth { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("corp-wrong") && text.contains(&stack.user), "{text}");
+    assert!(
+        text.contains("corp-wrong") && text.contains(&stack.user),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -170,23 +217,49 @@ async fn catch_up_publishes_each_mail_exactly_once_and_checkpoints() {
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     for i in 0..25 {
-        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), &format!("topic {i}"), &address).as_bytes()).await;
+        append(
+            &mut admin,
+            &folder,
+            mail(&format!("{folder}-{i}@x"), &format!("topic {i}"), &address).as_bytes(),
+        )
+        .await;
     }
     let health = Health::new();
-    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::Implicit, &folder), &ingestor, &health);
+    let mut w = watcher(
+        &stack,
+        stack.mailbox("corp", TlsMode::Implicit, &folder),
+        &ingestor,
+        &health,
+    );
     let r = w.run_once().await.unwrap();
-    assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 25, 25), "{r:?}");
+    assert_eq!(
+        (r.role, r.fetched, r.published),
+        (Role::Leader, 25, 25),
+        "{r:?}"
+    );
     assert_eq!(messages(&db.store).await, 25);
-    let cp = db.store.checkpoint(&format!("corp/{folder}")).await.unwrap().expect("checkpoint stored");
+    let cp = db
+        .store
+        .checkpoint(&format!("corp/{folder}"))
+        .await
+        .unwrap()
+        .expect("checkpoint stored");
     assert_eq!(cp.last_uid, 25);
     assert_eq!(Some(cp.uidvalidity), r.uidvalidity);
     let h = &health.snapshot()[&format!("corp/{folder}")];
-    assert!(h.connected && h.last_sync.is_some() && h.backlog == 0 && h.processed == 25, "{h:?}");
+    assert!(
+        h.connected && h.last_sync.is_some() && h.backlog == 0 && h.processed == 25,
+        "{h:?}"
+    );
 
     let again = w.run_once().await.unwrap();
     assert_eq!((again.fetched, again.published), (0, 0), "{again:?}");
     assert_eq!(messages(&db.store).await, 25);
-    assert_eq!(count(&mut admin, &folder).await, 25, "after = keep leaves the mail");
+    assert_eq!(
+        count(&mut admin, &folder).await,
+        25,
+        "after = keep leaves the mail"
+    );
     remove_folders(&mut admin, &folder).await;
 }
 
@@ -196,7 +269,12 @@ async fn malformed_mail_goes_to_the_quarantine_folder_and_the_db() {
     let (db, ingestor, address) = setup().await;
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
-    append(&mut admin, &folder, mail(&format!("{folder}-ok@x"), "fine", &address).as_bytes()).await;
+    append(
+        &mut admin,
+        &folder,
+        mail(&format!("{folder}-ok@x"), "fine", &address).as_bytes(),
+    )
+    .await;
     append(&mut admin, &folder, b"\x01\x02\x03 not a mail at all\r\n").await;
     let mut cfg = stack.mailbox("corp", TlsMode::None, &folder);
     cfg.quarantine_folder = format!("{folder}-quarantine");
@@ -204,7 +282,11 @@ async fn malformed_mail_goes_to_the_quarantine_folder_and_the_db() {
     let r = w.run_once().await.unwrap();
     assert_eq!((r.published, r.quarantined), (1, 1), "{r:?}");
     assert_eq!(count(&mut admin, &format!("{folder}-quarantine")).await, 1);
-    assert_eq!(count(&mut admin, &folder).await, 1, "the good mail stays (after = keep)");
+    assert_eq!(
+        count(&mut admin, &folder).await,
+        1,
+        "the good mail stays (after = keep)"
+    );
     let q = db.store.quarantined().await.unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].source, format!("imap:corp/{folder}/2"));
@@ -218,19 +300,33 @@ async fn flag_after_action_sets_the_keyword() {
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     for i in 0..3 {
-        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "flagged", &address).as_bytes()).await;
+        append(
+            &mut admin,
+            &folder,
+            mail(&format!("{folder}-{i}@x"), "flagged", &address).as_bytes(),
+        )
+        .await;
     }
     let mut cfg = stack.mailbox("corp", TlsMode::Starttls, &folder);
     cfg.after = AfterAction::Flag;
     let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
     assert_eq!(w.run_once().await.unwrap().published, 3);
     admin.select(&folder).await.unwrap();
-    let fetches: Vec<_> = admin.uid_fetch("1:*", "(UID FLAGS)").await.unwrap().collect::<Vec<_>>().await;
+    let fetches: Vec<_> = admin
+        .uid_fetch("1:*", "(UID FLAGS)")
+        .await
+        .unwrap()
+        .collect::<Vec<_>>()
+        .await;
     assert_eq!(fetches.len(), 3);
     for f in fetches {
         let f = f.unwrap();
         let flags: Vec<String> = f.flags().map(|fl| format!("{fl:?}")).collect();
-        assert!(flags.iter().any(|fl| fl.contains("$OutloudPublished")), "uid {:?}: {flags:?}", f.uid);
+        assert!(
+            flags.iter().any(|fl| fl.contains("$OutloudPublished")),
+            "uid {:?}: {flags:?}",
+            f.uid
+        );
     }
     remove_folders(&mut admin, &folder).await;
 }
@@ -242,7 +338,12 @@ async fn move_after_action_empties_the_folder() {
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     for i in 0..4 {
-        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "moved", &address).as_bytes()).await;
+        append(
+            &mut admin,
+            &folder,
+            mail(&format!("{folder}-{i}@x"), "moved", &address).as_bytes(),
+        )
+        .await;
     }
     let mut cfg = stack.mailbox("corp", TlsMode::Implicit, &folder);
     cfg.after = AfterAction::Move;
@@ -262,11 +363,18 @@ async fn uidvalidity_change_resyncs_without_double_posts() {
     let (db, ingestor, address) = setup().await;
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
-    let mails: Vec<String> = (0..5).map(|i| mail(&format!("{folder}-{i}@x"), &format!("uv {i}"), &address)).collect();
+    let mails: Vec<String> = (0..5)
+        .map(|i| mail(&format!("{folder}-{i}@x"), &format!("uv {i}"), &address))
+        .collect();
     for m in &mails {
         append(&mut admin, &folder, m.as_bytes()).await;
     }
-    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    let mut w = watcher(
+        &stack,
+        stack.mailbox("corp", TlsMode::None, &folder),
+        &ingestor,
+        &Health::new(),
+    );
     let first = w.run_once().await.unwrap();
     assert_eq!(first.published, 5);
 
@@ -277,19 +385,36 @@ async fn uidvalidity_change_resyncs_without_double_posts() {
     for m in &mails {
         append(&mut admin, &folder, m.as_bytes()).await;
     }
-    append(&mut admin, &folder, mail(&format!("{folder}-new@x"), "uv new", &address).as_bytes()).await;
+    append(
+        &mut admin,
+        &folder,
+        mail(&format!("{folder}-new@x"), "uv new", &address).as_bytes(),
+    )
+    .await;
     let second = w.run_once().await.unwrap();
     assert!(second.resynced, "{second:?}");
     assert_ne!(second.uidvalidity, first.uidvalidity);
-    assert_eq!((second.fetched, second.published, second.duplicates), (6, 1, 5), "{second:?}");
+    assert_eq!(
+        (second.fetched, second.published, second.duplicates),
+        (6, 1, 5),
+        "{second:?}"
+    );
     assert_eq!(messages(&db.store).await, 6);
-    let cp = db.store.checkpoint(&format!("corp/{folder}")).await.unwrap().unwrap();
+    let cp = db
+        .store
+        .checkpoint(&format!("corp/{folder}"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((Some(cp.uidvalidity), cp.last_uid), (second.uidvalidity, 6));
     remove_folders(&mut admin, &folder).await;
 }
 
 /// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
-async fn eventually<F: std::future::Future<Output = bool>>(what: &str, mut cond: impl FnMut() -> F) {
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut cond: impl FnMut() -> F,
+) {
     for _ in 0..600 {
         if cond().await {
             return;
@@ -305,7 +430,12 @@ async fn smtp_mail_reaches_a_running_watcher_through_idle() {
     let stack = stack_or_skip!();
     let (db, ingestor, address) = setup().await;
     let health = Health::new();
-    let w = watcher(&stack, stack.mailbox("corp", TlsMode::Implicit, "INBOX"), &ingestor, &health);
+    let w = watcher(
+        &stack,
+        stack.mailbox("corp", TlsMode::Implicit, "INBOX"),
+        &ingestor,
+        &health,
+    );
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(w.run(shutdown.clone()));
     // Wait until the watcher has caught up with INBOX and sits in IDLE.
@@ -323,7 +453,9 @@ async fn smtp_mail_reaches_a_running_watcher_through_idle() {
         .message_id(None)
         .body(String::from("Sent over SMTP while the watcher idles.\n"))
         .unwrap();
-    let smtp = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(stack.host.as_str()).port(stack.smtp_port).build();
+    let smtp = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(stack.host.as_str())
+        .port(stack.smtp_port)
+        .build();
     smtp.send(message).await.expect("SMTP send");
 
     let store = db.store.clone();
@@ -337,7 +469,10 @@ async fn smtp_mail_reaches_a_running_watcher_through_idle() {
     assert_eq!(threads[0].subject, subject);
 
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("run stops after shutdown")
+        .unwrap();
     assert!(!health.snapshot()["corp/INBOX"].connected);
 }
 
@@ -348,7 +483,12 @@ async fn shutdown_stops_run_and_releases_the_lease() {
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     let health = Health::new();
-    let w = watcher(&stack, stack.mailbox("corp", TlsMode::Starttls, &folder), &ingestor, &health);
+    let w = watcher(
+        &stack,
+        stack.mailbox("corp", TlsMode::Starttls, &folder),
+        &ingestor,
+        &health,
+    );
     let lease = w.lease_name().to_string();
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(w.run(shutdown.clone()));
@@ -358,9 +498,16 @@ async fn shutdown_stops_run_and_releases_the_lease() {
     })
     .await;
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("run stops after shutdown")
+        .unwrap();
     // Released: another instance takes the lease at once.
-    assert!(db.store.acquire_lease(&lease, "someone-else", 20).await.unwrap());
+    assert!(db
+        .store
+        .acquire_lease(&lease, "someone-else", 20)
+        .await
+        .unwrap());
     remove_folders(&mut admin, &folder).await;
 }
 
@@ -370,23 +517,41 @@ async fn standby_story(db: common::TestDb) {
     let (db, ingestor, address) = setup_on(db).await;
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
-    append(&mut admin, &folder, mail(&format!("{folder}-1@x"), "lease", &address).as_bytes()).await;
+    append(
+        &mut admin,
+        &folder,
+        mail(&format!("{folder}-1@x"), "lease", &address).as_bytes(),
+    )
+    .await;
     let health = Health::new();
     let cfg = stack.mailbox("corp", TlsMode::None, &folder);
     let mut leader = watcher(&stack, cfg.clone(), &ingestor, &health);
     let mut standby = watcher(&stack, cfg, &ingestor, &Health::new());
     assert_eq!(leader.run_once().await.unwrap().published, 1);
-    append(&mut admin, &folder, mail(&format!("{folder}-2@x"), "lease", &address).as_bytes()).await;
+    append(
+        &mut admin,
+        &folder,
+        mail(&format!("{folder}-2@x"), "lease", &address).as_bytes(),
+    )
+    .await;
     let r = standby.run_once().await.unwrap();
     assert_eq!((r.role, r.fetched), (Role::Standby, 0), "{r:?}");
-    assert_eq!(messages(&db.store).await, 1, "the standby publishes nothing");
+    assert_eq!(
+        messages(&db.store).await,
+        1,
+        "the standby publishes nothing"
+    );
 
     // The leader goes away cleanly: the standby takes over at once and resumes at the checkpoint.
     let stop = CancellationToken::new();
     stop.cancel();
     leader.run(stop).await;
     let r = standby.run_once().await.unwrap();
-    assert_eq!((r.role, r.fetched, r.published), (Role::Leader, 1, 1), "{r:?}");
+    assert_eq!(
+        (r.role, r.fetched, r.published),
+        (Role::Leader, 1, 1),
+        "{r:?}"
+    );
     assert_eq!(messages(&db.store).await, 2);
     remove_folders(&mut admin, &folder).await;
     db.cleanup().await;
@@ -410,11 +575,24 @@ async fn groups_added_while_running_are_used_on_the_next_sync() {
     let (db, ingestor, _address) = setup().await;
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
-    let mut w = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    let mut w = watcher(
+        &stack,
+        stack.mailbox("corp", TlsMode::None, &folder),
+        &ingestor,
+        &Health::new(),
+    );
     assert_eq!(w.run_once().await.unwrap().fetched, 0);
     let late = format!("{}@corp.example", unique("late"));
-    db.store.upsert_group("late", "Late", std::slice::from_ref(&late)).await.unwrap();
-    append(&mut admin, &folder, mail(&format!("{folder}-late@x"), "late group", &late).as_bytes()).await;
+    db.store
+        .upsert_group("late", "Late", std::slice::from_ref(&late))
+        .await
+        .unwrap();
+    append(
+        &mut admin,
+        &folder,
+        mail(&format!("{folder}-late@x"), "late group", &late).as_bytes(),
+    )
+    .await;
     let r = w.run_once().await.unwrap();
     assert_eq!((r.published, r.skipped), (1, 0), "{r:?}");
     remove_folders(&mut admin, &folder).await;
@@ -440,7 +618,10 @@ fn run_without_the_password_names_the_mailbox_and_variable() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("mailbox corp") && err.contains("OUTLOUD_TEST_NO_SUCH_PASSWORD"), "{err}");
+    assert!(
+        err.contains("mailbox corp") && err.contains("OUTLOUD_TEST_NO_SUCH_PASSWORD"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -450,11 +631,21 @@ async fn an_interrupted_move_is_finished_on_the_next_connection() {
     let mut admin = stack.admin().await;
     let folder = new_folder(&mut admin).await;
     for i in 0..3 {
-        append(&mut admin, &folder, mail(&format!("{folder}-{i}@x"), "left", &address).as_bytes()).await;
+        append(
+            &mut admin,
+            &folder,
+            mail(&format!("{folder}-{i}@x"), "left", &address).as_bytes(),
+        )
+        .await;
     }
     // Published and checkpointed, but still in the folder: as if the connection had dropped
     // between the commit and the MOVE.
-    let mut keep = watcher(&stack, stack.mailbox("corp", TlsMode::None, &folder), &ingestor, &Health::new());
+    let mut keep = watcher(
+        &stack,
+        stack.mailbox("corp", TlsMode::None, &folder),
+        &ingestor,
+        &Health::new(),
+    );
     assert_eq!(keep.run_once().await.unwrap().published, 3);
     let stopped = CancellationToken::new();
     stopped.cancel();
@@ -464,7 +655,11 @@ async fn an_interrupted_move_is_finished_on_the_next_connection() {
     cfg.move_to = Some(format!("{folder}-done"));
     let mut w = watcher(&stack, cfg, &ingestor, &Health::new());
     let r = w.run_once().await.unwrap();
-    assert_eq!((r.role, r.fetched), (Role::Leader, 0), "nothing is read twice: {r:?}");
+    assert_eq!(
+        (r.role, r.fetched),
+        (Role::Leader, 0),
+        "nothing is read twice: {r:?}"
+    );
     assert_eq!(count(&mut admin, &folder).await, 0);
     assert_eq!(count(&mut admin, &format!("{folder}-done")).await, 3);
     assert_eq!(messages(&db.store).await, 3);
@@ -489,7 +684,12 @@ async fn polling_finds_new_mail_without_idle() {
         async move { h.is_some_and(|h| h.last_sync.is_some()) }
     })
     .await;
-    append(&mut admin, &folder, mail(&format!("{folder}-polled@x"), "polled", &address).as_bytes()).await;
+    append(
+        &mut admin,
+        &folder,
+        mail(&format!("{folder}-polled@x"), "polled", &address).as_bytes(),
+    )
+    .await;
     let store = db.store.clone();
     eventually("the appended mail in the store", || {
         let store = store.clone();
@@ -497,7 +697,10 @@ async fn polling_finds_new_mail_without_idle() {
     })
     .await;
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(60), task).await.expect("run stops after shutdown").unwrap();
+    tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("run stops after shutdown")
+        .unwrap();
     remove_folders(&mut admin, &folder).await;
 }
 
@@ -521,12 +724,25 @@ async fn shutdown_does_not_wait_for_a_silent_server() {
     let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     let health = Health::new();
-    let w = Watcher::new(cfg, "INBOX", Secret("p".into()), ingestor, health.clone(), WatcherSettings { instance: "i".into(), lease_secs: 20 });
+    let w = Watcher::new(
+        cfg,
+        "INBOX",
+        Secret("p".into()),
+        ingestor,
+        health.clone(),
+        WatcherSettings {
+            instance: "i".into(),
+            lease_secs: 20,
+        },
+    );
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(w.run(shutdown.clone()));
     accepted.await.unwrap();
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(120), task).await.expect("run stops").unwrap();
+    tokio::time::timeout(Duration::from_secs(120), task)
+        .await
+        .expect("run stops")
+        .unwrap();
     // Had it waited for the greeting timeout, the timeout would be the last error.
     assert_eq!(health.snapshot()["silent/INBOX"].last_error, None);
     server.abort();
@@ -537,7 +753,9 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     let stack = stack_or_skip!();
     let mut cfg = stack.mailbox("corp", TlsMode::Implicit, "INBOX");
     cfg.ca_file = None; // the stack's certificate is self-signed: only its own PEM trusts it
-    let err = connect(&cfg, &stack.secret()).await.expect_err("must not trust a self-signed certificate");
+    let err = connect(&cfg, &stack.secret())
+        .await
+        .expect_err("must not trust a self-signed certificate");
     assert!(matches!(err, ImapError::Tls { .. }), "{err:?}");
     assert!(err.to_string().contains("mailbox corp"), "{err}");
 }

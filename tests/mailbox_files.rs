@@ -19,7 +19,10 @@ fn items(path: &Path) -> Vec<RawItem> {
 }
 
 fn texts(path: &Path) -> Vec<String> {
-    items(path).into_iter().map(|i| String::from_utf8(i.bytes).unwrap()).collect()
+    items(path)
+        .into_iter()
+        .map(|i| String::from_utf8(i.bytes).unwrap())
+        .collect()
 }
 
 #[test]
@@ -44,11 +47,16 @@ fn maildir_cur_then_new_sorted_skipping_tmp_and_dotfiles() {
     assert_eq!(detect(&md).unwrap(), MailKind::Maildir);
     let got = items(&md);
     let want: Vec<String> = (1..=5).map(mail).collect();
-    let got_texts: Vec<String> =
-        got.iter().map(|i| String::from_utf8(i.bytes.clone()).unwrap()).collect();
+    let got_texts: Vec<String> = got
+        .iter()
+        .map(|i| String::from_utf8(i.bytes.clone()).unwrap())
+        .collect();
     assert_eq!(got_texts, want);
     assert_eq!(got[0].origin, md.join("cur/1.x:2,S").display().to_string());
-    assert_eq!(got[4].origin, md.join(".Archive/cur/9.y:2,S").display().to_string());
+    assert_eq!(
+        got[4].origin,
+        md.join(".Archive/cur/9.y:2,S").display().to_string()
+    );
 }
 
 #[test]
@@ -105,7 +113,11 @@ fn mboxrd_file() {
     let p = src.progress();
     assert_eq!(
         (p.done, p.total, p.unit),
-        (content.len() as u64, content.len() as u64, ProgressUnit::Bytes)
+        (
+            content.len() as u64,
+            content.len() as u64,
+            ProgressUnit::Bytes
+        )
     );
 }
 
@@ -119,7 +131,13 @@ fn mboxo_file() {
         "From a Mon Jan  1 10:00:00 2024\r\nSubject: 1\r\n\r\n>From escaped\r\nplain\r\n\r\n\
                    From b Mon Jan  1 11:00:00 2024\r\nSubject: 2\r\n\r\n";
     fs::write(&path, content).unwrap();
-    assert_eq!(texts(&path), ["Subject: 1\r\n\r\nFrom escaped\r\nplain\r\n", "Subject: 2\r\n"]);
+    assert_eq!(
+        texts(&path),
+        [
+            "Subject: 1\r\n\r\nFrom escaped\r\nplain\r\n",
+            "Subject: 2\r\n"
+        ]
+    );
 }
 
 #[test]
@@ -150,13 +168,19 @@ fn written_mbox_reads_back_exactly() {
     last.push(b'\n'); // the one documented change: a final line break is added
     assert_eq!(back, msgs);
     let head = fs::read_to_string(&path).unwrap();
-    assert!(head.starts_with("From p0@corp.example Mon Jan  1 10:00:00 2024\n"), "{head:.80}");
+    assert!(
+        head.starts_with("From p0@corp.example Mon Jan  1 10:00:00 2024\n"),
+        "{head:.80}"
+    );
 }
 
 #[test]
 fn missing_path_names_it() {
     let err = open(Path::new("/nonexistent/x.mbox")).err().unwrap();
-    assert_eq!(err.to_string(), "cannot read /nonexistent/x.mbox: no such file or directory");
+    assert_eq!(
+        err.to_string(),
+        "cannot read /nonexistent/x.mbox: no such file or directory"
+    );
     assert!(matches!(err, FileError::Read { .. }));
 }
 
@@ -166,14 +190,20 @@ fn unrecognised_inputs_name_the_path() {
     let text = dir.path().join("notes.txt");
     fs::write(&text, "hello there\nnot a mail\n").unwrap();
     let err = open(&text).err().unwrap();
-    assert_eq!(err.to_string(), format!("{}: not an mbox, Maildir or .eml file", text.display()));
+    assert_eq!(
+        err.to_string(),
+        format!("{}: not an mbox, Maildir or .eml file", text.display())
+    );
 
     let mbox = dir.path().join("bad.mbox");
     fs::write(&mbox, "Subject: no envelope line\n\nbody\n").unwrap();
     let err = open(&mbox).err().unwrap();
     assert_eq!(
         err.to_string(),
-        format!("{}: not an mbox: no \"From \" line at the start", mbox.display())
+        format!(
+            "{}: not an mbox: no \"From \" line at the start",
+            mbox.display()
+        )
     );
 
     let empty = dir.path().join("empty");
@@ -194,7 +224,12 @@ fn unreadable_maildir_file_is_reported_and_iteration_goes_on() {
     fs::remove_file(dir.path().join("cur/1")).unwrap();
     let first = src.next().unwrap().unwrap_err();
     assert!(first.to_string().starts_with("cannot read "), "{first}");
-    assert!(first.to_string().ends_with("cur/1: no such file or directory"), "{first}");
+    assert!(
+        first
+            .to_string()
+            .ends_with("cur/1: no such file or directory"),
+        "{first}"
+    );
     assert_eq!(src.next().unwrap().unwrap().bytes, mail(2).as_bytes());
     assert!(src.next().is_none());
 }
@@ -211,5 +246,8 @@ fn permission_denied_names_the_file() {
         return; // running as root: permissions are not enforced
     }
     let err = open(&path).err().unwrap();
-    assert_eq!(err.to_string(), format!("cannot read {}: permission denied", path.display()));
+    assert_eq!(
+        err.to_string(),
+        format!("cannot read {}: permission denied", path.display())
+    );
 }

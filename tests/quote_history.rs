@@ -85,5 +85,9 @@ fn reconstruct_fixtures() {
         100.0 * rate
     );
     println!("  of which held out (written after the code): {hold_ok}/{hold_total}");
-    assert!(rate >= FLOOR, "quote-history accuracy {:.1}% below floor", 100.0 * rate);
+    assert!(
+        rate >= FLOOR,
+        "quote-history accuracy {:.1}% below floor",
+        100.0 * rate
+    );
 }

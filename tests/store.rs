@@ -7,8 +7,8 @@
 use std::sync::{Arc, Mutex};
 
 use outloud::core::plan::{
-    Checkpoint, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw, NewThread, Reconstruction,
-    SkipRow, ThreadActivity, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw, NewThread,
+    Reconstruction, SkipRow, ThreadActivity, ThreadRef, ThreadTouch, WriteSet,
 };
 use outloud::model::{Address, Attachment, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
@@ -22,11 +22,20 @@ fn raw(sha: &str, message_id: &str) -> NewRaw {
         source: format!("import:test.mbox#{sha}"),
         force_groups: vec![],
         received_at: 1_700_000_000,
-        bytes: Arc::new(format!("Message-ID: <{message_id}>\r\n\r\nbody of {sha}\r\n").into_bytes()),
+        bytes: Arc::new(
+            format!("Message-ID: <{message_id}>\r\n\r\nbody of {sha}\r\n").into_bytes(),
+        ),
     }
 }
 
-fn thread(group_id: i64, subject: &str, root: Option<&str>, started_at: i64, last_activity: i64, count: i64) -> NewThread {
+fn thread(
+    group_id: i64,
+    subject: &str,
+    root: Option<&str>,
+    started_at: i64,
+    last_activity: i64,
+    count: i64,
+) -> NewThread {
     NewThread {
         group_id,
         subject: subject.to_string(),
@@ -38,7 +47,13 @@ fn thread(group_id: i64, subject: &str, root: Option<&str>, started_at: i64, las
     }
 }
 
-fn msg(group_id: i64, thread: ThreadRef, message_id: &str, sha: Option<&str>, date: i64) -> NewMessage {
+fn msg(
+    group_id: i64,
+    thread: ThreadRef,
+    message_id: &str,
+    sha: Option<&str>,
+    date: i64,
+) -> NewMessage {
     NewMessage {
         group_id,
         thread,
@@ -75,7 +90,10 @@ fn fixed(ws: WriteSet) -> impl Fn(Known) -> WriteSet + Send + Sync {
 }
 
 async fn write(store: &dyn Store, ws: WriteSet) -> WriteSet {
-    let done = store.ingest(&Lookup::default(), &fixed(ws.clone()), None).await.expect("ingest");
+    let done = store
+        .ingest(&Lookup::default(), &fixed(ws.clone()), None)
+        .await
+        .expect("ingest");
     assert_eq!(done, ws, "ingest returns the write set it executed");
     done
 }
@@ -98,14 +116,26 @@ async fn known(store: &dyn Store, lookup: Lookup) -> Known {
 }
 
 async fn group(store: &dyn Store, slug: &str) -> i64 {
-    store.upsert_group(slug, &slug.to_uppercase(), &[format!("{slug}@corp.example")]).await.expect("group").id
+    store
+        .upsert_group(
+            slug,
+            &slug.to_uppercase(),
+            &[format!("{slug}@corp.example")],
+        )
+        .await
+        .expect("group")
+        .id
 }
 
 /// The one thread of a group, as `(id, last_activity, message_count)`.
 async fn only_thread(store: &dyn Store, group_id: i64) -> (i64, i64, i64) {
     let threads = store.threads(group_id, 10, 0).await.unwrap();
     assert_eq!(threads.len(), 1, "{threads:?}");
-    (threads[0].id, threads[0].last_activity, threads[0].message_count)
+    (
+        threads[0].id,
+        threads[0].last_activity,
+        threads[0].message_count,
+    )
 }
 
 // --- the story ----------------------------------------------------------------------------
@@ -114,43 +144,78 @@ async fn migrate_twice_is_a_no_op(store: Arc<dyn Store>) {
     group(&*store, "eng").await;
     store.migrate().await.expect("second migrate");
     store.migrate().await.expect("third migrate");
-    assert_eq!(store.groups().await.unwrap().len(), 1, "data survives re-running migrations");
+    assert_eq!(
+        store.groups().await.unwrap().len(),
+        1,
+        "data survives re-running migrations"
+    );
 }
 
 async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
     let s = &*store;
     let eng = s
-        .upsert_group("eng", "Engineering", &[" Eng@Corp.Example".into(), "eng-team@corp.example".into()])
+        .upsert_group(
+            "eng",
+            "Engineering",
+            &[" Eng@Corp.Example".into(), "eng-team@corp.example".into()],
+        )
         .await
         .unwrap();
     assert_eq!(eng.slug, "eng");
-    assert_eq!(eng.addresses, vec!["eng-team@corp.example", "eng@corp.example"]);
+    assert_eq!(
+        eng.addresses,
+        vec!["eng-team@corp.example", "eng@corp.example"]
+    );
     assert_eq!(s.groups().await.unwrap(), vec![eng.clone()]);
 
     // Update: same id, new name, address list replaced.
-    let eng2 = s.upsert_group("eng", "Engineering team", &["eng@corp.example".into()]).await.unwrap();
+    let eng2 = s
+        .upsert_group("eng", "Engineering team", &["eng@corp.example".into()])
+        .await
+        .unwrap();
     assert_eq!(eng2.id, eng.id);
     assert_eq!(eng2.name, "Engineering team");
     assert_eq!(s.groups().await.unwrap(), vec![eng2.clone()]);
 
     // An address of another group is refused, naming both.
-    let err = s.upsert_group("ops", "Operations", &["ops@corp.example".into(), "ENG@corp.example".into()]).await;
+    let err = s
+        .upsert_group(
+            "ops",
+            "Operations",
+            &["ops@corp.example".into(), "ENG@corp.example".into()],
+        )
+        .await;
     match err {
-        Err(StoreError::Invalid(m)) => assert!(m.contains("eng@corp.example") && m.contains("eng"), "{m}"),
+        Err(StoreError::Invalid(m)) => {
+            assert!(m.contains("eng@corp.example") && m.contains("eng"), "{m}")
+        }
         other => panic!("expected Invalid, got {other:?}"),
     }
-    assert_eq!(s.groups().await.unwrap().len(), 1, "a refused upsert creates nothing");
+    assert_eq!(
+        s.groups().await.unwrap().len(),
+        1,
+        "a refused upsert creates nothing"
+    );
 
     // The address eng dropped is free again.
-    let ops = s.upsert_group("ops", "Operations", &["eng-team@corp.example".into()]).await.unwrap();
+    let ops = s
+        .upsert_group("ops", "Operations", &["eng-team@corp.example".into()])
+        .await
+        .unwrap();
     let all = s.groups().await.unwrap();
-    assert_eq!(all.iter().map(|g| g.slug.as_str()).collect::<Vec<_>>(), vec!["eng", "ops"]);
+    assert_eq!(
+        all.iter().map(|g| g.slug.as_str()).collect::<Vec<_>>(),
+        vec!["eng", "ops"]
+    );
     assert_eq!(all[1], ops);
 
     assert!(s.remove_group("ops").await.unwrap());
     assert!(!s.remove_group("ops").await.unwrap());
     assert_eq!(s.groups().await.unwrap(), vec![eng2]);
-    assert!(matches!(s.upsert_group(" ", "x", &[]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        s.upsert_group(" ", "x", &[]).await,
+        Err(StoreError::Invalid(_))
+    ));
 }
 
 async fn new_thread_then_lookups(store: Arc<dyn Store>) {
@@ -159,14 +224,23 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     let other = group(s, "ops").await;
     let mut first = msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 1000);
     first.html = Some("<p>hi</p>".into());
-    first.attachments =
-        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 1234 }];
+    first.attachments = vec![Attachment {
+        filename: Some("plan.pdf".into()),
+        content_type: "application/pdf".into(),
+        size: 1234,
+    }];
     first.via = Via::To;
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
-        people: vec![Address::new(Some("Ann Author"), "ann@corp.example"), Address::new(Some("Ann"), "ann@corp.example")],
+        people: vec![
+            Address::new(Some("Ann Author"), "ann@corp.example"),
+            Address::new(Some("Ann"), "ann@corp.example"),
+        ],
         threads: vec![thread(g, "Hello", Some("ROOT1"), 1000, 2000, 2)],
-        messages: vec![first.clone(), msg(g, ThreadRef::New(0), "m2@x", Some("sha2"), 2000)],
+        messages: vec![
+            first.clone(),
+            msg(g, ThreadRef::New(0), "m2@x", Some("sha2"), 2000),
+        ],
         refs: vec![
             (g, "m1@x".into(), ThreadRef::New(0)),
             (g, "m2@x".into(), ThreadRef::New(0)),
@@ -182,8 +256,17 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     let k = known(
         s,
         Lookup {
-            messages: vec![(g, "m1@x".into()), (g, "nope@x".into()), (other, "m1@x".into())],
-            refs: vec![(g, "parent@x".into()), (g, "m2@x".into()), (other, "parent@x".into()), (g, "zzz".into())],
+            messages: vec![
+                (g, "m1@x".into()),
+                (g, "nope@x".into()),
+                (other, "m1@x".into()),
+            ],
+            refs: vec![
+                (g, "parent@x".into()),
+                (g, "m2@x".into()),
+                (other, "parent@x".into()),
+                (g, "zzz".into()),
+            ],
             thread_index_roots: vec![(g, "ROOT1".into()), (other, "ROOT1".into())],
             subjects: vec![(g, "hello".into(), 2000), (other, "hello".into(), 0)],
         },
@@ -198,11 +281,24 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     assert_eq!(k.thread_index.len(), 1);
     assert_eq!(k.thread_index[&(g, "ROOT1".to_string())], tid);
     assert_eq!(k.subjects.len(), 1);
-    assert_eq!(k.subjects[&(g, "hello".to_string())], vec![ThreadActivity { id: tid, last_activity: 2000 }]);
+    assert_eq!(
+        k.subjects[&(g, "hello".to_string())],
+        vec![ThreadActivity {
+            id: tid,
+            last_activity: 2000
+        }]
+    );
     assert!(k.reconstructions.is_empty());
 
     // `since` is inclusive; a later one finds nothing.
-    let k = known(s, Lookup { subjects: vec![(g, "hello".into(), 2001)], ..Default::default() }).await;
+    let k = known(
+        s,
+        Lookup {
+            subjects: vec![(g, "hello".into(), 2001)],
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(k.subjects.is_empty(), "{:?}", k.subjects);
 
     // A second thread with the same subject key, more recently active, comes first.
@@ -215,10 +311,23 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
         },
     )
     .await;
-    let k = known(s, Lookup { subjects: vec![(g, "hello".into(), 0)], ..Default::default() }).await;
+    let k = known(
+        s,
+        Lookup {
+            subjects: vec![(g, "hello".into(), 0)],
+            ..Default::default()
+        },
+    )
+    .await;
     let found = &k.subjects[&(g, "hello".to_string())];
     assert_eq!(found.len(), 2);
-    assert_eq!(found[1], ThreadActivity { id: tid, last_activity: 2000 });
+    assert_eq!(
+        found[1],
+        ThreadActivity {
+            id: tid,
+            last_activity: 2000
+        }
+    );
     assert!(found[0].id != tid && found[0].last_activity == 3000);
 
     // Every field round-trips; messages come oldest first.
@@ -226,7 +335,11 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     assert_eq!(detail.thread.subject, "Hello");
     assert_eq!(detail.thread.group_slug, "eng");
     assert_eq!(detail.thread.started_at, 1000);
-    let ids: Vec<_> = detail.messages.iter().map(|m| m.message_id.as_str()).collect();
+    let ids: Vec<_> = detail
+        .messages
+        .iter()
+        .map(|m| m.message_id.as_str())
+        .collect();
     assert_eq!(ids, vec!["m1@x", "m2@x"]);
     let m = &detail.messages[0];
     assert_eq!(m.thread_id, tid);
@@ -236,8 +349,14 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     assert_eq!(m.author_email, "ann@corp.example");
     assert_eq!(m.author_name.as_deref(), Some("Ann Author"));
     assert_eq!(m.date, 1000);
-    assert_eq!((m.subject.as_str(), m.body.as_str()), ("Hello", "body of m1@x"));
-    assert_eq!((m.quoted.as_str(), m.signoff.as_str(), m.signature.as_str()), ("> earlier", "Best,", "Ann"));
+    assert_eq!(
+        (m.subject.as_str(), m.body.as_str()),
+        ("Hello", "body of m1@x")
+    );
+    assert_eq!(
+        (m.quoted.as_str(), m.signoff.as_str(), m.signature.as_str()),
+        ("> earlier", "Best,", "Ann")
+    );
     assert_eq!(m.disclaimer, "");
     assert_eq!(m.html.as_deref(), Some("<p>hi</p>"));
     assert_eq!(m.attachments, first.attachments);
@@ -266,7 +385,11 @@ async fn messages_with_equal_dates_keep_insert_order(store: Arc<dyn Store>) {
     .await;
     let (tid, _, _) = only_thread(s, g).await;
     let detail = s.thread(tid).await.unwrap().unwrap();
-    let ids: Vec<_> = detail.messages.iter().map(|m| m.message_id.as_str()).collect();
+    let ids: Vec<_> = detail
+        .messages
+        .iter()
+        .map(|m| m.message_id.as_str())
+        .collect();
     assert_eq!(ids, vec!["early@x", "b@x", "a@x"], "by date, then by id");
 }
 
@@ -276,13 +399,19 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![thread(g, "Plan", Some("ROOTP"), 100, 300, 2), thread(g, "Other", None, 100, 100, 1)],
+            threads: vec![
+                thread(g, "Plan", Some("ROOTP"), 100, 300, 2),
+                thread(g, "Other", None, 100, 100, 1),
+            ],
             messages: vec![
                 reconstructed(g, ThreadRef::New(0), "orig@x", 100),
                 msg(g, ThreadRef::New(0), "reply@x", Some("sha-reply"), 300),
                 reconstructed(g, ThreadRef::New(1), "elsewhere@x", 100),
             ],
-            refs: vec![(g, "orig@x".into(), ThreadRef::New(0)), (g, "reply@x".into(), ThreadRef::New(0))],
+            refs: vec![
+                (g, "orig@x".into(), ThreadRef::New(0)),
+                (g, "reply@x".into(), ThreadRef::New(0)),
+            ],
             ..Default::default()
         },
     )
@@ -317,12 +446,28 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         }]
     );
     // Found through Thread-Index alone works as well.
-    let k = known(s, Lookup { thread_index_roots: vec![(g, "ROOTP".into())], ..Default::default() }).await;
-    assert_eq!(k.reconstructions.keys().copied().collect::<Vec<_>>(), vec![plan_id]);
+    let k = known(
+        s,
+        Lookup {
+            thread_index_roots: vec![(g, "ROOTP".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        k.reconstructions.keys().copied().collect::<Vec<_>>(),
+        vec![plan_id]
+    );
 
     // The original arrives: the row is overwritten in place, the thread is touched (twice,
     // once with an older date that must not move last_activity back).
-    let mut original = msg(g, ThreadRef::Existing(plan_id), "orig@x", Some("sha-orig"), 90);
+    let mut original = msg(
+        g,
+        ThreadRef::Existing(plan_id),
+        "orig@x",
+        Some("sha-orig"),
+        90,
+    );
     original.author = Address::new(Some("Bob"), "bob@corp.example");
     original.body = "the real text".into();
     write(
@@ -331,17 +476,38 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
             raws: vec![raw("sha-orig", "orig@x")],
             replacements: vec![(orig.id, original)],
             touches: vec![
-                ThreadTouch { id: plan_id, last_activity: 250, added: 0 },
-                ThreadTouch { id: plan_id, last_activity: 400, added: 1 },
-                ThreadTouch { id: other_id, last_activity: 50, added: 2 },
+                ThreadTouch {
+                    id: plan_id,
+                    last_activity: 250,
+                    added: 0,
+                },
+                ThreadTouch {
+                    id: plan_id,
+                    last_activity: 400,
+                    added: 1,
+                },
+                ThreadTouch {
+                    id: other_id,
+                    last_activity: 50,
+                    added: 2,
+                },
             ],
-            messages: vec![msg(g, ThreadRef::Existing(plan_id), "late@x", Some("sha-late"), 400)],
+            messages: vec![msg(
+                g,
+                ThreadRef::Existing(plan_id),
+                "late@x",
+                Some("sha-late"),
+                400,
+            )],
             ..Default::default()
         },
     )
     .await;
     let detail = s.thread(plan_id).await.unwrap().unwrap();
-    assert_eq!((detail.thread.last_activity, detail.thread.message_count), (400, 3));
+    assert_eq!(
+        (detail.thread.last_activity, detail.thread.message_count),
+        (400, 3)
+    );
     let first = &detail.messages[0];
     assert_eq!(first.id, orig.id, "replaced in place");
     assert!(!first.reconstructed);
@@ -350,12 +516,36 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
     assert_eq!(first.author_name.as_deref(), Some("Bob"));
     assert_eq!(first.date, 90);
     let other = s.thread(other_id).await.unwrap().unwrap();
-    assert_eq!((other.thread.last_activity, other.thread.message_count), (100, 3));
+    assert_eq!(
+        (other.thread.last_activity, other.thread.message_count),
+        (100, 3)
+    );
 
-    let k = known(s, Lookup { refs: vec![(g, "reply@x".into())], ..Default::default() }).await;
+    let k = known(
+        s,
+        Lookup {
+            refs: vec![(g, "reply@x".into())],
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(k.reconstructions.is_empty(), "{:?}", k.reconstructions);
-    let k = known(s, Lookup { messages: vec![(g, "orig@x".into())], ..Default::default() }).await;
-    assert_eq!(k.messages[&(g, "orig@x".to_string())], ExistingMessage { id: orig.id, thread_id: plan_id, reconstructed: false });
+    let k = known(
+        s,
+        Lookup {
+            messages: vec![(g, "orig@x".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        k.messages[&(g, "orig@x".to_string())],
+        ExistingMessage {
+            id: orig.id,
+            thread_id: plan_id,
+            reconstructed: false
+        }
+    );
 }
 
 async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
@@ -370,20 +560,31 @@ async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
     };
     let ws = WriteSet {
         raws: vec![forced.clone(), raw("sha-b", "b@x"), raw("sha-c", "c@x")],
-        skips: vec![skip("sha-b", SkipReason::AutoReply), skip("sha-c", SkipReason::Bounce)],
+        skips: vec![
+            skip("sha-b", SkipReason::AutoReply),
+            skip("sha-c", SkipReason::Bounce),
+        ],
         ..Default::default()
     };
     write(s, ws.clone()).await;
     write(s, ws).await;
     write(
         s,
-        WriteSet { raws: vec![raw("sha-d", "d@x")], skips: vec![skip("sha-d", SkipReason::AutoReply)], ..Default::default() },
+        WriteSet {
+            raws: vec![raw("sha-d", "d@x")],
+            skips: vec![skip("sha-d", SkipReason::AutoReply)],
+            ..Default::default()
+        },
     )
     .await;
 
     let raws = s.raws_after(0, 100).await.unwrap();
     let shas: Vec<_> = raws.iter().map(|r| r.sha256.as_str()).collect();
-    assert_eq!(shas, vec!["sha-a", "sha-b", "sha-c", "sha-d"], "arrival order, no duplicates");
+    assert_eq!(
+        shas,
+        vec!["sha-a", "sha-b", "sha-c", "sha-d"],
+        "arrival order, no duplicates"
+    );
     assert!(raws.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(raws[0].force_groups, vec!["eng", "ops"]);
     assert!(raws[1].force_groups.is_empty());
@@ -395,8 +596,17 @@ async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
     assert_eq!(page[0].sha256, "sha-c");
     assert!(s.raws_after(raws[3].seq, 10).await.unwrap().is_empty());
 
-    let counts: Vec<_> = s.skip_counts().await.unwrap().into_iter().map(|c| (c.reason, c.count)).collect();
-    assert_eq!(counts, vec![(SkipReason::AutoReply, 2), (SkipReason::Bounce, 1)]);
+    let counts: Vec<_> = s
+        .skip_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.reason, c.count))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![(SkipReason::AutoReply, 2), (SkipReason::Bounce, 1)]
+    );
 }
 
 async fn cross_posted_mail_links_threads(store: Arc<dyn Store>) {
@@ -422,16 +632,30 @@ async fn cross_posted_mail_links_threads(store: Arc<dyn Store>) {
     )
     .await;
     let eng_threads = s.threads(eng, 10, 0).await.unwrap();
-    let eng_outage = eng_threads.iter().find(|t| t.subject == "Outage").unwrap().id;
-    let lonely = eng_threads.iter().find(|t| t.subject == "Lonely").unwrap().id;
+    let eng_outage = eng_threads
+        .iter()
+        .find(|t| t.subject == "Outage")
+        .unwrap()
+        .id;
+    let lonely = eng_threads
+        .iter()
+        .find(|t| t.subject == "Lonely")
+        .unwrap()
+        .id;
     let (ops_outage, _, _) = only_thread(s, ops).await;
 
     let linked = s.thread(eng_outage).await.unwrap().unwrap().linked;
     assert_eq!(linked.len(), 1);
-    assert_eq!((linked[0].thread_id, linked[0].group_slug.as_str()), (ops_outage, "ops"));
+    assert_eq!(
+        (linked[0].thread_id, linked[0].group_slug.as_str()),
+        (ops_outage, "ops")
+    );
     assert_eq!(linked[0].subject, "Outage");
     let linked = s.thread(ops_outage).await.unwrap().unwrap().linked;
-    assert_eq!((linked[0].thread_id, linked[0].group_slug.as_str()), (eng_outage, "eng"));
+    assert_eq!(
+        (linked[0].thread_id, linked[0].group_slug.as_str()),
+        (eng_outage, "eng")
+    );
     assert!(s.thread(lonely).await.unwrap().unwrap().linked.is_empty());
 }
 
@@ -439,16 +663,29 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     let s = &*store;
     let g = group(s, "eng").await;
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), None);
-    let cp = |last_uid| Checkpoint { mailbox: "INBOX".into(), uidvalidity: u32::MAX, last_uid, lease_holder: None };
+    let cp = |last_uid| Checkpoint {
+        mailbox: "INBOX".into(),
+        uidvalidity: u32::MAX,
+        last_uid,
+        lease_holder: None,
+    };
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x")],
         threads: vec![thread(g, "Hello", None, 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         ..Default::default()
     };
-    s.ingest(&Lookup::default(), &fixed(ws), Some(&cp(41))).await.unwrap();
+    s.ingest(&Lookup::default(), &fixed(ws), Some(&cp(41)))
+        .await
+        .unwrap();
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(41)));
-    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&cp(42))).await.unwrap();
+    s.ingest(
+        &Lookup::default(),
+        &fixed(WriteSet::default()),
+        Some(&cp(42)),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(42)));
     assert_eq!(s.checkpoint("Other").await.unwrap(), None);
 
@@ -457,10 +694,15 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     let bad = WriteSet {
         raws: vec![raw("sha-new", "m2@x")],
         threads: vec![thread(g, "Dup", None, 20, 20, 1)],
-        messages: vec![msg(g, ThreadRef::New(0), "m2@x", Some("sha-new"), 20), msg(g, ThreadRef::New(0), "m1@x", None, 20)],
+        messages: vec![
+            msg(g, ThreadRef::New(0), "m2@x", Some("sha-new"), 20),
+            msg(g, ThreadRef::New(0), "m1@x", None, 20),
+        ],
         ..Default::default()
     };
-    let err = s.ingest(&Lookup::default(), &fixed(bad), Some(&cp(99))).await;
+    let err = s
+        .ingest(&Lookup::default(), &fixed(bad), Some(&cp(99)))
+        .await;
     assert!(matches!(err, Err(StoreError::Db(_))), "{err:?}");
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(42)));
     assert_eq!(s.raws_after(0, 10).await.unwrap().len(), 1);
@@ -472,27 +714,50 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
         messages: vec![msg(g, ThreadRef::New(3), "m2@x", Some("sha-new"), 20)],
         ..Default::default()
     };
-    let err = s.ingest(&Lookup::default(), &fixed(bad), Some(&cp(99))).await;
+    let err = s
+        .ingest(&Lookup::default(), &fixed(bad), Some(&cp(99)))
+        .await;
     assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(42)));
     assert_eq!(s.raws_after(0, 10).await.unwrap().len(), 1);
 
     // The store is usable after a rollback.
-    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&cp(43))).await.unwrap();
+    s.ingest(
+        &Lookup::default(),
+        &fixed(WriteSet::default()),
+        Some(&cp(43)),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.checkpoint("INBOX").await.unwrap(), Some(cp(43)));
 }
 
 async fn quarantine_is_idempotent(store: Arc<dyn Store>) {
     let s = &*store;
-    assert!(s.quarantine("q1", "imap:INBOX/7", "no headers", b"garbage\x00\xff", 123).await.unwrap());
-    assert!(!s.quarantine("q1", "imap:INBOX/7", "no headers", b"garbage\x00\xff", 123).await.unwrap());
-    assert!(s.quarantine("q2", "import:x#2", "bad", b"", 124).await.unwrap());
+    assert!(s
+        .quarantine("q1", "imap:INBOX/7", "no headers", b"garbage\x00\xff", 123)
+        .await
+        .unwrap());
+    assert!(!s
+        .quarantine("q1", "imap:INBOX/7", "no headers", b"garbage\x00\xff", 123)
+        .await
+        .unwrap());
+    assert!(s
+        .quarantine("q2", "import:x#2", "bad", b"", 124)
+        .await
+        .unwrap());
     let rows = s.quarantined().await.unwrap();
     assert_eq!(rows.len(), 2);
     let q = &rows[0];
-    assert_eq!((q.sha256.as_str(), q.source.as_str(), q.error.as_str()), ("q1", "imap:INBOX/7", "no headers"));
+    assert_eq!(
+        (q.sha256.as_str(), q.source.as_str(), q.error.as_str()),
+        ("q1", "imap:INBOX/7", "no headers")
+    );
     assert_eq!((q.received_at, q.size), (123, 9));
-    assert_eq!(s.quarantined_bytes(q.id).await.unwrap(), Some(b"garbage\x00\xff".to_vec()));
+    assert_eq!(
+        s.quarantined_bytes(q.id).await.unwrap(),
+        Some(b"garbage\x00\xff".to_vec())
+    );
     assert_eq!(s.quarantined_bytes(rows[1].id).await.unwrap(), Some(vec![]));
     assert_eq!(s.quarantined_bytes(q.id + 1000).await.unwrap(), None);
 }
@@ -523,27 +788,60 @@ async fn reading_apis(store: Arc<dyn Store>) {
     )
     .await;
 
-    let subjects = |ts: Vec<store::ThreadSummary>| ts.into_iter().map(|t| t.subject).collect::<Vec<_>>();
-    assert_eq!(subjects(s.threads(eng, 10, 0).await.unwrap()), vec!["New", "Mid", "Old"]);
-    assert_eq!(subjects(s.threads(eng, 2, 1).await.unwrap()), vec!["Mid", "Old"]);
+    let subjects =
+        |ts: Vec<store::ThreadSummary>| ts.into_iter().map(|t| t.subject).collect::<Vec<_>>();
+    assert_eq!(
+        subjects(s.threads(eng, 10, 0).await.unwrap()),
+        vec!["New", "Mid", "Old"]
+    );
+    assert_eq!(
+        subjects(s.threads(eng, 2, 1).await.unwrap()),
+        vec!["Mid", "Old"]
+    );
     assert!(s.threads(eng, 10, 3).await.unwrap().is_empty());
 
     let sums = s.group_summaries().await.unwrap();
-    let brief: Vec<_> =
-        sums.iter().map(|g| (g.group.slug.as_str(), g.thread_count, g.message_count, g.last_activity)).collect();
-    assert_eq!(brief, vec![("eng", 3, 4, Some(300)), ("ops", 1, 1, Some(50)), ("zzz", 0, 0, None)]);
+    let brief: Vec<_> = sums
+        .iter()
+        .map(|g| {
+            (
+                g.group.slug.as_str(),
+                g.thread_count,
+                g.message_count,
+                g.last_activity,
+            )
+        })
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            ("eng", 3, 4, Some(300)),
+            ("ops", 1, 1, Some(50)),
+            ("zzz", 0, 0, None)
+        ]
+    );
     assert_eq!(sums[0].group.addresses, vec!["eng@corp.example"]);
 
     let all = s.messages_after(0, 100).await.unwrap();
     assert_eq!(all.len(), 5);
     assert!(all.windows(2).all(|w| w[0].id < w[1].id));
     let page = s.messages_after(all[1].id, 2).await.unwrap();
-    assert_eq!(page.iter().map(|m| m.id).collect::<Vec<_>>(), vec![all[2].id, all[3].id]);
+    assert_eq!(
+        page.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![all[2].id, all[3].id]
+    );
     assert_eq!(all[4].group_slug, "ops");
 
     let threads = s.threads_after(0, 100).await.unwrap();
-    assert_eq!(subjects(threads.clone()), vec!["Old", "New", "Mid", "Ops"], "id order");
-    assert_eq!(subjects(s.threads_after(threads[2].id, 100).await.unwrap()), vec!["Ops"]);
+    assert_eq!(
+        subjects(threads.clone()),
+        vec!["Old", "New", "Mid", "Ops"],
+        "id order"
+    );
+    assert_eq!(
+        subjects(s.threads_after(threads[2].id, 100).await.unwrap()),
+        vec!["Ops"]
+    );
     assert_eq!(threads[3].group_slug, "ops");
 
     assert!(s.thread(threads[3].id + 1000).await.unwrap().is_none());
@@ -558,11 +856,23 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
         threads: vec![thread(g, "Hello", Some("R"), 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         refs: vec![(g, "m1@x".into(), ThreadRef::New(0))],
-        skips: vec![SkipRow { raw_sha256: "sha2".into(), message_id: "m2@x".into(), reason: SkipReason::Loop, detail: String::new() }],
+        skips: vec![SkipRow {
+            raw_sha256: "sha2".into(),
+            message_id: "m2@x".into(),
+            reason: SkipReason::Loop,
+            detail: String::new(),
+        }],
         ..Default::default()
     };
-    let cp = Checkpoint { mailbox: "INBOX".into(), uidvalidity: 7, last_uid: 2, lease_holder: None };
-    s.ingest(&Lookup::default(), &fixed(ws.clone()), Some(&cp)).await.unwrap();
+    let cp = Checkpoint {
+        mailbox: "INBOX".into(),
+        uidvalidity: 7,
+        last_uid: 2,
+        lease_holder: None,
+    };
+    s.ingest(&Lookup::default(), &fixed(ws.clone()), Some(&cp))
+        .await
+        .unwrap();
     s.quarantine("q", "src", "err", b"x", 1).await.unwrap();
 
     s.reset_derived().await.unwrap();
@@ -598,20 +908,49 @@ async fn remove_group_cascades(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![thread(eng, "E", None, 1, 1, 1), thread(ops, "O", None, 1, 1, 1)],
-            messages: vec![msg(eng, ThreadRef::New(0), "e@x", None, 1), msg(ops, ThreadRef::New(1), "o@x", None, 1)],
-            refs: vec![(eng, "e@x".into(), ThreadRef::New(0)), (ops, "o@x".into(), ThreadRef::New(1))],
+            threads: vec![
+                thread(eng, "E", None, 1, 1, 1),
+                thread(ops, "O", None, 1, 1, 1),
+            ],
+            messages: vec![
+                msg(eng, ThreadRef::New(0), "e@x", None, 1),
+                msg(ops, ThreadRef::New(1), "o@x", None, 1),
+            ],
+            refs: vec![
+                (eng, "e@x".into(), ThreadRef::New(0)),
+                (ops, "o@x".into(), ThreadRef::New(1)),
+            ],
             ..Default::default()
         },
     )
     .await;
     assert!(s.remove_group("eng").await.unwrap());
-    assert_eq!(s.threads_after(0, 10).await.unwrap().iter().map(|t| t.group_id).collect::<Vec<_>>(), vec![ops]);
+    assert_eq!(
+        s.threads_after(0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.group_id)
+            .collect::<Vec<_>>(),
+        vec![ops]
+    );
     assert_eq!(s.messages_after(0, 10).await.unwrap().len(), 1);
-    let k = known(s, Lookup { refs: vec![(eng, "e@x".into()), (ops, "o@x".into())], ..Default::default() }).await;
-    assert_eq!(k.refs.keys().map(|(g, _)| *g).collect::<Vec<_>>(), vec![ops]);
+    let k = known(
+        s,
+        Lookup {
+            refs: vec![(eng, "e@x".into()), (ops, "o@x".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        k.refs.keys().map(|(g, _)| *g).collect::<Vec<_>>(),
+        vec![ops]
+    );
     // The address is free again.
-    s.upsert_group("eng2", "Eng again", &["eng@corp.example".into()]).await.unwrap();
+    s.upsert_group("eng2", "Eng again", &["eng@corp.example".into()])
+        .await
+        .unwrap();
 }
 
 /// More keys and rows than fit one statement chunk, with duplicates and a NUL character.
@@ -624,8 +963,18 @@ async fn large_batch(store: Arc<dyn Store>) {
         let id = format!("m{i}@x");
         let sha = format!("sha{i}");
         ws.raws.push(raw(&sha, &id));
-        ws.people.push(Address::new(Some(&format!("P {}", i % 7)), &format!("p{}@x", i % 7)));
-        ws.threads.push(thread(g, &format!("Subject {i}"), Some(&format!("root{i}")), i as i64, i as i64, 1));
+        ws.people.push(Address::new(
+            Some(&format!("P {}", i % 7)),
+            &format!("p{}@x", i % 7),
+        ));
+        ws.threads.push(thread(
+            g,
+            &format!("Subject {i}"),
+            Some(&format!("root{i}")),
+            i as i64,
+            i as i64,
+            1,
+        ));
         let mut m = msg(g, ThreadRef::New(i), &id, Some(&sha), i as i64);
         m.author = Address::new(None, &format!("p{}@x", i % 7));
         if i == 5 {
@@ -640,17 +989,38 @@ async fn large_batch(store: Arc<dyn Store>) {
 
     let lookup = Lookup {
         messages: (0..N).map(|i| (g, format!("m{i}@x"))).collect(),
-        refs: (0..N).map(|i| (g, format!("parent{i}@x"))).chain([(g, "m0@x".to_string())]).collect(),
+        refs: (0..N)
+            .map(|i| (g, format!("parent{i}@x")))
+            .chain([(g, "m0@x".to_string())])
+            .collect(),
         thread_index_roots: (0..N).map(|i| (g, format!("root{i}"))).collect(),
         subjects: (0..N).map(|i| (g, format!("subject {i}"), 0)).collect(),
     };
     let k = known(s, lookup).await;
-    assert_eq!((k.messages.len(), k.refs.len(), k.thread_index.len(), k.subjects.len()), (N, N + 1, N, N));
+    assert_eq!(
+        (
+            k.messages.len(),
+            k.refs.len(),
+            k.thread_index.len(),
+            k.subjects.len()
+        ),
+        (N, N + 1, N, N)
+    );
     let t7 = k.thread_index[&(g, "root7".to_string())];
     assert_eq!(k.refs[&(g, "parent7@x".to_string())], t7);
     assert_eq!(k.messages[&(g, "m7@x".to_string())].thread_id, t7);
-    assert_eq!(k.subjects[&(g, "subject 7".to_string())], vec![ThreadActivity { id: t7, last_activity: 7 }]);
-    assert_eq!(k.refs[&(g, "m0@x".to_string())], k.thread_index[&(g, "root0".to_string())], "first ref wins");
+    assert_eq!(
+        k.subjects[&(g, "subject 7".to_string())],
+        vec![ThreadActivity {
+            id: t7,
+            last_activity: 7
+        }]
+    );
+    assert_eq!(
+        k.refs[&(g, "m0@x".to_string())],
+        k.thread_index[&(g, "root0".to_string())],
+        "first ref wins"
+    );
     assert_eq!(s.raws_after(0, 10_000).await.unwrap().len(), N);
 
     let t5 = k.thread_index[&(g, "root5".to_string())];
@@ -662,23 +1032,47 @@ async fn large_batch(store: Arc<dyn Store>) {
 
 async fn leases_acquire_renew_expire_release(store: Arc<dyn Store>) {
     let s = &*store;
-    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(), "a free lease is taken");
-    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "refused while a's lease runs");
-    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(), "the holder renews");
-    assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "still a's after renewal");
-    assert!(s.acquire_lease("imap/Other", "b", 60).await.unwrap(), "leases are per name");
+    assert!(
+        s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(),
+        "a free lease is taken"
+    );
+    assert!(
+        !s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(),
+        "refused while a's lease runs"
+    );
+    assert!(
+        s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(),
+        "the holder renews"
+    );
+    assert!(
+        !s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(),
+        "still a's after renewal"
+    );
+    assert!(
+        s.acquire_lease("imap/Other", "b", 60).await.unwrap(),
+        "leases are per name"
+    );
 
     // Release by someone else does nothing; by the holder frees it at once.
     s.release_lease("imap/INBOX", "b").await.unwrap();
     assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
     s.release_lease("imap/INBOX", "a").await.unwrap();
-    assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "taken right after release");
+    assert!(
+        s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(),
+        "taken right after release"
+    );
     assert!(!s.acquire_lease("imap/INBOX", "a", 60).await.unwrap());
     s.release_lease("imap/Nothing", "a").await.unwrap();
 
     // A lease with no time left (ttl 0 or negative) is expired: anyone may take it over.
-    assert!(s.acquire_lease("imap/INBOX", "b", 0).await.unwrap(), "the holder may shorten its lease");
-    assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(), "an expired lease is taken over");
+    assert!(
+        s.acquire_lease("imap/INBOX", "b", 0).await.unwrap(),
+        "the holder may shorten its lease"
+    );
+    assert!(
+        s.acquire_lease("imap/INBOX", "a", 60).await.unwrap(),
+        "an expired lease is taken over"
+    );
     assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
     assert!(s.acquire_lease("imap/INBOX", "a", -5).await.unwrap());
     assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
@@ -690,7 +1084,10 @@ async fn lease_expires_with_time(store: Arc<dyn Store>) {
     assert!(s.acquire_lease("imap/INBOX", "a", 1).await.unwrap());
     assert!(!s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(), "taken over after expiry");
+    assert!(
+        s.acquire_lease("imap/INBOX", "b", 60).await.unwrap(),
+        "taken over after expiry"
+    );
     assert!(!s.acquire_lease("imap/INBOX", "a", 60).await.unwrap());
 }
 
@@ -703,7 +1100,10 @@ async fn racing_replicas_one_wins(store: Arc<dyn Store>) {
         };
         let (a, b) = (race("a"), race("b"));
         let (a, b) = (a.await.unwrap(), b.await.unwrap());
-        assert!(a ^ b, "round {round}: exactly one replica wins (a: {a}, b: {b})");
+        assert!(
+            a ^ b,
+            "round {round}: exactly one replica wins (a: {a}, b: {b})"
+        );
     }
 }
 
@@ -734,36 +1134,67 @@ async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
         assert!(s.threads_after(0, 10).await.unwrap().is_empty());
     };
     let lost = |r: Result<WriteSet, StoreError>, who: &str| match r {
-        Err(StoreError::LeaseLost { name, holder }) => assert_eq!((name.as_str(), holder.as_str()), ("imap/INBOX", who)),
+        Err(StoreError::LeaseLost { name, holder }) => {
+            assert_eq!((name.as_str(), holder.as_str()), ("imap/INBOX", who))
+        }
         other => panic!("expected LeaseLost, got {other:?}"),
     };
 
     // No lease at all, someone else's lease, an expired lease of our own: all refused.
-    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    lost(
+        s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await,
+        "a",
+    );
     assert!(s.acquire_lease("imap/INBOX", "b", 60).await.unwrap());
-    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    lost(
+        s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await,
+        "a",
+    );
     s.release_lease("imap/INBOX", "b").await.unwrap();
     assert!(s.acquire_lease("imap/INBOX", "a", 0).await.unwrap());
-    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
-    assert!(!planned.load(std::sync::atomic::Ordering::SeqCst), "checked before planning");
+    lost(
+        s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await,
+        "a",
+    );
+    assert!(
+        !planned.load(std::sync::atomic::Ordering::SeqCst),
+        "checked before planning"
+    );
     nothing_written().await;
 
     // A lease on another mailbox does not count.
     assert!(s.acquire_lease("imap/Other", "a", 60).await.unwrap());
-    lost(s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await, "a");
+    lost(
+        s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await,
+        "a",
+    );
     nothing_written().await;
 
     // Held: the batch commits with its checkpoint.
     assert!(s.acquire_lease("imap/INBOX", "a", 60).await.unwrap());
-    s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1))).await.expect("ingest under the lease");
-    let stored = s.checkpoint("imap/INBOX").await.unwrap().expect("checkpoint");
+    s.ingest(&Lookup::default(), &plan, Some(&cp("a", 1)))
+        .await
+        .expect("ingest under the lease");
+    let stored = s
+        .checkpoint("imap/INBOX")
+        .await
+        .unwrap()
+        .expect("checkpoint");
     assert_eq!((stored.uidvalidity, stored.last_uid), (7, 1));
     assert_eq!(s.messages_after(0, 10).await.unwrap().len(), 1);
 
     // Unfenced checkpoints (no lease_holder) are unaffected by leases.
-    let free = Checkpoint { lease_holder: None, ..cp("x", 2) };
-    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&free)).await.unwrap();
-    assert_eq!(s.checkpoint("imap/INBOX").await.unwrap().unwrap().last_uid, 2);
+    let free = Checkpoint {
+        lease_holder: None,
+        ..cp("x", 2)
+    };
+    s.ingest(&Lookup::default(), &fixed(WriteSet::default()), Some(&free))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.checkpoint("imap/INBOX").await.unwrap().unwrap().last_uid,
+        2
+    );
 }
 
 // --- harness --------------------------------------------------------------------------------
@@ -789,12 +1220,19 @@ impl Drop for PgDb {
         // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with
         // its own runtime.
         let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-                use sqlx::Connection;
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-                }
-            })
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                    }
+                })
         })
         .join();
     }
@@ -819,8 +1257,8 @@ async fn pg_store() -> Option<(Arc<dyn Store>, PgDb)> {
         eprintln!("OUTLOUD_SKIP_PG=1: skipping the postgres run");
         return None;
     }
-    let admin_url =
-        std::env::var("OUTLOUD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let admin_url = std::env::var("OUTLOUD_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
         panic!(
@@ -829,10 +1267,18 @@ async fn pg_store() -> Option<(Arc<dyn Store>, PgDb)> {
         )
     });
     let name = format!("outloud_test_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
     let _ = admin.close().await;
-    let db = PgDb { admin_url: admin_url.clone(), name: name.clone() };
-    let store = store::open(&with_database(&admin_url, &name)).await.expect("open postgres");
+    let db = PgDb {
+        admin_url: admin_url.clone(),
+        name: name.clone(),
+    };
+    let store = store::open(&with_database(&admin_url, &name))
+        .await
+        .expect("open postgres");
     assert_eq!(store.backend(), "postgres");
     store.migrate().await.expect("migrate postgres");
     Some((store, db))
@@ -886,22 +1332,37 @@ async fn sqlite_in_memory_works() {
     let store = store::open("sqlite::memory:").await.unwrap();
     store.migrate().await.unwrap();
     group(&*store, "eng").await;
-    assert_eq!(store.groups().await.unwrap().len(), 1, "one connection keeps the database alive");
+    assert_eq!(
+        store.groups().await.unwrap().len(),
+        1,
+        "one connection keeps the database alive"
+    );
 }
 
 #[tokio::test]
 async fn sqlite_url_forms_and_unsupported_urls() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested.db");
-    let store = store::open(&format!("sqlite://{}", path.display())).await.unwrap();
+    let store = store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     assert!(path.exists(), "created when missing");
-    assert!(matches!(store::open("mysql://x/y").await, Err(StoreError::UnsupportedUrl(_))));
+    assert!(matches!(
+        store::open("mysql://x/y").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
 }
 
 #[test]
 fn database_name_is_swapped_in_urls() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
-    assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h/test?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
     assert_eq!(with_database("postgresql://u@h", "x"), "postgresql://u@h/x");
 }

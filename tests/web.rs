@@ -88,13 +88,25 @@ async fn fixture() -> Fixture {
     let store = outloud::store::open(&url).await.expect("open sqlite");
     assert_eq!(store.backend(), "sqlite");
     store.migrate().await.expect("migrate");
-    let eng = store.upsert_group("eng", "Engineering", &["eng@corp.example".into()]).await.unwrap();
-    let ops = store.upsert_group("ops", "Operations", &["ops@corp.example".into()]).await.unwrap();
-    store.upsert_group("quiet", "Quiet <corner>", &["quiet@corp.example".into()]).await.unwrap();
+    let eng = store
+        .upsert_group("eng", "Engineering", &["eng@corp.example".into()])
+        .await
+        .unwrap();
+    let ops = store
+        .upsert_group("ops", "Operations", &["ops@corp.example".into()])
+        .await
+        .unwrap();
+    store
+        .upsert_group("quiet", "Quiet <corner>", &["quiet@corp.example".into()])
+        .await
+        .unwrap();
 
     let ann = Address::new(Some("Ann Example"), "ann@corp.example");
     let bob = Address::new(None, "bob@corp.example");
-    let mut ws = WriteSet { people: vec![ann.clone(), bob.clone()], ..WriteSet::default() };
+    let mut ws = WriteSet {
+        people: vec![ann.clone(), bob.clone()],
+        ..WriteSet::default()
+    };
     for i in 0..OLD_TOPICS {
         let at = T0 - 100_000 + i * 60;
         let (sha, mid) = (format!("{i:064x}"), format!("topic{i}@corp.example"));
@@ -119,16 +131,29 @@ async fn fixture() -> Fixture {
     let sha = "f".repeat(64);
     let mid = "launch@corp.example";
     ws.raws.push(raw(&sha, mid, T0));
-    let mut nasty = message(eng.id, 0, Some(&sha), mid, ann.clone(), T0, "Launch plan", NASTY_BODY);
+    let mut nasty = message(
+        eng.id,
+        0,
+        Some(&sha),
+        mid,
+        ann.clone(),
+        T0,
+        "Launch plan",
+        NASTY_BODY,
+    );
     nasty.quoted = "> When do we ship?".into();
     nasty.signoff = "Best regards,".into();
     nasty.signature = "Ann\nStaff Engineer".into();
     nasty.disclaimer = "CONFIDENTIAL: for the addressee only".into();
     nasty.html = Some(sanitize_html(NASTY_HTML));
-    nasty.attachments =
-        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
+    nasty.attachments = vec![Attachment {
+        filename: Some("plan.pdf".into()),
+        content_type: "application/pdf".into(),
+        size: 2048,
+    }];
     for (group_id, n) in [(eng.id, 2), (ops.id, 1)] {
-        ws.threads.push(thread(group_id, "Launch plan", T0 - 3600, T0, n));
+        ws.threads
+            .push(thread(group_id, "Launch plan", T0 - 3600, T0, n));
         let idx = ws.threads.len() - 1;
         if group_id == eng.id {
             let mut rebuilt = message(
@@ -144,13 +169,21 @@ async fn fixture() -> Fixture {
             rebuilt.reconstructed = true;
             ws.messages.push(rebuilt);
         }
-        ws.messages.push(NewMessage { group_id, thread: ThreadRef::New(idx), ..nasty.clone() });
-        ws.refs.push((group_id, mid.to_string(), ThreadRef::New(idx)));
+        ws.messages.push(NewMessage {
+            group_id,
+            thread: ThreadRef::New(idx),
+            ..nasty.clone()
+        });
+        ws.refs
+            .push((group_id, mid.to_string(), ThreadRef::New(idx)));
     }
     ws.outcomes.push(ItemOutcome::Filed(vec![]));
 
     let lookup = outloud::core::plan::Lookup::default();
-    store.ingest(&lookup, &move |_| ws.clone(), None).await.expect("ingest");
+    store
+        .ingest(&lookup, &move |_| ws.clone(), None)
+        .await
+        .expect("ingest");
     Fixture { store, _dir: dir }
 }
 
@@ -161,22 +194,47 @@ struct Reply {
 }
 
 async fn get(f: &Fixture, uri: &str) -> Reply {
-    let res = router(f.store.clone()).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let res = router(f.store.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let (status, headers) = (res.status(), res.headers().clone());
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    let r = Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() };
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let r = Reply {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    };
     assert_safe(uri, &r);
     r
 }
 
 /// Every response: security headers, and nothing of the nasty mail alive.
 fn assert_safe(uri: &str, r: &Reply) {
-    assert_eq!(r.headers["content-security-policy"], CONTENT_SECURITY_POLICY, "{uri}");
+    assert_eq!(
+        r.headers["content-security-policy"], CONTENT_SECURITY_POLICY,
+        "{uri}"
+    );
     assert_eq!(r.headers["x-content-type-options"], "nosniff", "{uri}");
     assert_eq!(r.headers["referrer-policy"], "no-referrer", "{uri}");
     let lower = r.body.to_ascii_lowercase();
-    for bad in ["<script", "<img", "<style", "onerror", "evil/", "javascript:", "alert(2)", "alert(3)"] {
-        assert!(!lower.contains(bad), "{uri}: {bad:?} in response:\n{}", r.body);
+    for bad in [
+        "<script",
+        "<img",
+        "<style",
+        "onerror",
+        "evil/",
+        "javascript:",
+        "alert(2)",
+        "alert(3)",
+    ] {
+        assert!(
+            !lower.contains(bad),
+            "{uri}: {bad:?} in response:\n{}",
+            r.body
+        );
     }
 }
 
@@ -186,7 +244,13 @@ fn json(r: &Reply) -> serde_json::Value {
 
 async fn thread_id(f: &Fixture, slug: &str, subject: &str) -> i64 {
     let list = json(&get(f, &format!("/api/v1/groups/{slug}/threads?limit=500")).await);
-    list.as_array().unwrap().iter().find(|t| t["subject"] == subject).expect(subject)["id"].as_i64().unwrap()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["subject"] == subject)
+        .expect(subject)["id"]
+        .as_i64()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -197,7 +261,10 @@ async fn index_lists_every_group_in_store_order() {
     let summaries = f.store.group_summaries().await.unwrap();
     let mut last = 0;
     for g in &summaries {
-        let at = r.body.find(&format!(r#"href="/g/{}""#, g.group.slug)).expect(&g.group.slug);
+        let at = r
+            .body
+            .find(&format!(r#"href="/g/{}""#, g.group.slug))
+            .expect(&g.group.slug);
         assert!(at > last, "groups in store order");
         last = at;
     }
@@ -216,12 +283,18 @@ async fn group_page_latest_first_with_paging() {
     let t54 = b.find("Topic 54").unwrap();
     let t53 = b.find("Topic 53").unwrap();
     assert!(launch < t54 && t54 < t53);
-    assert!(b.contains("Topic 06") && !b.contains("Topic 05<"), "page 1 holds 50 threads");
+    assert!(
+        b.contains("Topic 06") && !b.contains("Topic 05<"),
+        "page 1 holds 50 threads"
+    );
     assert!(b.contains(r#"href="/g/eng?page=2""#));
 
     let r = get(&f, "/g/eng?page=2").await;
     for i in 0..=5 {
-        assert!(r.body.contains(&format!("Topic {i:02}")), "Topic {i:02} on page 2");
+        assert!(
+            r.body.contains(&format!("Topic {i:02}")),
+            "Topic {i:02} on page 2"
+        );
     }
     assert!(!r.body.contains("Topic 06") && !r.body.contains("Launch plan"));
     assert!(!r.body.contains(r#"rel="next""#));
@@ -235,17 +308,40 @@ async fn thread_page_shows_bodies_parts_and_links() {
     let r = get(&f, &format!("/t/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     let b = &r.body;
-    assert!(b.contains("Ship it on Friday.\nSecond line &lt;script&gt;"), "body escaped, line breaks kept");
+    assert!(
+        b.contains("Ship it on Friday.\nSecond line &lt;script&gt;"),
+        "body escaped, line breaks kept"
+    );
     assert!(b.contains("Ann Example") && b.contains("&lt;ann@corp.example&gt;"));
     assert!(b.contains("Tue 5 Mar 2024, 14:07 UTC"));
     assert!(b.contains("reconstructed from quotes"));
-    assert!(b.find("When do we ship?</div>").unwrap() < b.find("Ship it on Friday.\n").unwrap(), "oldest first");
-    for summary in ["Quoted history", "Sign-off", "Signature", "Disclaimer", "Original HTML (sanitised)"] {
-        assert!(b.contains(&format!("<details class=\"part\"><summary>{summary}</summary>")), "{summary}");
+    assert!(
+        b.find("When do we ship?</div>").unwrap() < b.find("Ship it on Friday.\n").unwrap(),
+        "oldest first"
+    );
+    for summary in [
+        "Quoted history",
+        "Sign-off",
+        "Signature",
+        "Disclaimer",
+        "Original HTML (sanitised)",
+    ] {
+        assert!(
+            b.contains(&format!(
+                "<details class=\"part\"><summary>{summary}</summary>"
+            )),
+            "{summary}"
+        );
     }
-    assert!(b.contains("<p>Ship it on <b>Friday</b>.</p>"), "sanitised HTML rendered");
+    assert!(
+        b.contains("<p>Ship it on <b>Friday</b>.</p>"),
+        "sanitised HTML rendered"
+    );
     assert!(b.contains("plan.pdf") && b.contains("2.0 KB"));
-    assert!(b.contains(&format!(r#"<a href="/t/{ops_id}">#ops</a>"#)), "also in #ops");
+    assert!(
+        b.contains(&format!(r#"<a href="/t/{ops_id}">#ops</a>"#)),
+        "also in #ops"
+    );
 }
 
 #[tokio::test]
@@ -276,8 +372,21 @@ async fn unknown_things_are_404() {
 async fn api_json_shapes() {
     let f = fixture().await;
     let groups = json(&get(&f, "/api/v1/groups").await);
-    let eng = groups.as_array().unwrap().iter().find(|g| g["slug"] == "eng").unwrap();
-    for key in ["id", "slug", "name", "addresses", "thread_count", "message_count", "last_activity"] {
+    let eng = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["slug"] == "eng")
+        .unwrap();
+    for key in [
+        "id",
+        "slug",
+        "name",
+        "addresses",
+        "thread_count",
+        "message_count",
+        "last_activity",
+    ] {
         assert!(eng.get(key).is_some(), "GroupSummary.{key}");
     }
     assert_eq!(eng["thread_count"], 56);
@@ -305,7 +414,10 @@ async fn api_json_shapes() {
 
     let err = json(&get(&f, "/api/v1/threads/999999").await);
     assert!(err["error"].is_string());
-    assert_eq!(json(&get(&f, "/healthz").await), serde_json::json!({"status": "ok", "mailboxes": {}}));
+    assert_eq!(
+        json(&get(&f, "/healthz").await),
+        serde_json::json!({"status": "ok", "mailboxes": {}})
+    );
 }
 
 #[tokio::test]
@@ -314,14 +426,25 @@ async fn openapi_parses_and_lists_every_route() {
     let doc = json(&get(&f, "/api/v1/openapi.json").await);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
-    for route in ["/groups", "/groups/{slug}/threads", "/threads/{id}", "/openapi.json", "/healthz"] {
-        assert!(paths.contains_key(route), "{route} missing from openapi.json");
+    for route in [
+        "/groups",
+        "/groups/{slug}/threads",
+        "/threads/{id}",
+        "/openapi.json",
+        "/healthz",
+    ] {
+        assert!(
+            paths.contains_key(route),
+            "{route} missing from openapi.json"
+        );
     }
 }
 
 /// A hand-written HTTP/1.1 GET; returns the whole response text.
 async fn http_get(port: u16, path: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.unwrap();
     let mut out = Vec::new();
@@ -332,7 +455,9 @@ async fn http_get(port: u16, path: &str) -> String {
 #[tokio::test]
 async fn serves_over_tcp_and_stops_on_cancel() {
     let f = fixture().await;
-    let app = Application::build("127.0.0.1:0", f.store.clone()).await.unwrap();
+    let app = Application::build("127.0.0.1:0", f.store.clone())
+        .await
+        .unwrap();
     let port = app.port();
     assert_ne!(port, 0);
 
@@ -349,14 +474,22 @@ async fn serves_over_tcp_and_stops_on_cancel() {
 
     let health = http_get(port, "/healthz").await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    assert!(health
-        .to_ascii_lowercase()
-        .contains(&format!("content-security-policy: {CONTENT_SECURITY_POLICY}").to_ascii_lowercase()));
-    assert!(health.ends_with(r#"{"mailboxes":{},"status":"ok"}"#), "{health}");
+    assert!(health.to_ascii_lowercase().contains(
+        &format!("content-security-policy: {CONTENT_SECURITY_POLICY}").to_ascii_lowercase()
+    ));
+    assert!(
+        health.ends_with(r#"{"mailboxes":{},"status":"ok"}"#),
+        "{health}"
+    );
 
     let page = http_get(port, "/g/eng").await;
-    assert!(page.starts_with("HTTP/1.1 200") && page.contains("Launch plan"), "{page}");
-    assert!(http_get(port, "/t/999999").await.starts_with("HTTP/1.1 404"));
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("Launch plan"),
+        "{page}"
+    );
+    assert!(http_get(port, "/t/999999")
+        .await
+        .starts_with("HTTP/1.1 404"));
 
     shutdown.cancel();
     server.await.unwrap().unwrap();

@@ -35,18 +35,24 @@ impl Body {
         match &self.quote {
             None => out.push_str(&self.own),
             Some(q) => match q.style {
-                QuoteStyle::Prefixed => {
-                    out.push_str(&format!("{}\n\n{}\n{}", self.own, q.head, prefixed(&q.text, ">")))
-                }
+                QuoteStyle::Prefixed => out.push_str(&format!(
+                    "{}\n\n{}\n{}",
+                    self.own,
+                    q.head,
+                    prefixed(&q.text, ">")
+                )),
                 QuoteStyle::AppleInside => out.push_str(&format!(
                     "{}\n\n> {}\n> \n{}",
                     self.own,
                     q.head,
                     prefixed(&q.text, "> ")
                 )),
-                QuoteStyle::Bottom => {
-                    out.push_str(&format!("{}\n{}\n\n{}", q.head, prefixed(&q.text, ">"), self.own))
-                }
+                QuoteStyle::Bottom => out.push_str(&format!(
+                    "{}\n{}\n\n{}",
+                    q.head,
+                    prefixed(&q.text, ">"),
+                    self.own
+                )),
                 QuoteStyle::Unindented => {
                     out.push_str(&format!("{}\n\n{}\n\n{}", self.own, q.head, q.text))
                 }
@@ -84,8 +90,11 @@ impl Body {
                 }
             }
         };
-        let after =
-            if self.after.is_empty() { String::new() } else { mime::html_lines(&self.after) };
+        let after = if self.after.is_empty() {
+            String::new()
+        } else {
+            mime::html_lines(&self.after)
+        };
         let (open, close) = match client {
             Client::Outlook => (
                 "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\n\

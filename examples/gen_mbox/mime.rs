@@ -6,7 +6,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn base64(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -42,7 +46,11 @@ pub fn quoted_printable(text: &str) -> String {
             let last = j + 1 == bytes.len();
             let literal =
                 (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
-            let token = if literal { (b as char).to_string() } else { format!("={b:02X}") };
+            let token = if literal {
+                (b as char).to_string()
+            } else {
+                format!("={b:02X}")
+            };
             if col + token.len() > 75 {
                 out.push_str("=\n");
                 col = 0;
@@ -97,7 +105,10 @@ fn encoded_words(text: &str, b_encoding: bool) -> Vec<String> {
         let cost = if b_encoding {
             bytes.len()
         } else {
-            bytes.iter().map(|&b| if q_literal(b) { 1 } else { 3 }).sum()
+            bytes
+                .iter()
+                .map(|&b| if q_literal(b) { 1 } else { 3 })
+                .sum()
         };
         // 75 - "=?UTF-8?Q?" - "?=" = 63 encoded characters: 63 for Q, 45 bytes for B.
         let limit = if b_encoding { 45 } else { 63 };

@@ -124,10 +124,17 @@ pub(crate) const EN_TITLES: &[&str] = &[
     "VP Engineering",
     "Customer Success Manager",
 ];
-pub(crate) const DE_TITLES: &[&str] =
-    &["Softwareentwickler", "Teamleiterin Vertrieb", "Produktmanager", "Key Account Manager"];
-pub(crate) const FR_TITLES: &[&str] =
-    &["Ingénieur logiciel", "Cheffe de projet", "Responsable commercial"];
+pub(crate) const DE_TITLES: &[&str] = &[
+    "Softwareentwickler",
+    "Teamleiterin Vertrieb",
+    "Produktmanager",
+    "Key Account Manager",
+];
+pub(crate) const FR_TITLES: &[&str] = &[
+    "Ingénieur logiciel",
+    "Cheffe de projet",
+    "Responsable commercial",
+];
 pub(crate) const JA_TITLES: &[&str] =
     &["開発部 エンジニア", "営業部 課長", "プロダクトマネージャー"];
 pub(crate) const EXTERNAL_DOMAINS: &[&str] =
@@ -164,7 +171,9 @@ impl Person {
     }
 
     pub(crate) fn local(&self, utc: i64) -> DateTime<FixedOffset> {
-        DateTime::from_timestamp(utc, 0).unwrap().with_timezone(&self.offset(utc))
+        DateTime::from_timestamp(utc, 0)
+            .unwrap()
+            .with_timezone(&self.offset(utc))
     }
 }
 
@@ -203,8 +212,11 @@ pub(crate) fn make_people(rng: &mut StdRng, groups: &[String]) -> Vec<Person> {
             Lang::Ja => {
                 let (fk, fr) = *JA_FAMILY.choose(rng).unwrap();
                 let (gk, gr) = *JA_GIVEN.choose(rng).unwrap();
-                let display =
-                    if rng.gen_bool(0.7) { format!("{fk} {gk}") } else { format!("{gr} {fr}") };
+                let display = if rng.gen_bool(0.7) {
+                    format!("{fk} {gk}")
+                } else {
+                    format!("{gr} {fr}")
+                };
                 let phone = format!("03-1234-{:04}", rng.gen_range(0..10000));
                 (
                     gk.to_string(),
@@ -224,8 +236,11 @@ pub(crate) fn make_people(rng: &mut StdRng, groups: &[String]) -> Vec<Person> {
                 let f = *firsts.choose(rng).unwrap();
                 let l = *lasts.choose(rng).unwrap();
                 // Some directories list people as "Last, First": a comma inside a display name.
-                let display =
-                    if rng.gen_bool(0.1) { format!("{l}, {f}") } else { format!("{f} {l}") };
+                let display = if rng.gen_bool(0.1) {
+                    format!("{l}, {f}")
+                } else {
+                    format!("{f} {l}")
+                };
                 let phone = match lang {
                     Lang::De => format!("+49 30 1234 5{:03}", rng.gen_range(0..1000)),
                     Lang::Fr => format!(
@@ -246,7 +261,11 @@ pub(crate) fn make_people(rng: &mut StdRng, groups: &[String]) -> Vec<Person> {
             }
         };
         let external = rng.gen_bool(0.12);
-        let domain = if external { EXTERNAL_DOMAINS.choose(rng).unwrap() } else { "corp.example" };
+        let domain = if external {
+            EXTERNAL_DOMAINS.choose(rng).unwrap()
+        } else {
+            "corp.example"
+        };
         let base = ascii_fold(&local);
         let mut email = format!("{base}@{domain}");
         let mut n = 2;

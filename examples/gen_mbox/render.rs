@@ -12,9 +12,17 @@ use super::{Gen, Rcpt};
 impl Gen {
     pub(crate) fn render(&mut self, m: RenderMail) -> Vec<u8> {
         let a = &self.people[m.author];
-        let (client, b_enc, email, display) =
-            (a.client, a.lang == Lang::Ja, a.email.clone(), a.display.clone());
-        let domain = email.split('@').nth(1).unwrap_or("corp.example").to_string();
+        let (client, b_enc, email, display) = (
+            a.client,
+            a.lang == Lang::Ja,
+            a.email.clone(),
+            a.display.clone(),
+        );
+        let domain = email
+            .split('@')
+            .nth(1)
+            .unwrap_or("corp.example")
+            .to_string();
         let local_date = a.local(m.date);
         let utc = |t: i64| {
             DateTime::from_timestamp(t, 0)
@@ -68,8 +76,11 @@ impl Gen {
         if self.rng.gen_bool(0.6) {
             let bh = mime::base64(&(0..32).map(|_| self.rng.gen()).collect::<Vec<u8>>());
             let b = mime::base64(&(0..256).map(|_| self.rng.gen()).collect::<Vec<u8>>());
-            let b_lines: Vec<&str> =
-                b.as_bytes().chunks(72).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            let b_lines: Vec<&str> = b
+                .as_bytes()
+                .chunks(72)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
             h.push_str(&format!(
                 "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; s=s{};\n\tt={}; h=from:to:cc:subject:date:message-id:mime-version;\n\tbh={bh};\n\tb={}\n",
                 self.rng.gen_range(1..3),
@@ -79,7 +90,10 @@ impl Gen {
         }
 
         // Originator, recipients, subject.
-        h.push_str(&format!("From: {}\n", mime::mailbox(Some(&display), &email, b_enc)));
+        h.push_str(&format!(
+            "From: {}\n",
+            mime::mailbox(Some(&display), &email, b_enc)
+        ));
         let to: Vec<String> = m.to.iter().map(|&r| self.rcpt_string(r)).collect();
         h.push_str(&mime::fold_list("To", &to));
         h.push('\n');
@@ -88,7 +102,10 @@ impl Gen {
             h.push_str(&mime::fold_list("CC", &cc));
             h.push('\n');
         }
-        h.push_str(&format!("Subject: {}\n", mime::unstructured(m.subject, b_enc)));
+        h.push_str(&format!(
+            "Subject: {}\n",
+            mime::unstructured(m.subject, b_enc)
+        ));
         let date = if client == Client::Outlook && self.rng.gen_bool(0.5) {
             utc(m.date) // Exchange often stamps UTC
         } else {
@@ -104,7 +121,10 @@ impl Gen {
             h.push_str(&format!("References: {}\n", refs.join("\n ")));
         }
         if let Some(ti) = m.thread_index {
-            h.push_str(&format!("Thread-Topic: {}\n", mime::unstructured(m.thread_topic, b_enc)));
+            h.push_str(&format!(
+                "Thread-Topic: {}\n",
+                mime::unstructured(m.thread_topic, b_enc)
+            ));
             h.push_str(&format!("Thread-Index: {}\n", mime::base64(ti)));
         }
         match m.auto {
@@ -238,7 +258,11 @@ impl Gen {
                         .to_vec();
                 data.extend((0..size).map(|_| self.rng.gen::<u8>()));
                 data.extend_from_slice(b"\n%%EOF\n");
-                (format!("report-{}.pdf", self.rng.gen_range(1..100)), "application/pdf", data)
+                (
+                    format!("report-{}.pdf", self.rng.gen_range(1..100)),
+                    "application/pdf",
+                    data,
+                )
             }
             1 => {
                 let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();

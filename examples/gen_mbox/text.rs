@@ -39,8 +39,15 @@ pub const CUSTOMERS: &[&str] = &[
     "Nakamura Trading",
     "Dupont Frères",
 ];
-pub const SERVICES: &[&str] =
-    &["billing-api", "search", "auth", "payments", "ingest", "mobile-backend", "notifications"];
+pub const SERVICES: &[&str] = &[
+    "billing-api",
+    "search",
+    "auth",
+    "payments",
+    "ingest",
+    "mobile-backend",
+    "notifications",
+];
 
 /// What a sentence template can mention.
 pub struct Topic<'a> {
@@ -89,8 +96,12 @@ const FR_SUBJECTS: &[&str] = &[
     "Séminaire d'équipe : logistique",
     "Point d'avancement {p}",
 ];
-const JA_SUBJECTS: &[&str] =
-    &["{p} リリース計画", "第{q}四半期 予算レビュー", "{c}様 エスカレーション", "{s} 障害報告"];
+const JA_SUBJECTS: &[&str] = &[
+    "{p} リリース計画",
+    "第{q}四半期 予算レビュー",
+    "{c}様 エスカレーション",
+    "{s} 障害報告",
+];
 
 const EN_SENTENCES: &[&str] = &[
     "I had a look at the {p} numbers and they mostly line up with what we discussed.",
@@ -205,10 +216,36 @@ const JA_SENTENCES: &[&str] = &[
 ];
 
 const WEEKDAYS: [[&str; 7]; 4] = [
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
-    ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-    ["月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日"],
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ],
+    [
+        "Montag",
+        "Dienstag",
+        "Mittwoch",
+        "Donnerstag",
+        "Freitag",
+        "Samstag",
+        "Sonntag",
+    ],
+    [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ],
+    [
+        "月曜日",
+        "火曜日",
+        "水曜日",
+        "木曜日",
+        "金曜日",
+        "土曜日",
+        "日曜日",
+    ],
 ];
 const WEEKDAYS_SHORT: [[&str; 7]; 4] = [
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
@@ -287,7 +324,11 @@ fn wd_short(lang: Lang, d: &DateTime<FixedOffset>) -> &'static str {
 fn ampm(d: &DateTime<FixedOffset>) -> String {
     let h = d.hour() % 12;
     let h = if h == 0 { 12 } else { h };
-    format!("{h}:{:02} {}", d.minute(), if d.hour() < 12 { "AM" } else { "PM" })
+    format!(
+        "{h}:{:02} {}",
+        d.minute(),
+        if d.hour() < 12 { "AM" } else { "PM" }
+    )
 }
 
 fn hm(d: &DateTime<FixedOffset>) -> String {
@@ -322,7 +363,11 @@ pub fn fill(template: &str, t: &Topic, lang: Lang, rng: &mut StdRng) -> String {
         }
     }
     if out.contains("{date}") {
-        let date = format!("2024-{:02}-{:02}", rng.gen_range(1..10), rng.gen_range(1..29));
+        let date = format!(
+            "2024-{:02}-{:02}",
+            rng.gen_range(1..10),
+            rng.gen_range(1..29)
+        );
         out = out.replace("{date}", &date);
     }
     out
@@ -380,8 +425,9 @@ pub fn paragraphs(
             continue;
         }
         let n = rng.gen_range(1..=5);
-        let sentences: Vec<String> =
-            (0..n).map(|_| fill(next.next().unwrap(), t, lang, rng)).collect();
+        let sentences: Vec<String> = (0..n)
+            .map(|_| fill(next.next().unwrap(), t, lang, rng))
+            .collect();
         if lang == Lang::Ja {
             lines.extend(sentences); // Japanese mail puts one sentence per line.
         } else {
@@ -421,15 +467,26 @@ pub fn greeting(lang: Lang, first: Option<&str>, family: Option<&str>, rng: &mut
     let first = first.unwrap_or("");
     let all = first.is_empty() || rng.gen_bool(0.15);
     match lang {
-        Lang::En if all => {
-            ["Hi all,", "Hi team,", "Hello everyone,"].choose(rng).unwrap().to_string()
-        }
-        Lang::En => format!("{} {first},", ["Hi", "Hello", "Hey", "Dear"].choose(rng).unwrap()),
-        Lang::De if all => {
-            ["Hallo zusammen,", "Liebe Kolleginnen und Kollegen,"].choose(rng).unwrap().to_string()
-        }
-        Lang::De => format!("{} {first},", ["Hallo", "Hi", "Moin", "Servus"].choose(rng).unwrap()),
-        Lang::Fr if all => ["Bonjour à tous,", "Bonjour,"].choose(rng).unwrap().to_string(),
+        Lang::En if all => ["Hi all,", "Hi team,", "Hello everyone,"]
+            .choose(rng)
+            .unwrap()
+            .to_string(),
+        Lang::En => format!(
+            "{} {first},",
+            ["Hi", "Hello", "Hey", "Dear"].choose(rng).unwrap()
+        ),
+        Lang::De if all => ["Hallo zusammen,", "Liebe Kolleginnen und Kollegen,"]
+            .choose(rng)
+            .unwrap()
+            .to_string(),
+        Lang::De => format!(
+            "{} {first},",
+            ["Hallo", "Hi", "Moin", "Servus"].choose(rng).unwrap()
+        ),
+        Lang::Fr if all => ["Bonjour à tous,", "Bonjour,"]
+            .choose(rng)
+            .unwrap()
+            .to_string(),
         Lang::Fr => format!("{} {first},", ["Bonjour", "Salut"].choose(rng).unwrap()),
         Lang::Ja => match family {
             Some(f) if !all => format!("{f}さん\n\nお疲れ様です。"),
@@ -440,22 +497,32 @@ pub fn greeting(lang: Lang, first: Option<&str>, family: Option<&str>, rng: &mut
 
 pub fn signoff(lang: Lang, name: &str, rng: &mut StdRng) -> String {
     let close = match lang {
-        Lang::En => {
-            ["Best,", "Best regards,", "Thanks,", "Cheers,", "Kind regards,", "Thanks!", "Regards,"]
-                .choose(rng)
-                .unwrap()
-        }
-        Lang::De => {
-            ["Viele Grüße", "Beste Grüße", "VG", "Danke und viele Grüße", "Mit freundlichen Grüßen"]
-                .choose(rng)
-                .unwrap()
-        }
-        Lang::Fr => {
-            ["Cordialement,", "Bien à vous,", "Merci,", "Bonne journée,"].choose(rng).unwrap()
-        }
-        Lang::Ja => {
-            ["よろしくお願いします。", "以上、よろしくお願いいたします。"].choose(rng).unwrap()
-        }
+        Lang::En => [
+            "Best,",
+            "Best regards,",
+            "Thanks,",
+            "Cheers,",
+            "Kind regards,",
+            "Thanks!",
+            "Regards,",
+        ]
+        .choose(rng)
+        .unwrap(),
+        Lang::De => [
+            "Viele Grüße",
+            "Beste Grüße",
+            "VG",
+            "Danke und viele Grüße",
+            "Mit freundlichen Grüßen",
+        ]
+        .choose(rng)
+        .unwrap(),
+        Lang::Fr => ["Cordialement,", "Bien à vous,", "Merci,", "Bonne journée,"]
+            .choose(rng)
+            .unwrap(),
+        Lang::Ja => ["よろしくお願いします。", "以上、よろしくお願いいたします。"]
+            .choose(rng)
+            .unwrap(),
     };
     format!("{close}\n{name}")
 }
@@ -498,7 +565,10 @@ pub fn signature(style: SigStyle, s: &Signer) -> String {
                 "──────────────────\n{}\n{company}\n{}\nTEL: {}\n──────────────────",
                 s.name, s.title, s.phone
             ),
-            _ => format!("{}\n{}\n{company} | www.corp.example\nT: {}", s.name, s.title, s.phone),
+            _ => format!(
+                "{}\n{}\n{company} | www.corp.example\nT: {}",
+                s.name, s.title, s.phone
+            ),
         },
     }
 }
@@ -544,17 +614,28 @@ pub fn attribution(client: Client, lang: Lang, q: &Quoted) -> String {
     let (y, m, day) = (d.year(), d.month(), d.day());
     match (client, lang) {
         (Client::Thunderbird, Lang::De) => {
-            format!("Am {day:02}.{m:02}.{:02} um {} schrieb {name}:", y % 100, hm(d))
+            format!(
+                "Am {day:02}.{m:02}.{:02} um {} schrieb {name}:",
+                y % 100,
+                hm(d)
+            )
         }
         (Client::Thunderbird, Lang::Fr) => {
             format!("Le {day:02}/{m:02}/{y} à {}, {name} a écrit :", hm(d))
         }
         (Client::Thunderbird, _) => format!("On {day:02}/{m:02}/{y} {}, {name} wrote:", hm(d)),
         (Client::AppleMail | Client::IPhone, Lang::De) => {
-            format!("Am {day:02}.{m:02}.{y} um {} schrieb {name} <{email}>:", hm(d))
+            format!(
+                "Am {day:02}.{m:02}.{y} um {} schrieb {name} <{email}>:",
+                hm(d)
+            )
         }
         (Client::AppleMail | Client::IPhone, Lang::Fr) => {
-            format!("Le {day} {} {y} à {}, {name} <{email}> a écrit :", month(lang, d), hm(d))
+            format!(
+                "Le {day} {} {y} à {}, {name} <{email}> a écrit :",
+                month(lang, d),
+                hm(d)
+            )
         }
         (Client::AppleMail | Client::IPhone, Lang::Ja) => {
             format!("{y}/{m:02}/{day:02} {}、{name} <{email}>のメール:", hm(d))
@@ -579,7 +660,11 @@ pub fn attribution(client: Client, lang: Lang, q: &Quoted) -> String {
             hm(d)
         ),
         (_, Lang::Ja) => {
-            format!("{y}年{m}月{day}日({}) {} {name} <{email}>:", wd_short(lang, d), hm(d))
+            format!(
+                "{y}年{m}月{day}日({}) {} {name} <{email}>:",
+                wd_short(lang, d),
+                hm(d)
+            )
         }
         (_, Lang::En) => format!(
             "On {}, {} {day}, {y} at {} {name} <{email}> wrote:",
@@ -701,8 +786,14 @@ pub fn forward_note(lang: Lang, rng: &mut StdRng) -> String {
             "Forwarding for visibility.",
             "Looping in the group, see the thread below.",
         ],
-        Lang::De => &["Zur Info, siehe unten.", "Leite ich euch zur Kenntnis weiter."],
-        Lang::Fr => &["Pour info, voir ci-dessous.", "Je transfère pour information."],
+        Lang::De => &[
+            "Zur Info, siehe unten.",
+            "Leite ich euch zur Kenntnis weiter.",
+        ],
+        Lang::Fr => &[
+            "Pour info, voir ci-dessous.",
+            "Je transfère pour information.",
+        ],
         Lang::Ja => &["ご参考までに転送します。"],
     };
     notes.choose(rng).unwrap().to_string()

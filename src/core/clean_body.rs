@@ -60,8 +60,10 @@ pub fn clean_body(text: &str, from_html: bool) -> CleanBody {
     // 3. Footnotes go where they are referenced.
     if notes < n {
         let cited = first_citations(&lines[..notes]);
-        let fallback =
-            (0..notes).rev().find(|&k| !lines[k].is_blank()).map_or(Part::Body, |k| parts[k]);
+        let fallback = (0..notes)
+            .rev()
+            .find(|&k| !lines[k].is_blank())
+            .map_or(Part::Body, |k| parts[k]);
         for i in notes..n {
             if !lines[i].is_blank() {
                 let at = footnote_number(lines[i].raw).and_then(|num| cited.get(&num));
@@ -173,7 +175,10 @@ mod tests {
         // A last paragraph that only mentions a mailing list or a received invitation is body.
         let c = clean_body("Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.\n", false);
         assert_eq!(c.body, "Hi all,\n\nI've added you to the mailing list.\n\nIf you received this invitation twice, ignore one.");
-        let c = clean_body("Restarted it.\n\nSent from my phone, please excuse typos.\n", false);
+        let c = clean_body(
+            "Restarted it.\n\nSent from my phone, please excuse typos.\n",
+            false,
+        );
         assert_eq!(
             (c.body.as_str(), c.signature.as_str()),
             ("Restarted it.", "Sent from my phone, please excuse typos.")

@@ -28,7 +28,8 @@ pub struct Processed {
 impl Processed {
     /// The earlier mails rebuilt from this mail's quoted history, oldest first.
     pub fn reconstructed(&self) -> &[QuotedMail] {
-        self.reconstructed.get_or_init(|| reconstruct(&self.clean.quoted))
+        self.reconstructed
+            .get_or_init(|| reconstruct(&self.clean.quoted))
     }
 }
 
@@ -55,7 +56,11 @@ pub struct Options {
 pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outcome, ParseError> {
     let mail = parse(raw)?;
     if let Some((reason, detail)) = classify(&mail, &opts.own) {
-        return Ok(Outcome::Skip { mail: Box::new(mail), reason, detail });
+        return Ok(Outcome::Skip {
+            mail: Box::new(mail),
+            reason,
+            detail,
+        });
     }
     let mut routes = route(&mail, dir);
     for slug in &opts.force_groups {
@@ -63,16 +68,31 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
             continue;
         }
         if let Some(g) = dir.by_slug(slug) {
-            routes.push(Route { group_id: g.id, slug: g.slug.clone(), via: Via::Import });
+            routes.push(Route {
+                group_id: g.id,
+                slug: g.slug.clone(),
+                via: Via::Import,
+            });
         }
     }
     if routes.is_empty() {
         let detail = "no group address in To, Cc or the envelope".to_string();
-        return Ok(Outcome::Skip { mail: Box::new(mail), reason: SkipReason::NoGroup, detail });
+        return Ok(Outcome::Skip {
+            mail: Box::new(mail),
+            reason: SkipReason::NoGroup,
+            detail,
+        });
     }
     let keys = thread_keys(&mail);
     let clean = clean_body(&mail.text, mail.text_from_html);
     let reconstructed = OnceLock::new();
     let safe_html = mail.html.as_deref().map(sanitize_html);
-    Ok(Outcome::Publish(Box::new(Processed { mail, routes, keys, clean, reconstructed, safe_html })))
+    Ok(Outcome::Publish(Box::new(Processed {
+        mail,
+        routes,
+        keys,
+        clean,
+        reconstructed,
+        safe_html,
+    })))
 }

@@ -136,9 +136,16 @@ pub struct ThreadTouch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupOutcome {
     /// New message; `new_thread` when it started the thread.
-    Published { group_id: GroupId, thread: ThreadRef, new_thread: bool },
+    Published {
+        group_id: GroupId,
+        thread: ThreadRef,
+        new_thread: bool,
+    },
     /// The original of a reconstructed entry arrived and replaced it.
-    Replaced { group_id: GroupId, thread: ThreadRef },
+    Replaced {
+        group_id: GroupId,
+        thread: ThreadRef,
+    },
     /// Already stored in that group (same Message-ID).
     Duplicate { group_id: GroupId },
 }
@@ -177,7 +184,6 @@ pub struct Checkpoint {
     pub lease_holder: Option<String>,
 }
 
-
 /// One mail of a batch, after the pipeline.
 #[derive(Debug, Clone)]
 pub struct BatchItem {
@@ -200,7 +206,9 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
     let mut l = Lookup::default();
     let mut seen = HashSet::new();
     for item in items {
-        let Outcome::Publish(p) = &item.outcome else { continue };
+        let Outcome::Publish(p) = &item.outcome else {
+            continue;
+        };
         let date = p.mail.date.unwrap_or(opts.now);
         for r in &p.routes {
             let g = r.group_id;
@@ -219,7 +227,11 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
             }
             if p.keys.looks_like_reply && !p.keys.subject_key.is_empty() {
                 let since = date - opts.subject_window_secs;
-                match l.subjects.iter_mut().find(|(lg, k, _)| *lg == g && *k == p.keys.subject_key) {
+                match l
+                    .subjects
+                    .iter_mut()
+                    .find(|(lg, k, _)| *lg == g && *k == p.keys.subject_key)
+                {
                     Some(entry) => entry.2 = entry.2.min(since),
                     None => l.subjects.push((g, p.keys.subject_key.clone(), since)),
                 }
@@ -235,7 +247,10 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
 enum KnownMessage {
     Row(ExistingMessage),
     /// Index into `WriteSet::messages`.
-    Pending { index: usize, reconstructed: bool },
+    Pending {
+        index: usize,
+        reconstructed: bool,
+    },
 }
 
 /// A reconstructed entry this batch may replace.
@@ -263,18 +278,42 @@ struct State {
 pub fn plan(items: &[BatchItem], known: Known, opts: &PlanOptions) -> WriteSet {
     let mut st = State {
         ws: WriteSet::default(),
-        messages: known.messages.into_iter().map(|(k, v)| (k, KnownMessage::Row(v))).collect(),
-        refs: known.refs.into_iter().map(|(k, v)| (k, ThreadRef::Existing(v))).collect(),
-        thread_index: known.thread_index.into_iter().map(|(k, v)| (k, ThreadRef::Existing(v))).collect(),
+        messages: known
+            .messages
+            .into_iter()
+            .map(|(k, v)| (k, KnownMessage::Row(v)))
+            .collect(),
+        refs: known
+            .refs
+            .into_iter()
+            .map(|(k, v)| (k, ThreadRef::Existing(v)))
+            .collect(),
+        thread_index: known
+            .thread_index
+            .into_iter()
+            .map(|(k, v)| (k, ThreadRef::Existing(v)))
+            .collect(),
         subjects: known
             .subjects
             .into_iter()
-            .map(|(k, v)| (k, v.into_iter().map(|t| (ThreadRef::Existing(t.id), t.last_activity)).collect()))
+            .map(|(k, v)| {
+                (
+                    k,
+                    v.into_iter()
+                        .map(|t| (ThreadRef::Existing(t.id), t.last_activity))
+                        .collect(),
+                )
+            })
             .collect(),
         reconstructions: known
             .reconstructions
             .into_iter()
-            .map(|(t, v)| (ThreadRef::Existing(t), v.into_iter().map(OpenReconstruction::Row).collect()))
+            .map(|(t, v)| {
+                (
+                    ThreadRef::Existing(t),
+                    v.into_iter().map(OpenReconstruction::Row).collect(),
+                )
+            })
             .collect(),
         touches: HashMap::new(),
         raws: HashSet::new(),
@@ -282,7 +321,11 @@ pub fn plan(items: &[BatchItem], known: Known, opts: &PlanOptions) -> WriteSet {
     };
     for item in items {
         let outcome = match &item.outcome {
-            Outcome::Skip { mail, reason, detail } => {
+            Outcome::Skip {
+                mail,
+                reason,
+                detail,
+            } => {
                 st.add_raw(item, &mail.raw_sha256, &mail.message_id, opts.now);
                 st.ws.skips.push(SkipRow {
                     raw_sha256: mail.raw_sha256.clone(),
@@ -331,7 +374,11 @@ impl State {
                 th.message_count += added;
             }
             ThreadRef::Existing(id) => {
-                let e = self.touches.entry(id).or_insert(ThreadTouch { id, last_activity: date, added: 0 });
+                let e = self.touches.entry(id).or_insert(ThreadTouch {
+                    id,
+                    last_activity: date,
+                    added: 0,
+                });
                 e.last_activity = e.last_activity.max(date);
                 e.added += added;
             }
@@ -339,10 +386,18 @@ impl State {
     }
 
     /// File one processed mail into each group it reaches.
-    fn file(&mut self, item: &BatchItem, p: &super::pipeline::Processed, opts: &PlanOptions) -> Vec<GroupOutcome> {
+    fn file(
+        &mut self,
+        item: &BatchItem,
+        p: &super::pipeline::Processed,
+        opts: &PlanOptions,
+    ) -> Vec<GroupOutcome> {
         let mail = &p.mail;
         let date = mail.date.unwrap_or(opts.now);
-        let author = mail.from.clone().unwrap_or_else(|| Address::new(None, "unknown@outloud.invalid"));
+        let author = mail
+            .from
+            .clone()
+            .unwrap_or_else(|| Address::new(None, "unknown@outloud.invalid"));
         let mut outcomes = Vec::with_capacity(p.routes.len());
         for route in &p.routes {
             let g = route.group_id;
@@ -371,19 +426,49 @@ impl State {
                 Some(KnownMessage::Row(m)) if m.reconstructed => {
                     let t = ThreadRef::Existing(m.thread_id);
                     self.forget_reconstruction(t, Some(m.id), None);
-                    self.ws.replacements.push((m.id, NewMessage { thread: t, ..message }));
-                    self.messages.insert(key, KnownMessage::Row(ExistingMessage { reconstructed: false, ..m }));
+                    self.ws.replacements.push((
+                        m.id,
+                        NewMessage {
+                            thread: t,
+                            ..message
+                        },
+                    ));
+                    self.messages.insert(
+                        key,
+                        KnownMessage::Row(ExistingMessage {
+                            reconstructed: false,
+                            ..m
+                        }),
+                    );
                     self.after_filing(item, p, g, t, date, &author, opts.now, 0);
-                    outcomes.push(GroupOutcome::Replaced { group_id: g, thread: t });
+                    outcomes.push(GroupOutcome::Replaced {
+                        group_id: g,
+                        thread: t,
+                    });
                     continue;
                 }
-                Some(KnownMessage::Pending { index, reconstructed: true }) => {
+                Some(KnownMessage::Pending {
+                    index,
+                    reconstructed: true,
+                }) => {
                     let t = self.ws.messages[index].thread;
                     self.forget_reconstruction(t, None, Some(index));
-                    self.ws.messages[index] = NewMessage { thread: t, ..message };
-                    self.messages.insert(key, KnownMessage::Pending { index, reconstructed: false });
+                    self.ws.messages[index] = NewMessage {
+                        thread: t,
+                        ..message
+                    };
+                    self.messages.insert(
+                        key,
+                        KnownMessage::Pending {
+                            index,
+                            reconstructed: false,
+                        },
+                    );
                     self.after_filing(item, p, g, t, date, &author, opts.now, 0);
-                    outcomes.push(GroupOutcome::Replaced { group_id: g, thread: t });
+                    outcomes.push(GroupOutcome::Replaced {
+                        group_id: g,
+                        thread: t,
+                    });
                     continue;
                 }
                 Some(_) => {
@@ -394,31 +479,66 @@ impl State {
             }
             match self.find_thread(g, p, date, opts) {
                 Some(t) => {
-                    if let Some(rec) = self.take_matching_reconstruction(t, &author, date, &p.clean.body) {
+                    if let Some(rec) =
+                        self.take_matching_reconstruction(t, &author, date, &p.clean.body)
+                    {
                         match rec {
                             OpenReconstruction::Row(r) => {
-                                self.ws.replacements.push((r.id, NewMessage { thread: t, ..message }));
+                                self.ws.replacements.push((
+                                    r.id,
+                                    NewMessage {
+                                        thread: t,
+                                        ..message
+                                    },
+                                ));
                             }
                             OpenReconstruction::Pending(index) => {
-                                let old_id = std::mem::take(&mut self.ws.messages[index].message_id);
+                                let old_id =
+                                    std::mem::take(&mut self.ws.messages[index].message_id);
                                 self.messages.remove(&(g, old_id));
-                                self.ws.messages[index] = NewMessage { thread: t, ..message };
-                                self.messages.insert(key, KnownMessage::Pending { index, reconstructed: false });
+                                self.ws.messages[index] = NewMessage {
+                                    thread: t,
+                                    ..message
+                                };
+                                self.messages.insert(
+                                    key,
+                                    KnownMessage::Pending {
+                                        index,
+                                        reconstructed: false,
+                                    },
+                                );
                             }
                         }
                         self.after_filing(item, p, g, t, date, &author, opts.now, 0);
-                        outcomes.push(GroupOutcome::Replaced { group_id: g, thread: t });
+                        outcomes.push(GroupOutcome::Replaced {
+                            group_id: g,
+                            thread: t,
+                        });
                     } else {
-                        self.push_message(NewMessage { thread: t, ..message });
+                        self.push_message(NewMessage {
+                            thread: t,
+                            ..message
+                        });
                         self.after_filing(item, p, g, t, date, &author, opts.now, 1);
-                        outcomes.push(GroupOutcome::Published { group_id: g, thread: t, new_thread: false });
+                        outcomes.push(GroupOutcome::Published {
+                            group_id: g,
+                            thread: t,
+                            new_thread: false,
+                        });
                     }
                 }
                 None => {
                     let t = self.new_thread(g, p, date);
-                    self.push_message(NewMessage { thread: t, ..message });
+                    self.push_message(NewMessage {
+                        thread: t,
+                        ..message
+                    });
                     self.after_filing(item, p, g, t, date, &author, opts.now, 1);
-                    outcomes.push(GroupOutcome::Published { group_id: g, thread: t, new_thread: true });
+                    outcomes.push(GroupOutcome::Published {
+                        group_id: g,
+                        thread: t,
+                        new_thread: true,
+                    });
                 }
             }
         }
@@ -429,7 +549,10 @@ impl State {
         let index = self.ws.messages.len();
         self.messages.insert(
             (m.group_id, m.message_id.clone()),
-            KnownMessage::Pending { index, reconstructed: m.reconstructed },
+            KnownMessage::Pending {
+                index,
+                reconstructed: m.reconstructed,
+            },
         );
         self.ws.messages.push(m);
     }
@@ -461,7 +584,10 @@ impl State {
             self.thread_index.entry((g, root.clone())).or_insert(t);
         }
         if !p.keys.subject_key.is_empty() {
-            let list = self.subjects.entry((g, p.keys.subject_key.clone())).or_default();
+            let list = self
+                .subjects
+                .entry((g, p.keys.subject_key.clone()))
+                .or_default();
             match list.iter_mut().find(|(r, _)| *r == t) {
                 Some(e) => e.1 = e.1.max(date),
                 None => list.push((t, date)),
@@ -470,7 +596,13 @@ impl State {
     }
 
     /// References / In-Reply-To first, then Thread-Index, then the subject within the window.
-    fn find_thread(&self, g: GroupId, p: &super::pipeline::Processed, date: i64, opts: &PlanOptions) -> Option<ThreadRef> {
+    fn find_thread(
+        &self,
+        g: GroupId,
+        p: &super::pipeline::Processed,
+        date: i64,
+        opts: &PlanOptions,
+    ) -> Option<ThreadRef> {
         for parent in &p.keys.parents {
             if let Some(t) = self.refs.get(&(g, parent.clone())) {
                 return Some(*t);
@@ -484,7 +616,11 @@ impl State {
         if p.keys.looks_like_reply && !p.keys.subject_key.is_empty() {
             let since = date - opts.subject_window_secs;
             if let Some(list) = self.subjects.get(&(g, p.keys.subject_key.clone())) {
-                return list.iter().filter(|(_, last)| *last >= since).max_by_key(|(_, last)| *last).map(|(t, _)| *t);
+                return list
+                    .iter()
+                    .filter(|(_, last)| *last >= since)
+                    .max_by_key(|(_, last)| *last)
+                    .map(|(t, _)| *t);
             }
         }
         None
@@ -516,7 +652,11 @@ impl State {
             let message_id = if ids_line_up {
                 p.mail.references[i].clone()
             } else {
-                format!("reconstructed.{}.{}@outloud.invalid", &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())], i)
+                format!(
+                    "reconstructed.{}.{}@outloud.invalid",
+                    &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())],
+                    i
+                )
             };
             if self.messages.contains_key(&(g, message_id.clone())) {
                 continue;
@@ -542,29 +682,57 @@ impl State {
                 via: Via::Cc,
                 reconstructed: true,
             });
-            self.reconstructions.entry(t).or_default().push(OpenReconstruction::Pending(index));
+            self.reconstructions
+                .entry(t)
+                .or_default()
+                .push(OpenReconstruction::Pending(index));
             self.add_person(&q.author);
             self.touch(t, qdate, 1);
         }
         t
     }
 
-    fn take_matching_reconstruction(&mut self, t: ThreadRef, author: &Address, date: i64, body: &str) -> Option<OpenReconstruction> {
+    fn take_matching_reconstruction(
+        &mut self,
+        t: ThreadRef,
+        author: &Address,
+        date: i64,
+        body: &str,
+    ) -> Option<OpenReconstruction> {
         let list = self.reconstructions.get_mut(&t)?;
         let pos = list.iter().position(|r| match r {
-            OpenReconstruction::Row(r) => {
-                matches_reconstruction(&r.author_email, r.author_name.as_deref(), r.date, &r.body, author, date, body)
-            }
+            OpenReconstruction::Row(r) => matches_reconstruction(
+                &r.author_email,
+                r.author_name.as_deref(),
+                r.date,
+                &r.body,
+                author,
+                date,
+                body,
+            ),
             OpenReconstruction::Pending(i) => {
                 let m = &self.ws.messages[*i];
                 m.reconstructed
-                    && matches_reconstruction(&m.author.email, m.author.name.as_deref(), m.date, &m.body, author, date, body)
+                    && matches_reconstruction(
+                        &m.author.email,
+                        m.author.name.as_deref(),
+                        m.date,
+                        &m.body,
+                        author,
+                        date,
+                        body,
+                    )
             }
         })?;
         Some(list.remove(pos))
     }
 
-    fn forget_reconstruction(&mut self, t: ThreadRef, row: Option<MessageRowId>, pending: Option<usize>) {
+    fn forget_reconstruction(
+        &mut self,
+        t: ThreadRef,
+        row: Option<MessageRowId>,
+        pending: Option<usize>,
+    ) {
         if let Some(list) = self.reconstructions.get_mut(&t) {
             list.retain(|r| match r {
                 OpenReconstruction::Row(r) => Some(r.id) != row,
@@ -607,7 +775,10 @@ pub fn matches_reconstruction(
 }
 
 fn normalize(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 #[cfg(test)]
@@ -617,7 +788,10 @@ mod tests {
     use crate::core::thread_keys::ThreadKeys;
     use crate::model::{CleanBody, ParsedMail, QuotedMail, Route};
 
-    const OPTS: PlanOptions = PlanOptions { subject_window_secs: 14 * 86_400, now: 1_000_000 };
+    const OPTS: PlanOptions = PlanOptions {
+        subject_window_secs: 14 * 86_400,
+        now: 1_000_000,
+    };
 
     fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Processed {
         let mail = ParsedMail {
@@ -638,20 +812,35 @@ mod tests {
                 subject_key,
             },
             mail,
-            routes: vec![Route { group_id: 1, slug: "eng".into(), via: Via::Cc }],
-            clean: CleanBody { body: format!("body of {id}"), ..Default::default() },
+            routes: vec![Route {
+                group_id: 1,
+                slug: "eng".into(),
+                via: Via::Cc,
+            }],
+            clean: CleanBody {
+                body: format!("body of {id}"),
+                ..Default::default()
+            },
             reconstructed: Default::default(),
             safe_html: None,
         }
     }
 
     fn item(p: Processed) -> BatchItem {
-        BatchItem { outcome: Outcome::Publish(Box::new(p)), bytes: Arc::new(vec![]), source: "test".into(), force_groups: vec![] }
+        BatchItem {
+            outcome: Outcome::Publish(Box::new(p)),
+            bytes: Arc::new(vec![]),
+            source: "test".into(),
+            force_groups: vec![],
+        }
     }
 
     #[test]
     fn reply_in_same_batch_joins_new_thread() {
-        let items = vec![item(mail("a@x", "ann@x.com", 100, "Plan", &[])), item(mail("b@x", "bob@x.com", 200, "Re: Plan", &["a@x"]))];
+        let items = vec![
+            item(mail("a@x", "ann@x.com", 100, "Plan", &[])),
+            item(mail("b@x", "bob@x.com", 200, "Re: Plan", &["a@x"])),
+        ];
         let ws = plan(&items, Known::default(), &OPTS);
         assert_eq!(ws.threads.len(), 1);
         assert_eq!(ws.threads[0].message_count, 2);
@@ -668,34 +857,86 @@ mod tests {
         let ws = plan(&items, known, &OPTS);
         assert!(ws.threads.is_empty());
         assert_eq!(ws.messages[0].thread, ThreadRef::Existing(42));
-        assert_eq!(ws.touches, vec![ThreadTouch { id: 42, last_activity: 200, added: 1 }]);
+        assert_eq!(
+            ws.touches,
+            vec![ThreadTouch {
+                id: 42,
+                last_activity: 200,
+                added: 1
+            }]
+        );
     }
 
     #[test]
     fn subject_matches_only_replies_within_window() {
         let mut known = Known::default();
-        known.subjects.insert((1, "plan".into()), vec![ThreadActivity { id: 7, last_activity: 100 }]);
-        let fresh = plan(&[item(mail("b@x", "bob@x.com", 200, "Re: Plan", &[]))], known.clone(), &OPTS);
+        known.subjects.insert(
+            (1, "plan".into()),
+            vec![ThreadActivity {
+                id: 7,
+                last_activity: 100,
+            }],
+        );
+        let fresh = plan(
+            &[item(mail("b@x", "bob@x.com", 200, "Re: Plan", &[]))],
+            known.clone(),
+            &OPTS,
+        );
         assert_eq!(fresh.messages[0].thread, ThreadRef::Existing(7));
-        let not_reply = plan(&[item(mail("c@x", "bob@x.com", 200, "Plan", &[]))], known.clone(), &OPTS);
+        let not_reply = plan(
+            &[item(mail("c@x", "bob@x.com", 200, "Plan", &[]))],
+            known.clone(),
+            &OPTS,
+        );
         assert_eq!(not_reply.messages[0].thread, ThreadRef::New(0));
-        let late = plan(&[item(mail("d@x", "bob@x.com", 100 + 15 * 86_400, "Re: Plan", &[]))], known, &OPTS);
+        let late = plan(
+            &[item(mail(
+                "d@x",
+                "bob@x.com",
+                100 + 15 * 86_400,
+                "Re: Plan",
+                &[],
+            ))],
+            known,
+            &OPTS,
+        );
         assert_eq!(late.messages[0].thread, ThreadRef::New(0));
     }
 
     #[test]
     fn duplicate_message_id_is_not_filed_twice() {
         let mut known = Known::default();
-        known.messages.insert((1, "a@x".into()), ExistingMessage { id: 1, thread_id: 1, reconstructed: false });
-        let ws = plan(&[item(mail("a@x", "ann@x.com", 100, "Plan", &[])), item(mail("a@x", "ann@x.com", 100, "Plan", &[]))], known, &OPTS);
+        known.messages.insert(
+            (1, "a@x".into()),
+            ExistingMessage {
+                id: 1,
+                thread_id: 1,
+                reconstructed: false,
+            },
+        );
+        let ws = plan(
+            &[
+                item(mail("a@x", "ann@x.com", 100, "Plan", &[])),
+                item(mail("a@x", "ann@x.com", 100, "Plan", &[])),
+            ],
+            known,
+            &OPTS,
+        );
         assert!(ws.messages.is_empty() && ws.raws.is_empty());
-        assert_eq!(ws.outcomes[1], ItemOutcome::Filed(vec![GroupOutcome::Duplicate { group_id: 1 }]));
+        assert_eq!(
+            ws.outcomes[1],
+            ItemOutcome::Filed(vec![GroupOutcome::Duplicate { group_id: 1 }])
+        );
     }
 
     #[test]
     fn two_groups_get_one_thread_each() {
         let mut p = mail("a@x", "ann@x.com", 100, "Plan", &[]);
-        p.routes.push(Route { group_id: 2, slug: "sales".into(), via: Via::To });
+        p.routes.push(Route {
+            group_id: 2,
+            slug: "sales".into(),
+            via: Via::To,
+        });
         let ws = plan(&[item(p)], Known::default(), &OPTS);
         assert_eq!(ws.threads.len(), 2);
         assert_eq!(ws.messages.len(), 2);
@@ -706,14 +947,31 @@ mod tests {
     fn reconstructions_are_created_then_replaced_by_originals() {
         let mut c = mail("c@x", "ann@x.com", 10_000, "Re: Plan", &["b@x", "a@x"]);
         c.reconstructed = std::sync::OnceLock::from(vec![
-            QuotedMail { author: Address::new(Some("Ann"), "ann@x.com"), date: Some(1_000), subject: None, body: "the plan".into() },
-            QuotedMail { author: Address::new(Some("Bob"), "bob@x.com"), date: Some(5_000 + 3600), subject: None, body: "looks good".into() },
+            QuotedMail {
+                author: Address::new(Some("Ann"), "ann@x.com"),
+                date: Some(1_000),
+                subject: None,
+                body: "the plan".into(),
+            },
+            QuotedMail {
+                author: Address::new(Some("Bob"), "bob@x.com"),
+                date: Some(5_000 + 3600),
+                subject: None,
+                body: "looks good".into(),
+            },
         ]);
         c.mail.references = vec!["a@x".into(), "b@x".into()];
         let ws = plan(&[item(c.clone())], Known::default(), &OPTS);
         assert_eq!(ws.messages.len(), 3);
-        assert!(ws.messages[0].reconstructed && ws.messages[1].reconstructed && !ws.messages[2].reconstructed);
-        assert_eq!(ws.messages[0].message_id, "a@x", "ids taken from References when they line up");
+        assert!(
+            ws.messages[0].reconstructed
+                && ws.messages[1].reconstructed
+                && !ws.messages[2].reconstructed
+        );
+        assert_eq!(
+            ws.messages[0].message_id, "a@x",
+            "ids taken from References when they line up"
+        );
         assert_eq!(ws.threads[0].started_at, 1_000);
 
         // In the same batch, the originals replace the pending reconstructions.
@@ -723,7 +981,9 @@ mod tests {
         assert_eq!(ws.messages.len(), 3);
         assert!(ws.messages.iter().all(|m| !m.reconstructed));
         assert_eq!(ws.threads[0].message_count, 3);
-        assert!(matches!(ws.outcomes[1], ItemOutcome::Filed(ref g) if matches!(g[0], GroupOutcome::Replaced { .. })));
+        assert!(
+            matches!(ws.outcomes[1], ItemOutcome::Filed(ref g) if matches!(g[0], GroupOutcome::Replaced { .. }))
+        );
     }
 
     #[test]
@@ -732,7 +992,14 @@ mod tests {
         known.refs.insert((1, "a@x".into()), 9);
         known.reconstructions.insert(
             9,
-            vec![Reconstruction { id: 77, thread_id: 9, author_email: "bob@x.com".into(), author_name: None, date: 5_000 + 7200, body: "x".into() }],
+            vec![Reconstruction {
+                id: 77,
+                thread_id: 9,
+                author_email: "bob@x.com".into(),
+                author_name: None,
+                date: 5_000 + 7200,
+                body: "x".into(),
+            }],
         );
         let b = mail("b@x", "bob@x.com", 5_000, "Re: Plan", &["a@x"]);
         let ws = plan(&[item(b)], known, &OPTS);
@@ -745,10 +1012,50 @@ mod tests {
     #[test]
     fn reconstruction_matching_needs_same_author() {
         let bob = Address::new(Some("Bob"), "bob@x.com");
-        assert!(matches_reconstruction("bob@x.com", None, 1000, "", &bob, 1000 + 3600 + 30, ""));
-        assert!(matches_reconstruction("", Some("bob"), 1000, "", &bob, 1000, ""));
-        assert!(!matches_reconstruction("ann@x.com", None, 1000, "", &bob, 1000, ""));
-        assert!(!matches_reconstruction("bob@x.com", None, 1000, "short", &bob, 1000 + 1234, "other text"));
-        assert!(matches_reconstruction("bob@x.com", None, 0, "Looks good, ship it on Monday", &bob, 99_999, "Looks good, ship it on Monday\n\nBob"));
+        assert!(matches_reconstruction(
+            "bob@x.com",
+            None,
+            1000,
+            "",
+            &bob,
+            1000 + 3600 + 30,
+            ""
+        ));
+        assert!(matches_reconstruction(
+            "",
+            Some("bob"),
+            1000,
+            "",
+            &bob,
+            1000,
+            ""
+        ));
+        assert!(!matches_reconstruction(
+            "ann@x.com",
+            None,
+            1000,
+            "",
+            &bob,
+            1000,
+            ""
+        ));
+        assert!(!matches_reconstruction(
+            "bob@x.com",
+            None,
+            1000,
+            "short",
+            &bob,
+            1000 + 1234,
+            "other text"
+        ));
+        assert!(matches_reconstruction(
+            "bob@x.com",
+            None,
+            0,
+            "Looks good, ship it on Monday",
+            &bob,
+            99_999,
+            "Looks good, ship it on Monday\n\nBob"
+        ));
     }
 }

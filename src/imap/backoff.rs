@@ -36,7 +36,12 @@ impl Default for Backoff {
 
 impl Backoff {
     pub fn new(base: Duration, max: Duration, jitter: Jitter) -> Self {
-        Backoff { base, max, jitter, attempt: 0 }
+        Backoff {
+            base,
+            max,
+            jitter,
+            attempt: 0,
+        }
     }
 
     /// Failures since the last reset.
@@ -47,7 +52,10 @@ impl Backoff {
     /// The delay before the next attempt, without jitter: base × 2^attempt, at most `max`.
     pub fn ceiling(&self) -> Duration {
         let factor = 1u32.checked_shl(self.attempt.min(31)).unwrap_or(u32::MAX);
-        self.base.checked_mul(factor).unwrap_or(self.max).min(self.max)
+        self.base
+            .checked_mul(factor)
+            .unwrap_or(self.max)
+            .min(self.max)
     }
 
     /// Record a failure and return how long to wait.
@@ -96,7 +104,10 @@ mod tests {
         for _ in 0..200 {
             let c = b.ceiling();
             let d = b.next_delay(&mut rng);
-            assert!(d >= c.mul_f64(0.75) && d <= c.mul_f64(1.25).min(MAX), "{d:?} vs {c:?}");
+            assert!(
+                d >= c.mul_f64(0.75) && d <= c.mul_f64(1.25).min(MAX),
+                "{d:?} vs {c:?}"
+            );
         }
     }
 

@@ -9,14 +9,38 @@ use super::decide::uid_set;
 
 /// `UID FETCH` the given (sorted) UIDs' full bodies without setting \Seen, consuming the
 /// response stream mail by mail. UID order; UIDs expunged meanwhile are simply absent.
-pub async fn fetch_bodies(session: &mut Session, account: &Account, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-    fetch_each(session, account, uids, "(UID BODY.PEEK[])", "fetching mail", |f| f.body().map(<[u8]>::to_vec)).await
+pub async fn fetch_bodies(
+    session: &mut Session,
+    account: &Account,
+    uids: &[u32],
+) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+    fetch_each(
+        session,
+        account,
+        uids,
+        "(UID BODY.PEEK[])",
+        "fetching mail",
+        |f| f.body().map(<[u8]>::to_vec),
+    )
+    .await
 }
 
 /// `UID FETCH uids (UID RFC822.SIZE)`: sizes in UID order, to bound a batch's memory before
 /// fetching bodies. UIDs expunged meanwhile are absent.
-pub async fn fetch_sizes(session: &mut Session, account: &Account, uids: &[u32]) -> Result<Vec<(u32, u32)>, ImapError> {
-    fetch_each(session, account, uids, "(UID RFC822.SIZE)", "asking for mail sizes", |f| f.size).await
+pub async fn fetch_sizes(
+    session: &mut Session,
+    account: &Account,
+    uids: &[u32],
+) -> Result<Vec<(u32, u32)>, ImapError> {
+    fetch_each(
+        session,
+        account,
+        uids,
+        "(UID RFC822.SIZE)",
+        "asking for mail sizes",
+        |f| f.size,
+    )
+    .await
 }
 
 /// Run one `UID FETCH` and keep `pick`'s value for each asked-for UID, in UID order, once
@@ -34,7 +58,12 @@ async fn fetch_each<T>(
     let mut out = Vec::with_capacity(uids.len());
     loop {
         match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
-            Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
+            Err(_) => {
+                return Err(ImapError::Timeout {
+                    account: account.clone(),
+                    what: what.into(),
+                })
+            }
             Ok(None) => break,
             Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
             Ok(Some(Ok(f))) => {
@@ -53,7 +82,12 @@ async fn fetch_each<T>(
 }
 
 /// `UID SEARCH`, as a sorted list.
-pub async fn search(session: &mut Session, account: &Account, what: &str, query: String) -> Result<Vec<u32>, ImapError> {
+pub async fn search(
+    session: &mut Session,
+    account: &Account,
+    what: &str,
+    query: String,
+) -> Result<Vec<u32>, ImapError> {
     let found = step(account, what, session.uid_search(query)).await?;
     let mut v: Vec<u32> = found.into_iter().collect();
     v.sort_unstable();
@@ -61,18 +95,35 @@ pub async fn search(session: &mut Session, account: &Account, what: &str, query:
 }
 
 /// `UID STORE uids +FLAGS.SILENT (flags)`.
-pub async fn add_flags(session: &mut Session, account: &Account, uids: &[u32], flags: &str) -> Result<(), ImapError> {
+pub async fn add_flags(
+    session: &mut Session,
+    account: &Account,
+    uids: &[u32],
+    flags: &str,
+) -> Result<(), ImapError> {
     let what = "setting flags";
-    let stream = step(account, what, session.uid_store(uid_set(uids), format!("+FLAGS.SILENT ({flags})"))).await?;
+    let stream = step(
+        account,
+        what,
+        session.uid_store(uid_set(uids), format!("+FLAGS.SILENT ({flags})")),
+    )
+    .await?;
     drain(account, what, stream).await
 }
 
 /// `CREATE folder`; false when it exists already (or the server refuses for another reason,
 /// which the MOVE that follows will then report).
-pub async fn create_folder(session: &mut Session, account: &Account, folder: &str) -> Result<bool, ImapError> {
+pub async fn create_folder(
+    session: &mut Session,
+    account: &Account,
+    folder: &str,
+) -> Result<bool, ImapError> {
     let what = format!("creating {folder:?}");
     match tokio::time::timeout(STEP_TIMEOUT, session.create(folder)).await {
-        Err(_) => Err(ImapError::Timeout { account: account.clone(), what }),
+        Err(_) => Err(ImapError::Timeout {
+            account: account.clone(),
+            what,
+        }),
         Ok(Ok(())) => Ok(true),
         Ok(Err(async_imap::error::Error::No(_))) => Ok(false),
         Ok(Err(e)) => Err(ImapError::from_imap(account, &what, e)),
@@ -83,7 +134,13 @@ pub async fn create_folder(session: &mut Session, account: &Account, folder: &st
 /// `UID EXPUNGE` of just these UIDs (a plain EXPUNGE would also remove mail someone else marked
 /// deleted). False when the server has neither MOVE nor UIDPLUS: the originals then stay
 /// marked \Deleted until the next expunge.
-pub async fn move_uids(session: &mut Session, account: &Account, caps: Capabilities, uids: &[u32], folder: &str) -> Result<bool, ImapError> {
+pub async fn move_uids(
+    session: &mut Session,
+    account: &Account,
+    caps: Capabilities,
+    uids: &[u32],
+    folder: &str,
+) -> Result<bool, ImapError> {
     let what = format!("moving mail to {folder:?}");
     let set = uid_set(uids);
     if caps.mv {
@@ -110,7 +167,12 @@ async fn drain<T>(
     let mut stream = std::pin::pin!(stream);
     loop {
         match tokio::time::timeout(STEP_TIMEOUT, stream.next()).await {
-            Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
+            Err(_) => {
+                return Err(ImapError::Timeout {
+                    account: account.clone(),
+                    what: what.into(),
+                })
+            }
             Ok(None) => return Ok(()),
             Ok(Some(Err(e))) => return Err(ImapError::from_imap(account, what, e)),
             Ok(Some(Ok(_))) => {}

@@ -31,7 +31,11 @@ pub type Session = async_imap::Session<ImapStream>;
 type Client = async_imap::Client<ImapStream>;
 
 impl AsyncRead for ImapStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             ImapStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -40,7 +44,11 @@ impl AsyncRead for ImapStream {
 }
 
 impl AsyncWrite for ImapStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             ImapStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             ImapStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -70,7 +78,11 @@ pub struct Account {
 
 impl Account {
     pub fn of(cfg: &MailboxConfig) -> Self {
-        Account { name: cfg.name.clone(), user: cfg.user.clone(), addr: format!("{}:{}", cfg.host, cfg.port()) }
+        Account {
+            name: cfg.name.clone(),
+            user: cfg.user.clone(),
+            addr: format!("{}:{}", cfg.host, cfg.port()),
+        }
     }
 }
 
@@ -107,18 +119,40 @@ impl ImapError {
         use async_imap::error::Error as E;
         let account = account.clone();
         match e {
-            E::ConnectionLost => ImapError::Closed { account, what: what.into() },
-            E::Io(io) if is_closed(&io) => ImapError::Closed { account, what: what.into() },
-            E::No(m) => ImapError::Protocol { account, message: format!("{what}: refused: {}", server_text(&m)) },
-            E::Bad(m) => ImapError::Protocol { account, message: format!("{what}: rejected as bad: {}", server_text(&m)) },
-            other => ImapError::Protocol { account, message: format!("{what}: {other}") },
+            E::ConnectionLost => ImapError::Closed {
+                account,
+                what: what.into(),
+            },
+            E::Io(io) if is_closed(&io) => ImapError::Closed {
+                account,
+                what: what.into(),
+            },
+            E::No(m) => ImapError::Protocol {
+                account,
+                message: format!("{what}: refused: {}", server_text(&m)),
+            },
+            E::Bad(m) => ImapError::Protocol {
+                account,
+                message: format!("{what}: rejected as bad: {}", server_text(&m)),
+            },
+            other => ImapError::Protocol {
+                account,
+                message: format!("{what}: {other}"),
+            },
         }
     }
 }
 
 fn is_closed(e: &io::Error) -> bool {
     use io::ErrorKind as K;
-    matches!(e.kind(), K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected)
+    matches!(
+        e.kind(),
+        K::UnexpectedEof
+            | K::ConnectionReset
+            | K::ConnectionAborted
+            | K::BrokenPipe
+            | K::NotConnected
+    )
 }
 
 /// Run one network step with [`STEP_TIMEOUT`], mapping its error.
@@ -129,7 +163,10 @@ pub async fn step<T>(
 ) -> Result<T, ImapError> {
     match tokio::time::timeout(STEP_TIMEOUT, fut).await {
         Ok(r) => r.map_err(|e| ImapError::from_imap(account, what, e)),
-        Err(_) => Err(ImapError::Timeout { account: account.clone(), what: what.into() }),
+        Err(_) => Err(ImapError::Timeout {
+            account: account.clone(),
+            what: what.into(),
+        }),
     }
 }
 
@@ -144,12 +181,25 @@ pub struct Capabilities {
 }
 
 /// Connect, secure, read the greeting and log in.
-pub async fn connect(cfg: &MailboxConfig, password: &Secret) -> Result<(Session, Capabilities), ImapError> {
+pub async fn connect(
+    cfg: &MailboxConfig,
+    password: &Secret,
+) -> Result<(Session, Capabilities), ImapError> {
     let account = Account::of(cfg);
-    let tcp = match tokio::time::timeout(STEP_TIMEOUT, TcpStream::connect((cfg.host.as_str(), cfg.port()))).await {
+    let tcp = match tokio::time::timeout(
+        STEP_TIMEOUT,
+        TcpStream::connect((cfg.host.as_str(), cfg.port())),
+    )
+    .await
+    {
         Ok(Ok(s)) => s,
         Ok(Err(source)) => return Err(ImapError::Connect { account, source }),
-        Err(_) => return Err(ImapError::Timeout { account, what: "connecting".into() }),
+        Err(_) => {
+            return Err(ImapError::Timeout {
+                account,
+                what: "connecting".into(),
+            })
+        }
     };
     let _ = tcp.set_nodelay(true);
     let client = match cfg.tls {
@@ -162,8 +212,15 @@ pub async fn connect(cfg: &MailboxConfig, password: &Secret) -> Result<(Session,
         TlsMode::Starttls => {
             let mut client = Client::new(ImapStream::Plain(tcp));
             greeting(&account, &mut client).await?;
-            step(&account, "asking for STARTTLS", client.run_command_and_check_ok("STARTTLS", None)).await?;
-            let ImapStream::Plain(tcp) = client.into_inner() else { unreachable!("the stream is plain before STARTTLS") };
+            step(
+                &account,
+                "asking for STARTTLS",
+                client.run_command_and_check_ok("STARTTLS", None),
+            )
+            .await?;
+            let ImapStream::Plain(tcp) = client.into_inner() else {
+                unreachable!("the stream is plain before STARTTLS")
+            };
             Client::new(tls_handshake(cfg, &account, tcp).await?)
         }
         TlsMode::None => {
@@ -172,16 +229,29 @@ pub async fn connect(cfg: &MailboxConfig, password: &Secret) -> Result<(Session,
             client
         }
     };
-    let mut session = match tokio::time::timeout(STEP_TIMEOUT, client.login(&cfg.user, &password.0)).await {
-        Err(_) => return Err(ImapError::Timeout { account, what: "logging in".into() }),
-        Ok(Ok(s)) => s,
-        Ok(Err((async_imap::error::Error::No(message), _))) if !temporary_refusal(&message) => {
-            return Err(ImapError::Auth { account, message: server_text(&message) })
-        }
-        Ok(Err((e, _))) => return Err(ImapError::from_imap(&account, "logging in", e)),
-    };
+    let mut session =
+        match tokio::time::timeout(STEP_TIMEOUT, client.login(&cfg.user, &password.0)).await {
+            Err(_) => {
+                return Err(ImapError::Timeout {
+                    account,
+                    what: "logging in".into(),
+                })
+            }
+            Ok(Ok(s)) => s,
+            Ok(Err((async_imap::error::Error::No(message), _))) if !temporary_refusal(&message) => {
+                return Err(ImapError::Auth {
+                    account,
+                    message: server_text(&message),
+                })
+            }
+            Ok(Err((e, _))) => return Err(ImapError::from_imap(&account, "logging in", e)),
+        };
     let caps = step(&account, "asking for capabilities", session.capabilities()).await?;
-    let caps = Capabilities { idle: caps.has_str("IDLE"), mv: caps.has_str("MOVE"), uidplus: caps.has_str("UIDPLUS") };
+    let caps = Capabilities {
+        idle: caps.has_str("IDLE"),
+        mv: caps.has_str("MOVE"),
+        uidplus: caps.has_str("UIDPLUS"),
+    };
     Ok((session, caps))
 }
 
@@ -202,30 +272,56 @@ fn temporary_refusal(message: &str) -> bool {
 }
 
 async fn greeting(account: &Account, client: &mut Client) -> Result<(), ImapError> {
-    let closed = || ImapError::Closed { account: account.clone(), what: "waiting for the greeting".into() };
+    let closed = || ImapError::Closed {
+        account: account.clone(),
+        what: "waiting for the greeting".into(),
+    };
     let res = match tokio::time::timeout(STEP_TIMEOUT, client.read_response()).await {
-        Err(_) => return Err(ImapError::Timeout { account: account.clone(), what: "waiting for the greeting".into() }),
+        Err(_) => {
+            return Err(ImapError::Timeout {
+                account: account.clone(),
+                what: "waiting for the greeting".into(),
+            })
+        }
         Ok(None) => return Err(closed()),
         Ok(Some(Err(e))) if is_closed(&e) => return Err(closed()),
         Ok(Some(Err(e))) => {
-            return Err(ImapError::Protocol { account: account.clone(), message: format!("reading the greeting: {e}") })
+            return Err(ImapError::Protocol {
+                account: account.clone(),
+                message: format!("reading the greeting: {e}"),
+            })
         }
         Ok(Some(Ok(res))) => res,
     };
     match res.parsed() {
-        Response::Data { status: Status::Ok, .. } => Ok(()),
-        other => Err(ImapError::Protocol { account: account.clone(), message: format!("unexpected greeting: {other:?}") }),
+        Response::Data {
+            status: Status::Ok, ..
+        } => Ok(()),
+        other => Err(ImapError::Protocol {
+            account: account.clone(),
+            message: format!("unexpected greeting: {other:?}"),
+        }),
     }
 }
 
-async fn tls_handshake(cfg: &MailboxConfig, account: &Account, tcp: TcpStream) -> Result<ImapStream, ImapError> {
-    let tls_err = |message: String| ImapError::Tls { account: account.clone(), message };
+async fn tls_handshake(
+    cfg: &MailboxConfig,
+    account: &Account,
+    tcp: TcpStream,
+) -> Result<ImapStream, ImapError> {
+    let tls_err = |message: String| ImapError::Tls {
+        account: account.clone(),
+        message,
+    };
     let config = client_config(cfg).map_err(tls_err)?;
     let name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
         .map_err(|e| tls_err(format!("{:?} is not a valid server name: {e}", cfg.host)))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     match tokio::time::timeout(STEP_TIMEOUT, connector.connect(name, tcp)).await {
-        Err(_) => Err(ImapError::Timeout { account: account.clone(), what: "in the TLS handshake".into() }),
+        Err(_) => Err(ImapError::Timeout {
+            account: account.clone(),
+            what: "in the TLS handshake".into(),
+        }),
         Ok(Err(e)) => Err(tls_err(format!("handshake failed: {e}"))),
         Ok(Ok(s)) => Ok(ImapStream::Tls(Box::new(s))),
     }
@@ -233,17 +329,25 @@ async fn tls_handshake(cfg: &MailboxConfig, account: &Account, tcp: TcpStream) -
 
 /// rustls with ring; roots are the public web roots plus the config's `ca_file`.
 fn client_config(cfg: &MailboxConfig) -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     if let Some(path) = &cfg.ca_file {
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
         let mut added = 0;
         for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
             let cert = cert.map_err(|e| format!("ca_file {}: {e}", path.display()))?;
-            roots.add(cert).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
             added += 1;
         }
         if added == 0 {
-            return Err(format!("ca_file {} holds no PEM certificate", path.display()));
+            return Err(format!(
+                "ca_file {} holds no PEM certificate",
+                path.display()
+            ));
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -260,21 +364,35 @@ mod tests {
 
     #[test]
     fn temporary_refusals_are_not_auth_errors() {
-        assert!(temporary_refusal("[UNAVAILABLE] Temporary authentication failure."));
-        assert!(!temporary_refusal("[AUTHENTICATIONFAILED] Authentication failed."));
+        assert!(temporary_refusal(
+            "[UNAVAILABLE] Temporary authentication failure."
+        ));
+        assert!(!temporary_refusal(
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        ));
     }
 
     #[test]
     fn server_text_is_extracted() {
         let m = r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#;
-        assert_eq!(server_text(m), "[AUTHENTICATIONFAILED] Authentication failed.");
+        assert_eq!(
+            server_text(m),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
         assert_eq!(server_text("plain"), "plain");
     }
 
     #[test]
     fn account_names_itself() {
-        let a = Account { name: "corp".into(), user: "outloud".into(), addr: "imap.corp.example:993".into() };
-        let e = ImapError::Auth { account: a, message: "no".into() };
+        let a = Account {
+            name: "corp".into(),
+            user: "outloud".into(),
+            addr: "imap.corp.example:993".into(),
+        };
+        let e = ImapError::Auth {
+            account: a,
+            message: "no".into(),
+        };
         assert_eq!(e.to_string(), "mailbox corp (outloud@imap.corp.example:993): login refused (check user and password): no");
         assert!(e.is_auth());
     }

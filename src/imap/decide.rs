@@ -20,9 +20,18 @@ pub struct Resume {
 
 pub fn resume(stored: Option<&Checkpoint>, uidvalidity: u32) -> Resume {
     match stored {
-        Some(c) if c.uidvalidity == uidvalidity => Resume { after_uid: c.last_uid, resync: false },
-        Some(_) => Resume { after_uid: 0, resync: true },
-        None => Resume { after_uid: 0, resync: false },
+        Some(c) if c.uidvalidity == uidvalidity => Resume {
+            after_uid: c.last_uid,
+            resync: false,
+        },
+        Some(_) => Resume {
+            after_uid: 0,
+            resync: true,
+        },
+        None => Resume {
+            after_uid: 0,
+            resync: false,
+        },
     }
 }
 
@@ -96,7 +105,12 @@ pub fn source(mailbox: &str, folder: &str, uid: u32) -> String {
 
 /// The UID back from a [`source`].
 pub fn uid_of_source(source: &str) -> Option<u32> {
-    source.strip_prefix("imap:")?.rsplit_once('/')?.1.parse().ok()
+    source
+        .strip_prefix("imap:")?
+        .rsplit_once('/')?
+        .1
+        .parse()
+        .ok()
 }
 
 /// What to do in the mailbox after a batch was committed.
@@ -113,7 +127,10 @@ pub struct AfterPlan {
 /// Mail that could not be parsed goes to the quarantine folder whatever `after` says; every
 /// other handled mail (published, duplicate or skipped: all recorded by the checkpoint) gets
 /// the configured action, so a mailbox set to `move` empties as outloud reads it.
-pub fn after_plan<'a>(after: AfterAction, results: impl IntoIterator<Item = (u32, &'a MailResult)>) -> AfterPlan {
+pub fn after_plan<'a>(
+    after: AfterAction,
+    results: impl IntoIterator<Item = (u32, &'a MailResult)>,
+) -> AfterPlan {
     let mut plan = AfterPlan::default();
     for (uid, result) in results {
         match (result, after) {
@@ -132,7 +149,11 @@ pub fn after_plan<'a>(after: AfterAction, results: impl IntoIterator<Item = (u32
 
 /// UIDs requested but not returned by FETCH: expunged meanwhile. Reported, then passed over.
 pub fn missing(requested: &[u32], got: &HashSet<u32>) -> Vec<u32> {
-    requested.iter().copied().filter(|u| !got.contains(u)).collect()
+    requested
+        .iter()
+        .copied()
+        .filter(|u| !got.contains(u))
+        .collect()
 }
 
 /// How long one IDLE (or one nap between polls) may last: short enough to re-issue IDLE
@@ -147,14 +168,37 @@ mod tests {
     use crate::model::SkipReason;
 
     fn cp(uidvalidity: u32, last_uid: u32) -> Checkpoint {
-        Checkpoint { mailbox: "corp/INBOX".into(), uidvalidity, last_uid, lease_holder: None }
+        Checkpoint {
+            mailbox: "corp/INBOX".into(),
+            uidvalidity,
+            last_uid,
+            lease_holder: None,
+        }
     }
 
     #[test]
     fn resume_after_the_checkpoint_or_from_the_start() {
-        assert_eq!(resume(None, 5), Resume { after_uid: 0, resync: false });
-        assert_eq!(resume(Some(&cp(5, 40)), 5), Resume { after_uid: 40, resync: false });
-        assert_eq!(resume(Some(&cp(5, 40)), 6), Resume { after_uid: 0, resync: true });
+        assert_eq!(
+            resume(None, 5),
+            Resume {
+                after_uid: 0,
+                resync: false
+            }
+        );
+        assert_eq!(
+            resume(Some(&cp(5, 40)), 5),
+            Resume {
+                after_uid: 40,
+                resync: false
+            }
+        );
+        assert_eq!(
+            resume(Some(&cp(5, 40)), 6),
+            Resume {
+                after_uid: 0,
+                resync: true
+            }
+        );
     }
 
     #[test]
@@ -174,10 +218,20 @@ mod tests {
     #[test]
     fn batches_end_at_the_count_or_the_byte_budget() {
         let sized: Vec<(u32, u32)> = (1..=7).map(|u| (u, 10)).collect();
-        assert_eq!(batches(&sized, 3, 1000), vec![vec![1, 2, 3], vec![4, 5, 6], vec![7]]);
-        assert_eq!(batches(&sized, 100, 25), vec![vec![1, 2], vec![3, 4], vec![5, 6], vec![7]]);
+        assert_eq!(
+            batches(&sized, 3, 1000),
+            vec![vec![1, 2, 3], vec![4, 5, 6], vec![7]]
+        );
+        assert_eq!(
+            batches(&sized, 100, 25),
+            vec![vec![1, 2], vec![3, 4], vec![5, 6], vec![7]]
+        );
         let big = [(1, 5), (2, 500), (3, 5)];
-        assert_eq!(batches(&big, 100, 100), vec![vec![1], vec![2], vec![3]], "a large mail travels alone");
+        assert_eq!(
+            batches(&big, 100, 100),
+            vec![vec![1], vec![2], vec![3]],
+            "a large mail travels alone"
+        );
         assert!(batches(&[], 10, 10).is_empty());
     }
 
@@ -198,13 +252,44 @@ mod tests {
 
     #[test]
     fn after_actions_per_result() {
-        let published = MailResult::Published { groups: vec!["eng".into()], new_threads: 1, replaced: 0, duplicates: 0 };
-        let skipped = MailResult::Skipped { reason: SkipReason::NoGroup, detail: String::new() };
-        let bad = MailResult::Quarantined { error: "no headers".into() };
-        let results = [(3, &published), (1, &bad), (2, &skipped), (4, &MailResult::Duplicate)];
-        assert_eq!(after_plan(AfterAction::Keep, results), AfterPlan { quarantine: vec![1], ..Default::default() });
-        assert_eq!(after_plan(AfterAction::Flag, results), AfterPlan { flag: vec![2, 3, 4], quarantine: vec![1], ..Default::default() });
-        assert_eq!(after_plan(AfterAction::Move, results).move_to, vec![2, 3, 4]);
+        let published = MailResult::Published {
+            groups: vec!["eng".into()],
+            new_threads: 1,
+            replaced: 0,
+            duplicates: 0,
+        };
+        let skipped = MailResult::Skipped {
+            reason: SkipReason::NoGroup,
+            detail: String::new(),
+        };
+        let bad = MailResult::Quarantined {
+            error: "no headers".into(),
+        };
+        let results = [
+            (3, &published),
+            (1, &bad),
+            (2, &skipped),
+            (4, &MailResult::Duplicate),
+        ];
+        assert_eq!(
+            after_plan(AfterAction::Keep, results),
+            AfterPlan {
+                quarantine: vec![1],
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            after_plan(AfterAction::Flag, results),
+            AfterPlan {
+                flag: vec![2, 3, 4],
+                quarantine: vec![1],
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            after_plan(AfterAction::Move, results).move_to,
+            vec![2, 3, 4]
+        );
     }
 
     #[test]

@@ -66,7 +66,12 @@ impl WatchError {
         matches!(self, WatchError::Imap(e) if e.is_auth())
     }
     fn is_connection(&self) -> bool {
-        matches!(self, WatchError::Imap(ImapError::Closed { .. } | ImapError::Connect { .. } | ImapError::Timeout { .. }))
+        matches!(
+            self,
+            WatchError::Imap(
+                ImapError::Closed { .. } | ImapError::Connect { .. } | ImapError::Timeout { .. }
+            )
+        )
     }
 }
 
@@ -149,7 +154,10 @@ impl Watcher {
     }
 
     fn store_err(&self, source: StoreError) -> WatchError {
-        WatchError::Store { lease: self.lease.clone(), source }
+        WatchError::Store {
+            lease: self.lease.clone(),
+            source,
+        }
     }
 
     async fn ensure_connected(&mut self) -> Result<(), WatchError> {
@@ -161,7 +169,11 @@ impl Watcher {
             r = connect(&self.cfg, &self.password) => r?,
             _ = stop.cancelled() => return Err(WatchError::Stopped),
         };
-        let what = if self.failures > 0 { "reconnected to IMAP" } else { "connected to IMAP" };
+        let what = if self.failures > 0 {
+            "reconnected to IMAP"
+        } else {
+            "connected to IMAP"
+        };
         tracing::info!(
             mailbox = %self.cfg.name, folder = %self.folder, host = %self.cfg.host, port = self.cfg.port(),
             tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
@@ -187,40 +199,75 @@ impl Watcher {
 
     fn set_leader(&mut self, held: bool) {
         match (self.leader, held) {
-            (false, true) => tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "holding the lease: leader"),
-            (true, false) => tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "lost the lease to another instance: standby"),
+            (false, true) => {
+                tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "holding the lease: leader")
+            }
+            (true, false) => {
+                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "lost the lease to another instance: standby")
+            }
             _ => {}
         }
-        if !held && self.health.snapshot().get(&self.lease).map(|h| h.role) == Some(Role::Starting) {
+        if !held && self.health.snapshot().get(&self.lease).map(|h| h.role) == Some(Role::Starting)
+        {
             tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "another instance holds the lease: standby");
         }
         self.leader = held;
-        self.health.update(&self.lease, |h| h.role = if held { Role::Leader } else { Role::Standby });
+        self.health.update(&self.lease, |h| {
+            h.role = if held { Role::Leader } else { Role::Standby }
+        });
     }
 
     /// One pass: connect if needed, hold the lease, publish everything above the checkpoint.
     pub async fn run_once(&mut self) -> Result<SyncReport, WatchError> {
         // Groups may have been added since the last pass.
-        self.ingestor.reload_groups().await.map_err(|source| WatchError::Ingest { lease: self.lease.clone(), source })?;
+        self.ingestor
+            .reload_groups()
+            .await
+            .map_err(|source| WatchError::Ingest {
+                lease: self.lease.clone(),
+                source,
+            })?;
         self.ensure_connected().await?;
         if !self.renew_lease().await? {
             // A standby keeps its session alive (and its health honest) with a NOOP, so a
             // takeover needs no login and the server does not drop an idle connection.
             let conn = self.conn.as_mut().expect("connected above");
-            step(&self.account, "keeping the session alive", conn.session.noop()).await?;
-            return Ok(SyncReport { role: Role::Standby, ..Default::default() });
+            step(
+                &self.account,
+                "keeping the session alive",
+                conn.session.noop(),
+            )
+            .await?;
+            return Ok(SyncReport {
+                role: Role::Standby,
+                ..Default::default()
+            });
         }
         let account = self.account.clone();
         let conn = self.conn.as_mut().expect("connected above");
-        let mbox = step(&account, &format!("selecting {:?}", self.folder), conn.session.select(&self.folder)).await?;
+        let mbox = step(
+            &account,
+            &format!("selecting {:?}", self.folder),
+            conn.session.select(&self.folder),
+        )
+        .await?;
         let uidvalidity = mbox.uid_validity.ok_or_else(|| ImapError::Protocol {
             account: account.clone(),
             message: format!("folder {:?} has no UIDVALIDITY", self.folder),
         })?;
         let stored = self.ingestor.store().checkpoint(&self.lease).await;
-        let stored = stored.map_err(|source| WatchError::Store { lease: self.lease.clone(), source })?;
+        let stored = stored.map_err(|source| WatchError::Store {
+            lease: self.lease.clone(),
+            source,
+        })?;
         let resume = decide::resume(stored.as_ref(), uidvalidity);
-        let mut report = SyncReport { role: Role::Leader, uidvalidity: Some(uidvalidity), resynced: resume.resync, last_uid: resume.after_uid, ..Default::default() };
+        let mut report = SyncReport {
+            role: Role::Leader,
+            uidvalidity: Some(uidvalidity),
+            resynced: resume.resync,
+            last_uid: resume.after_uid,
+            ..Default::default()
+        };
         if resume.resync {
             tracing::warn!(
                 mailbox = %self.cfg.name, folder = %self.folder, old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
@@ -232,7 +279,13 @@ impl Watcher {
         }
         let conn = self.conn.as_mut().expect("connected above");
         let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
-            let found = step(&account, "searching new mail", conn.session.uid_search(format!("UID {}:*", resume.after_uid + 1))).await?;
+            let found = step(
+                &account,
+                "searching new mail",
+                conn.session
+                    .uid_search(format!("UID {}:*", resume.after_uid + 1)),
+            )
+            .await?;
             decide::pending_uids(found, resume.after_uid)
         } else {
             Vec::new()
@@ -245,7 +298,10 @@ impl Watcher {
             // Nothing to read, but remember the new UIDVALIDITY so the next pass does not resync.
             let cp = self.checkpoint(uidvalidity, 0);
             if !self.commit(Vec::new(), &cp).await?.1 {
-                return Ok(SyncReport { role: Role::Standby, ..Default::default() });
+                return Ok(SyncReport {
+                    role: Role::Standby,
+                    ..Default::default()
+                });
             }
         }
         // Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
@@ -254,7 +310,11 @@ impl Watcher {
         } else {
             let session = &mut self.conn.as_mut().expect("connected above").session;
             let sized = commands::fetch_sizes(session, &account, &pending).await?;
-            decide::batches(&sized, self.cfg.batch_size as usize, decide::MAX_BATCH_BYTES)
+            decide::batches(
+                &sized,
+                self.cfg.batch_size as usize,
+                decide::MAX_BATCH_BYTES,
+            )
         };
         for (i, chunk) in batches.iter().enumerate() {
             if self.stop.is_cancelled() {
@@ -270,7 +330,11 @@ impl Watcher {
             let chunk = chunk.as_slice();
             let raws: Vec<RawMail> = mails
                 .into_iter()
-                .map(|(uid, bytes)| RawMail { bytes, source: decide::source(&self.cfg.name, &self.folder, uid), force_groups: Vec::new() })
+                .map(|(uid, bytes)| RawMail {
+                    bytes,
+                    source: decide::source(&self.cfg.name, &self.folder, uid),
+                    force_groups: Vec::new(),
+                })
                 .collect();
             report.fetched += raws.len();
             let last = *chunk.last().expect("chunks are not empty");
@@ -306,7 +370,8 @@ impl Watcher {
         }
         // Mails expunged before their sizes were read never made it into a batch.
         report.backlog = if self.stop.is_cancelled() { backlog } else { 0 };
-        self.health.update(&self.lease, |h| h.backlog = report.backlog);
+        self.health
+            .update(&self.lease, |h| h.backlog = report.backlog);
         if report.fetched > 0 {
             tracing::info!(
                 mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
@@ -329,11 +394,20 @@ impl Watcher {
     }
 
     fn checkpoint(&self, uidvalidity: u32, last_uid: u32) -> Checkpoint {
-        Checkpoint { mailbox: self.lease.clone(), uidvalidity, last_uid, lease_holder: Some(self.settings.instance.clone()) }
+        Checkpoint {
+            mailbox: self.lease.clone(),
+            uidvalidity,
+            last_uid,
+            lease_holder: Some(self.settings.instance.clone()),
+        }
     }
 
     /// Ingest with the checkpoint; `false` when the lease was lost (nothing committed).
-    async fn commit(&mut self, raws: Vec<RawMail>, cp: &Checkpoint) -> Result<(Vec<crate::ingest::MailReport>, bool), WatchError> {
+    async fn commit(
+        &mut self,
+        raws: Vec<RawMail>,
+        cp: &Checkpoint,
+    ) -> Result<(Vec<crate::ingest::MailReport>, bool), WatchError> {
         let now = chrono::Utc::now().timestamp();
         match self.ingestor.ingest(raws, Some(cp), now).await {
             Ok(reports) => Ok((reports, true)),
@@ -342,7 +416,10 @@ impl Watcher {
                 self.set_leader(false);
                 Ok((Vec::new(), false))
             }
-            Err(source) => Err(WatchError::Ingest { lease: self.lease.clone(), source }),
+            Err(source) => Err(WatchError::Ingest {
+                lease: self.lease.clone(),
+                source,
+            }),
         }
     }
 
@@ -369,15 +446,27 @@ impl Watcher {
             AfterAction::Move => format!("UID 1:{last_uid}"),
         };
         let session = &mut self.conn.as_mut().expect("connected").session;
-        let found = commands::search(session, &self.account, "looking for mail left behind", query).await?;
+        let found = commands::search(
+            session,
+            &self.account,
+            "looking for mail left behind",
+            query,
+        )
+        .await?;
         let left: Vec<u32> = found.into_iter().filter(|&u| u <= last_uid).collect();
         if left.is_empty() {
             return Ok(());
         }
         tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
         let plan = match self.cfg.after {
-            AfterAction::Flag => AfterPlan { flag: left, ..Default::default() },
-            _ => AfterPlan { move_to: left, ..Default::default() },
+            AfterAction::Flag => AfterPlan {
+                flag: left,
+                ..Default::default()
+            },
+            _ => AfterPlan {
+                move_to: left,
+                ..Default::default()
+            },
         };
         self.after_actions(plan).await
     }
@@ -442,7 +531,11 @@ impl Watcher {
             };
             self.failures += 1;
             self.conn = None;
-            let delay = if e.is_auth() { backoff.auth_delay() } else { backoff.next_delay(&mut rng) };
+            let delay = if e.is_auth() {
+                backoff.auth_delay()
+            } else {
+                backoff.next_delay(&mut rng)
+            };
             let message = e.to_string();
             let what = if e.is_auth() {
                 "login refused (fix the password or user; retrying slowly)"
@@ -466,13 +559,23 @@ impl Watcher {
 
     /// Until new mail may be there (IDLE), the poll interval passed, or it is time to renew the
     /// lease. Standbys only nap.
-    async fn wait_for_mail(&mut self, role: Role, shutdown: &CancellationToken) -> Result<(), WatchError> {
+    async fn wait_for_mail(
+        &mut self,
+        role: Role,
+        shutdown: &CancellationToken,
+    ) -> Result<(), WatchError> {
         let wake = decide::wake_every(self.cfg.idle_secs, self.settings.lease_secs);
         if role != Role::Leader {
-            nap(Duration::from_secs((self.settings.lease_secs / 3).max(1)), shutdown).await;
+            nap(
+                Duration::from_secs((self.settings.lease_secs / 3).max(1)),
+                shutdown,
+            )
+            .await;
             return Ok(());
         }
-        let Some(conn) = self.conn.take() else { return Ok(()) };
+        let Some(conn) = self.conn.take() else {
+            return Ok(());
+        };
         if !conn.caps.idle || self.poll_only {
             self.conn = Some(conn);
             let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
@@ -514,14 +617,22 @@ impl Watcher {
                 }
             };
             session = step(&account, "ending IDLE", idle.done()).await?;
-            if pushed || shutdown.is_cancelled() || tokio::time::Instant::now() >= deadline || recheck.is_none() {
+            if pushed
+                || shutdown.is_cancelled()
+                || tokio::time::Instant::now() >= deadline
+                || recheck.is_none()
+            {
                 break;
             }
             while session.unsolicited_responses.try_recv().is_ok() {}
             step(&account, "checking for new mail", session.noop()).await?;
             let mut new_mail = false;
             while let Ok(r) = session.unsolicited_responses.try_recv() {
-                new_mail |= matches!(r, async_imap::types::UnsolicitedResponse::Exists(_) | async_imap::types::UnsolicitedResponse::Recent(_));
+                new_mail |= matches!(
+                    r,
+                    async_imap::types::UnsolicitedResponse::Exists(_)
+                        | async_imap::types::UnsolicitedResponse::Recent(_)
+                );
             }
             if new_mail {
                 break;
@@ -534,7 +645,12 @@ impl Watcher {
     /// Give the lease up so a standby takes over at once, and log out.
     async fn close(&mut self) {
         if self.leader {
-            if let Err(e) = self.ingestor.store().release_lease(&self.lease, &self.settings.instance).await {
+            if let Err(e) = self
+                .ingestor
+                .store()
+                .release_lease(&self.lease, &self.settings.instance)
+                .await
+            {
                 tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %e, "could not release the lease (it expires by itself)");
             }
             self.leader = false;

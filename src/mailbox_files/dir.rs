@@ -34,7 +34,10 @@ impl Iterator for FileList {
         // like any other unreadable file; the caller decides whether that is fatal.
         Some(
             fs::read(path)
-                .map(|bytes| RawItem { bytes, origin: path.display().to_string() })
+                .map(|bytes| RawItem {
+                    bytes,
+                    origin: path.display().to_string(),
+                })
                 .map_err(FileError::read(path)),
         )
     }
@@ -79,7 +82,10 @@ fn push_maildir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), FileError> {
 
 /// The `*.eml` files directly in `dir`, sorted by name.
 pub(super) fn eml_dir(dir: &Path) -> Result<FileList, FileError> {
-    let files = sorted_entries(dir)?.into_iter().filter(|p| is_eml(p)).collect();
+    let files = sorted_entries(dir)?
+        .into_iter()
+        .filter(|p| is_eml(p))
+        .collect();
     Ok(FileList::new(files))
 }
 
@@ -89,12 +95,16 @@ pub(super) fn has_eml(dir: &Path) -> Result<bool, FileError> {
 
 fn is_eml(path: &Path) -> bool {
     !is_hidden(path)
-        && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml"))
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
         && path.is_file()
 }
 
 fn is_hidden(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
 }
 
 /// Entries of `dir` sorted by file name (byte order), so every run sees the same order.

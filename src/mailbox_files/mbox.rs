@@ -81,7 +81,10 @@ impl<R: BufRead> MboxReader<R> {
         let hint = self.cur.len().clamp(4096, 1 << 20);
         let bytes = std::mem::replace(&mut self.cur, Vec::with_capacity(hint));
         self.prev_blank = false;
-        RawItem { bytes, origin: format!("{}#{}", self.label, self.count) }
+        RawItem {
+            bytes,
+            origin: format!("{}#{}", self.label, self.count),
+        }
     }
 }
 
@@ -99,7 +102,10 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) => {
                     self.done = true;
-                    return Some(Err(FileError::Read { path: self.path.clone(), err }));
+                    return Some(Err(FileError::Read {
+                        path: self.path.clone(),
+                        err,
+                    }));
                 }
             };
             self.bytes_read += n as u64;
@@ -118,7 +124,9 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                     continue;
                 }
                 self.done = true;
-                return Some(Err(FileError::NotMbox { path: self.path.clone() }));
+                return Some(Err(FileError::NotMbox {
+                    path: self.path.clone(),
+                }));
             }
             if self.prev_blank && self.line.starts_with(b"From ") {
                 let item = self.finish();
@@ -208,7 +216,10 @@ fn headers(raw: &[u8]) -> Vec<(String, String)> {
 fn address_in(value: &str) -> Option<String> {
     let addr = match (value.rfind('<'), value.rfind('>')) {
         (Some(l), Some(r)) if l < r => &value[l + 1..r],
-        _ => value.split_whitespace().find(|w| w.contains('@')).unwrap_or(""),
+        _ => value
+            .split_whitespace()
+            .find(|w| w.contains('@'))
+            .unwrap_or(""),
     };
     let addr = addr.trim();
     (!addr.is_empty() && !addr.contains(char::is_whitespace)).then(|| addr.to_string())
@@ -221,7 +232,9 @@ fn parse_date(value: &str) -> Option<i64> {
     }
     // "… +0200 (CEST)": retry without the trailing comment.
     let (head, _) = value.rsplit_once(" (")?;
-    chrono::DateTime::parse_from_rfc2822(head.trim()).ok().map(|d| d.timestamp())
+    chrono::DateTime::parse_from_rfc2822(head.trim())
+        .ok()
+        .map(|d| d.timestamp())
 }
 
 /// `Thu Jan  1 00:00:00 1970`, the asctime form `From ` lines use (UTC).
@@ -241,14 +254,21 @@ impl MboxWriter<BufWriter<File>> {
     /// Create (or truncate) the file at `path`.
     pub fn create(path: &Path) -> Result<Self, FileError> {
         let file = File::create(path).map_err(FileError::write(path))?;
-        Ok(MboxWriter::new(BufWriter::with_capacity(256 * 1024, file), path))
+        Ok(MboxWriter::new(
+            BufWriter::with_capacity(256 * 1024, file),
+            path,
+        ))
     }
 }
 
 impl<W: Write> MboxWriter<W> {
     /// `path` names the output in errors (e.g. `<stdout>` for standard output).
     pub fn new(inner: W, path: impl Into<PathBuf>) -> Self {
-        MboxWriter { inner, path: path.into(), count: 0 }
+        MboxWriter {
+            inner,
+            path: path.into(),
+            count: 0,
+        }
     }
 
     /// Messages written so far.
@@ -271,8 +291,10 @@ impl<W: Write> MboxWriter<W> {
     }
 
     fn write_inner(&mut self, raw: &[u8], envelope: &Envelope) -> io::Result<()> {
-        let crlf =
-            raw.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && raw[i - 1] == b'\r');
+        let crlf = raw
+            .iter()
+            .position(|&b| b == b'\n')
+            .is_some_and(|i| i > 0 && raw[i - 1] == b'\r');
         let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
         // The sender is one word on the From line: anything with spaces would break parsing.
         let sender = envelope
@@ -327,7 +349,10 @@ mod tests {
     }
 
     fn bodies(input: &[u8]) -> Vec<String> {
-        read(input).into_iter().map(|r| String::from_utf8(r.unwrap().bytes).unwrap()).collect()
+        read(input)
+            .into_iter()
+            .map(|r| String::from_utf8(r.unwrap().bytes).unwrap())
+            .collect()
     }
 
     fn write_all(msgs: &[&[u8]]) -> Vec<u8> {
@@ -344,7 +369,10 @@ mod tests {
                       From c@d Mon Jan  1 00:00:00 2024\nSubject: two\n\nFrom here on\nx\n";
         // "From here on" follows a header/body blank line: that IS a separator (unescaped mboxo
         // cannot be told apart), which is why writers escape it.
-        assert_eq!(bodies(input), ["Subject: one\n\nbody\n", "Subject: two\n", "x\n"]);
+        assert_eq!(
+            bodies(input),
+            ["Subject: one\n\nbody\n", "Subject: two\n", "x\n"]
+        );
     }
 
     #[test]
@@ -363,13 +391,19 @@ mod tests {
     #[test]
     fn mboxrd_unescape_removes_one_level() {
         let input = b"From a\nS: x\n\n>From one\n>>From two\n> From not\n>Fromage\n";
-        assert_eq!(bodies(input), ["S: x\n\nFrom one\n>From two\n> From not\n>Fromage\n"]);
+        assert_eq!(
+            bodies(input),
+            ["S: x\n\nFrom one\n>From two\n> From not\n>Fromage\n"]
+        );
     }
 
     #[test]
     fn crlf_file() {
         let input = b"From a\r\nS: 1\r\n\r\nbody\r\n\r\nFrom b\r\nS: 2\r\n\r\n>From x\r\n\r\n";
-        assert_eq!(bodies(input), ["S: 1\r\n\r\nbody\r\n", "S: 2\r\n\r\nFrom x\r\n"]);
+        assert_eq!(
+            bodies(input),
+            ["S: 1\r\n\r\nbody\r\n", "S: 2\r\n\r\nFrom x\r\n"]
+        );
     }
 
     #[test]
@@ -393,7 +427,10 @@ mod tests {
         let items = read(b"Subject: hi\n\nbody\n");
         assert_eq!(items.len(), 1);
         let err = items.into_iter().next().unwrap().unwrap_err();
-        assert_eq!(err.to_string(), "t.mbox: not an mbox: no \"From \" line at the start");
+        assert_eq!(
+            err.to_string(),
+            "t.mbox: not an mbox: no \"From \" line at the start"
+        );
     }
 
     #[test]
@@ -416,7 +453,10 @@ mod tests {
     #[test]
     fn writer_first_line_escape_and_crlf() {
         let out = write_all(&[b"From x\r\nS: 1\r\n"]);
-        assert_eq!(out, b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\r\n>From x\r\nS: 1\r\n\r\n");
+        assert_eq!(
+            out,
+            b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\r\n>From x\r\nS: 1\r\n\r\n"
+        );
     }
 
     #[test]
@@ -434,8 +474,10 @@ mod tests {
     fn normalised(msg: &[u8]) -> Vec<u8> {
         let mut out = msg.to_vec();
         if !msg.is_empty() && !msg.ends_with(b"\n") {
-            let crlf =
-                msg.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && msg[i - 1] == b'\r');
+            let crlf = msg
+                .iter()
+                .position(|&b| b == b'\n')
+                .is_some_and(|i| i > 0 && msg[i - 1] == b'\r');
             out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
         }
         out

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Reconstruction, ThreadActivity, ThreadId, ThreadRef,
-    ThreadTouch, WriteSet,
+    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Reconstruction,
+    ThreadActivity, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{Attachment, GroupEntry, SkipReason, Via};
 
@@ -36,7 +36,11 @@ pub(crate) fn decode_force_groups(text: &str) -> Vec<String> {
             return list;
         }
     }
-    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub(crate) fn encode_attachments(list: &[Attachment]) -> String {
@@ -54,7 +58,11 @@ pub(crate) fn parse_skip_reason(s: &str) -> Result<SkipReason> {
         "bounce" => SkipReason::Bounce,
         "loop" => SkipReason::Loop,
         "no_group" => SkipReason::NoGroup,
-        other => return Err(StoreError::Invalid(format!("unknown skip reason {other:?} in database"))),
+        other => {
+            return Err(StoreError::Invalid(format!(
+                "unknown skip reason {other:?} in database"
+            )))
+        }
     })
 }
 
@@ -85,7 +93,8 @@ pub(crate) struct MessageRecord {
 }
 
 /// Select list for [`MessageRecord`], over `messages m JOIN groups g ON g.id = m.group_id`.
-pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.thread_id, m.group_id, g.slug AS group_slug, m.message_id, \
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "m.id, m.thread_id, m.group_id, g.slug AS group_slug, m.message_id, \
      m.raw_sha256, m.author_email, m.author_name, m.date, m.subject, m.body, m.quoted, m.signoff, \
      m.signature, m.disclaimer, m.html, m.attachments, m.via, m.reconstructed";
 
@@ -147,7 +156,10 @@ impl From<ThreadRecord> for ThreadSummary {
 
 /// Group rows `(id, slug, name)` plus address rows `(address, group_id)` → entries, each
 /// with its addresses sorted.
-pub(crate) fn assemble_groups(groups: Vec<(i64, String, String)>, addresses: Vec<(String, i64)>) -> Vec<GroupEntry> {
+pub(crate) fn assemble_groups(
+    groups: Vec<(i64, String, String)>,
+    addresses: Vec<(String, i64)>,
+) -> Vec<GroupEntry> {
     let mut by_group: HashMap<i64, Vec<String>> = HashMap::new();
     for (address, group_id) in addresses {
         by_group.entry(group_id).or_default().push(address);
@@ -157,7 +169,12 @@ pub(crate) fn assemble_groups(groups: Vec<(i64, String, String)>, addresses: Vec
         .map(|(id, slug, name)| {
             let mut addresses = by_group.remove(&id).unwrap_or_default();
             addresses.sort();
-            GroupEntry { id, slug, name, addresses }
+            GroupEntry {
+                id,
+                slug,
+                name,
+                addresses,
+            }
         })
         .collect()
 }
@@ -169,7 +186,9 @@ pub(crate) fn normalise_addresses(addresses: &[String]) -> Result<Vec<String>> {
         // ASCII lower-casing, as `Address::new` does, so routing compares equal strings.
         let a = a.trim().to_ascii_lowercase();
         if a.is_empty() {
-            return Err(StoreError::Invalid("a group address cannot be empty".into()));
+            return Err(StoreError::Invalid(
+                "a group address cannot be empty".into(),
+            ));
         }
         out.push(a);
     }
@@ -186,24 +205,46 @@ pub(crate) fn address_conflict(address: &str, other_slug: &str, slug: &str) -> S
 
 /// Group entries (in display order) plus `(group id, thread count, message count, last
 /// activity)` rows → summaries.
-pub(crate) fn summaries(groups: Vec<GroupEntry>, counts: Vec<(i64, i64, i64, Option<i64>)>) -> Vec<GroupSummary> {
-    let mut by_group: HashMap<i64, (i64, i64, Option<i64>)> =
-        counts.into_iter().map(|(id, threads, messages, last)| (id, (threads, messages, last))).collect();
+pub(crate) fn summaries(
+    groups: Vec<GroupEntry>,
+    counts: Vec<(i64, i64, i64, Option<i64>)>,
+) -> Vec<GroupSummary> {
+    let mut by_group: HashMap<i64, (i64, i64, Option<i64>)> = counts
+        .into_iter()
+        .map(|(id, threads, messages, last)| (id, (threads, messages, last)))
+        .collect();
     groups
         .into_iter()
         .map(|group| {
-            let (thread_count, message_count, last_activity) = by_group.remove(&group.id).unwrap_or((0, 0, None));
-            GroupSummary { group, thread_count, message_count, last_activity }
+            let (thread_count, message_count, last_activity) =
+                by_group.remove(&group.id).unwrap_or((0, 0, None));
+            GroupSummary {
+                group,
+                thread_count,
+                message_count,
+                last_activity,
+            }
         })
         .collect()
 }
 
 pub(crate) fn skip_counts(rows: Vec<(String, i64)>) -> Result<Vec<SkipCount>> {
-    rows.into_iter().map(|(reason, count)| Ok(SkipCount { reason: parse_skip_reason(&reason)?, count })).collect()
+    rows.into_iter()
+        .map(|(reason, count)| {
+            Ok(SkipCount {
+                reason: parse_skip_reason(&reason)?,
+                count,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn checkpoint(mailbox: &str, uidvalidity: i64, last_uid: i64) -> Result<Checkpoint> {
-    let bad = |what: &str, v: i64| StoreError::Invalid(format!("checkpoint of {mailbox}: {what} {v} is out of range"));
+    let bad = |what: &str, v: i64| {
+        StoreError::Invalid(format!(
+            "checkpoint of {mailbox}: {what} {v} is out of range"
+        ))
+    };
     Ok(Checkpoint {
         mailbox: mailbox.to_string(),
         uidvalidity: u32::try_from(uidvalidity).map_err(|_| bad("uidvalidity", uidvalidity))?,
@@ -217,7 +258,14 @@ pub(crate) type RawTuple = (i64, String, String, String, i64, Vec<u8>);
 
 pub(crate) fn raw_row(t: RawTuple) -> RawRow {
     let (seq, sha256, source, force_groups, received_at, bytes) = t;
-    RawRow { seq, sha256, source, force_groups: decode_force_groups(&force_groups), received_at, bytes }
+    RawRow {
+        seq,
+        sha256,
+        source,
+        force_groups: decode_force_groups(&force_groups),
+        received_at,
+        bytes,
+    }
 }
 
 // --- ingest: preparing the lookup and assembling its answer ----------------------------
@@ -227,7 +275,10 @@ pub(crate) fn raw_row(t: RawTuple) -> RawRow {
 pub(crate) fn dedup_subjects(lookup: &Lookup) -> Vec<(GroupId, &str, i64)> {
     let mut since: HashMap<(GroupId, &str), i64> = HashMap::new();
     for (g, key, s) in &lookup.subjects {
-        since.entry((*g, key.as_str())).and_modify(|v| *v = (*v).min(*s)).or_insert(*s);
+        since
+            .entry((*g, key.as_str()))
+            .and_modify(|v| *v = (*v).min(*s))
+            .or_insert(*s);
     }
     let mut out: Vec<_> = since.into_iter().map(|((g, k), s)| (g, k, s)).collect();
     out.sort_unstable();
@@ -246,7 +297,14 @@ impl KnownBuilder {
     pub fn message(&mut self, lookup: &Lookup, row: (i64, i64, i64, bool)) {
         let (i, id, thread_id, reconstructed) = row;
         if let Some(key) = lookup.messages.get(i as usize) {
-            self.known.messages.insert(key.clone(), ExistingMessage { id, thread_id, reconstructed });
+            self.known.messages.insert(
+                key.clone(),
+                ExistingMessage {
+                    id,
+                    thread_id,
+                    reconstructed,
+                },
+            );
         }
     }
 
@@ -273,7 +331,10 @@ impl KnownBuilder {
                 .subjects
                 .entry((*g, key.to_string()))
                 .or_default()
-                .push(ThreadActivity { id: row.1, last_activity: row.2 });
+                .push(ThreadActivity {
+                    id: row.1,
+                    last_activity: row.2,
+                });
         }
     }
 
@@ -294,7 +355,11 @@ impl KnownBuilder {
     }
 
     pub fn reconstruction(&mut self, r: Reconstruction) {
-        self.known.reconstructions.entry(r.thread_id).or_default().push(r);
+        self.known
+            .reconstructions
+            .entry(r.thread_id)
+            .or_default()
+            .push(r);
     }
 }
 
@@ -305,7 +370,10 @@ pub(crate) fn resolve(thread: ThreadRef, new_ids: &[ThreadId]) -> Result<ThreadI
     match thread {
         ThreadRef::Existing(id) => Ok(id),
         ThreadRef::New(i) => new_ids.get(i).copied().ok_or_else(|| {
-            StoreError::Invalid(format!("plan refers to new thread #{i} but creates only {}", new_ids.len()))
+            StoreError::Invalid(format!(
+                "plan refers to new thread #{i} but creates only {}",
+                new_ids.len()
+            ))
         }),
     }
 }
@@ -340,7 +408,11 @@ pub(crate) struct PersonRow<'a> {
 /// now.
 pub(crate) fn people_rows(ws: &WriteSet) -> Vec<PersonRow<'_>> {
     let mut earliest: HashMap<&str, i64> = HashMap::new();
-    for m in ws.messages.iter().chain(ws.replacements.iter().map(|(_, m)| m)) {
+    for m in ws
+        .messages
+        .iter()
+        .chain(ws.replacements.iter().map(|(_, m)| m))
+    {
         earliest
             .entry(m.author.email.as_str())
             .and_modify(|d| *d = (*d).min(m.date))
@@ -375,7 +447,14 @@ pub(crate) type ReconstructionTuple = (MessageRowId, ThreadId, String, Option<St
 
 pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
     let (id, thread_id, author_email, author_name, date, body) = t;
-    Reconstruction { id, thread_id, author_email, author_name, date, body }
+    Reconstruction {
+        id,
+        thread_id,
+        author_email,
+        author_name,
+        date,
+        body,
+    }
 }
 
 #[cfg(test)]
@@ -394,8 +473,15 @@ mod tests {
 
     #[test]
     fn touches_merge_per_thread() {
-        let t = |id, last_activity, added| ThreadTouch { id, last_activity, added };
-        assert_eq!(merge_touches(&[t(2, 10, 1), t(1, 5, 1), t(2, 7, 2)]), vec![t(1, 5, 1), t(2, 10, 3)]);
+        let t = |id, last_activity, added| ThreadTouch {
+            id,
+            last_activity,
+            added,
+        };
+        assert_eq!(
+            merge_touches(&[t(2, 10, 1), t(1, 5, 1), t(2, 7, 2)]),
+            vec![t(1, 5, 1), t(2, 10, 3)]
+        );
     }
 
     #[test]
@@ -419,12 +505,20 @@ mod tests {
     fn resolve_new_out_of_range_is_invalid() {
         assert_eq!(resolve(ThreadRef::New(1), &[7, 8]).unwrap(), 8);
         assert_eq!(resolve(ThreadRef::Existing(3), &[]).unwrap(), 3);
-        assert!(matches!(resolve(ThreadRef::New(2), &[7, 8]), Err(StoreError::Invalid(_))));
+        assert!(matches!(
+            resolve(ThreadRef::New(2), &[7, 8]),
+            Err(StoreError::Invalid(_))
+        ));
     }
 
     #[test]
     fn addresses_normalised() {
-        let a = normalise_addresses(&[" Eng@Corp.Example".into(), "eng@corp.example".into(), "b@x".into()]).unwrap();
+        let a = normalise_addresses(&[
+            " Eng@Corp.Example".into(),
+            "eng@corp.example".into(),
+            "b@x".into(),
+        ])
+        .unwrap();
         assert_eq!(a, vec!["b@x", "eng@corp.example"]);
         assert!(normalise_addresses(&[" ".into()]).is_err());
     }

@@ -133,7 +133,12 @@ pub trait Store: Send + Sync + 'static {
     // --- groups -------------------------------------------------------------------------
     /// Create or update a group; `addresses` replaces its address list (lower-cased).
     /// Errors with `Invalid` when an address already belongs to another group.
-    async fn upsert_group(&self, slug: &str, name: &str, addresses: &[String]) -> Result<GroupEntry>;
+    async fn upsert_group(
+        &self,
+        slug: &str,
+        name: &str,
+        addresses: &[String],
+    ) -> Result<GroupEntry>;
     /// Remove a group and everything filed in it. False when there was no such group.
     async fn remove_group(&self, slug: &str) -> Result<bool>;
     async fn groups(&self) -> Result<Vec<GroupEntry>>;
@@ -151,7 +156,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<WriteSet>;
 
     /// Keep a mail that could not be parsed. Idempotent by sha256; true when newly stored.
-    async fn quarantine(&self, sha256: &str, source: &str, error: &str, bytes: &[u8], received_at: i64) -> Result<bool>;
+    async fn quarantine(
+        &self,
+        sha256: &str,
+        source: &str,
+        error: &str,
+        bytes: &[u8],
+        received_at: i64,
+    ) -> Result<bool>;
     async fn quarantined(&self) -> Result<Vec<QuarantineRow>>;
     async fn quarantined_bytes(&self, id: i64) -> Result<Option<Vec<u8>>>;
 
@@ -172,7 +184,12 @@ pub trait Store: Send + Sync + 'static {
     // --- reading --------------------------------------------------------------------------
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>>;
     /// Threads of a group, latest activity first.
-    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>>;
+    async fn threads(
+        &self,
+        group_id: GroupId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ThreadSummary>>;
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>>;
     /// Messages in id order after `after_id`, for export.
     async fn messages_after(&self, after_id: MessageRowId, limit: i64) -> Result<Vec<MessageRow>>;

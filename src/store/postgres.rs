@@ -18,12 +18,13 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgConnection;
 
 use super::common::{
-    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches, people_rows,
-    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, MESSAGE_COLUMNS, THREAD_COLUMNS,
+    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches,
+    people_rows, resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord,
+    MESSAGE_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
-    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store, StoreError,
-    ThreadDetail, ThreadSummary,
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store,
+    StoreError, ThreadDetail, ThreadSummary,
 };
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
 use crate::model::GroupEntry;
@@ -45,7 +46,10 @@ pub struct PgStore {
 impl PgStore {
     /// `postgres://…` or `postgresql://…`.
     pub async fn open(url: &str) -> Result<Self> {
-        let open_err = |source| StoreError::Open { url: url.to_string(), source };
+        let open_err = |source| StoreError::Open {
+            url: url.to_string(),
+            source,
+        };
         let options = PgConnectOptions::from_str(url).map_err(open_err)?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
@@ -81,7 +85,12 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn upsert_group(&self, slug: &str, name: &str, addresses: &[String]) -> Result<GroupEntry> {
+    async fn upsert_group(
+        &self,
+        slug: &str,
+        name: &str,
+        addresses: &[String],
+    ) -> Result<GroupEntry> {
         let slug = slug.trim();
         if slug.is_empty() {
             return Err(StoreError::Invalid("a group needs a slug".into()));
@@ -109,25 +118,40 @@ impl Store for PgStore {
         .bind(common::now())
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM group_addresses WHERE group_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM group_addresses WHERE group_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO group_addresses (address, group_id) SELECT a, $2 FROM UNNEST($1::TEXT[]) AS a")
             .bind(&list)
             .bind(id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(GroupEntry { id, slug: slug.to_string(), name: name.to_string(), addresses })
+        Ok(GroupEntry {
+            id,
+            slug: slug.to_string(),
+            name: name.to_string(),
+            addresses,
+        })
     }
 
     async fn remove_group(&self, slug: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM groups WHERE slug = $1").bind(t(slug)).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM groups WHERE slug = $1")
+            .bind(t(slug))
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn groups(&self) -> Result<Vec<GroupEntry>> {
         let mut conn = self.pool.acquire().await?;
-        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
-        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug")
+            .fetch_all(&mut *conn)
+            .await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses")
+            .fetch_all(&mut *conn)
+            .await?;
         Ok(assemble_groups(groups, addresses))
     }
 
@@ -138,7 +162,10 @@ impl Store for PgStore {
         checkpoint: Option<&Checkpoint>,
     ) -> Result<WriteSet> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INGEST_LOCK).execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(INGEST_LOCK)
+            .execute(&mut *tx)
+            .await?;
         // Fencing, before any work: a replica whose lease ran out while it fetched must not
         // publish. FOR SHARE keeps the row until commit, so a successor's takeover (an
         // UPDATE of that row) waits for this batch instead of overlapping it.
@@ -153,7 +180,10 @@ impl Store for PgStore {
                 .await?;
                 if held.is_none() {
                     tx.rollback().await?;
-                    return Err(StoreError::LeaseLost { name: cp.mailbox.clone(), holder: holder.clone() });
+                    return Err(StoreError::LeaseLost {
+                        name: cp.mailbox.clone(),
+                        holder: holder.clone(),
+                    });
                 }
             }
         }
@@ -177,7 +207,14 @@ impl Store for PgStore {
         Ok(ws)
     }
 
-    async fn quarantine(&self, sha256: &str, source: &str, error: &str, bytes: &[u8], received_at: i64) -> Result<bool> {
+    async fn quarantine(
+        &self,
+        sha256: &str,
+        source: &str,
+        error: &str,
+        bytes: &[u8],
+        received_at: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO quarantine (sha256, source, error, received_at, bytes) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (sha256) DO NOTHING",
@@ -201,14 +238,24 @@ impl Store for PgStore {
     }
 
     async fn quarantined_bytes(&self, id: i64) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn reset_derived(&self) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         // Serialised with ingest so no batch plans against rows being removed.
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INGEST_LOCK).execute(&mut *tx).await?;
-        sqlx::query("TRUNCATE thread_refs, messages, threads, skipped, people").execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(INGEST_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("TRUNCATE thread_refs, messages, threads, skipped, people")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -249,7 +296,8 @@ impl Store for PgStore {
                 .bind(t(mailbox))
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(|(v, u)| common::checkpoint(mailbox, v, u)).transpose()
+        row.map(|(v, u)| common::checkpoint(mailbox, v, u))
+            .transpose()
     }
 
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
@@ -260,32 +308,50 @@ impl Store for PgStore {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
-        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug")
+            .fetch_all(&mut *conn)
+            .await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses")
+            .fetch_all(&mut *conn)
+            .await?;
         Ok(common::summaries(assemble_groups(groups, addresses), rows))
     }
 
-    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>> {
+    async fn threads(
+        &self,
+        group_id: GroupId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ThreadSummary>> {
         let sql = format!(
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = $1 \
              ORDER BY t.last_activity DESC, t.id DESC LIMIT $2 OFFSET $3"
         );
-        let rows: Vec<ThreadRecord> =
-            sqlx::query_as(&sql).bind(group_id).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+            .bind(group_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = $1");
-        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql).bind(id).fetch_optional(&mut *conn).await? else {
+        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
             return Ok(None);
         };
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.thread_id = $1 ORDER BY m.date, m.id"
         );
-        let messages: Vec<MessageRecord> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+        let messages: Vec<MessageRecord> =
+            sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
         let linked: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
              JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
@@ -300,7 +366,11 @@ impl Store for PgStore {
             messages: messages.into_iter().map(Into::into).collect(),
             linked: linked
                 .into_iter()
-                .map(|(thread_id, group_slug, subject)| LinkedThread { thread_id, group_slug, subject })
+                .map(|(thread_id, group_slug, subject)| LinkedThread {
+                    thread_id,
+                    group_slug,
+                    subject,
+                })
                 .collect(),
         }))
     }
@@ -310,7 +380,11 @@ impl Store for PgStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.id > $1 ORDER BY m.id LIMIT $2"
         );
-        let rows: Vec<MessageRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<MessageRecord> = sqlx::query_as(&sql)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -319,7 +393,11 @@ impl Store for PgStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
              WHERE t.id > $1 ORDER BY t.id LIMIT $2"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -420,7 +498,8 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         .bind(found)
         .fetch_all(&mut *conn)
         .await?;
-        rows.into_iter().for_each(|r| kb.reconstruction(common::reconstruction(r)));
+        rows.into_iter()
+            .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
     Ok(kb.known)
 }
@@ -505,7 +584,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
 
     if !ws.messages.is_empty() {
         let m = &ws.messages;
-        let thread_ids = m.iter().map(|m| resolve(m.thread, &new_ids)).collect::<Result<Vec<_>>>()?;
+        let thread_ids = m
+            .iter()
+            .map(|m| resolve(m.thread, &new_ids))
+            .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
              date, subject, body, quoted, signoff, signature, disclaimer, html, attachments, via, reconstructed) \
@@ -565,7 +647,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
 
     if !ws.refs.is_empty() {
         let r = &ws.refs;
-        let thread_ids = r.iter().map(|(_, _, th)| resolve(*th, &new_ids)).collect::<Result<Vec<_>>>()?;
+        let thread_ids = r
+            .iter()
+            .map(|(_, _, th)| resolve(*th, &new_ids))
+            .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO thread_refs (group_id, ref_id, thread_id) \
              SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) \

@@ -9,19 +9,23 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
-    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches, people_rows,
-    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, CHUNK_ROWS, MESSAGE_COLUMNS,
-    THREAD_COLUMNS,
+    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches,
+    people_rows, resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord,
+    CHUNK_ROWS, MESSAGE_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
-    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store, StoreError,
-    ThreadDetail, ThreadSummary,
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store,
+    StoreError, ThreadDetail, ThreadSummary,
 };
-use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet};
+use crate::core::plan::{
+    Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
+};
 use crate::model::GroupEntry;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -40,7 +44,10 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// `sqlite:PATH`, `sqlite://PATH` (created if missing, WAL) or `sqlite::memory:`.
     pub async fn open(url: &str) -> Result<Self> {
-        let open_err = |source| StoreError::Open { url: url.to_string(), source };
+        let open_err = |source| StoreError::Open {
+            url: url.to_string(),
+            source,
+        };
         let memory = url.contains(":memory:") || url.contains("mode=memory");
         let mut options = SqliteConnectOptions::from_str(url)
             .map_err(open_err)?
@@ -63,7 +70,9 @@ impl SqliteStore {
                 .idle_timeout(None)
                 .max_lifetime(None)
         } else {
-            options = options.create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+            options = options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal);
             SqlitePoolOptions::new().max_connections(8)
         };
         let pool = pool.connect_with(options).await.map_err(open_err)?;
@@ -86,7 +95,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn upsert_group(&self, slug: &str, name: &str, addresses: &[String]) -> Result<GroupEntry> {
+    async fn upsert_group(
+        &self,
+        slug: &str,
+        name: &str,
+        addresses: &[String],
+    ) -> Result<GroupEntry> {
         let slug = slug.trim();
         if slug.is_empty() {
             return Err(StoreError::Invalid("a group needs a slug".into()));
@@ -103,7 +117,11 @@ impl Store for SqliteStore {
                 list.push_bind(a.as_str());
             }
             qb.push(") ORDER BY ga.address LIMIT 1");
-            if let Some((address, other)) = qb.build_query_as::<(String, String)>().fetch_optional(&mut *tx).await? {
+            if let Some((address, other)) = qb
+                .build_query_as::<(String, String)>()
+                .fetch_optional(&mut *tx)
+                .await?
+            {
                 return Err(common::address_conflict(&address, &other, slug));
             }
         }
@@ -116,29 +134,45 @@ impl Store for SqliteStore {
         .bind(common::now())
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM group_addresses WHERE group_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM group_addresses WHERE group_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         for chunk in addresses.chunks(CHUNK_ROWS) {
-            let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO group_addresses (address, group_id) ");
+            let mut qb =
+                QueryBuilder::<Sqlite>::new("INSERT INTO group_addresses (address, group_id) ");
             qb.push_values(chunk, |mut b, a| {
                 b.push_bind(a.as_str()).push_bind(id);
             });
             qb.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(GroupEntry { id, slug: slug.to_string(), name: name.to_string(), addresses })
+        Ok(GroupEntry {
+            id,
+            slug: slug.to_string(),
+            name: name.to_string(),
+            addresses,
+        })
     }
 
     async fn remove_group(&self, slug: &str) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let done = sqlx::query("DELETE FROM groups WHERE slug = ?").bind(slug).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM groups WHERE slug = ?")
+            .bind(slug)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn groups(&self) -> Result<Vec<GroupEntry>> {
         let mut conn = self.pool.acquire().await?;
-        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
-        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug")
+            .fetch_all(&mut *conn)
+            .await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses")
+            .fetch_all(&mut *conn)
+            .await?;
         Ok(assemble_groups(groups, addresses))
     }
 
@@ -162,7 +196,10 @@ impl Store for SqliteStore {
                 .await?;
                 if held.is_none() {
                     tx.rollback().await?;
-                    return Err(StoreError::LeaseLost { name: cp.mailbox.clone(), holder: holder.clone() });
+                    return Err(StoreError::LeaseLost {
+                        name: cp.mailbox.clone(),
+                        holder: holder.clone(),
+                    });
                 }
             }
         }
@@ -186,7 +223,14 @@ impl Store for SqliteStore {
         Ok(ws)
     }
 
-    async fn quarantine(&self, sha256: &str, source: &str, error: &str, bytes: &[u8], received_at: i64) -> Result<bool> {
+    async fn quarantine(
+        &self,
+        sha256: &str,
+        source: &str,
+        error: &str,
+        bytes: &[u8],
+        received_at: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO quarantine (sha256, source, error, received_at, bytes) VALUES (?, ?, ?, ?, ?) \
              ON CONFLICT (sha256) DO NOTHING",
@@ -210,13 +254,20 @@ impl Store for SqliteStore {
     }
 
     async fn quarantined_bytes(&self, id: i64) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT bytes FROM quarantine WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn reset_derived(&self) -> Result<()> {
         let mut tx = self.write_tx().await?;
         for table in ["thread_refs", "messages", "threads", "skipped", "people"] {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -261,7 +312,8 @@ impl Store for SqliteStore {
                 .bind(mailbox)
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(|(v, u)| common::checkpoint(mailbox, v, u)).transpose()
+        row.map(|(v, u)| common::checkpoint(mailbox, v, u))
+            .transpose()
     }
 
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
@@ -272,32 +324,50 @@ impl Store for SqliteStore {
         )
         .fetch_all(&mut *conn)
         .await?;
-        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug").fetch_all(&mut *conn).await?;
-        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses").fetch_all(&mut *conn).await?;
+        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug")
+            .fetch_all(&mut *conn)
+            .await?;
+        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses")
+            .fetch_all(&mut *conn)
+            .await?;
         Ok(common::summaries(assemble_groups(groups, addresses), rows))
     }
 
-    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>> {
+    async fn threads(
+        &self,
+        group_id: GroupId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ThreadSummary>> {
         let sql = format!(
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = ? \
              ORDER BY t.last_activity DESC, t.id DESC LIMIT ? OFFSET ?"
         );
-        let rows: Vec<ThreadRecord> =
-            sqlx::query_as(&sql).bind(group_id).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+            .bind(group_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = ?");
-        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql).bind(id).fetch_optional(&mut *conn).await? else {
+        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
             return Ok(None);
         };
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.thread_id = ? ORDER BY m.date, m.id"
         );
-        let messages: Vec<MessageRecord> = sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+        let messages: Vec<MessageRecord> =
+            sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
         let linked: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
              JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
@@ -312,7 +382,11 @@ impl Store for SqliteStore {
             messages: messages.into_iter().map(Into::into).collect(),
             linked: linked
                 .into_iter()
-                .map(|(thread_id, group_slug, subject)| LinkedThread { thread_id, group_slug, subject })
+                .map(|(thread_id, group_slug, subject)| LinkedThread {
+                    thread_id,
+                    group_slug,
+                    subject,
+                })
                 .collect(),
         }))
     }
@@ -322,7 +396,11 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.id > ? ORDER BY m.id LIMIT ?"
         );
-        let rows: Vec<MessageRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<MessageRecord> = sqlx::query_as(&sql)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -331,7 +409,11 @@ impl Store for SqliteStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
              WHERE t.id > ? ORDER BY t.id LIMIT ?"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql).bind(after_id).bind(limit).fetch_all(&self.pool).await?;
+        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -360,7 +442,11 @@ impl Store for SqliteStore {
 
 /// Runs `tail` (which selects from CTE `k(i, g, s)`) over `keys` in chunks; `i` is the key's
 /// index in `keys`, so answers map back to the exact key asked.
-async fn lookup_keys<T>(conn: &mut SqliteConnection, keys: &[(GroupId, String)], tail: &str) -> Result<Vec<T>>
+async fn lookup_keys<T>(
+    conn: &mut SqliteConnection,
+    keys: &[(GroupId, String)],
+    tail: &str,
+) -> Result<Vec<T>>
 where
     T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
 {
@@ -369,7 +455,9 @@ where
         let base = n * CHUNK_ROWS;
         let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s) AS (");
         qb.push_values(chunk.iter().enumerate(), |mut b, (j, (g, s))| {
-            b.push_bind((base + j) as i64).push_bind(*g).push_bind(s.as_str());
+            b.push_bind((base + j) as i64)
+                .push_bind(*g)
+                .push_bind(s.as_str());
         });
         qb.push(") ").push(tail);
         out.extend(qb.build_query_as::<T>().fetch_all(&mut *conn).await?);
@@ -411,7 +499,10 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         let base = n * CHUNK_ROWS;
         let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, since) AS (");
         qb.push_values(chunk.iter().enumerate(), |mut b, (j, (g, s, since))| {
-            b.push_bind((base + j) as i64).push_bind(*g).push_bind(*s).push_bind(*since);
+            b.push_bind((base + j) as i64)
+                .push_bind(*g)
+                .push_bind(*s)
+                .push_bind(*since);
         });
         qb.push(
             ") SELECT k.i, t.id, t.last_activity FROM k JOIN threads t \
@@ -433,7 +524,8 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         }
         qb.push(") ORDER BY thread_id, date, id");
         let rows: Vec<ReconstructionTuple> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        rows.into_iter().for_each(|r| kb.reconstruction(common::reconstruction(r)));
+        rows.into_iter()
+            .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
     Ok(kb.known)
 }
@@ -459,7 +551,9 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in people_rows(ws).chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO people (email, name, first_seen) ");
         qb.push_values(chunk, |mut b, p| {
-            b.push_bind(p.email).push_bind(p.name).push_bind(p.first_seen);
+            b.push_bind(p.email)
+                .push_bind(p.name)
+                .push_bind(p.first_seen);
         });
         qb.push(
             " ON CONFLICT (email) DO UPDATE SET name = COALESCE(excluded.name, people.name), \
@@ -472,7 +566,9 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     // leaves unspecified; the IMMEDIATE transaction holds the write lock, so MAX(id) is ours.
     let mut new_ids: Vec<ThreadId> = Vec::with_capacity(ws.threads.len());
     if !ws.threads.is_empty() {
-        let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM threads").fetch_one(&mut *conn).await?;
+        let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM threads")
+            .fetch_one(&mut *conn)
+            .await?;
         new_ids.extend((1..=ws.threads.len() as i64).map(|n| max + n));
     }
     for (n, chunk) in ws.threads.chunks(CHUNK_ROWS).enumerate() {
@@ -497,7 +593,9 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in merge_touches(&ws.touches).chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new("WITH v(id, last_activity, added) AS (");
         qb.push_values(chunk, |mut b, t| {
-            b.push_bind(t.id).push_bind(t.last_activity).push_bind(t.added);
+            b.push_bind(t.id)
+                .push_bind(t.last_activity)
+                .push_bind(t.added);
         });
         qb.push(
             ") UPDATE threads SET last_activity = MAX(threads.last_activity, v.last_activity), \
@@ -572,7 +670,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, &new_ids)?)))
         .collect::<Result<Vec<(GroupId, &str, ThreadId)>>>()?;
     for chunk in refs.chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO thread_refs (group_id, ref_id, thread_id) ");
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("INSERT INTO thread_refs (group_id, ref_id, thread_id) ");
         qb.push_values(chunk, |mut b, (g, r, t)| {
             b.push_bind(*g).push_bind(*r).push_bind(*t);
         });
@@ -582,7 +681,9 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
 
     let at = common::now();
     for chunk in ws.skips.chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO skipped (raw_sha256, message_id, reason, detail, at) ");
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO skipped (raw_sha256, message_id, reason, detail, at) ",
+        );
         qb.push_values(chunk, |mut b, s| {
             b.push_bind(s.raw_sha256.as_str())
                 .push_bind(s.message_id.as_str())

@@ -47,7 +47,10 @@ impl IntoResponse for ApiError {
         let (status, msg) = match self {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
-            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string()),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error".to_string(),
+            ),
         };
         (status, ApiJson(serde_json::json!({ "error": msg }))).into_response()
     }
@@ -62,7 +65,10 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         match serde_json::to_string(&self.0) {
             Ok(s) => {
-                let s = s.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
+                let s = s
+                    .replace('<', "\\u003c")
+                    .replace('>', "\\u003e")
+                    .replace('&', "\\u0026");
                 ([(header::CONTENT_TYPE, "application/json")], s).into_response()
             }
             Err(e) => {
@@ -92,7 +98,9 @@ impl Paging {
     fn validate(&self) -> Result<(i64, i64), ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::BadRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}"
+            )));
         }
         let offset = self.offset.unwrap_or(0);
         if offset < 0 {
@@ -124,7 +132,11 @@ async fn thread(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<ApiJson<ThreadDetail>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::BadRequest("thread id must be an integer".into()))?;
-    let mut detail = st.store.thread(id).await?.ok_or_else(|| ApiError::NotFound(format!("no thread {id}")))?;
+    let mut detail = st
+        .store
+        .thread(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no thread {id}")))?;
     resanitize(&mut detail);
     Ok(ApiJson(detail))
 }

@@ -83,13 +83,19 @@ fn parse_page(query: Option<&str>) -> Result<i64, PageError> {
                 .parse::<i64>()
                 .ok()
                 .filter(|p| (1..=i64::MAX / PAGE_SIZE).contains(p))
-                .ok_or_else(|| PageError::BadRequest("The page number must be a positive whole number.".into()))?;
+                .ok_or_else(|| {
+                    PageError::BadRequest("The page number must be a positive whole number.".into())
+                })?;
         }
     }
     Ok(page)
 }
 
-pub(super) async fn group(State(st): State<AppState>, Path(slug): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub(super) async fn group(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let r = async {
         let page = parse_page(q.as_deref())?;
         let group = st
@@ -100,7 +106,10 @@ pub(super) async fn group(State(st): State<AppState>, Path(slug): Path<String>, 
             .find(|g| g.group.slug == slug)
             .ok_or_else(|| PageError::NotFound(format!("There is no group #{slug}.")))?;
         // One extra row tells whether an older page exists without a count query.
-        let mut threads = st.store.threads(group.group.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+        let mut threads = st
+            .store
+            .threads(group.group.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+            .await?;
         let has_next = threads.len() as i64 > PAGE_SIZE;
         threads.truncate(PAGE_SIZE as usize);
         let pages = ((group.thread_count + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -110,7 +119,10 @@ pub(super) async fn group(State(st): State<AppState>, Path(slug): Path<String>, 
             addresses => group.group.addresses,
             thread_count => group.thread_count,
         };
-        st.render("group.html", context! { group, threads, page, pages, has_next })
+        st.render(
+            "group.html",
+            context! { group, threads, page, pages, has_next },
+        )
     }
     .await;
     st.respond(r)
@@ -132,7 +144,9 @@ pub(super) async fn thread(State(st): State<AppState>, Path(id): Path<String>) -
 }
 
 pub(super) async fn not_found(State(st): State<AppState>) -> Response {
-    st.error_page(PageError::NotFound("There is no page at this address.".into()))
+    st.error_page(PageError::NotFound(
+        "There is no page at this address.".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -145,8 +159,17 @@ mod tests {
         assert_eq!(parse_page(Some("")).ok(), Some(1));
         assert_eq!(parse_page(Some("page=3")).ok(), Some(3));
         assert_eq!(parse_page(Some("x=1&page=2")).ok(), Some(2));
-        for bad in ["page=0", "page=-1", "page=abc", "page=", "page=99999999999999999999"] {
-            assert!(matches!(parse_page(Some(bad)), Err(PageError::BadRequest(_))), "{bad}");
+        for bad in [
+            "page=0",
+            "page=-1",
+            "page=abc",
+            "page=",
+            "page=99999999999999999999",
+        ] {
+            assert!(
+                matches!(parse_page(Some(bad)), Err(PageError::BadRequest(_))),
+                "{bad}"
+            );
         }
     }
 }

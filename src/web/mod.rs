@@ -26,7 +26,8 @@ mod templates;
 mod tests;
 
 /// Sent on every response, including errors and static files.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const STYLE_CSS: &str = include_str!("static/style.css");
@@ -34,7 +35,10 @@ const STYLE_CSS: &str = include_str!("static/style.css");
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("web server on port {port} failed: {source}")]
     Serve { port: u16, source: std::io::Error },
 }
@@ -62,11 +66,22 @@ impl Application {
     }
 
     /// As [`Application::build`], with `/healthz` reporting the daemon's mailboxes.
-    pub async fn build_with_health(bind: &str, store: Arc<dyn Store>, health: crate::health::Health) -> Result<Application, WebError> {
-        let bind_err = |source| WebError::Bind { addr: bind.to_string(), source };
+    pub async fn build_with_health(
+        bind: &str,
+        store: Arc<dyn Store>,
+        health: crate::health::Health,
+    ) -> Result<Application, WebError> {
+        let bind_err = |source| WebError::Bind {
+            addr: bind.to_string(),
+            source,
+        };
         let listener = TcpListener::bind(bind).await.map_err(bind_err)?;
         let port = listener.local_addr().map_err(bind_err)?.port();
-        Ok(Application { port, listener, router: router_with_health(store, health) })
+        Ok(Application {
+            port,
+            listener,
+            router: router_with_health(store, health),
+        })
     }
 
     /// The port actually bound.
@@ -94,7 +109,11 @@ pub fn router(store: Arc<dyn Store>) -> Router {
 
 /// [`router`] with `/healthz` reading the watchers' health.
 pub fn router_with_health(store: Arc<dyn Store>, health: crate::health::Health) -> Router {
-    let state = AppState { store, health, templates: Arc::new(templates::environment()) };
+    let state = AppState {
+        store,
+        health,
+        templates: Arc::new(templates::environment()),
+    };
     Router::new()
         .route("/", get(html::index))
         .route("/g/{slug}", get(html::group))
@@ -111,28 +130,53 @@ pub fn router_with_health(store: Arc<dyn Store>, health: crate::health::Health) 
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 
 async fn style_css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE_CSS).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        STYLE_CSS,
+    )
+        .into_response()
 }
 
 /// `{"status": "ok"|"degraded", "mailboxes": {NAME: {connected, role, last_sync, backlog,
 /// last_error, processed}}}`; 503 when degraded so a load balancer can act on it.
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     let status = state.health.status();
-    let code = if status == "ok" { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
-    (code, Json(serde_json::json!({ "status": status, "mailboxes": state.health.snapshot() }))).into_response()
+    let code = if status == "ok" {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(serde_json::json!({ "status": status, "mailboxes": state.health.snapshot() })),
+    )
+        .into_response()
 }
 
 /// Stored HTML was sanitised at ingest; sanitising again on the way out (idempotent, cheap)
 /// means a row written by an older or buggy writer still cannot inject markup.
 fn resanitize(detail: &mut ThreadDetail) {
     for m in &mut detail.messages {
-        m.html = m.html.as_deref().map(sanitize_html).filter(|h| !h.trim().is_empty());
+        m.html = m
+            .html
+            .as_deref()
+            .map(sanitize_html)
+            .filter(|h| !h.trim().is_empty());
     }
 }

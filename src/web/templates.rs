@@ -16,7 +16,8 @@ pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     for (name, source) in TEMPLATES {
         // The templates are part of the binary; a syntax error is a bug caught by any test.
-        env.add_template(name, source).expect("embedded template parses");
+        env.add_template(name, source)
+            .expect("embedded template parses");
     }
     env.add_filter("utc", utc);
     env.add_filter("iso", iso);
@@ -35,7 +36,9 @@ pub(crate) fn utc(ts: i64) -> String {
 
 /// Unix seconds as RFC 3339 for `<time datetime>`.
 pub(crate) fn iso(ts: i64) -> String {
-    DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+    DateTime::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 pub(crate) fn filesize(bytes: u64) -> String {

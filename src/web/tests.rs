@@ -85,12 +85,25 @@ impl Store for FakeStore {
         self.check()?;
         Ok(self.groups.clone())
     }
-    async fn threads(&self, group_id: GroupId, limit: i64, offset: i64) -> Result<Vec<ThreadSummary>> {
+    async fn threads(
+        &self,
+        group_id: GroupId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ThreadSummary>> {
         self.check()?;
         self.calls.lock().unwrap().push((group_id, limit, offset));
-        let mut v: Vec<_> = self.threads.iter().filter(|t| t.group_id == group_id).cloned().collect();
+        let mut v: Vec<_> = self
+            .threads
+            .iter()
+            .filter(|t| t.group_id == group_id)
+            .cloned()
+            .collect();
         v.sort_by_key(|t| std::cmp::Reverse(t.last_activity));
-        Ok(v.into_iter().skip(offset as usize).take(limit as usize).collect())
+        Ok(v.into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect())
     }
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         self.check()?;
@@ -112,7 +125,12 @@ impl Store for FakeStore {
 
 fn group(id: i64, slug: &str, name: &str, threads: i64, last: Option<i64>) -> GroupSummary {
     GroupSummary {
-        group: GroupEntry { id, slug: slug.into(), name: name.into(), addresses: vec![format!("{slug}@corp.example")] },
+        group: GroupEntry {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            addresses: vec![format!("{slug}@corp.example")],
+        },
         thread_count: threads,
         message_count: threads,
         last_activity: last,
@@ -158,9 +176,24 @@ fn message(id: i64, thread: &ThreadSummary, body: &str) -> MessageRow {
 /// Two groups; `eng` has threads 1..=120 (higher id = later), thread 7 is detailed and linked
 /// to thread 500 in `ops`.
 fn fixture() -> FakeStore {
-    let mut threads: Vec<_> =
-        (1..=120).map(|i| thread_summary(i, 1, "eng", &format!("Topic {i:03}"), 1_700_000_000 + i * 60)).collect();
-    threads.push(thread_summary(500, 2, "ops", "Outage <review>", 1_700_500_000));
+    let mut threads: Vec<_> = (1..=120)
+        .map(|i| {
+            thread_summary(
+                i,
+                1,
+                "eng",
+                &format!("Topic {i:03}"),
+                1_700_000_000 + i * 60,
+            )
+        })
+        .collect();
+    threads.push(thread_summary(
+        500,
+        2,
+        "ops",
+        "Outage <review>",
+        1_700_500_000,
+    ));
     let t7 = threads[6].clone();
     let mut m1 = message(70, &t7, "First line\nsecond line <script>alert(1)</script>");
     m1.quoted = "> older text".into();
@@ -171,8 +204,11 @@ fn fixture() -> FakeStore {
         r#"<p>Hi <b>all</b></p><script>alert(2)</script><img src="http://evil.example/x.png" onerror="alert(3)"><style>p{background:url(http://evil.example/s.png)}</style>"#
             .into(),
     );
-    m1.attachments =
-        vec![Attachment { filename: Some("plan.pdf".into()), content_type: "application/pdf".into(), size: 2048 }];
+    m1.attachments = vec![Attachment {
+        filename: Some("plan.pdf".into()),
+        content_type: "application/pdf".into(),
+        size: 2048,
+    }];
     let mut m0 = message(69, &t7, "The original, rebuilt");
     m0.reconstructed = true;
     m0.raw_sha256 = None;
@@ -182,7 +218,11 @@ fn fixture() -> FakeStore {
     let detail = ThreadDetail {
         thread: t7,
         messages: vec![m0, m1],
-        linked: vec![LinkedThread { thread_id: 500, group_slug: "ops".into(), subject: "Topic 007".into() }],
+        linked: vec![LinkedThread {
+            thread_id: 500,
+            group_slug: "ops".into(),
+            subject: "Topic 007".into(),
+        }],
     };
     FakeStore {
         groups: vec![
@@ -203,11 +243,20 @@ struct Reply {
 }
 
 async fn get(store: Arc<FakeStore>, uri: &str) -> Reply {
-    let res = router(store).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let res = router(store)
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    Reply { status, headers, body: String::from_utf8(bytes.to_vec()).unwrap() }
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
 }
 
 fn json(r: &Reply) -> serde_json::Value {
@@ -215,7 +264,10 @@ fn json(r: &Reply) -> serde_json::Value {
 }
 
 fn assert_security_headers(r: &Reply) {
-    assert_eq!(r.headers["content-security-policy"], CONTENT_SECURITY_POLICY);
+    assert_eq!(
+        r.headers["content-security-policy"],
+        CONTENT_SECURITY_POLICY
+    );
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
     assert_eq!(r.headers["referrer-policy"], "no-referrer");
 }
@@ -224,12 +276,19 @@ fn assert_security_headers(r: &Reply) {
 async fn index_lists_groups_escaped() {
     let r = get(Arc::new(fixture()), "/").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert_security_headers(&r);
     let eng = r.body.find("/g/eng").unwrap();
     let ops = r.body.find("/g/ops").unwrap();
     assert!(eng < ops);
-    assert!(r.body.contains("Operations &amp; &lt;Infra&gt;"), "{}", r.body);
+    assert!(
+        r.body.contains("Operations &amp; &lt;Infra&gt;"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("eng@corp.example"));
     assert!(r.body.contains("120"));
     assert!(r.body.contains("never"), "empty group has no activity");
@@ -245,7 +304,11 @@ async fn group_page_pages_by_fifty_latest_first() {
     assert!(r.body.contains(r#"href="/g/eng?page=2""#) && !r.body.contains(r#"rel="prev""#));
 
     let r = get(store.clone(), "/g/eng?page=3").await;
-    assert!(r.body.contains("Topic 020") && r.body.contains("Topic 001") && !r.body.contains("Topic 021"));
+    assert!(
+        r.body.contains("Topic 020")
+            && r.body.contains("Topic 001")
+            && !r.body.contains("Topic 021")
+    );
     assert!(r.body.contains(r#"href="/g/eng?page=2""#) && !r.body.contains(r#"rel="next""#));
     assert!(r.body.contains("Page 3 of 3"));
 
@@ -254,8 +317,14 @@ async fn group_page_pages_by_fifty_latest_first() {
     assert!(r.body.contains("No threads on page 9"));
 
     assert_eq!(store.calls.lock().unwrap()[..2], [(1, 51, 0), (1, 51, 100)]);
-    assert_eq!(get(store.clone(), "/g/eng?page=0").await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(get(store, "/g/eng?page=x").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(store.clone(), "/g/eng?page=0").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(store, "/g/eng?page=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -264,16 +333,31 @@ async fn thread_page_shows_parts_and_sanitises() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_security_headers(&r);
     let b = &r.body;
-    assert!(b.contains("First line\nsecond line &lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{b}");
+    assert!(
+        b.contains("First line\nsecond line &lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "{b}"
+    );
     assert!(b.contains("Ann Example") && b.contains("&lt;ann@corp.example&gt;"));
     assert!(b.contains("Tue 5 Mar 2024, 14:07 UTC"));
     assert!(b.contains("reconstructed from quotes"));
     assert!(b.find("The original, rebuilt").unwrap() < b.find("First line").unwrap());
-    for summary in ["Quoted history", "Sign-off", "Signature", "Disclaimer", "Original HTML (sanitised)"] {
-        assert!(b.contains(&format!("<summary>{summary}</summary>")), "{summary}");
+    for summary in [
+        "Quoted history",
+        "Sign-off",
+        "Signature",
+        "Disclaimer",
+        "Original HTML (sanitised)",
+    ] {
+        assert!(
+            b.contains(&format!("<summary>{summary}</summary>")),
+            "{summary}"
+        );
     }
     assert!(b.contains("&gt; older text") && b.contains("CONFIDENTIAL notice"));
-    assert!(b.contains("<p>Hi <b>all</b></p>"), "sanitised HTML is rendered as markup");
+    assert!(
+        b.contains("<p>Hi <b>all</b></p>"),
+        "sanitised HTML is rendered as markup"
+    );
     assert!(b.contains("plan.pdf") && b.contains("application&#x2f;pdf") && b.contains("2.0 KB"));
     assert!(b.contains(r#"<a href="/t/500">#ops</a>"#));
     let lower = b.to_ascii_lowercase();
@@ -292,19 +376,36 @@ async fn not_found_pages() {
         assert_security_headers(&r);
     }
     let r = get(store, "/g/%3Cscript%3E").await;
-    assert!(r.body.contains("#&lt;script&gt;") && !r.body.contains("<script>"), "{}", r.body);
+    assert!(
+        r.body.contains("#&lt;script&gt;") && !r.body.contains("<script>"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
 async fn store_errors_are_500_and_not_leaked() {
-    let store = Arc::new(FakeStore { broken: true, ..fixture() });
-    for uri in ["/", "/g/eng", "/t/7", "/api/v1/groups", "/api/v1/threads/7", "/api/v1/groups/eng/threads"] {
+    let store = Arc::new(FakeStore {
+        broken: true,
+        ..fixture()
+    });
+    for uri in [
+        "/",
+        "/g/eng",
+        "/t/7",
+        "/api/v1/groups",
+        "/api/v1/threads/7",
+        "/api/v1/groups/eng/threads",
+    ] {
         let r = get(store.clone(), uri).await;
         assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
         assert!(!r.body.contains("secret"), "{uri}: {}", r.body);
         assert_security_headers(&r);
     }
-    assert_eq!(json(&get(store, "/api/v1/groups").await)["error"], "internal error");
+    assert_eq!(
+        json(&get(store, "/api/v1/groups").await)["error"],
+        "internal error"
+    );
 }
 
 #[tokio::test]
@@ -316,7 +417,10 @@ async fn static_css_and_healthz() {
     assert!(!r.body.contains("url("), "CSS loads nothing");
     assert_security_headers(&r);
     let r = get(store, "/healthz").await;
-    assert_eq!(json(&r), serde_json::json!({"status": "ok", "mailboxes": {}}));
+    assert_eq!(
+        json(&r),
+        serde_json::json!({"status": "ok", "mailboxes": {}})
+    );
     assert_security_headers(&r);
 }
 
@@ -331,31 +435,58 @@ async fn api_shapes_and_errors() {
     let t = json(&get(store.clone(), "/api/v1/groups/eng/threads").await);
     assert_eq!(t.as_array().unwrap().len(), 50);
     assert_eq!(t[0]["id"], 120);
-    let t = json(&get(store.clone(), "/api/v1/groups/eng/threads?limit=500&offset=110").await);
+    let t = json(
+        &get(
+            store.clone(),
+            "/api/v1/groups/eng/threads?limit=500&offset=110",
+        )
+        .await,
+    );
     assert_eq!(t.as_array().unwrap().len(), 10);
     assert_eq!(t[0]["subject"], "Topic 010");
 
     let d = get(store.clone(), "/api/v1/threads/7").await;
     assert_eq!(d.headers["content-type"], "application/json");
-    assert!(!d.body.contains('<') && !d.body.contains('>'), "markup is \\u-escaped in JSON");
-    assert!(json(&d)["messages"][1]["body"].as_str().unwrap().contains("<script>alert(1)</script>"));
+    assert!(
+        !d.body.contains('<') && !d.body.contains('>'),
+        "markup is \\u-escaped in JSON"
+    );
+    assert!(json(&d)["messages"][1]["body"]
+        .as_str()
+        .unwrap()
+        .contains("<script>alert(1)</script>"));
     let d = json(&d);
     assert_eq!(d["thread"]["id"], 7);
     assert_eq!(d["messages"][1]["via"], "cc");
     assert_eq!(d["messages"][0]["reconstructed"], true);
     assert_eq!(d["linked"][0]["group_slug"], "ops");
     let html = d["messages"][1]["html"].as_str().unwrap();
-    assert!(!html.contains("<script") && !html.contains("evil"), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("evil"),
+        "{html}"
+    );
 
     for (uri, status) in [
         ("/api/v1/groups/nope/threads", StatusCode::NOT_FOUND),
         ("/api/v1/threads/999", StatusCode::NOT_FOUND),
         ("/api/v1/nothing", StatusCode::NOT_FOUND),
         ("/api/v1/threads/abc", StatusCode::BAD_REQUEST),
-        ("/api/v1/groups/eng/threads?limit=0", StatusCode::BAD_REQUEST),
-        ("/api/v1/groups/eng/threads?limit=501", StatusCode::BAD_REQUEST),
-        ("/api/v1/groups/eng/threads?limit=ten", StatusCode::BAD_REQUEST),
-        ("/api/v1/groups/eng/threads?offset=-1", StatusCode::BAD_REQUEST),
+        (
+            "/api/v1/groups/eng/threads?limit=0",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/groups/eng/threads?limit=501",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/groups/eng/threads?limit=ten",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/groups/eng/threads?offset=-1",
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
         let r = get(store.clone(), uri).await;
         assert_eq!(r.status, status, "{uri}: {}", r.body);
@@ -374,7 +505,16 @@ async fn openapi_lists_every_api_route() {
     let paths = doc["paths"].as_object().unwrap();
     let mut listed: Vec<_> = paths.keys().map(String::as_str).collect();
     listed.sort();
-    assert_eq!(listed, ["/groups", "/groups/{slug}/threads", "/healthz", "/openapi.json", "/threads/{id}"]);
+    assert_eq!(
+        listed,
+        [
+            "/groups",
+            "/groups/{slug}/threads",
+            "/healthz",
+            "/openapi.json",
+            "/threads/{id}"
+        ]
+    );
     for (path, item) in paths {
         assert!(item["get"]["responses"]["200"].is_object(), "{path}");
     }

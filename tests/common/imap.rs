@@ -37,14 +37,24 @@ impl Stack {
             .await
             .expect("connect to IMAP");
         let mut client = async_imap::Client::new(tcp);
-        client.read_response().await.expect("IMAP greeting").expect("IMAP greeting");
-        client.login(&self.user, &self.password).await.map_err(|(e, _)| e).expect("IMAP login")
+        client
+            .read_response()
+            .await
+            .expect("IMAP greeting")
+            .expect("IMAP greeting");
+        client
+            .login(&self.user, &self.password)
+            .await
+            .map_err(|(e, _)| e)
+            .expect("IMAP login")
     }
 
     /// Create a folder (a unique name per test keeps tests apart).
     pub async fn create_folder(&self, name: &str) {
         let mut s = self.session().await;
-        s.create(name).await.unwrap_or_else(|e| panic!("IMAP CREATE {name}: {e}"));
+        s.create(name)
+            .await
+            .unwrap_or_else(|e| panic!("IMAP CREATE {name}: {e}"));
         let _ = s.logout().await;
     }
 
@@ -91,7 +101,10 @@ impl Stack {
         let envelope =
             lettre::address::Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()])
                 .unwrap();
-        transport.send_raw(&envelope, mail).await.unwrap_or_else(|e| panic!("SMTP to {to}: {e}"));
+        transport
+            .send_raw(&envelope, mail)
+            .await
+            .unwrap_or_else(|e| panic!("SMTP to {to}: {e}"));
     }
 
     /// Dovecot's log, for counting logins.

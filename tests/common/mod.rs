@@ -17,7 +17,8 @@ pub struct TestDb {
 }
 
 pub fn pg_base() -> String {
-    std::env::var("OUTLOUD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("OUTLOUD_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub async fn sqlite() -> TestDb {
@@ -25,7 +26,12 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite:{}", dir.path().join("outloud.db").display());
     let store = outloud::store::open(&url).await.unwrap();
     store.migrate().await.unwrap();
-    TestDb { url, store, _dir: Some(dir), pg_name: None }
+    TestDb {
+        url,
+        store,
+        _dir: Some(dir),
+        pg_name: None,
+    }
 }
 
 /// A fresh PostgreSQL database. Fails loudly when PostgreSQL is not reachable: run the tests
@@ -35,16 +41,28 @@ pub async fn postgres() -> TestDb {
     let base = pg_base();
     let mut admin = sqlx::PgConnection::connect(&base)
         .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {base} is not reachable ({e}); run scripts/test.sh, which starts it"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at {base} is not reachable ({e}); run scripts/test.sh, which starts it"
+            )
+        });
     let name = format!("outloud_it_{}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let url = match base.rsplit_once('/') {
         Some((prefix, _)) => format!("{prefix}/{name}"),
         None => panic!("OUTLOUD_TEST_PG must end in /DBNAME"),
     };
     let store = outloud::store::open(&url).await.unwrap();
     store.migrate().await.unwrap();
-    TestDb { url, store, _dir: None, pg_name: Some(name) }
+    TestDb {
+        url,
+        store,
+        _dir: None,
+        pg_name: Some(name),
+    }
 }
 
 impl TestDb {
@@ -53,12 +71,16 @@ impl TestDb {
         drop(self.store);
         if let Some(name) = self.pg_name {
             if let Ok(mut admin) = sqlx::PgConnection::connect(&pg_base()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
             }
         }
     }
 }
 
 pub fn fixture(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
 }

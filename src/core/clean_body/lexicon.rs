@@ -70,8 +70,9 @@ pub(crate) static CLOSING_SET: LazyLock<HashSet<&'static str>> =
 
 /// Words that join two closings: "Danke und viele Grüße", "Gracias y saludos".
 /// " / " joins bilingual closings: "Mit freundlichen Grüßen / Best regards".
-pub(crate) const CLOSING_JOINERS: &[&str] =
-    &[" / ", " and ", " & ", " und ", " y ", " et ", " en ", " i ", " e "];
+pub(crate) const CLOSING_JOINERS: &[&str] = &[
+    " / ", " and ", " & ", " und ", " y ", " et ", " en ", " i ", " e ",
+];
 
 /// "Beste Grüße aus Hamburg", "Greetings from Berlin".
 pub(crate) static PLACE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -311,13 +312,23 @@ mod tests {
         assert!(ORIGINAL_MESSAGE.is_match("-----Original Message-----"));
         assert!(ORIGINAL_MESSAGE.is_match("-------- Original message --------"));
         assert!(FORWARD_MARKER.is_match("---------- Forwarded message ---------"));
-        assert_eq!(header_key("De : Paul <p@x>").map(|h| h.0), Some(HeaderKey::From));
-        assert_eq!(header_key("Enviado el: lunes").map(|h| h.0), Some(HeaderKey::Date));
-        assert_eq!(header_key("送信日時: 2025年3月3日 10:02").map(|h| h.0), Some(HeaderKey::Date));
+        assert_eq!(
+            header_key("De : Paul <p@x>").map(|h| h.0),
+            Some(HeaderKey::From)
+        );
+        assert_eq!(
+            header_key("Enviado el: lunes").map(|h| h.0),
+            Some(HeaderKey::Date)
+        );
+        assert_eq!(
+            header_key("送信日時: 2025年3月3日 10:02").map(|h| h.0),
+            Some(HeaderKey::Date)
+        );
         assert!(header_key("Note: this is prose that happens to have a colon").is_none());
         assert!(ATTRIBUTION.is_match("On Mon, Mar 3, 2025 at 10:02 AM Anna Smith <a@x.com> wrote:"));
         assert!(ATTRIBUTION.is_match("2025年3月3日(月) 10:02 Anna <a@x.com>:"));
-        assert!(ATTRIBUTION.is_match("Il giorno lun 3 mar 2025 alle ore 10:02 Anna <a@x.it> ha scritto:"));
+        assert!(ATTRIBUTION
+            .is_match("Il giorno lun 3 mar 2025 alle ore 10:02 Anna <a@x.it> ha scritto:"));
         assert!(ATTRIBUTION.is_match("Em seg., 3 de mar. de 2025 às 10:02, Ana <a@x.br> escreveu:"));
         assert!(ATTRIBUTION.is_match("pon., 3 mar 2025 o 10:02 Anna Kowalska <a@x.pl> napisał(a):"));
         assert!(is_contact("T: +44 20 7946 0958 | M: +44 7700 900123"));

@@ -27,7 +27,11 @@ pub(crate) fn split_lines(text: &str) -> Vec<Line<'_>> {
         .map(|l| {
             let raw = l.trim_end();
             let (depth, rest) = quote_depth(raw);
-            Line { raw, depth, text: normalise_cow(rest) }
+            Line {
+                raw,
+                depth,
+                text: normalise_cow(rest),
+            }
         })
         .collect()
 }
@@ -113,9 +117,12 @@ pub(crate) fn normalise(s: &str) -> String {
 pub(crate) fn is_rule(text: &str) -> bool {
     let n = text.chars().count();
     n >= 5
-        && text
-            .chars()
-            .all(|c| matches!(c, '-' | '_' | '=' | '*' | '~' | '─' | '━' | '＝' | '－' | '#' | '+'))
+        && text.chars().all(|c| {
+            matches!(
+                c,
+                '-' | '_' | '=' | '*' | '~' | '─' | '━' | '＝' | '－' | '#' | '+'
+            )
+        })
 }
 
 /// Characters of the CJK scripts (Han, kana, full-width forms).
@@ -133,8 +140,14 @@ mod tests {
         assert_eq!(quote_depth("> > hi"), (2, "hi"));
         assert_eq!(quote_depth(">>hi"), (2, "hi"));
         assert_eq!(quote_depth("a > b"), (0, "a > b"));
-        assert_eq!(normalise("Get Outlook for iOS<https://aka.ms/o0ukef>"), "Get Outlook for iOS");
-        assert_eq!(normalise("Anna <[a@x.com][2]>  wrote:"), "Anna <a@x.com> wrote:");
+        assert_eq!(
+            normalise("Get Outlook for iOS<https://aka.ms/o0ukef>"),
+            "Get Outlook for iOS"
+        );
+        assert_eq!(
+            normalise("Anna <[a@x.com][2]>  wrote:"),
+            "Anna <a@x.com> wrote:"
+        );
         assert_eq!(normalise("\u{feff}\u{a0}"), "");
         assert_eq!(normalise("10:02\u{202f}AM"), "10:02 AM");
         assert_eq!(dequote_one("> > x"), "> x");

@@ -23,18 +23,34 @@ pub(crate) fn attribution_ending_at(lines: &[Line], j: usize) -> Option<Attribut
     }
     let strong = |t: &str| ATTRIBUTION.is_match(t) && t.chars().any(|c| c.is_ascii_digit());
     if strong(text) {
-        return Some(Attribution { start: j, end: j + 1, strong: true });
+        return Some(Attribution {
+            start: j,
+            end: j + 1,
+            strong: true,
+        });
     }
     if j > 0 && !lines[j - 1].is_blank() && lines[j - 1].depth == lines[j].depth {
         let prev = &lines[j - 1].text;
-        let sep = if prev.ends_with('<') || prev.ends_with('(') { "" } else { " " };
+        let sep = if prev.ends_with('<') || prev.ends_with('(') {
+            ""
+        } else {
+            " "
+        };
         let joined = format!("{prev}{sep}{text}");
         if strong(&joined) {
-            return Some(Attribution { start: j - 1, end: j + 1, strong: true });
+            return Some(Attribution {
+                start: j - 1,
+                end: j + 1,
+                strong: true,
+            });
         }
     }
     if text.chars().count() <= 100 && WEAK_ATTRIBUTION.is_match(text) {
-        return Some(Attribution { start: j, end: j + 1, strong: false });
+        return Some(Attribution {
+            start: j,
+            end: j + 1,
+            strong: false,
+        });
     }
     None
 }
@@ -78,7 +94,9 @@ pub(crate) fn header_block_at(lines: &[Line], i: usize) -> Option<usize> {
     let (mut from, mut date, mut subject, mut count) = (false, false, false, 0);
     let mut j = i;
     while j < lines.len() && lines[j].depth == depth {
-        let Some((key, _)) = header_key(&lines[j].text) else { break };
+        let Some((key, _)) = header_key(&lines[j].text) else {
+            break;
+        };
         match key {
             HeaderKey::From => from = true,
             HeaderKey::Date => date = true,

@@ -37,7 +37,11 @@ pub(crate) fn analyse(lines: &[Line], items: &[Item], parts: &mut [Part]) {
     let mut k = n;
     while k > 0 {
         let p = items[k - 1].para;
-        let start = (0..k).rev().take_while(|&x| items[x].para == p).last().unwrap_or(k - 1);
+        let start = (0..k)
+            .rev()
+            .take_while(|&x| items[x].para == p)
+            .last()
+            .unwrap_or(k - 1);
         let para: Vec<&str> = (start..k).map(text).collect();
         let rule_only = para.iter().all(|t| is_rule(t));
         if is_disclaimer(&para) || (rule_only && end < n && end == k) {
@@ -108,7 +112,9 @@ fn find_signoff(lines: &[Line], items: &[Item], sig_start: usize) -> Option<Sign
     let text = |k: usize| lines[items[k].idx].text.as_ref();
     let lo = sig_start.saturating_sub(SIGNOFF_WINDOW);
     for c in (lo..sig_start).rev() {
-        let Some(kind) = closing_kind(text(c)) else { continue };
+        let Some(kind) = closing_kind(text(c)) else {
+            continue;
+        };
         // A P.S. paragraph after the closing belongs to the body.
         let ps = (c + 1..sig_start)
             .find(|&k| items[k].para != items[k - 1].para && is_postscript(text(k)))
@@ -139,7 +145,12 @@ fn find_signoff(lines: &[Line], items: &[Item], sig_start: usize) -> Option<Sign
         if start == 0 && ps == sig_start {
             return None;
         }
-        return Some(Signoff { start, end, block, ps });
+        return Some(Signoff {
+            start,
+            end,
+            block,
+            ps,
+        });
     }
     None
 }
@@ -151,7 +162,9 @@ fn find_signature_block(lines: &[Line], items: &[Item], end: usize) -> Option<us
         return None;
     }
     // Paragraph starts among the last three paragraphs, earliest first.
-    let mut starts: Vec<usize> = (1..end).filter(|&k| items[k].para != items[k - 1].para).collect();
+    let mut starts: Vec<usize> = (1..end)
+        .filter(|&k| items[k].para != items[k - 1].para)
+        .collect();
     let keep = starts.len().saturating_sub(3);
     starts.drain(..keep);
     starts.into_iter().find(|&s| {
@@ -191,7 +204,10 @@ fn is_signature_block(
     if from >= to || to - from > MAX_SIG_BLOCK || !(from..to).all(|k| is_signature_line(text(k))) {
         return false;
     }
-    let paras = (from + 1..to).filter(|&k| items[k].para != items[k - 1].para).count() + 1;
+    let paras = (from + 1..to)
+        .filter(|&k| items[k].para != items[k - 1].para)
+        .count()
+        + 1;
     if paras > 6 {
         return false;
     }
@@ -232,7 +248,10 @@ fn closing_key(t: &str) -> String {
     let lower = t.to_lowercase();
     let trimmed = lower.trim_end_matches(|c: char| !c.is_alphanumeric() && c != ')' && c != '+');
     // "¡Saludos!", "— Cheers"
-    trimmed.trim_start_matches(|c: char| !c.is_alphanumeric()).trim().to_string()
+    trimmed
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .trim()
+        .to_string()
 }
 
 fn is_closing_phrase(key: &str) -> bool {
@@ -295,7 +314,9 @@ fn closing_kind(t: &str) -> Option<Closing> {
 
 fn is_postscript(t: &str) -> bool {
     let u = t.to_uppercase();
-    ["P.S.", "PS:", "PS ", "P.S ", "PPS", "P.P.S", "PS.", "P. S."].iter().any(|p| u.starts_with(p))
+    ["P.S.", "PS:", "PS ", "P.S ", "PPS", "P.P.S", "PS.", "P. S."]
+        .iter()
+        .any(|p| u.starts_with(p))
 }
 
 /// A name line right after a closing: short, no sentence, no digits ("i. A. Christina Braun",
@@ -317,7 +338,9 @@ fn is_name_lenient(t: &str) -> bool {
     }
     // A trailing full stop is only fine on an initial ("Anna S.").
     if t.ends_with('.')
-        && words.last().is_some_and(|w| w.chars().filter(|c| c.is_alphabetic()).count() > 2)
+        && words
+            .last()
+            .is_some_and(|w| w.chars().filter(|c| c.is_alphabetic()).count() > 2)
     {
         return false;
     }
@@ -326,7 +349,9 @@ fn is_name_lenient(t: &str) -> bool {
 
 /// A line that is nothing but a person's name ("Anna", "Anna de Vries", "- Alex", "佐藤").
 pub(crate) fn is_name_strict(t: &str) -> bool {
-    let t = t.trim_start_matches(['-', '–', '—', '~', '/', '*', ' ']).trim_end_matches(['.', ' ']);
+    let t = t
+        .trim_start_matches(['-', '–', '—', '~', '/', '*', ' '])
+        .trim_end_matches(['.', ' ']);
     let chars = t.chars().count();
     if chars == 0 || chars > 32 {
         return false;
@@ -357,7 +382,10 @@ pub(crate) fn is_name_strict(t: &str) -> bool {
         if !first.is_uppercase() {
             return false;
         }
-        if !w.chars().all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.')) {
+        if !w
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+        {
             return false;
         }
         // "LGTM", "ASAP": all capitals and long is an acronym, not a name.
@@ -380,7 +408,11 @@ fn is_disclaimer(para: &[&str]) -> bool {
     if DISCLAIMER_STRONG.iter().any(|p| lower.contains(p)) {
         return true;
     }
-    DISCLAIMER_WEAK.iter().filter(|p| lower.contains(*p)).count() >= 2
+    DISCLAIMER_WEAK
+        .iter()
+        .filter(|p| lower.contains(*p))
+        .count()
+        >= 2
 }
 
 #[cfg(test)]
@@ -394,11 +426,17 @@ mod tests {
         assert_eq!(closing_kind("Gruß, Heike"), Some(Closing::WithName));
         assert_eq!(closing_kind("Beste Grüße aus Hamburg"), Some(Closing::Pure));
         assert_eq!(closing_kind("Gracias y saludos,"), Some(Closing::Pure));
-        assert_eq!(closing_kind("以上、よろしくお願い致します。"), Some(Closing::Pure));
+        assert_eq!(
+            closing_kind("以上、よろしくお願い致します。"),
+            Some(Closing::Pure)
+        );
         assert_eq!(closing_kind("Thanks, merged."), None);
         assert_eq!(closing_kind("Thanks for the report, I'll look."), None);
         assert_eq!(closing_kind("Danke, schaue ich mir morgen früh an."), None);
-        assert_eq!(closing_kind("Thanks Kevin, I've added the on-call rota to the wiki"), None);
+        assert_eq!(
+            closing_kind("Thanks Kevin, I've added the on-call rota to the wiki"),
+            None
+        );
     }
 
     #[test]

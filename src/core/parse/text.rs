@@ -201,7 +201,11 @@ pub(super) fn unflow(text: &str, delsp: bool) -> String {
 pub(super) fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut started = false;
-    let text: std::borrow::Cow<str> = if text.contains('\r') { text.replace("\r\n", "\n").into() } else { text.into() };
+    let text: std::borrow::Cow<str> = if text.contains('\r') {
+        text.replace("\r\n", "\n").into()
+    } else {
+        text.into()
+    };
     for line in text.split(['\n', '\r']) {
         let trimmed = line.trim_end_matches([' ', '\t', '\u{a0}']);
         if !started && trimmed.trim().is_empty() {

@@ -83,14 +83,21 @@ pub(crate) fn parse_attribution(text: &str) -> Header {
                 .flatten()
         })
     };
-    Header { name, email, date: parse_date(text, english), subject: None }
+    Header {
+        name,
+        email,
+        date: parse_date(text, english),
+        subject: None,
+    }
 }
 
 /// Author, date and subject from the lines of an Outlook / forward header block.
 pub(crate) fn parse_header_block(lines: &[Line]) -> Header {
     let mut h = Header::default();
     for line in lines {
-        let Some((key, value)) = header_key(&line.text) else { continue };
+        let Some((key, value)) = header_key(&line.text) else {
+            continue;
+        };
         match key {
             HeaderKey::From if h.name.is_none() && h.email.is_none() => {
                 let (name, email) = name_and_address(value);
@@ -165,7 +172,10 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(name(line).as_deref(), Some(want), "{line}");
         }
-        assert_eq!(name("On Mon, Mar 3, 2025 at 10:02 AM <anna@x.com> wrote:"), None);
+        assert_eq!(
+            name("On Mon, Mar 3, 2025 at 10:02 AM <anna@x.com> wrote:"),
+            None
+        );
         assert_eq!(
             parse_attribution("On Mon, Mar 3, 2025 at 10:02 AM <Anna@X.com> wrote:")
                 .email
@@ -180,11 +190,17 @@ mod tests {
             name_and_address("Frank Miller [mailto:frank@x.com]"),
             (Some("Frank Miller".into()), Some("frank@x.com".into()))
         );
-        assert_eq!(name_and_address("Hughes, Grace"), (Some("Hughes, Grace".into()), None));
+        assert_eq!(
+            name_and_address("Hughes, Grace"),
+            (Some("Hughes, Grace".into()), None)
+        );
         assert_eq!(
             name_and_address("\"Smith, Anna\" <Anna@X.com>"),
             (Some("Smith, Anna".into()), Some("anna@x.com".into()))
         );
-        assert_eq!(name_and_address("<team@x.com>"), (None, Some("team@x.com".into())));
+        assert_eq!(
+            name_and_address("<team@x.com>"),
+            (None, Some("team@x.com".into()))
+        );
     }
 }

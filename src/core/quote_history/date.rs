@@ -45,7 +45,10 @@ static MONTHS: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
         (11, &["november", "nov", "novembre", "noviembre", "listopad", "listopada", "lis"]),
         (12, &["december", "dec", "dezember", "dez", "décembre", "déc", "diciembre", "dic", "grudzień", "grudnia", "gru"]),
     ];
-    table.iter().flat_map(|(m, names)| names.iter().map(move |n| (*n, *m))).collect()
+    table
+        .iter()
+        .flat_map(|(m, names)| names.iter().map(move |n| (*n, *m)))
+        .collect()
 });
 
 /// Unix seconds (UTC) of a loosely written date, or `None` when no day, month and year can be
@@ -59,9 +62,13 @@ pub(crate) fn parse_date(s: &str, english: bool) -> Option<i64> {
         h = c[2].parse().ok()?;
         mi = c[3].parse().ok()?;
         sec = c.get(4).map_or(Ok(0), |m| m.as_str().parse()).ok()?;
-        let pm = c.get(5).is_some_and(|m| m.as_str().eq_ignore_ascii_case("p"))
+        let pm = c
+            .get(5)
+            .is_some_and(|m| m.as_str().eq_ignore_ascii_case("p"))
             || c.get(1).is_some_and(|m| m.as_str() == "午後");
-        let am = c.get(5).is_some_and(|m| m.as_str().eq_ignore_ascii_case("a"));
+        let am = c
+            .get(5)
+            .is_some_and(|m| m.as_str().eq_ignore_ascii_case("a"));
         if pm && h < 12 {
             h += 12;
         } else if am && h == 12 {
@@ -82,8 +89,17 @@ pub(crate) fn parse_date(s: &str, english: bool) -> Option<i64> {
 }
 
 fn tz_offset(c: &regex::Captures) -> i64 {
-    let num = |i: usize| c.get(i).map_or(0, |m| m.as_str().parse::<i64>().unwrap_or(0));
-    let sign = |i: usize| if c.get(i).is_some_and(|m| m.as_str() == "-") { -1 } else { 1 };
+    let num = |i: usize| {
+        c.get(i)
+            .map_or(0, |m| m.as_str().parse::<i64>().unwrap_or(0))
+    };
+    let sign = |i: usize| {
+        if c.get(i).is_some_and(|m| m.as_str() == "-") {
+            -1
+        } else {
+            1
+        }
+    };
     if c.get(1).is_some() {
         return sign(1) * (num(2) * 3600 + num(3) * 60);
     }
@@ -124,7 +140,10 @@ fn ymd(s: &str, english: bool) -> Option<(i32, u32, u32)> {
 
 /// "Mar 3, 2025", "3. März 2025", "3 de marzo de 2025", "poniedziałek, 3 marca 2025".
 fn textual(s: &str) -> Option<(i32, u32, u32)> {
-    let tokens: Vec<String> = TOKEN.find_iter(s).map(|m| m.as_str().to_lowercase()).collect();
+    let tokens: Vec<String> = TOKEN
+        .find_iter(s)
+        .map(|m| m.as_str().to_lowercase())
+        .collect();
     let num = |i: usize| tokens.get(i).and_then(|t| t.parse::<u32>().ok());
     let is_year = |i: usize| {
         tokens.get(i).is_some_and(|t| t.len() == 4)
