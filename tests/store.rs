@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use outloud::core::plan::{
     Checkpoint, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw, NewThread,
-    Reconstruction, SkipRow, ThreadActivity, ThreadRef, ThreadTouch, WriteSet,
+    Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge, ThreadRef, ThreadTouch,
+    WriteSet,
 };
 use outloud::model::{Address, Attachment, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
@@ -62,6 +63,8 @@ fn msg(
         author: Address::new(Some("Ann Author"), "ann@corp.example"),
         date,
         subject: "Hello".to_string(),
+        subject_key: "hello".to_string(),
+        subject_link: false,
         body: format!("body of {message_id}"),
         quoted: "> earlier".to_string(),
         signoff: "Best,".to_string(),
@@ -71,6 +74,23 @@ fn msg(
         attachments: vec![],
         via: Via::Cc,
         reconstructed: false,
+    }
+}
+
+fn subject(group: i64, from: i64, until: i64) -> SubjectQuery {
+    SubjectQuery {
+        group,
+        key: "hello".into(),
+        from,
+        until,
+    }
+}
+
+fn hit(thread: i64, date: i64) -> SubjectHit {
+    SubjectHit {
+        thread,
+        date,
+        subject_link: false,
     }
 }
 
@@ -268,7 +288,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
                 (g, "zzz".into()),
             ],
             thread_index_roots: vec![(g, "ROOT1".into()), (other, "ROOT1".into())],
-            subjects: vec![(g, "hello".into(), 2000), (other, "hello".into(), 0)],
+            subjects: vec![subject(g, 2000, 5000), subject(other, 0, 5000)],
         },
     )
     .await;
@@ -283,30 +303,34 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     assert_eq!(k.subjects.len(), 1);
     assert_eq!(
         k.subjects[&(g, "hello".to_string())],
-        vec![ThreadActivity {
-            id: tid,
-            last_activity: 2000
-        }]
+        vec![hit(tid, 2000)],
+        "published messages dated within the range"
     );
     assert!(k.reconstructions.is_empty());
 
-    // `since` is inclusive; a later one finds nothing.
+    // The range is inclusive; past both messages it finds nothing.
     let k = known(
         s,
         Lookup {
-            subjects: vec![(g, "hello".into(), 2001)],
+            subjects: vec![subject(g, 2001, 9000)],
             ..Default::default()
         },
     )
     .await;
     assert!(k.subjects.is_empty(), "{:?}", k.subjects);
 
-    // A second thread with the same subject key, more recently active, comes first.
+    // A second thread with the same subject key: both are found, reconstructions never are.
     write(
         s,
         WriteSet {
             threads: vec![thread(g, "hello", None, 3000, 3000, 1)],
-            messages: vec![msg(g, ThreadRef::New(0), "m3@x", None, 3000)],
+            messages: vec![
+                NewMessage {
+                    subject_link: true,
+                    ..msg(g, ThreadRef::New(0), "m3@x", None, 3000)
+                },
+                reconstructed(g, ThreadRef::New(0), "r3@x", 2500),
+            ],
             ..Default::default()
         },
     )
@@ -314,21 +338,16 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     let k = known(
         s,
         Lookup {
-            subjects: vec![(g, "hello".into(), 0)],
+            subjects: vec![subject(g, 0, 5000)],
             ..Default::default()
         },
     )
     .await;
-    let found = &k.subjects[&(g, "hello".to_string())];
-    assert_eq!(found.len(), 2);
-    assert_eq!(
-        found[1],
-        ThreadActivity {
-            id: tid,
-            last_activity: 2000
-        }
-    );
-    assert!(found[0].id != tid && found[0].last_activity == 3000);
+    let mut found = k.subjects[&(g, "hello".to_string())].clone();
+    found.sort_by_key(|h| h.date);
+    assert_eq!(found.len(), 3, "the reconstruction is not a hit: {found:?}");
+    assert_eq!(found[0], hit(tid, 1000));
+    assert!(found[2].thread != tid && found[2].date == 3000 && found[2].subject_link);
 
     // Every field round-trips; messages come oldest first.
     let detail = s.thread(tid).await.unwrap().expect("thread");
@@ -439,6 +458,7 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         vec![Reconstruction {
             id: orig.id,
             thread_id: plan_id,
+            message_id: "orig@x".into(),
             author_email: "bob@corp.example".into(),
             author_name: None,
             date: 100,
@@ -478,16 +498,19 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
             touches: vec![
                 ThreadTouch {
                     id: plan_id,
+                    started_at: 250,
                     last_activity: 250,
                     added: 0,
                 },
                 ThreadTouch {
                     id: plan_id,
+                    started_at: 400,
                     last_activity: 400,
                     added: 1,
                 },
                 ThreadTouch {
                     id: other_id,
+                    started_at: 50,
                     last_activity: 50,
                     added: 2,
                 },
@@ -546,6 +569,63 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
             reconstructed: false
         }
     );
+}
+
+async fn merged_threads_move_messages_and_refs(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    write(
+        s,
+        WriteSet {
+            threads: vec![
+                thread(g, "Plan", None, 200, 200, 1),
+                thread(g, "Plan", None, 100, 100, 1),
+            ],
+            messages: vec![
+                msg(g, ThreadRef::New(0), "b@x", None, 200),
+                msg(g, ThreadRef::New(1), "a@x", None, 100),
+            ],
+            refs: vec![
+                (g, "b@x".into(), ThreadRef::New(0)),
+                (g, "a@x".into(), ThreadRef::New(1)),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let threads = s.threads(g, 10, 0).await.unwrap();
+    let (keep, gone) = (
+        threads[1].id.min(threads[0].id),
+        threads[1].id.max(threads[0].id),
+    );
+    // A mail that links both: the newer thread moves into the older one within the batch,
+    // together with a message filed into it by the same batch.
+    write(
+        s,
+        WriteSet {
+            messages: vec![msg(g, ThreadRef::Existing(keep), "c@x", None, 50)],
+            refs: vec![(g, "c@x".into(), ThreadRef::Existing(keep))],
+            merges: vec![ThreadMerge {
+                from: gone,
+                into: ThreadRef::Existing(keep),
+            }],
+            ..Default::default()
+        },
+    )
+    .await;
+    let (tid, last, count) = only_thread(s, g).await;
+    assert_eq!((tid, last, count), (keep, 200, 3));
+    let detail = s.thread(tid).await.unwrap().unwrap();
+    assert_eq!(detail.thread.started_at, 50);
+    let k = known(
+        s,
+        Lookup {
+            refs: vec![(g, "a@x".into()), (g, "b@x".into())],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(k.refs.values().all(|t| *t == keep), "{:?}", k.refs);
 }
 
 async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
@@ -885,7 +965,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
             messages: vec![(g, "m1@x".into())],
             refs: vec![(g, "m1@x".into())],
             thread_index_roots: vec![(g, "R".into())],
-            subjects: vec![(g, "hello".into(), 0)],
+            subjects: vec![subject(g, 0, 10_000)],
         },
     )
     .await;
@@ -977,6 +1057,7 @@ async fn large_batch(store: Arc<dyn Store>) {
         ));
         let mut m = msg(g, ThreadRef::New(i), &id, Some(&sha), i as i64);
         m.author = Address::new(None, &format!("p{}@x", i % 7));
+        m.subject_key = format!("subject {i}");
         if i == 5 {
             m.body = "nul\0inside".into();
         }
@@ -994,7 +1075,14 @@ async fn large_batch(store: Arc<dyn Store>) {
             .chain([(g, "m0@x".to_string())])
             .collect(),
         thread_index_roots: (0..N).map(|i| (g, format!("root{i}"))).collect(),
-        subjects: (0..N).map(|i| (g, format!("subject {i}"), 0)).collect(),
+        subjects: (0..N)
+            .map(|i| SubjectQuery {
+                group: g,
+                key: format!("subject {i}"),
+                from: 0,
+                until: N as i64,
+            })
+            .collect(),
     };
     let k = known(s, lookup).await;
     assert_eq!(
@@ -1009,13 +1097,7 @@ async fn large_batch(store: Arc<dyn Store>) {
     let t7 = k.thread_index[&(g, "root7".to_string())];
     assert_eq!(k.refs[&(g, "parent7@x".to_string())], t7);
     assert_eq!(k.messages[&(g, "m7@x".to_string())].thread_id, t7);
-    assert_eq!(
-        k.subjects[&(g, "subject 7".to_string())],
-        vec![ThreadActivity {
-            id: t7,
-            last_activity: 7
-        }]
-    );
+    assert_eq!(k.subjects[&(g, "subject 7".to_string())], vec![hit(t7, 7)]);
     assert_eq!(
         k.refs[&(g, "m0@x".to_string())],
         k.thread_index[&(g, "root0".to_string())],
@@ -1313,6 +1395,7 @@ story!(
     new_thread_then_lookups,
     messages_with_equal_dates_keep_insert_order,
     reconstructions_replacement_and_touches,
+    merged_threads_move_messages_and_refs,
     skips_and_raws_are_idempotent,
     cross_posted_mail_links_threads,
     checkpoint_commits_with_its_batch,

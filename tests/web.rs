@@ -66,6 +66,8 @@ fn message(
         author,
         date,
         subject: subject.into(),
+        subject_key: subject.to_lowercase(),
+        subject_link: false,
         body: body.into(),
         quoted: String::new(),
         signoff: String::new(),

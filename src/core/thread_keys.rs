@@ -77,6 +77,19 @@ pub fn clean_subject(subject: &str) -> String {
     strip_prefixes(subject).0.to_string()
 }
 
+/// The subject key of any subject line, as [`ThreadKeys::subject_key`] computes it.
+pub fn subject_key_of(subject: &str) -> String {
+    subject_key(strip_prefixes(subject).0)
+}
+
+impl ThreadKeys {
+    /// No References, In-Reply-To or Thread-Index, but a reply prefix: a mail that can only be
+    /// threaded by its subject.
+    pub fn links_by_subject(&self) -> bool {
+        self.looks_like_reply && self.parents.is_empty() && self.thread_index_root.is_none()
+    }
+}
+
 pub fn thread_keys(mail: &ParsedMail) -> ThreadKeys {
     let (clean, had_prefix) = strip_prefixes(&mail.subject);
     let parents = parents(mail);

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Reconstruction,
-    ThreadActivity, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, ExistingMessage, Known, Lookup, MessageRowId, Reconstruction, SubjectHit, ThreadId,
+    ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{Attachment, GroupEntry, SkipReason, Via};
 
@@ -270,21 +270,6 @@ pub(crate) fn raw_row(t: RawTuple) -> RawRow {
 
 // --- ingest: preparing the lookup and assembling its answer ----------------------------
 
-/// Subject keys with a `since` each; a key asked twice keeps the earlier `since` (a superset
-/// of both answers, which the planner filters anyway).
-pub(crate) fn dedup_subjects(lookup: &Lookup) -> Vec<(GroupId, &str, i64)> {
-    let mut since: HashMap<(GroupId, &str), i64> = HashMap::new();
-    for (g, key, s) in &lookup.subjects {
-        since
-            .entry((*g, key.as_str()))
-            .and_modify(|v| *v = (*v).min(*s))
-            .or_insert(*s);
-    }
-    let mut out: Vec<_> = since.into_iter().map(|((g, k), s)| (g, k, s)).collect();
-    out.sort_unstable();
-    out
-}
-
 /// Builds [`Known`] from lookup answers. Rows carry the index of the key they answer, so keys
 /// are taken from the lookup itself and match what the planner asked byte for byte.
 #[derive(Default)]
@@ -323,17 +308,18 @@ impl KnownBuilder {
         }
     }
 
-    /// `(index into the deduplicated subjects, thread_id, last_activity)`, most recently
-    /// active first.
-    pub fn subject(&mut self, subjects: &[(GroupId, &str, i64)], row: (i64, i64, i64)) {
-        if let Some((g, key, _)) = subjects.get(row.0 as usize) {
+    /// `(index into lookup.subjects, thread_id, date, subject_link)`.
+    pub fn subject(&mut self, lookup: &Lookup, row: (i64, i64, i64, bool)) {
+        let (i, thread, date, subject_link) = row;
+        if let Some(q) = lookup.subjects.get(i as usize) {
             self.known
                 .subjects
-                .entry((*g, key.to_string()))
+                .entry((q.group, q.key.clone()))
                 .or_default()
-                .push(ThreadActivity {
-                    id: row.1,
-                    last_activity: row.2,
+                .push(SubjectHit {
+                    thread,
+                    date,
+                    subject_link,
                 });
         }
     }
@@ -347,7 +333,7 @@ impl KnownBuilder {
             .values()
             .chain(k.thread_index.values())
             .copied()
-            .chain(k.subjects.values().flatten().map(|t| t.id))
+            .chain(k.subjects.values().flatten().map(|h| h.thread))
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -385,6 +371,7 @@ pub(crate) fn merge_touches(touches: &[ThreadTouch]) -> Vec<ThreadTouch> {
         by_id
             .entry(t.id)
             .and_modify(|m| {
+                m.started_at = m.started_at.min(t.started_at);
                 m.last_activity = m.last_activity.max(t.last_activity);
                 m.added += t.added;
             })
@@ -443,13 +430,26 @@ pub(crate) fn people_rows(ws: &WriteSet) -> Vec<PersonRow<'_>> {
 }
 
 /// Reconstruction row as selected by both backends.
-pub(crate) type ReconstructionTuple = (MessageRowId, ThreadId, String, Option<String>, i64, String);
+pub(crate) type ReconstructionTuple = (
+    MessageRowId,
+    ThreadId,
+    String,
+    String,
+    Option<String>,
+    i64,
+    String,
+);
+
+/// Select list for [`ReconstructionTuple`] over `messages`.
+pub(crate) const RECONSTRUCTION_COLUMNS: &str =
+    "id, thread_id, message_id, author_email, author_name, date, body";
 
 pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
-    let (id, thread_id, author_email, author_name, date, body) = t;
+    let (id, thread_id, message_id, author_email, author_name, date, body) = t;
     Reconstruction {
         id,
         thread_id,
+        message_id,
         author_email,
         author_name,
         date,
@@ -473,14 +473,15 @@ mod tests {
 
     #[test]
     fn touches_merge_per_thread() {
-        let t = |id, last_activity, added| ThreadTouch {
+        let t = |id, started_at, last_activity, added| ThreadTouch {
             id,
+            started_at,
             last_activity,
             added,
         };
         assert_eq!(
-            merge_touches(&[t(2, 10, 1), t(1, 5, 1), t(2, 7, 2)]),
-            vec![t(1, 5, 1), t(2, 10, 3)]
+            merge_touches(&[t(2, 9, 10, 1), t(1, 5, 5, 1), t(2, 7, 7, 2)]),
+            vec![t(1, 5, 5, 1), t(2, 7, 10, 3)]
         );
     }
 

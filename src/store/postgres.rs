@@ -18,9 +18,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgConnection;
 
 use super::common::{
-    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches,
-    people_rows, resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord,
-    MESSAGE_COLUMNS, THREAD_COLUMNS,
+    self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
+    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, MESSAGE_COLUMNS,
+    RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store,
@@ -471,30 +471,29 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         .await?;
         rows.into_iter().for_each(|r| kb.thread_index(lookup, r));
     }
-    let subjects = dedup_subjects(lookup);
-    if !subjects.is_empty() {
-        let g: Vec<i64> = subjects.iter().map(|k| k.0).collect();
-        let s: Vec<Cow<str>> = subjects.iter().map(|k| t(k.1)).collect();
-        let since: Vec<i64> = subjects.iter().map(|k| k.2).collect();
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT k.i - 1, t.id, t.last_activity \
-             FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[]) WITH ORDINALITY AS k(g, s, since, i) \
-             JOIN threads t ON t.group_id = k.g AND t.subject_key = k.s AND t.last_activity >= k.since \
-             ORDER BY k.i, t.last_activity DESC, t.id DESC",
+    if !lookup.subjects.is_empty() {
+        let q = &lookup.subjects;
+        let rows: Vec<(i64, i64, i64, bool)> = sqlx::query_as(
+            "SELECT k.i - 1, m.thread_id, m.date, m.subject_link \
+             FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) \
+             WITH ORDINALITY AS k(g, s, lo, hi, i) \
+             JOIN messages m ON m.group_id = k.g AND m.subject_key = k.s \
+             AND m.date BETWEEN k.lo AND k.hi WHERE NOT m.reconstructed",
         )
-        .bind(g)
-        .bind(s)
-        .bind(since)
+        .bind(q.iter().map(|q| q.group).collect::<Vec<_>>())
+        .bind(q.iter().map(|q| t(&q.key)).collect::<Vec<_>>())
+        .bind(q.iter().map(|q| q.from).collect::<Vec<_>>())
+        .bind(q.iter().map(|q| q.until).collect::<Vec<_>>())
         .fetch_all(&mut *conn)
         .await?;
-        rows.into_iter().for_each(|r| kb.subject(&subjects, r));
+        rows.into_iter().for_each(|r| kb.subject(lookup, r));
     }
     let found = kb.found_threads();
     if !found.is_empty() {
-        let rows: Vec<ReconstructionTuple> = sqlx::query_as(
-            "SELECT id, thread_id, author_email, author_name, date, body FROM messages \
-             WHERE reconstructed AND thread_id = ANY($1) ORDER BY thread_id, date, id",
-        )
+        let rows: Vec<ReconstructionTuple> = sqlx::query_as(&format!(
+            "SELECT {RECONSTRUCTION_COLUMNS} FROM messages \
+             WHERE reconstructed AND thread_id = ANY($1) ORDER BY thread_id, date, id"
+        ))
         .bind(found)
         .fetch_all(&mut *conn)
         .await?;
@@ -502,6 +501,41 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
     Ok(kb.known)
+}
+
+/// Moves the messages and references of merged-away threads into the thread that absorbed them,
+/// deletes the emptied threads, and recomputes the absorbing threads' span and count.
+async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadId]) -> Result<()> {
+    if ws.merges.is_empty() {
+        return Ok(());
+    }
+    let from: Vec<i64> = ws.merges.iter().map(|m| m.from).collect();
+    let into = (ws.merges.iter())
+        .map(|m| resolve(m.into, new_ids))
+        .collect::<Result<Vec<_>>>()?;
+    for table in ["messages", "thread_refs"] {
+        sqlx::query(&format!(
+            "UPDATE {table} x SET thread_id = v.into_id \
+             FROM UNNEST($1::BIGINT[], $2::BIGINT[]) AS v(from_id, into_id) WHERE x.thread_id = v.from_id"
+        ))
+        .bind(&from)
+        .bind(&into)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM threads WHERE id = ANY($1)")
+        .bind(&from)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE threads SET message_count = s.n, started_at = s.lo, last_activity = s.hi \
+         FROM (SELECT thread_id, COUNT(*) AS n, MIN(date) AS lo, MAX(date) AS hi FROM messages \
+         WHERE thread_id = ANY($1) GROUP BY thread_id) AS s WHERE threads.id = s.thread_id",
+    )
+    .bind(&into)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Executes a write set: one statement per table (plus one per replacement).
@@ -570,12 +604,14 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     let touches = merge_touches(&ws.touches);
     if !touches.is_empty() {
         sqlx::query(
-            "UPDATE threads SET last_activity = GREATEST(threads.last_activity, v.last_activity), \
+            "UPDATE threads SET started_at = LEAST(threads.started_at, v.started_at), \
+             last_activity = GREATEST(threads.last_activity, v.last_activity), \
              message_count = threads.message_count + v.added \
-             FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS v(id, last_activity, added) \
-             WHERE threads.id = v.id",
+             FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[]) \
+             AS v(id, started_at, last_activity, added) WHERE threads.id = v.id",
         )
         .bind(touches.iter().map(|t| t.id).collect::<Vec<_>>())
+        .bind(touches.iter().map(|t| t.started_at).collect::<Vec<_>>())
         .bind(touches.iter().map(|t| t.last_activity).collect::<Vec<_>>())
         .bind(touches.iter().map(|t| t.added).collect::<Vec<_>>())
         .execute(&mut *conn)
@@ -590,10 +626,11 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
             .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, subject, body, quoted, signoff, signature, disclaimer, html, attachments, via, reconstructed) \
+             date, subject, subject_key, subject_link, body, quoted, signoff, signature, disclaimer, html, \
+             attachments, via, reconstructed) \
              SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
-             $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[], $13::TEXT[], \
-             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::BOOLEAN[])",
+             $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::BOOLEAN[], $11::TEXT[], $12::TEXT[], $13::TEXT[], \
+             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::BOOLEAN[])",
         )
         .bind(thread_ids)
         .bind(m.iter().map(|m| m.group_id).collect::<Vec<_>>())
@@ -603,6 +640,8 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .bind(m.iter().map(|m| t_opt(m.author.name.as_deref())).collect::<Vec<_>>())
         .bind(m.iter().map(|m| m.date).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t(&m.subject)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| t(&m.subject_key)).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| m.subject_link).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t(&m.body)).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t(&m.quoted)).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t(&m.signoff)).collect::<Vec<_>>())
@@ -620,9 +659,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     for (row_id, m) in &ws.replacements {
         sqlx::query(
             "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
-             author_email = $5, author_name = $6, date = $7, subject = $8, body = $9, quoted = $10, \
-             signoff = $11, signature = $12, disclaimer = $13, html = $14, attachments = $15, via = $16, \
-             reconstructed = FALSE WHERE id = $17",
+             author_email = $5, author_name = $6, date = $7, subject = $8, subject_key = $9, \
+             subject_link = $10, body = $11, quoted = $12, signoff = $13, signature = $14, \
+             disclaimer = $15, html = $16, attachments = $17, via = $18, reconstructed = FALSE \
+             WHERE id = $19",
         )
         .bind(resolve(m.thread, &new_ids)?)
         .bind(m.group_id)
@@ -632,6 +672,8 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .bind(t_opt(m.author.name.as_deref()))
         .bind(m.date)
         .bind(t(&m.subject))
+        .bind(t(&m.subject_key))
+        .bind(m.subject_link)
         .bind(t(&m.body))
         .bind(t(&m.quoted))
         .bind(t(&m.signoff))
@@ -662,6 +704,8 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
+
+    apply_merges(conn, ws, &new_ids).await?;
 
     if !ws.skips.is_empty() {
         let s = &ws.skips;

@@ -15,9 +15,9 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
-    self, assemble_groups, dedup_subjects, encode_attachments, encode_force_groups, merge_touches,
-    people_rows, resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord,
-    CHUNK_ROWS, MESSAGE_COLUMNS, THREAD_COLUMNS,
+    self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
+    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, CHUNK_ROWS,
+    MESSAGE_COLUMNS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store,
@@ -494,30 +494,29 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
     .await?;
     rows.into_iter().for_each(|r| kb.thread_index(lookup, r));
 
-    let subjects = dedup_subjects(lookup);
-    for (n, chunk) in subjects.chunks(CHUNK_ROWS).enumerate() {
+    for (n, chunk) in lookup.subjects.chunks(CHUNK_ROWS).enumerate() {
         let base = n * CHUNK_ROWS;
-        let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, since) AS (");
-        qb.push_values(chunk.iter().enumerate(), |mut b, (j, (g, s, since))| {
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, lo, hi) AS (");
+        qb.push_values(chunk.iter().enumerate(), |mut b, (j, q)| {
             b.push_bind((base + j) as i64)
-                .push_bind(*g)
-                .push_bind(*s)
-                .push_bind(*since);
+                .push_bind(q.group)
+                .push_bind(q.key.as_str())
+                .push_bind(q.from)
+                .push_bind(q.until);
         });
         qb.push(
-            ") SELECT k.i, t.id, t.last_activity FROM k JOIN threads t \
-             ON t.group_id = k.g AND t.subject_key = k.s AND t.last_activity >= k.since \
-             ORDER BY k.i, t.last_activity DESC, t.id DESC",
+            ") SELECT k.i, m.thread_id, m.date, m.subject_link FROM k JOIN messages m \
+             ON m.group_id = k.g AND m.subject_key = k.s AND m.date BETWEEN k.lo AND k.hi \
+             WHERE m.reconstructed = 0",
         );
-        let rows: Vec<(i64, i64, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        rows.into_iter().for_each(|r| kb.subject(&subjects, r));
+        let rows: Vec<(i64, i64, i64, bool)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.subject(lookup, r));
     }
 
     for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, thread_id, author_email, author_name, date, body FROM messages \
-             WHERE reconstructed = 1 AND thread_id IN (",
-        );
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {RECONSTRUCTION_COLUMNS} FROM messages WHERE reconstructed = 1 AND thread_id IN ("
+        ));
         let mut list = qb.separated(", ");
         for id in chunk {
             list.push_bind(*id);
@@ -528,6 +527,46 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
     Ok(kb.known)
+}
+
+/// Moves the messages and references of merged-away threads into the thread that absorbed them,
+/// deletes the emptied threads, and recomputes the absorbing threads' span and count.
+async fn apply_merges(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
+    let mut targets = Vec::with_capacity(ws.merges.len());
+    for m in &ws.merges {
+        let into = resolve(m.into, new_ids)?;
+        for table in ["messages", "thread_refs"] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET thread_id = ? WHERE thread_id = ?"
+            ))
+            .bind(into)
+            .bind(m.from)
+            .execute(&mut *conn)
+            .await?;
+        }
+        sqlx::query("DELETE FROM threads WHERE id = ?")
+            .bind(m.from)
+            .execute(&mut *conn)
+            .await?;
+        targets.push(into);
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    for id in targets {
+        sqlx::query(
+            "UPDATE threads SET message_count = s.n, started_at = s.lo, last_activity = s.hi \
+             FROM (SELECT COUNT(*) AS n, MIN(date) AS lo, MAX(date) AS hi FROM messages \
+             WHERE thread_id = ?1) AS s WHERE threads.id = ?1",
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Executes a write set: a handful of multi-row statements per table.
@@ -591,14 +630,17 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     }
 
     for chunk in merge_touches(&ws.touches).chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new("WITH v(id, last_activity, added) AS (");
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("WITH v(id, started_at, last_activity, added) AS (");
         qb.push_values(chunk, |mut b, t| {
             b.push_bind(t.id)
+                .push_bind(t.started_at)
                 .push_bind(t.last_activity)
                 .push_bind(t.added);
         });
         qb.push(
-            ") UPDATE threads SET last_activity = MAX(threads.last_activity, v.last_activity), \
+            ") UPDATE threads SET started_at = MIN(threads.started_at, v.started_at), \
+             last_activity = MAX(threads.last_activity, v.last_activity), \
              message_count = threads.message_count + v.added FROM v WHERE threads.id = v.id",
         );
         qb.build().execute(&mut *conn).await?;
@@ -612,7 +654,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in messages.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, subject, body, quoted, signoff, signature, disclaimer, html, attachments, via, reconstructed) ",
+             date, subject, subject_key, subject_link, body, quoted, signoff, signature, disclaimer, html, \
+             attachments, via, reconstructed) ",
         );
         qb.push_values(chunk, |mut b, (thread_id, m)| {
             b.push_bind(*thread_id)
@@ -623,6 +666,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
                 .push_bind(m.author.name.as_deref())
                 .push_bind(m.date)
                 .push_bind(m.subject.as_str())
+                .push_bind(m.subject_key.as_str())
+                .push_bind(m.subject_link)
                 .push_bind(m.body.as_str())
                 .push_bind(m.quoted.as_str())
                 .push_bind(m.signoff.as_str())
@@ -640,8 +685,9 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for (row_id, m) in &ws.replacements {
         sqlx::query(
             "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
-             author_name = ?, date = ?, subject = ?, body = ?, quoted = ?, signoff = ?, signature = ?, \
-             disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 WHERE id = ?",
+             author_name = ?, date = ?, subject = ?, subject_key = ?, subject_link = ?, body = ?, quoted = ?, \
+             signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
+             WHERE id = ?",
         )
         .bind(resolve(m.thread, &new_ids)?)
         .bind(m.group_id)
@@ -651,6 +697,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         .bind(m.author.name.as_deref())
         .bind(m.date)
         .bind(m.subject.as_str())
+        .bind(m.subject_key.as_str())
+        .bind(m.subject_link)
         .bind(m.body.as_str())
         .bind(m.quoted.as_str())
         .bind(m.signoff.as_str())
@@ -678,6 +726,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.push(" ON CONFLICT (group_id, ref_id) DO NOTHING");
         qb.build().execute(&mut *conn).await?;
     }
+
+    apply_merges(conn, ws, &new_ids).await?;
 
     let at = common::now();
     for chunk in ws.skips.chunks(CHUNK_ROWS) {

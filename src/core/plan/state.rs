@@ -1,0 +1,641 @@
+//! The planner's working state: what the store knows plus everything this batch decided so
+//! far, so a reply later in a batch finds a thread created earlier in it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::matching::{is_original_of, Entry};
+use super::{
+    BatchItem, ExistingMessage, GroupId, GroupOutcome, Known, MessageRowId, NewMessage, NewRaw,
+    NewThread, PlanOptions, Reconstruction, ThreadId, ThreadMerge, ThreadRef, ThreadTouch,
+    WriteSet,
+};
+use crate::core::pipeline::Processed;
+use crate::core::thread_keys::{clean_subject, subject_key_of};
+use crate::model::{Address, Via};
+
+/// The author of a mail without a usable From.
+const UNKNOWN_AUTHOR: &str = "unknown@outloud.invalid";
+
+/// Where a message with a given (group, Message-ID) lives, as far as this batch knows.
+#[derive(Debug, Clone, Copy)]
+enum KnownMessage {
+    Row(ExistingMessage),
+    /// Index into `WriteSet::messages`.
+    Pending {
+        index: usize,
+        reconstructed: bool,
+    },
+}
+
+/// A reconstructed entry this batch may replace.
+#[derive(Debug, Clone)]
+enum OpenReconstruction {
+    Row(Reconstruction),
+    Pending(usize),
+}
+
+/// A published message with a given subject key, stored or pending.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    thread: ThreadRef,
+    date: i64,
+    subject_link: bool,
+}
+
+/// One mail being filed: what the filing in each of its groups needs.
+struct Filing<'a> {
+    item: &'a BatchItem,
+    p: &'a Processed,
+    date: i64,
+    author: Address,
+}
+
+impl Filing<'_> {
+    fn entry(&self) -> Entry<'_> {
+        Entry {
+            email: &self.author.email,
+            name: self.author.name.as_deref(),
+            date: self.date,
+            body: &self.p.clean.body,
+        }
+    }
+}
+
+pub(super) struct State {
+    pub ws: WriteSet,
+    opts: PlanOptions,
+    messages: HashMap<(GroupId, String), KnownMessage>,
+    refs: HashMap<(GroupId, String), ThreadRef>,
+    thread_index: HashMap<(GroupId, String), ThreadRef>,
+    subjects: HashMap<(GroupId, String), Vec<Hit>>,
+    reconstructions: HashMap<ThreadRef, Vec<OpenReconstruction>>,
+    /// Stored reconstructed rows this batch already overwrote: never overwritten twice.
+    replaced_rows: HashSet<MessageRowId>,
+    /// Merged threads: each merged-away thread points at the one it joined.
+    merged: HashMap<ThreadRef, ThreadRef>,
+    touches: HashMap<ThreadId, ThreadTouch>,
+    raws: HashSet<String>,
+    people: HashSet<String>,
+}
+
+impl State {
+    pub fn new(known: Known, opts: PlanOptions) -> Self {
+        let existing = |(k, v): (_, ThreadId)| (k, ThreadRef::Existing(v));
+        let subjects = known.subjects.into_iter().map(|(k, hits)| {
+            let hits = hits.into_iter().map(|h| Hit {
+                thread: ThreadRef::Existing(h.thread),
+                date: h.date,
+                subject_link: h.subject_link,
+            });
+            (k, hits.collect())
+        });
+        let reconstructions = known.reconstructions.into_iter().map(|(t, v)| {
+            let open = v.into_iter().map(OpenReconstruction::Row).collect();
+            (ThreadRef::Existing(t), open)
+        });
+        State {
+            ws: WriteSet::default(),
+            opts,
+            messages: (known.messages.into_iter())
+                .map(|(k, v)| (k, KnownMessage::Row(v)))
+                .collect(),
+            refs: known.refs.into_iter().map(existing).collect(),
+            thread_index: known.thread_index.into_iter().map(existing).collect(),
+            subjects: subjects.collect(),
+            reconstructions: reconstructions.collect(),
+            replaced_rows: HashSet::new(),
+            merged: HashMap::new(),
+            touches: HashMap::new(),
+            raws: HashSet::new(),
+            people: HashSet::new(),
+        }
+    }
+
+    pub fn add_raw(&mut self, item: &BatchItem, sha: &str, message_id: &str) {
+        if self.raws.insert(sha.to_string()) {
+            self.ws.raws.push(NewRaw {
+                sha256: sha.to_string(),
+                message_id: message_id.to_string(),
+                source: item.source.clone(),
+                force_groups: item.force_groups.clone(),
+                received_at: self.opts.now,
+                bytes: item.bytes.clone(),
+            });
+        }
+    }
+
+    /// File one processed mail into each group it reaches.
+    pub fn file(&mut self, item: &BatchItem, p: &Processed) -> Vec<GroupOutcome> {
+        let f = Filing {
+            item,
+            p,
+            date: p.mail.date.unwrap_or(self.opts.now),
+            author: (p.mail.from.clone()).unwrap_or_else(|| Address::new(None, UNKNOWN_AUTHOR)),
+        };
+        p.routes
+            .iter()
+            .map(|r| self.file_in_group(&f, r.group_id, r.via))
+            .collect()
+    }
+
+    fn file_in_group(&mut self, f: &Filing, g: GroupId, via: Via) -> GroupOutcome {
+        if let Some(outcome) = self.file_by_id(f, g, via) {
+            return outcome;
+        }
+        let Some(t) = self.find_thread(f, g) else {
+            let t = self.new_thread(f, g);
+            let m = self.message(f, g, via, t);
+            self.push_message(m);
+            self.after_filing(f, g, t, 1);
+            return GroupOutcome::Published {
+                group_id: g,
+                thread: t,
+                new_thread: true,
+            };
+        };
+        if let Some(rec) = self.take_matching_reconstruction(t, f) {
+            self.replace(rec, f, g, via, t);
+            return GroupOutcome::Replaced {
+                group_id: g,
+                thread: t,
+            };
+        }
+        let m = self.message(f, g, via, t);
+        self.push_message(m);
+        self.after_filing(f, g, t, 1);
+        GroupOutcome::Published {
+            group_id: g,
+            thread: t,
+            new_thread: false,
+        }
+    }
+
+    /// The Message-ID is known in the group: a duplicate, or the original of a reconstruction
+    /// that took this id from References. `None` when the id is new here.
+    fn file_by_id(&mut self, f: &Filing, g: GroupId, via: Via) -> Option<GroupOutcome> {
+        let key = (g, f.p.mail.message_id.clone());
+        let t = match *self.messages.get(&key)? {
+            KnownMessage::Row(m) if m.reconstructed => {
+                if !self.replaced_rows.insert(m.id) {
+                    // Its slot was taken by another mail of this batch: file this one anew.
+                    return None;
+                }
+                let t = self.canon(ThreadRef::Existing(m.thread_id));
+                self.forget_reconstruction(
+                    |r| matches!(r, OpenReconstruction::Row(r) if r.id == m.id),
+                );
+                let message = self.message(f, g, via, t);
+                self.ws.replacements.push((m.id, message));
+                let now_real = ExistingMessage {
+                    reconstructed: false,
+                    ..m
+                };
+                self.messages.insert(key, KnownMessage::Row(now_real));
+                t
+            }
+            KnownMessage::Pending {
+                index,
+                reconstructed: true,
+            } => {
+                let t = self.canon(self.ws.messages[index].thread);
+                self.forget_reconstruction(
+                    |r| matches!(r, OpenReconstruction::Pending(i) if *i == index),
+                );
+                self.ws.messages[index] = self.message(f, g, via, t);
+                let pending = KnownMessage::Pending {
+                    index,
+                    reconstructed: false,
+                };
+                self.messages.insert(key, pending);
+                t
+            }
+            _ => return Some(GroupOutcome::Duplicate { group_id: g }),
+        };
+        self.after_filing(f, g, t, 0);
+        Some(GroupOutcome::Replaced {
+            group_id: g,
+            thread: t,
+        })
+    }
+
+    /// Headers first (merging every thread they reach), then the subject link, then the
+    /// quoted history.
+    fn find_thread(&mut self, f: &Filing, g: GroupId) -> Option<ThreadRef> {
+        let linked = self.linked_by_headers(f, g);
+        if !linked.is_empty() {
+            return Some(self.merge(linked));
+        }
+        self.linked_by_subject(f, g)
+            .or_else(|| self.linked_by_history(f, g))
+    }
+
+    /// Threads that know the mail's own id or a parent, or share its Thread-Index root.
+    fn linked_by_headers(&self, f: &Filing, g: GroupId) -> Vec<ThreadRef> {
+        let keys = &f.p.keys;
+        let ids = std::iter::once(&f.p.mail.message_id).chain(&keys.parents);
+        let by_id = ids.filter_map(|id| self.refs.get(&(g, id.clone())));
+        let by_index = (keys.thread_index_root.as_ref())
+            .and_then(|root| self.thread_index.get(&(g, root.clone())));
+        let mut out: Vec<ThreadRef> = by_id.chain(by_index).map(|t| self.canon(*t)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The nearest same-subject mail within the window, either side, when this mail or that
+    /// one links by subject (no threading headers, a reply prefix). A mail that links by
+    /// subject itself may join any thread; otherwise only a thread of subject-linking mail
+    /// alone, so one header-less reply cannot pull two separate conversations together.
+    fn linked_by_subject(&self, f: &Filing, g: GroupId) -> Option<ThreadRef> {
+        let hits = self.subject_hits(f, g);
+        let links_itself = f.p.keys.links_by_subject();
+        let threads_with_headers: HashSet<ThreadRef> = (hits.iter())
+            .filter(|h| !h.subject_link)
+            .map(|h| self.canon(h.thread))
+            .collect();
+        hits.iter()
+            .filter(|h| {
+                links_itself
+                    || (h.subject_link && !threads_with_headers.contains(&self.canon(h.thread)))
+            })
+            .min_by_key(|h| ((h.date - f.date).abs(), self.canon(h.thread)))
+            .map(|h| self.canon(h.thread))
+    }
+
+    /// Published same-subject mail of the group within the window of this mail's date.
+    fn subject_hits(&self, f: &Filing, g: GroupId) -> Vec<Hit> {
+        let key = &f.p.keys.subject_key;
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let window = self.opts.subject_window_secs;
+        (self.subjects.get(&(g, key.clone())).into_iter().flatten())
+            .filter(|h| (h.date - f.date).abs() <= window)
+            .copied()
+            .collect()
+    }
+
+    /// A same-subject thread within the window whose rebuilt entries this mail is the original
+    /// of, or whose rebuilt entries this mail's own quote rebuilds too.
+    fn linked_by_history(&self, f: &Filing, g: GroupId) -> Option<ThreadRef> {
+        let mut candidates: Vec<ThreadRef> = (self.subject_hits(f, g).iter())
+            .map(|h| self.canon(h.thread))
+            .filter(|t| self.reconstructions.get(t).is_some_and(|l| !l.is_empty()))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let me = f.entry();
+        let mut rebuilt = None;
+        for t in candidates {
+            let entries: Vec<Entry> = self.reconstructions[&t]
+                .iter()
+                .map(|r| self.rec_entry(r))
+                .collect();
+            if entries.iter().any(|e| is_original_of(e, &me)) {
+                return Some(t);
+            }
+            let quoted = rebuilt.get_or_insert_with(|| f.p.reconstructed());
+            let shared = quoted.iter().any(|q| {
+                let q = Entry {
+                    email: &q.author.email,
+                    name: q.author.name.as_deref(),
+                    date: q.date.unwrap_or(i64::MIN / 2),
+                    body: &q.body,
+                };
+                entries.iter().any(|e| is_original_of(e, &q))
+            });
+            if shared {
+                return Some(t);
+            }
+        }
+        None
+    }
+
+    fn rec_entry<'s>(&'s self, r: &'s OpenReconstruction) -> Entry<'s> {
+        match r {
+            OpenReconstruction::Row(r) => Entry {
+                email: &r.author_email,
+                name: r.author_name.as_deref(),
+                date: r.date,
+                body: &r.body,
+            },
+            OpenReconstruction::Pending(i) => {
+                let m = &self.ws.messages[*i];
+                Entry {
+                    email: &m.author.email,
+                    name: m.author.name.as_deref(),
+                    date: m.date,
+                    body: &m.body,
+                }
+            }
+        }
+    }
+
+    /// The thread a merged-away thread now lives in (itself when not merged).
+    fn canon(&self, mut t: ThreadRef) -> ThreadRef {
+        while let Some(next) = self.merged.get(&t) {
+            t = *next;
+        }
+        t
+    }
+
+    /// Join `threads` (canonical, sorted, not empty) into the first: stored threads sort
+    /// before new ones and older ids first, so the oldest stored thread keeps its id.
+    fn merge(&mut self, threads: Vec<ThreadRef>) -> ThreadRef {
+        let target = threads[0];
+        for &other in &threads[1..] {
+            self.merged.insert(other, target);
+            if let Some(list) = self.reconstructions.remove(&other) {
+                self.reconstructions.entry(target).or_default().extend(list);
+            }
+            match other {
+                ThreadRef::Existing(id) => {
+                    self.touches.remove(&id);
+                    self.ws.merges.push(ThreadMerge {
+                        from: id,
+                        into: target,
+                    });
+                }
+                ThreadRef::New(k) => {
+                    let th = &self.ws.threads[k];
+                    let span = (th.started_at, th.last_activity, th.message_count);
+                    self.touch_span(target, span);
+                }
+            }
+        }
+        target
+    }
+
+    /// Start a thread for the mail in group `g`, with the earlier mails rebuilt from its quote.
+    fn new_thread(&mut self, f: &Filing, g: GroupId) -> ThreadRef {
+        let p = f.p;
+        let subject = match clean_subject(&p.mail.subject) {
+            s if s.trim().is_empty() => "(no subject)".to_string(),
+            s => s,
+        };
+        let t = ThreadRef::New(self.ws.threads.len());
+        self.ws.threads.push(NewThread {
+            group_id: g,
+            subject,
+            subject_key: p.keys.subject_key.clone(),
+            thread_index_root: p.keys.thread_index_root.clone(),
+            started_at: f.date,
+            last_activity: f.date,
+            message_count: 0,
+        });
+        self.add_reconstructions(f, g, t);
+        t
+    }
+
+    /// The mails rebuilt from the quote, as reconstructed entries of thread `t`.
+    fn add_reconstructions(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
+        let p = f.p;
+        let rebuilt = p.reconstructed();
+        let n = rebuilt.len();
+        // When the quote chain and References line up one to one, the rebuilt entries take the
+        // real Message-IDs, so the originals are recognised by id when they arrive.
+        let ids_line_up = n > 0 && n == p.mail.references.len();
+        let sha = &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())];
+        for (i, q) in rebuilt.iter().enumerate() {
+            let message_id = if ids_line_up {
+                p.mail.references[i].clone()
+            } else {
+                format!("reconstructed.{sha}.{i}@outloud.invalid")
+            };
+            if self.messages.contains_key(&(g, message_id.clone())) {
+                continue;
+            }
+            // Undated quotes keep their order just before the mail that quoted them.
+            let date = q.date.unwrap_or(f.date - (n - i) as i64).min(f.date);
+            let subject = q.subject.clone().unwrap_or_else(|| p.mail.subject.clone());
+            let index = self.ws.messages.len();
+            self.push_message(NewMessage {
+                group_id: g,
+                thread: t,
+                raw_sha256: None,
+                message_id,
+                author: q.author.clone(),
+                date,
+                subject_key: subject_key_of(&subject),
+                subject,
+                subject_link: false,
+                body: q.body.clone(),
+                quoted: String::new(),
+                signoff: String::new(),
+                signature: String::new(),
+                disclaimer: String::new(),
+                html: None,
+                attachments: Vec::new(),
+                via: Via::Cc,
+                reconstructed: true,
+            });
+            self.reconstructions
+                .entry(t)
+                .or_default()
+                .push(OpenReconstruction::Pending(index));
+            self.add_person(&q.author);
+            self.touch(t, date, 1);
+        }
+    }
+
+    /// The mail as a message of group `g` in thread `t`.
+    fn message(&self, f: &Filing, g: GroupId, via: Via, t: ThreadRef) -> NewMessage {
+        let (mail, clean) = (&f.p.mail, &f.p.clean);
+        NewMessage {
+            group_id: g,
+            thread: t,
+            raw_sha256: Some(mail.raw_sha256.clone()),
+            message_id: mail.message_id.clone(),
+            author: f.author.clone(),
+            date: f.date,
+            subject: mail.subject.clone(),
+            subject_key: f.p.keys.subject_key.clone(),
+            subject_link: f.p.keys.links_by_subject(),
+            body: clean.body.clone(),
+            quoted: clean.quoted.clone(),
+            signoff: clean.signoff.clone(),
+            signature: clean.signature.clone(),
+            disclaimer: clean.disclaimer.clone(),
+            html: f.p.safe_html.clone(),
+            attachments: mail.attachments.clone(),
+            via,
+            reconstructed: false,
+        }
+    }
+
+    fn take_matching_reconstruction(
+        &mut self,
+        t: ThreadRef,
+        f: &Filing,
+    ) -> Option<OpenReconstruction> {
+        let t = self.canon(t);
+        let me = f.entry();
+        let list = self.reconstructions.get(&t)?;
+        let pos = (list.iter()).position(|r| is_original_of(&self.rec_entry(r), &me))?;
+        self.reconstructions.get_mut(&t).map(|l| l.remove(pos))
+    }
+
+    /// The original `f` takes the place of reconstruction `rec` in thread `t`.
+    fn replace(&mut self, rec: OpenReconstruction, f: &Filing, g: GroupId, via: Via, t: ThreadRef) {
+        let message = self.message(f, g, via, t);
+        let key = (g, f.p.mail.message_id.clone());
+        match rec {
+            OpenReconstruction::Row(r) => {
+                self.replaced_rows.insert(r.id);
+                // The rebuilt entry's id no longer names a row: its own original, should it
+                // come later, is filed as a new message instead of overwriting this one.
+                let old = (g, r.message_id.clone());
+                if matches!(self.messages.get(&old), Some(KnownMessage::Row(m)) if m.id == r.id) {
+                    self.messages.remove(&old);
+                }
+                self.ws.replacements.push((r.id, message));
+                let row = ExistingMessage {
+                    id: r.id,
+                    thread_id: r.thread_id,
+                    reconstructed: false,
+                };
+                self.messages.insert(key, KnownMessage::Row(row));
+            }
+            OpenReconstruction::Pending(index) => {
+                let old_id = std::mem::take(&mut self.ws.messages[index].message_id);
+                self.messages.remove(&(g, old_id));
+                self.ws.messages[index] = message;
+                let pending = KnownMessage::Pending {
+                    index,
+                    reconstructed: false,
+                };
+                self.messages.insert(key, pending);
+            }
+        }
+        self.after_filing(f, g, t, 0);
+    }
+
+    fn forget_reconstruction(&mut self, is_it: impl Fn(&OpenReconstruction) -> bool) {
+        for list in self.reconstructions.values_mut() {
+            list.retain(|r| !is_it(r));
+        }
+    }
+
+    fn push_message(&mut self, m: NewMessage) {
+        let index = self.ws.messages.len();
+        let known = KnownMessage::Pending {
+            index,
+            reconstructed: m.reconstructed,
+        };
+        self.messages
+            .insert((m.group_id, m.message_id.clone()), known);
+        self.ws.messages.push(m);
+    }
+
+    fn add_person(&mut self, a: &Address) {
+        if !a.email.is_empty() && self.people.insert(a.email.clone()) {
+            self.ws.people.push(a.clone());
+        }
+    }
+
+    fn touch(&mut self, t: ThreadRef, date: i64, added: i64) {
+        self.touch_span(t, (date, date, added));
+    }
+
+    /// Widen thread `t` to `(started, last)` and count `added` more messages.
+    fn touch_span(&mut self, t: ThreadRef, (started, last, added): (i64, i64, i64)) {
+        match self.canon(t) {
+            ThreadRef::New(k) => {
+                let th = &mut self.ws.threads[k];
+                th.started_at = th.started_at.min(started);
+                th.last_activity = th.last_activity.max(last);
+                th.message_count += added;
+            }
+            ThreadRef::Existing(id) => {
+                let e = self.touches.entry(id).or_insert(ThreadTouch {
+                    id,
+                    started_at: started,
+                    last_activity: last,
+                    added: 0,
+                });
+                e.started_at = e.started_at.min(started);
+                e.last_activity = e.last_activity.max(last);
+                e.added += added;
+            }
+        }
+    }
+
+    /// Bookkeeping common to every way a mail lands in a thread: raw, author, keys, subject.
+    fn after_filing(&mut self, f: &Filing, g: GroupId, t: ThreadRef, added: i64) {
+        let p = f.p;
+        self.add_raw(f.item, &p.mail.raw_sha256, &p.mail.message_id);
+        self.add_person(&f.author);
+        self.touch(t, f.date, added);
+        for id in std::iter::once(&p.mail.message_id).chain(p.keys.parents.iter()) {
+            let k = (g, id.clone());
+            if !self.refs.contains_key(&k) {
+                self.refs.insert(k, t);
+                self.ws.refs.push((g, id.clone(), t));
+            }
+        }
+        if let Some(root) = &p.keys.thread_index_root {
+            self.thread_index.entry((g, root.clone())).or_insert(t);
+        }
+        if !p.keys.subject_key.is_empty() {
+            let hit = Hit {
+                thread: t,
+                date: f.date,
+                subject_link: p.keys.links_by_subject(),
+            };
+            let key = (g, p.keys.subject_key.clone());
+            self.subjects.entry(key).or_default().push(hit);
+        }
+    }
+
+    /// Resolve merges everywhere and drop the new threads that were merged away.
+    pub fn finish(mut self) -> WriteSet {
+        let n = self.ws.threads.len();
+        let mut remap = vec![usize::MAX; n];
+        let mut kept = 0;
+        for (k, slot) in remap.iter_mut().enumerate() {
+            if self.canon(ThreadRef::New(k)) == ThreadRef::New(k) {
+                *slot = kept;
+                kept += 1;
+            }
+        }
+        let fix = |st: &State, t: ThreadRef| match st.canon(t) {
+            ThreadRef::New(k) => ThreadRef::New(remap[k]),
+            existing => existing,
+        };
+        let mut ws = std::mem::take(&mut self.ws);
+        for m in ws.messages.iter_mut() {
+            m.thread = fix(&self, m.thread);
+        }
+        for (_, m) in ws.replacements.iter_mut() {
+            m.thread = fix(&self, m.thread);
+        }
+        for (_, _, t) in ws.refs.iter_mut() {
+            *t = fix(&self, *t);
+        }
+        for m in ws.merges.iter_mut() {
+            m.into = fix(&self, m.into);
+        }
+        for outcome in ws.outcomes.iter_mut() {
+            if let super::ItemOutcome::Filed(groups) = outcome {
+                for go in groups.iter_mut() {
+                    match go {
+                        GroupOutcome::Published { thread, .. }
+                        | GroupOutcome::Replaced { thread, .. } => *thread = fix(&self, *thread),
+                        GroupOutcome::Duplicate { .. } => {}
+                    }
+                }
+            }
+        }
+        let mut k = 0;
+        ws.threads.retain(|_| {
+            k += 1;
+            remap[k - 1] != usize::MAX
+        });
+        let mut touches: Vec<ThreadTouch> = (self.touches.into_values())
+            .filter(|t| !self.merged.contains_key(&ThreadRef::Existing(t.id)))
+            .collect();
+        touches.sort_by_key(|t| t.id);
+        ws.touches = touches;
+        ws
+    }
+}
