@@ -59,6 +59,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Re-run the pipeline over every stored raw mail (after an upgrade or a rule change).
     Reprocess,
+    /// Verify that every stored mail is accounted for: published in each group it is routed to,
+    /// or recorded as skipped with a reason. Lists each mail that is not; exit status 1 then.
+    Check(CheckArgs),
     /// Manage groups: which address publishes where.
     #[command(subcommand)]
     Group(GroupCommand),
@@ -85,6 +88,13 @@ pub struct ImportArgs {
     /// Log one line per mail (what happened to it and why), as the daemon does.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +257,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import(&cfg, args).await,
         Command::Export(args) => export(&cfg, args).await,
         Command::Reprocess => reprocess(&cfg).await,
+        Command::Check(args) => check(&cfg, args).await,
         Command::Group(cmd) => group(&cfg, cmd).await,
         Command::Quarantine(cmd) => quarantine(&cfg, cmd).await,
     }
@@ -487,6 +498,35 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
     }
     println!("reprocessed {n} stored mails");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn check(cfg: &Config, args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    let report = crate::check::check(&*store, &ingest_settings(cfg).pipeline)
+        .await
+        .context("checking the stored mail")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for p in &report.problems {
+            println!("{} <{}> ({}): {}", p.source, p.message_id, p.sha256, p.what);
+        }
+        let n = report.problems.len();
+        match n {
+            0 => println!(
+                "checked {} stored mails: every one is accounted for",
+                report.checked
+            ),
+            _ => println!(
+                "checked {} stored mails: {n} not accounted for",
+                report.checked
+            ),
+        }
+    }
+    Ok(match report.problems.is_empty() {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
+    })
 }
 
 async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {

@@ -8,12 +8,14 @@
 //! - [`store`]: the storage trait and its SQLite and PostgreSQL adapters.
 //! - [`ingest`]: runs batches of raw mail through the core into the store.
 //! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
-//! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs.
+//! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`check`]: `outloud
+//!   check`, which proves every stored mail is published or recorded as skipped.
 //! - [`imap`]: the daemon's IMAP watchers (`outloud run`); [`health`] is what they report.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
 //!   [`cli::main`]).
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod core;

@@ -155,3 +155,46 @@ fn config_errors_name_the_key_and_the_file() {
     let o = outloud(d, &["import", "--group", "nope", "x.mbox"]);
     assert!(text(&o).contains("unknown group \"nope\""), "{}", text(&o));
 }
+
+#[test]
+fn check_accounts_for_every_stored_mail_and_names_the_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("outloud.toml"), CONFIG).unwrap();
+    let mbox = format!(
+        "From anna@corp.example Mon Mar  3 10:00:00 2025\n{}\nFrom anna@corp.example Mon Mar  3 10:00:00 2025\n{}",
+        mail("one@x", "first", "eng@corp.example"),
+        mail("three@x", "private", "bob@corp.example"),
+    );
+    std::fs::write(d.join("a.mbox"), mbox).unwrap();
+    assert!(outloud(d, &["import", "a.mbox"]).status.success());
+    let o = outloud(d, &["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("checked 2 stored mails: every one is accounted for"),
+        "{}",
+        text(&o)
+    );
+
+    // Lose the published message behind outloud's back: check names it and fails.
+    let db = d.join("var/outloud.db");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM messages WHERE message_id = 'one@x'")
+            .execute(&mut c)
+            .await
+            .unwrap();
+    });
+    let o = outloud(d, &["check"]);
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("<one@x>"), "{out}");
+    assert!(
+        out.contains("no published message in group(s) eng"),
+        "{out}"
+    );
+    assert!(out.contains("1 not accounted for"), "{out}");
+}

@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, ExistingMessage, Known, Lookup, MessageRowId, Reconstruction, SubjectHit, ThreadId,
-    ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Reconstruction, SubjectHit,
+    ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{Attachment, GroupEntry, SkipReason, Via};
 
-use super::{GroupSummary, MessageRow, RawRow, Result, SkipCount, StoreError, ThreadSummary};
+use super::{
+    GroupSummary, MessageRow, RawAccount, RawRow, Result, SkipCount, StoreError, ThreadSummary,
+};
 
 /// Rows per multi-row statement. Full chunks share one SQL text, so the prepared statement is
 /// cached and reused across batches; the widest table (messages, 17 columns) stays far below
@@ -266,6 +268,38 @@ pub(crate) fn raw_row(t: RawTuple) -> RawRow {
         received_at,
         bytes,
     }
+}
+
+/// `(raw columns…, message_id, skip reason, comma-separated group ids)` as selected by both
+/// backends for [`super::Store::raw_accounts`].
+pub(crate) type RawAccountTuple = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+pub(crate) fn raw_account(t: RawAccountTuple) -> Result<RawAccount> {
+    let (seq, sha256, source, force_groups, received_at, bytes, message_id, skipped, filed) = t;
+    let filed_in = (filed.as_deref().unwrap_or_default().split(','))
+        .filter(|g| !g.is_empty())
+        .map(|g| {
+            g.trim().parse().map_err(|_| {
+                StoreError::Invalid(format!("group id {g:?} of {message_id} is not a number"))
+            })
+        })
+        .collect::<Result<Vec<GroupId>>>()?;
+    Ok(RawAccount {
+        raw: raw_row((seq, sha256, source, force_groups, received_at, bytes)),
+        message_id,
+        skipped: skipped.as_deref().map(parse_skip_reason).transpose()?,
+        filed_in,
+    })
 }
 
 // --- ingest: preparing the lookup and assembling its answer ----------------------------

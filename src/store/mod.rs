@@ -106,6 +106,16 @@ pub struct RawRow {
     pub bytes: Vec<u8>,
 }
 
+/// A stored raw mail and what became of it: its skip record, and the groups holding a
+/// published (not reconstructed) message with its Message-ID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawAccount {
+    pub raw: RawRow,
+    pub message_id: String,
+    pub skipped: Option<SkipReason>,
+    pub filed_in: Vec<GroupId>,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct QuarantineRow {
     pub id: i64,
@@ -198,6 +208,9 @@ pub trait Store: Send + Sync + 'static {
     /// Raw mails in arrival order after `after_seq`, for export and reprocess.
     async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>>;
     async fn skip_counts(&self) -> Result<Vec<SkipCount>>;
+    /// How each stored raw mail after `after_seq` is accounted for, in arrival order: for
+    /// `outloud check`.
+    async fn raw_accounts(&self, after_seq: i64, limit: i64) -> Result<Vec<RawAccount>>;
 }
 
 /// Open the store a URL names: `sqlite:PATH` / `sqlite://PATH` (created if missing, WAL) or

@@ -23,8 +23,8 @@ use super::common::{
     RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
-    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store,
-    StoreError, ThreadDetail, ThreadSummary,
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
+    Store, StoreError, ThreadDetail, ThreadSummary,
 };
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
 use crate::model::GroupEntry;
@@ -420,6 +420,22 @@ impl Store for PgStore {
                 .await?;
         common::skip_counts(rows)
     }
+
+    async fn raw_accounts(&self, after_seq: i64, limit: i64) -> Result<Vec<RawAccount>> {
+        // `group_id IN (…)` lets the (group_id, message_id) index serve the lookup by id.
+        let rows: Vec<common::RawAccountTuple> = sqlx::query_as(
+            "SELECT r.seq, r.sha256, r.source, r.force_groups, r.received_at, r.bytes, r.message_id, \
+             s.reason, (SELECT string_agg(m.group_id::TEXT, ',') FROM messages m WHERE m.group_id IN (SELECT id FROM groups) \
+             AND m.message_id = r.message_id AND NOT m.reconstructed) \
+             FROM raw_mails r LEFT JOIN skipped s ON s.raw_sha256 = r.sha256 \
+             WHERE r.seq > $1 ORDER BY r.seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(common::raw_account).collect()
+    }
 }
 
 // --- ingest ---------------------------------------------------------------------------
@@ -618,6 +634,40 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    // Rare (an original arriving after its reconstruction): one statement each, before the
+    // inserts, since a row it renames may free a Message-ID that a new message of this batch
+    // takes.
+    for (row_id, m) in &ws.replacements {
+        sqlx::query(
+            "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
+             author_email = $5, author_name = $6, date = $7, subject = $8, subject_key = $9, \
+             subject_link = $10, body = $11, quoted = $12, signoff = $13, signature = $14, \
+             disclaimer = $15, html = $16, attachments = $17, via = $18, reconstructed = FALSE \
+             WHERE id = $19",
+        )
+        .bind(resolve(m.thread, &new_ids)?)
+        .bind(m.group_id)
+        .bind(t_opt(m.raw_sha256.as_deref()))
+        .bind(t(&m.message_id))
+        .bind(t(&m.author.email))
+        .bind(t_opt(m.author.name.as_deref()))
+        .bind(m.date)
+        .bind(t(&m.subject))
+        .bind(t(&m.subject_key))
+        .bind(m.subject_link)
+        .bind(t(&m.body))
+        .bind(t(&m.quoted))
+        .bind(t(&m.signoff))
+        .bind(t(&m.signature))
+        .bind(t(&m.disclaimer))
+        .bind(t_opt(m.html.as_deref()))
+        .bind(t(&encode_attachments(&m.attachments)).into_owned())
+        .bind(m.via.as_str())
+        .bind(*row_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+
     if !ws.messages.is_empty() {
         let m = &ws.messages;
         let thread_ids = m
@@ -651,38 +701,6 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .bind(m.iter().map(|m| t(&encode_attachments(&m.attachments)).into_owned()).collect::<Vec<_>>())
         .bind(m.iter().map(|m| m.via.as_str()).collect::<Vec<_>>())
         .bind(m.iter().map(|m| m.reconstructed).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-
-    // Rare (an original arriving after its reconstruction): one statement each.
-    for (row_id, m) in &ws.replacements {
-        sqlx::query(
-            "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
-             author_email = $5, author_name = $6, date = $7, subject = $8, subject_key = $9, \
-             subject_link = $10, body = $11, quoted = $12, signoff = $13, signature = $14, \
-             disclaimer = $15, html = $16, attachments = $17, via = $18, reconstructed = FALSE \
-             WHERE id = $19",
-        )
-        .bind(resolve(m.thread, &new_ids)?)
-        .bind(m.group_id)
-        .bind(t_opt(m.raw_sha256.as_deref()))
-        .bind(t(&m.message_id))
-        .bind(t(&m.author.email))
-        .bind(t_opt(m.author.name.as_deref()))
-        .bind(m.date)
-        .bind(t(&m.subject))
-        .bind(t(&m.subject_key))
-        .bind(m.subject_link)
-        .bind(t(&m.body))
-        .bind(t(&m.quoted))
-        .bind(t(&m.signoff))
-        .bind(t(&m.signature))
-        .bind(t(&m.disclaimer))
-        .bind(t_opt(m.html.as_deref()))
-        .bind(t(&encode_attachments(&m.attachments)).into_owned())
-        .bind(m.via.as_str())
-        .bind(*row_id)
         .execute(&mut *conn)
         .await?;
     }

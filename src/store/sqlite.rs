@@ -20,8 +20,8 @@ use super::common::{
     MESSAGE_COLUMNS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
-    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawRow, Result, SkipCount, Store,
-    StoreError, ThreadDetail, ThreadSummary,
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
+    Store, StoreError, ThreadDetail, ThreadSummary,
 };
 use crate::core::plan::{
     Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
@@ -436,6 +436,22 @@ impl Store for SqliteStore {
                 .await?;
         common::skip_counts(rows)
     }
+
+    async fn raw_accounts(&self, after_seq: i64, limit: i64) -> Result<Vec<RawAccount>> {
+        // `group_id IN (…)` lets the (group_id, message_id) index serve the lookup by id.
+        let rows: Vec<common::RawAccountTuple> = sqlx::query_as(
+            "SELECT r.seq, r.sha256, r.source, r.force_groups, r.received_at, r.bytes, r.message_id, \
+             s.reason, (SELECT group_concat(m.group_id) FROM messages m WHERE m.group_id IN (SELECT id FROM groups) \
+             AND m.message_id = r.message_id AND m.reconstructed = 0) \
+             FROM raw_mails r LEFT JOIN skipped s ON s.raw_sha256 = r.sha256 \
+             WHERE r.seq > ? ORDER BY r.seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(common::raw_account).collect()
+    }
 }
 
 // --- ingest ---------------------------------------------------------------------------
@@ -646,6 +662,39 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    // Rare (an original arriving after its reconstruction): one statement each, before the
+    // inserts, since a row it renames may free a Message-ID that a new message of this batch
+    // takes.
+    for (row_id, m) in &ws.replacements {
+        sqlx::query(
+            "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
+             author_name = ?, date = ?, subject = ?, subject_key = ?, subject_link = ?, body = ?, quoted = ?, \
+             signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
+             WHERE id = ?",
+        )
+        .bind(resolve(m.thread, &new_ids)?)
+        .bind(m.group_id)
+        .bind(m.raw_sha256.as_deref())
+        .bind(m.message_id.as_str())
+        .bind(m.author.email.as_str())
+        .bind(m.author.name.as_deref())
+        .bind(m.date)
+        .bind(m.subject.as_str())
+        .bind(m.subject_key.as_str())
+        .bind(m.subject_link)
+        .bind(m.body.as_str())
+        .bind(m.quoted.as_str())
+        .bind(m.signoff.as_str())
+        .bind(m.signature.as_str())
+        .bind(m.disclaimer.as_str())
+        .bind(m.html.as_deref())
+        .bind(encode_attachments(&m.attachments))
+        .bind(m.via.as_str())
+        .bind(*row_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+
     let messages = ws
         .messages
         .iter()
@@ -679,37 +728,6 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
                 .push_bind(m.reconstructed);
         });
         qb.build().execute(&mut *conn).await?;
-    }
-
-    // Rare (an original arriving after its reconstruction): one statement each.
-    for (row_id, m) in &ws.replacements {
-        sqlx::query(
-            "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
-             author_name = ?, date = ?, subject = ?, subject_key = ?, subject_link = ?, body = ?, quoted = ?, \
-             signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
-             WHERE id = ?",
-        )
-        .bind(resolve(m.thread, &new_ids)?)
-        .bind(m.group_id)
-        .bind(m.raw_sha256.as_deref())
-        .bind(m.message_id.as_str())
-        .bind(m.author.email.as_str())
-        .bind(m.author.name.as_deref())
-        .bind(m.date)
-        .bind(m.subject.as_str())
-        .bind(m.subject_key.as_str())
-        .bind(m.subject_link)
-        .bind(m.body.as_str())
-        .bind(m.quoted.as_str())
-        .bind(m.signoff.as_str())
-        .bind(m.signature.as_str())
-        .bind(m.disclaimer.as_str())
-        .bind(m.html.as_deref())
-        .bind(encode_attachments(&m.attachments))
-        .bind(m.via.as_str())
-        .bind(*row_id)
-        .execute(&mut *conn)
-        .await?;
     }
 
     let refs = ws

@@ -121,6 +121,9 @@ impl Store for FakeStore {
     async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
         Ok(vec![])
     }
+    async fn raw_accounts(&self, _: i64, _: i64) -> Result<Vec<crate::store::RawAccount>> {
+        Ok(vec![])
+    }
 }
 
 fn group(id: i64, slug: &str, name: &str, threads: i64, last: Option<i64>) -> GroupSummary {

@@ -14,8 +14,10 @@ pub const MAX_ZONE_SHIFT_SECS: i64 = 14 * 3600;
 pub const ZONE_STEP_SECS: i64 = 900;
 /// Bodies are compared on their opening words: quoting clients rewrap, and trim the end.
 pub const OPENING_WORDS: usize = 40;
-/// Share of the opening words the two bodies must have in common.
+/// Share of the opening words the two bodies must have in common, in order.
 pub const MIN_WORD_OVERLAP: f64 = 0.8;
+/// Words one side may have inserted into the opening (a rewrapped link, a greeting).
+pub const OPENING_SLACK: usize = 5;
 /// Below this many words a body must match word for word ("Thanks!", "OK for me").
 pub const SHORT_BODY_WORDS: usize = 4;
 
@@ -88,15 +90,29 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// The first words of both, in order, share at least [`MIN_WORD_OVERLAP`] of the shorter
+/// opening (longest common subsequence: order matters, a few inserted words do not).
 fn same_opening(a: &[String], b: &[String]) -> bool {
     let n = a.len().min(b.len()).min(OPENING_WORDS);
     if n < SHORT_BODY_WORDS {
-        return a.len() == b.len() && a == b;
+        return a == b;
     }
-    let a: HashSet<&str> = a[..n].iter().map(String::as_str).collect();
-    let b: HashSet<&str> = b[..n].iter().map(String::as_str).collect();
-    let common = a.intersection(&b).count();
-    common as f64 >= MIN_WORD_OVERLAP * a.len().min(b.len()) as f64
+    let a = &a[..(n + OPENING_SLACK).min(a.len())];
+    let b = &b[..(n + OPENING_SLACK).min(b.len())];
+    lcs(a, b) as f64 >= MIN_WORD_OVERLAP * n as f64
+}
+
+fn lcs(a: &[String], b: &[String]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut diag = 0;
+        for (j, y) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+            diag = up;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -163,6 +179,14 @@ mod tests {
             &empty,
             &e("bob@x.com", None, 1000 + 3600, BODY)
         ));
+    }
+
+    #[test]
+    fn same_words_in_another_order_do_not_match() {
+        let a = "ship the numbers review on friday with the budget team draft";
+        let b = "budget team draft ship review the numbers friday with on the";
+        let rec = e("bob@x.com", None, 1000, a);
+        assert!(!is_original_of(&rec, &e("bob@x.com", None, 1000, b)));
     }
 
     #[test]
