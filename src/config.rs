@@ -160,7 +160,8 @@ impl Default for ImportConfig {
 pub struct IdentityConfig {
     /// Addresses outloud sends from (digests, notices); mail from them is never published.
     pub addresses: Vec<String>,
-    /// Value of the `X-Outloud-Loop` header outloud stamps on its own mail.
+    /// Value of the `X-Outloud-Loop` header outloud stamps on its own mail. Incoming mail with
+    /// that header is skipped whatever its value; this only names the instance in the log.
     pub loop_marker: String,
 }
 

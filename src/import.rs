@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::ingest::{IngestError, Ingestor, MailResult, RawMail};
 use crate::mailbox_files;
+use crate::model::SkipRule;
 
 /// Header `outloud export --mbox` puts first on mail filed with `--group`, so re-importing the
 /// export files it the same way. Only `outloud import` honours it; it is removed before
@@ -35,6 +36,8 @@ pub struct ImportSummary {
     pub replaced: u64,
     pub duplicates: u64,
     pub skipped: BTreeMap<String, u64>,
+    /// The same skips by the rule that fired, keyed by its stable name (`auto_submitted`, …).
+    pub skipped_by_rule: BTreeMap<SkipRule, u64>,
     pub quarantined: u64,
     /// Files or parts of files that could not be read, with the error.
     pub file_errors: Vec<String>,
@@ -58,6 +61,13 @@ impl std::fmt::Display for ImportSummary {
                 .map(|(r, n)| format!("{r}: {n}"))
                 .collect();
             write!(f, "\n  skipped by reason: {}", parts.join(", "))?;
+            // Which rule fired, so an admin sees at once whether a rule misfires on their mail.
+            let rules: Vec<String> = self
+                .skipped_by_rule
+                .iter()
+                .map(|(r, n)| format!("{} ({}): {n}", r.reason().as_str(), r.label()))
+                .collect();
+            write!(f, "\n  skipped by rule: {}", rules.join(", "))?;
         }
         if self.quarantined > 0 {
             write!(f, "\n  see `outloud quarantine list`")?;
@@ -170,11 +180,12 @@ pub async fn import(
                                 summary.replaced += u64::from(replaced > 0);
                             }
                             MailResult::Duplicate => summary.duplicates += 1,
-                            MailResult::Skipped { reason, .. } => {
+                            MailResult::Skipped { reason, rule, .. } => {
                                 *summary
                                     .skipped
                                     .entry(reason.as_str().to_string())
-                                    .or_default() += 1
+                                    .or_default() += 1;
+                                *summary.skipped_by_rule.entry(rule).or_default() += 1;
                             }
                             MailResult::Quarantined { .. } => summary.quarantined += 1,
                         }
@@ -274,6 +285,36 @@ fn read_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_counts_skips_by_rule() {
+        let mut s = ImportSummary {
+            read: 6,
+            imported: 2,
+            ..Default::default()
+        };
+        s.skipped.insert("auto_reply".into(), 3);
+        s.skipped.insert("loop".into(), 1);
+        s.skipped_by_rule.insert(SkipRule::OutOfOfficeSubject, 1);
+        s.skipped_by_rule.insert(SkipRule::AutoSubmitted, 2);
+        s.skipped_by_rule.insert(SkipRule::LoopHeader, 1);
+        assert_eq!(
+            s.to_string(),
+            "read 6, imported 2, duplicates 0, skipped 4, quarantined 0\n  \
+             skipped by reason: auto_reply: 3, loop: 1\n  \
+             skipped by rule: auto_reply (Auto-Submitted): 2, \
+             auto_reply (out-of-office subject): 1, loop (X-Outloud-Loop): 1"
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["skipped_by_rule"]["auto_submitted"], 2);
+        assert_eq!(json["skipped_by_rule"]["out_of_office_subject"], 1);
+        // The JSON keys are the rules' stable names.
+        for r in s.skipped_by_rule.keys() {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        let none = ImportSummary::default().to_string();
+        assert!(!none.contains("skipped by"), "{none}");
+    }
 
     #[test]
     fn import_groups_header_is_removed_exactly() {

@@ -5,12 +5,12 @@
 use std::sync::{Arc, RwLock};
 
 use crate::core::parse::ParseError;
-use crate::core::pipeline::{process, Options, Outcome};
+use crate::core::pipeline::{process, skip_rule, Options, Outcome};
 use crate::core::plan::{
     lookup_for, plan, BatchItem, Checkpoint, GroupOutcome, ItemOutcome, PlanOptions, ThreadRef,
 };
 use crate::core::route::GroupDirectory;
-use crate::model::SkipReason;
+use crate::model::{SkipReason, SkipRule};
 use crate::store::{Store, StoreError};
 
 /// A mail as it arrived, before the pipeline.
@@ -37,12 +37,12 @@ pub enum MailResult {
     Duplicate,
     Skipped {
         reason: SkipReason,
+        /// The rule that fired, finer than the stored reason.
+        rule: SkipRule,
         detail: String,
     },
     /// Could not be parsed; kept in the quarantine with the error.
-    Quarantined {
-        error: String,
-    },
+    Quarantined { error: String },
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +198,7 @@ impl Ingestor {
                 mail.message_id.clone(),
                 MailResult::Skipped {
                     reason: *reason,
+                    rule: skip_rule(mail, &self.settings.pipeline),
                     detail: detail.clone(),
                 },
             ),
@@ -282,8 +283,12 @@ fn log_mail<const INFO: bool>(r: &MailReport) {
         MailResult::Duplicate => {
             line!(message_id = mid, mailbox, uid, source = %r.source, action = "duplicate", reason = "same Message-ID already in the group", "mail already published")
         }
-        MailResult::Skipped { reason, detail } => {
-            line!(message_id = mid, mailbox, uid, source = %r.source, action = "skipped", reason = reason.as_str(), detail = %detail, "mail skipped")
+        MailResult::Skipped {
+            reason,
+            rule,
+            detail,
+        } => {
+            line!(message_id = mid, mailbox, uid, source = %r.source, action = "skipped", reason = reason.as_str(), rule = rule.as_str(), detail = %detail, "mail skipped")
         }
         // Quarantine is logged where it happens, at WARN.
         MailResult::Quarantined { .. } => {}

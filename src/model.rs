@@ -43,18 +43,23 @@ pub struct Signals {
     pub auto_submitted: Option<String>,
     /// Lower-cased `Precedence` value, e.g. `bulk`.
     pub precedence: Option<String>,
-    /// `X-Autoreply`, `X-Autorespond`, `X-Auto-Response-Suppress: All|OOF` or similar present.
-    pub autoreply_header: bool,
+    /// The first auto-reply header seen (`X-Autoreply`, `X-Autorespond`, `X-Precedence:
+    /// auto_reply`, Exchange's `X-MS-Exchange-Generated-Message-Source`, …), as `Name: value`.
+    pub autoreply_header: Option<String>,
     /// Top-level content type, lower-cased, e.g. `multipart/report`.
     pub content_type: Option<String>,
     /// `report-type` parameter of a multipart/report, lower-cased.
     pub report_type: Option<String>,
     /// `Return-Path: <>` (null sender), typical of bounces.
     pub null_return_path: bool,
-    /// Value of outloud's own loop marker header (`X-Outloud-Loop`), if present.
+    /// Value of outloud's loop header (`X-Outloud-Loop`) when present, possibly empty.
     pub outloud_loop: Option<String>,
     /// `List-Id` value, if present.
     pub list_id: Option<String>,
+    /// The first sign that a list server delivered the mail (`List-Id`, `List-Post`,
+    /// `Mailing-List`, `X-Google-Group-Id`, `Delivered-To: mailing list …`, …): the header's
+    /// name, or `Name: value` when the value is what marks it.
+    pub list: Option<String>,
 }
 
 /// A mail after parsing: everything later stages need, decoded to UTF-8.
@@ -156,6 +161,88 @@ impl SkipReason {
             SkipReason::Bounce => "bounce",
             SkipReason::Loop => "loop",
             SkipReason::NoGroup => "no_group",
+        }
+    }
+}
+
+/// The rule that skipped a mail: finer than [`SkipReason`] (which is what the database stores
+/// and exports), for logs and import summaries. Declared in reason order, so sorting groups
+/// the rules of one reason together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipRule {
+    /// `Auto-Submitted` other than `no` (RFC 3834).
+    AutoSubmitted,
+    /// `X-Autoreply`, `X-Autorespond` and their relatives.
+    AutoreplyHeader,
+    /// `Precedence: junk` or `auto_reply`.
+    Precedence,
+    /// A machine report other than a delivery status, e.g. a read receipt.
+    Report,
+    /// "Automatic reply:", "Out of Office:" and their translations opening the subject.
+    OutOfOfficeSubject,
+    /// From a `noreply@`-style address, on mail no list server delivered.
+    NoreplySender,
+    /// `multipart/report; report-type=delivery-status` (RFC 3464).
+    DeliveryStatus,
+    /// From `MAILER-DAEMON` or `postmaster`.
+    DaemonSender,
+    /// "Undeliverable:", "Mail delivery failed" and their translations opening the subject.
+    BounceSubject,
+    /// An `X-Outloud-Loop` header: mail some outloud sent.
+    LoopHeader,
+    /// From one of `[identity] addresses`.
+    OwnAddress,
+    /// No group address in To, Cc or the envelope.
+    NoGroup,
+}
+
+impl SkipRule {
+    /// Stable short name, for logs and `--json` summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipRule::AutoSubmitted => "auto_submitted",
+            SkipRule::AutoreplyHeader => "autoreply_header",
+            SkipRule::Precedence => "precedence",
+            SkipRule::Report => "report",
+            SkipRule::OutOfOfficeSubject => "out_of_office_subject",
+            SkipRule::NoreplySender => "noreply_sender",
+            SkipRule::DeliveryStatus => "delivery_status",
+            SkipRule::DaemonSender => "daemon_sender",
+            SkipRule::BounceSubject => "bounce_subject",
+            SkipRule::LoopHeader => "loop_header",
+            SkipRule::OwnAddress => "own_address",
+            SkipRule::NoGroup => "no_group",
+        }
+    }
+
+    /// What an admin reads in the import summary.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipRule::AutoSubmitted => "Auto-Submitted",
+            SkipRule::AutoreplyHeader => "X-Autoreply or similar header",
+            SkipRule::Precedence => "Precedence: junk/auto_reply",
+            SkipRule::Report => "read receipt or other report",
+            SkipRule::OutOfOfficeSubject => "out-of-office subject",
+            SkipRule::NoreplySender => "noreply sender",
+            SkipRule::DeliveryStatus => "delivery status report",
+            SkipRule::DaemonSender => "MAILER-DAEMON/postmaster sender",
+            SkipRule::BounceSubject => "bounce subject",
+            SkipRule::LoopHeader => "X-Outloud-Loop",
+            SkipRule::OwnAddress => "outloud's own address",
+            SkipRule::NoGroup => "no group address",
+        }
+    }
+
+    /// The coarse reason stored with the mail.
+    pub fn reason(self) -> SkipReason {
+        use SkipRule::*;
+        match self {
+            AutoSubmitted | AutoreplyHeader | Precedence | Report | OutOfOfficeSubject
+            | NoreplySender => SkipReason::AutoReply,
+            DeliveryStatus | DaemonSender | BounceSubject => SkipReason::Bounce,
+            LoopHeader | OwnAddress => SkipReason::Loop,
+            NoGroup => SkipReason::NoGroup,
         }
     }
 }

@@ -60,6 +60,10 @@ fn import_quarantines_bad_mail_and_summarises() {
         "{out}"
     );
     assert!(out.contains("no_group: 1"), "{out}");
+    assert!(
+        out.contains("skipped by rule: no_group (no group address): 1"),
+        "{out}"
+    );
 
     let o = outloud(d, &["quarantine", "list"]);
     let out = text(&o);
@@ -74,6 +78,7 @@ fn import_quarantines_bad_mail_and_summarises() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["imported"], 0);
     assert_eq!(v["duplicates"], 2);
+    assert_eq!(v["skipped_by_rule"]["no_group"], 1);
 
     let o = outloud(d, &["group", "list"]);
     assert!(
@@ -105,6 +110,40 @@ fn import_quarantines_bad_mail_and_summarises() {
         lines(&String::from_utf8_lossy(&again.stdout)),
         lines(&jsonl),
         "reprocess rebuilds the same messages"
+    );
+}
+
+#[test]
+fn list_mail_is_imported_and_auto_replies_counted_by_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("outloud.toml"), CONFIG).unwrap();
+    let lists = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/lists");
+    let mut files: Vec<String> = std::fs::read_dir(&lists)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".eml"))
+        .collect();
+    files.sort();
+    let args: Vec<&str> = ["import", "--no-progress"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let o = outloud(d, &args);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    // Six posts people wrote through Google Groups, Mailman 2 and 3, ezmlm, Majordomo and an
+    // Exchange distribution list; five auto-replies sent through them.
+    assert!(
+        out.contains("read 11, imported 6, duplicates 0, skipped 5, quarantined 0"),
+        "{out}"
+    );
+    assert!(out.contains("skipped by reason: auto_reply: 5"), "{out}");
+    assert!(
+        out.contains(
+            "skipped by rule: auto_reply (Auto-Submitted): 4, auto_reply (out-of-office subject): 1"
+        ),
+        "{out}"
     );
 }
 

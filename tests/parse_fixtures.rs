@@ -6,7 +6,7 @@ use outloud::core::classify::{classify, OwnIdentity};
 use outloud::core::parse::parse;
 use outloud::core::route::{route, GroupDirectory};
 use outloud::core::thread_keys::{clean_subject, thread_keys};
-use outloud::model::{GroupEntry, ParsedMail, SkipReason, Via};
+use outloud::model::{GroupEntry, ParsedMail, SkipReason, SkipRule, Via};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail")
@@ -331,6 +331,42 @@ const CASES: &[Case] = &[
         routes: &[("eng", Via::To)],
     },
     Case {
+        file: "outloud_other_instance.eml",
+        subject: "New post in Platform (EU): Token rotation",
+        from: "outloud@eu.corp.example",
+        date: 1_710_759_600,
+        text_has: &["posted in Platform (EU)"],
+        skip: Some(SkipReason::Loop),
+        routes: &[("eng", Via::To)],
+    },
+    Case {
+        file: "gmail_vacation.eml",
+        subject: "Re: Release notes 3.4",
+        from: "priya.natarajan.dev@gmail.com",
+        date: 1_710_752_527,
+        text_has: &["travelling until 25 March"],
+        skip: Some(SkipReason::AutoReply),
+        routes: &[("eng", Via::To)],
+    },
+    Case {
+        file: "exchange_online_oof.eml",
+        subject: "Automatic reply: Release notes 3.4",
+        from: "sophie.laurent@vendor.example",
+        date: 1_710_753_269,
+        text_has: &["out of the office until 20 March"],
+        skip: Some(SkipReason::AutoReply),
+        routes: &[("eng", Via::To)],
+    },
+    Case {
+        file: "noreply_notification.eml",
+        subject: "Build failed in Jenkins: backend-main #4182",
+        from: "noreply@ci.corp.example",
+        date: 1_710_753_604,
+        text_has: &["BUILD FAILURE"],
+        skip: Some(SkipReason::AutoReply),
+        routes: &[("eng", Via::To)],
+    },
+    Case {
         file: "forward_rfc822_tnef.eml",
         subject: "FW: Vendor contract renewal",
         from: "dave.miller@corp.example",
@@ -385,7 +421,11 @@ fn fixtures_parse_classify_route() {
             m.text
         );
         assert!(!m.subject.contains('\u{fffd}'), "{f}: undecodable subject");
-        assert_eq!(classify(&m, &own).map(|(r, _)| r), c.skip, "{f}: classify");
+        assert_eq!(
+            classify(&m, &own).map(|s| s.reason()),
+            c.skip,
+            "{f}: classify"
+        );
         let got: Vec<(&str, Via)> = route(&m, &dir)
             .iter()
             .map(|r| (dir_slug(&dir, r.group_id), r.via))
@@ -491,12 +531,208 @@ fn attachments_listed() {
 #[test]
 fn skip_details_name_the_signal() {
     let own = own();
-    let detail = |f: &str| classify(&load(f), &own).map(|(_, d)| d).unwrap();
-    assert_eq!(detail("auto_reply.eml"), "Auto-Submitted: auto-replied");
-    assert_eq!(detail("exchange_oof.eml"), "Auto-Submitted: auto-generated");
-    assert!(detail("dsn_bounce.eml").contains("delivery-status"));
-    assert!(detail("exchange_ndr_de.eml").contains("postmaster@corp.example"));
-    assert_eq!(detail("outloud_loop.eml"), "X-Outloud-Loop: corp-outloud-1");
+    let skip = |f: &str| {
+        let s = classify(&load(f), &own).unwrap();
+        (s.rule, s.detail)
+    };
+    let auto_generated = (
+        SkipRule::AutoSubmitted,
+        "Auto-Submitted: auto-generated".into(),
+    );
+    assert_eq!(
+        skip("auto_reply.eml"),
+        (
+            SkipRule::AutoSubmitted,
+            "Auto-Submitted: auto-replied".into()
+        )
+    );
+    assert_eq!(
+        skip("gmail_vacation.eml"),
+        (
+            SkipRule::AutoSubmitted,
+            "Auto-Submitted: auto-replied".into()
+        )
+    );
+    assert_eq!(skip("exchange_oof.eml"), auto_generated);
+    assert_eq!(skip("exchange_online_oof.eml"), auto_generated);
+    let (rule, detail) = skip("dsn_bounce.eml");
+    assert_eq!(rule, SkipRule::DeliveryStatus);
+    assert!(detail.contains("delivery-status"), "{detail}");
+    let (rule, detail) = skip("exchange_ndr_de.eml");
+    assert_eq!(rule, SkipRule::DaemonSender);
+    assert!(detail.contains("postmaster@corp.example"), "{detail}");
+    assert_eq!(
+        skip("noreply_notification.eml"),
+        (
+            SkipRule::NoreplySender,
+            "From: noreply@ci.corp.example".into()
+        )
+    );
+    assert_eq!(
+        skip("outloud_loop.eml"),
+        (
+            SkipRule::LoopHeader,
+            "X-Outloud-Loop: corp-outloud-1".into()
+        )
+    );
+    assert_eq!(
+        skip("outloud_other_instance.eml"),
+        (
+            SkipRule::LoopHeader,
+            "X-Outloud-Loop: eu-outloud (another outloud instance)".into()
+        )
+    );
+}
+
+#[test]
+fn outloud_mail_is_skipped_without_any_identity_configured() {
+    // Neither addresses nor a marker: the header alone tells outloud's mail apart (the demo
+    // config has neither matching its sample notification).
+    let none = OwnIdentity::default();
+    for f in ["outloud_loop.eml", "outloud_other_instance.eml"] {
+        let s = classify(&load(f), &none).unwrap();
+        assert_eq!(
+            (s.reason(), s.rule),
+            (SkipReason::Loop, SkipRule::LoopHeader),
+            "{f}"
+        );
+    }
+}
+
+/// Mail delivered by list servers and Exchange distribution lists: what people wrote is
+/// published, auto-replies sent through the list are skipped by the rule that marks them.
+struct ListCase {
+    file: &'static str,
+    from: &'static str,
+    /// The rule that skips it, and the signal it names; `None`: published.
+    skip: Option<(SkipRule, &'static str)>,
+    /// The list sign the parser saw (`None` for an Exchange distribution list: it adds none).
+    list: Option<&'static str>,
+    routes: &'static [(&'static str, Via)],
+}
+
+const LIST_CASES: &[ListCase] = &[
+    ListCase {
+        file: "google_groups_post.eml",
+        from: "rosa.martin@partner.example",
+        skip: None,
+        list: Some("X-BeenThere"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "google_groups_vacation.eml",
+        from: "tom.becker.eng@gmail.com",
+        skip: Some((SkipRule::AutoSubmitted, "Auto-Submitted: auto-replied")),
+        list: Some("X-BeenThere"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "mailman2_post.eml",
+        from: "pnovak@university.example",
+        skip: None,
+        list: Some("Sender: eng-list-admin@lists.example.org"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "mailman2_vacation.eml",
+        from: "jlee@university.example",
+        skip: Some((SkipRule::AutoSubmitted, "Auto-Submitted: auto-replied")),
+        list: Some("Sender: eng-list-admin@lists.example.org"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "mailman3_post.eml",
+        from: "lena.vogt@corp-partner.example",
+        skip: None,
+        list: Some("X-Mailman-Version"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "mailman3_vacation.eml",
+        from: "mark.devries@supplier.example",
+        skip: Some((SkipRule::AutoSubmitted, "Auto-Submitted: auto-generated")),
+        list: Some("X-Mailman-Version"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "ezmlm_post.eml",
+        from: "marta@hackers.example",
+        skip: None,
+        list: Some("Mailing-List"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "ezmlm_vacation.eml",
+        from: "sam.miller@bigcorp.example",
+        skip: Some((
+            SkipRule::OutOfOfficeSubject,
+            "Subject starts with \"out of office autoreply:\"",
+        )),
+        list: Some("Mailing-List"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "majordomo_post.eml",
+        from: "ravi@cs.example.edu",
+        skip: None,
+        list: Some("Sender: owner-perf-l@lists.example.edu"),
+        routes: &[("eng", Via::Bcc)],
+    },
+    ListCase {
+        file: "exchange_dl_post.eml",
+        from: "hannah.weber@corp.example",
+        skip: None,
+        list: None,
+        routes: &[("eng", Via::To)],
+    },
+    ListCase {
+        file: "exchange_dl_vacation.eml",
+        from: "jonas.keller@corp.example",
+        skip: Some((SkipRule::AutoSubmitted, "Auto-Submitted: auto-generated")),
+        list: None,
+        routes: &[("eng", Via::To)],
+    },
+];
+
+#[test]
+fn every_list_fixture_has_a_case() {
+    let mut files: Vec<String> = std::fs::read_dir(fixture_dir().join("lists"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    files.sort();
+    let mut cased: Vec<String> = LIST_CASES.iter().map(|c| c.file.to_string()).collect();
+    cased.sort();
+    assert_eq!(files, cased);
+}
+
+#[test]
+fn list_mail_people_wrote_is_published_and_auto_replies_are_not() {
+    let dir = dir();
+    for c in LIST_CASES {
+        let f = c.file;
+        let m = load(&format!("lists/{f}"));
+        assert_eq!(
+            m.from.as_ref().map(|a| a.email.as_str()),
+            Some(c.from),
+            "{f}: from"
+        );
+        assert!(m.date.is_some(), "{f}: date");
+        assert_eq!(m.signals.list.as_deref(), c.list, "{f}: list sign");
+        // Even with no identity configured, and whatever Precedence the list stamped.
+        for own in [own(), OwnIdentity::default()] {
+            let got = classify(&m, &own);
+            let got = got.as_ref().map(|s| (s.rule, s.detail.as_str()));
+            assert_eq!(got, c.skip, "{f}: classify");
+        }
+        let routes: Vec<(&str, Via)> = route(&m, &dir)
+            .iter()
+            .map(|r| (dir_slug(&dir, r.group_id), r.via))
+            .collect();
+        assert_eq!(routes, c.routes, "{f}: routes");
+        assert!(!m.text.trim().is_empty(), "{f}: text");
+    }
 }
 
 #[test]

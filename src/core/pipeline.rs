@@ -8,7 +8,7 @@ use super::quote_history::reconstruct;
 use super::route::{route, GroupDirectory};
 use super::sanitize::sanitize_html;
 use super::thread_keys::{thread_keys, ThreadKeys};
-use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipReason, Via};
+use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipReason, SkipRule, Via};
 
 /// A mail that passed every stage: what the planner needs to file it.
 #[derive(Debug, Clone)]
@@ -52,14 +52,20 @@ pub struct Options {
     pub force_groups: Vec<String>,
 }
 
+/// The rule that made [`process`] skip `mail`: a classifier rule, or else no group. (The
+/// outcome carries only the stored reason and detail, so logs and summaries ask here.)
+pub fn skip_rule(mail: &ParsedMail, opts: &Options) -> SkipRule {
+    classify(mail, &opts.own).map_or(SkipRule::NoGroup, |s| s.rule)
+}
+
 /// Run parse → classify → route → thread keys → clean → reconstruct.
 pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outcome, ParseError> {
     let mail = parse(raw)?;
-    if let Some((reason, detail)) = classify(&mail, &opts.own) {
+    if let Some(skip) = classify(&mail, &opts.own) {
         return Ok(Outcome::Skip {
             mail: Box::new(mail),
-            reason,
-            detail,
+            reason: skip.reason(),
+            detail: skip.detail,
         });
     }
     let mut routes = route(&mail, dir);

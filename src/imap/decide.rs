@@ -165,7 +165,7 @@ pub fn wake_every(idle_secs: u64, lease_secs: u64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SkipReason;
+    use crate::model::{SkipReason, SkipRule};
 
     fn cp(uidvalidity: u32, last_uid: u32) -> Checkpoint {
         Checkpoint {
@@ -260,6 +260,7 @@ mod tests {
         };
         let skipped = MailResult::Skipped {
             reason: SkipReason::NoGroup,
+            rule: SkipRule::NoGroup,
             detail: String::new(),
         };
         let bad = MailResult::Quarantined {

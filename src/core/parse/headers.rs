@@ -17,6 +17,10 @@ pub(super) struct HeaderFacts {
 }
 
 /// Headers whose mere presence (with a value other than "no"/"false") marks an auto-reply.
+/// Not `X-Auto-Response-Suppress`: Outlook, Exchange distribution lists and list servers set it
+/// on people's mail to ask *others* not to auto-reply ([MS-OXCMAIL] 2.1.3.2.20); it says
+/// nothing about the mail carrying it. Not `X-MS-Exchange-Inbox-Rules-Loop` either: Exchange
+/// puts it on mail a rule redirected, which keeps its human author.
 const AUTOREPLY_HEADERS: &[&str] = &[
     "x-autoreply",
     "x-autorespond",
@@ -27,8 +31,27 @@ const AUTOREPLY_HEADERS: &[&str] = &[
     "x-mail-autoreply",
     "x-vacation",
     "x-fc-machinegenerated",
-    // Exchange stamps this on mail its transport or mailbox rules generated.
+    // Exchange stamps this on mail one of its agents generated: out-of-office and rule
+    // replies ("Mailbox Rules Agent"), transport rule notices, journal reports.
     "x-ms-exchange-generated-message-source",
+];
+
+/// Headers only list servers add (RFC 2369/2919 and the servers' own). `List-Unsubscribe`
+/// alone is not one: bulk senders must add it to newsletters (RFC 8058).
+const LIST_HEADERS: &[&str] = &[
+    "list-id",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-archive",
+    "list-owner",
+    // ezmlm (`contact x-help@host; run by ezmlm`) and Google Groups.
+    "mailing-list",
+    "x-google-group-id",
+    // Majordomo, SmartList, vger.
+    "x-mailing-list",
+    "x-mailman-version",
+    "x-beenthere",
 ];
 
 pub(super) fn collect(msg: &Message<'_>, raw: &[u8]) -> HeaderFacts {
@@ -51,26 +74,15 @@ pub(super) fn collect(msg: &Message<'_>, raw: &[u8]) -> HeaderFacts {
                 f.thread_index = non_empty(v);
             }
         } else if is("delivered-to") || is("x-original-to") || is("envelope-to") {
-            for a in extract_addresses(&value(h, raw)) {
+            let v = value(h, raw);
+            // ezmlm: `Delivered-To: mailing list eng@lists.example` (no address to route by).
+            if f.signals.list.is_none() && starts_with_ignore_case(&v, "mailing list ") {
+                f.signals.list = Some(format!("{name}: {v}"));
+            }
+            for a in extract_addresses(&v) {
                 if !f.envelope_to.contains(&a) {
                     f.envelope_to.push(a);
                 }
-            }
-        } else if is("auto-submitted") {
-            if f.signals.auto_submitted.is_none() {
-                let v = value(h, raw);
-                // `auto-replied; owner-email="x"` → the keyword is what classifies.
-                let kw = v
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase();
-                f.signals.auto_submitted = non_empty(kw);
-            }
-        } else if is("precedence") {
-            if f.signals.precedence.is_none() {
-                f.signals.precedence = non_empty(value(h, raw).trim().to_ascii_lowercase());
             }
         } else if is("return-path") {
             // The topmost Return-Path is the one the final delivery wrote.
@@ -79,16 +91,8 @@ pub(super) fn collect(msg: &Message<'_>, raw: &[u8]) -> HeaderFacts {
                 let v = value(h, raw);
                 f.signals.null_return_path = v.split_whitespace().collect::<String>() == "<>";
             }
-        } else if is("x-outloud-loop") {
-            if f.signals.outloud_loop.is_none() {
-                f.signals.outloud_loop = non_empty(value(h, raw).trim().to_string());
-            }
-        } else if is("list-id") {
-            if f.signals.list_id.is_none() {
-                f.signals.list_id = non_empty(value(h, raw).trim().to_string());
-            }
-        } else if !f.signals.autoreply_header && is_autoreply_header(name, || value(h, raw)) {
-            f.signals.autoreply_header = true;
+        } else {
+            signal(&mut f.signals, name, || value(h, raw));
         }
     }
     if let Some(ct) = msg.root_part().content_type() {
@@ -105,29 +109,100 @@ pub(super) fn collect(msg: &Message<'_>, raw: &[u8]) -> HeaderFacts {
     f
 }
 
-fn is_autoreply_header(name: &str, value: impl FnOnce() -> String) -> bool {
-    let lower_eq = |n: &str| name.eq_ignore_ascii_case(n);
-    if AUTOREPLY_HEADERS.iter().any(|n| lower_eq(n)) {
-        let v = value().trim().to_ascii_lowercase();
-        return !matches!(v.as_str(), "no" | "false" | "0");
+/// Record what header `name` says about who or what sent the mail.
+fn signal(s: &mut Signals, name: &str, value: impl Fn() -> String) {
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("auto-submitted") {
+        if s.auto_submitted.is_none() {
+            // `auto-replied; owner-email="x"`, `auto-replied (vacation)` → the keyword is what
+            // classifies (RFC 3834 5: parameters after `;`, comments anywhere).
+            let v = without_comments(&value());
+            let kw = v
+                .split([';', ' ', '\t'])
+                .find(|t| !t.is_empty())
+                .unwrap_or_default();
+            s.auto_submitted = non_empty(kw.to_ascii_lowercase());
+        }
+    } else if is("precedence") {
+        if s.precedence.is_none() {
+            s.precedence = non_empty(value().trim().to_ascii_lowercase());
+        }
+    } else if is("x-outloud-loop") {
+        // Presence is what counts, so an empty value is kept too.
+        if s.outloud_loop.is_none() {
+            s.outloud_loop = Some(value().trim().to_string());
+        }
+    } else if LIST_HEADERS.iter().any(|n| is(n)) {
+        if is("list-id") && s.list_id.is_none() {
+            s.list_id = non_empty(value().trim().to_string());
+        }
+        if s.list.is_none() {
+            s.list = Some(name.to_string());
+        }
+    } else if is("sender") {
+        let v = value();
+        if s.list.is_none() && is_list_sender(&v) {
+            s.list = Some(format!("{name}: {v}"));
+        }
+    } else if s.autoreply_header.is_none() {
+        if let Some(v) = autoreply_header_value(name, value) {
+            s.autoreply_header = Some(format!("{name}: {v}"));
+        }
     }
-    if lower_eq("x-auto-response-suppress") {
-        // Senders that suppress out-of-office answers (`All`, or `OOF` among others) are
-        // Exchange's own auto-replies and notification systems, not people.
-        return value()
-            .split([',', ' ', '\t'])
-            .any(|t| t.eq_ignore_ascii_case("all") || t.eq_ignore_ascii_case("oof"));
-    }
-    if lower_eq("x-autogenerated") {
-        return value().trim().eq_ignore_ascii_case("reply");
-    }
-    if lower_eq("x-precedence") {
-        return value().trim().eq_ignore_ascii_case("auto_reply");
-    }
-    if lower_eq("x-post-messageclass") {
-        return value().to_ascii_lowercase().contains("autoresponder");
-    }
-    false
+}
+
+/// The (trimmed) value when header `name` marks an auto-reply.
+fn autoreply_header_value(name: &str, value: impl FnOnce() -> String) -> Option<String> {
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    // Which (lower-cased) values mark one: for the presence headers, anything but a negation.
+    let marks: fn(&str) -> bool = if AUTOREPLY_HEADERS.iter().any(|n| is(n)) {
+        |v| !matches!(v, "no" | "false" | "0")
+    } else if is("x-autogenerated") {
+        |v| v == "reply"
+    } else if is("x-precedence") {
+        |v| v == "auto_reply"
+    } else if is("x-post-messageclass") {
+        |v| v.contains("autoresponder")
+    } else {
+        return None;
+    };
+    let v = value().trim().to_string();
+    marks(&v.to_ascii_lowercase()).then_some(v)
+}
+
+/// `Sender:` of a list server: Majordomo's `owner-LIST@`, Mailman's `LIST-bounces@` (2.1) or
+/// `LIST-admin@` (2.0), or the `-owner`/`-request` addresses of RFC 2142 and other managers.
+fn is_list_sender(v: &str) -> bool {
+    extract_addresses(v).iter().any(|a| {
+        let local = a.split('@').next().unwrap_or_default();
+        local.starts_with("owner-")
+            || ["-owner", "-bounces", "-admin", "-request"]
+                .iter()
+                .any(|s| local.ends_with(s))
+    })
+}
+
+/// `v` without RFC 5322 comments (parenthesised, possibly nested).
+fn without_comments(v: &str) -> String {
+    let mut depth = 0usize;
+    v.chars()
+        .filter(|&c| {
+            match c {
+                '(' => depth += 1,
+                ')' if depth > 0 => {
+                    depth -= 1;
+                    return false;
+                }
+                _ => {}
+            }
+            depth == 0
+        })
+        .collect()
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
 }
 
 /// The header's raw value, unfolded, lossily decoded.
@@ -320,14 +395,40 @@ mod tests {
     }
 
     #[test]
-    fn auto_response_suppress() {
-        let yes = |v: &str| is_autoreply_header("X-Auto-Response-Suppress", || v.to_string());
-        assert!(yes("All"));
-        assert!(yes("OOF"));
-        assert!(yes("DR, OOF, AutoReply"));
-        assert!(!yes("RN, NRN"));
-        assert!(is_autoreply_header("X-Autoreply", || "yes".into()));
-        assert!(!is_autoreply_header("X-Autoreply", || "no".into()));
-        assert!(!is_autoreply_header("X-Mailer", || "Outlook".into()));
+    fn autoreply_headers() {
+        let marks = |n: &str, v: &str| autoreply_header_value(n, || v.to_string());
+        // A request not to auto-reply, set on people's mail: never a marker.
+        for v in ["All", "OOF", "DR, OOF, AutoReply", "RN, NRN"] {
+            assert_eq!(marks("X-Auto-Response-Suppress", v), None, "{v}");
+        }
+        assert_eq!(marks("X-Autoreply", " yes "), Some("yes".into()));
+        assert_eq!(marks("X-Autoreply", "no"), None);
+        assert_eq!(marks("X-AUTORESPOND", "1"), Some("1".into()));
+        assert_eq!(
+            marks("X-Precedence", "auto_reply"),
+            Some("auto_reply".into())
+        );
+        assert_eq!(marks("X-Precedence", "bulk"), None);
+        assert_eq!(
+            marks(
+                "X-MS-Exchange-Generated-Message-Source",
+                "Mailbox Rules Agent"
+            ),
+            Some("Mailbox Rules Agent".into())
+        );
+        assert_eq!(
+            marks("X-MS-Exchange-Inbox-Rules-Loop", "a@corp.example"),
+            None
+        );
+        assert_eq!(marks("X-Mailer", "Outlook"), None);
+    }
+
+    #[test]
+    fn list_senders() {
+        assert!(is_list_sender("owner-linux-mm@kvack.org"));
+        assert!(is_list_sender("\"eng\" <eng-bounces@lists.corp.example>"));
+        assert!(is_list_sender("ENG-REQUEST@lists.corp.example"));
+        assert!(!is_list_sender("Alice <alice@corp.example>"));
+        assert!(!is_list_sender("kasan-dev@googlegroups.com"));
     }
 }

@@ -140,13 +140,64 @@ fn signals() {
     assert!(s.null_return_path);
     assert_eq!(s.auto_submitted.as_deref(), Some("auto-replied"));
     assert_eq!(s.precedence.as_deref(), Some("bulk"));
-    assert!(s.autoreply_header);
+    // X-Auto-Response-Suppress asks others not to auto-reply: no auto-reply marker.
+    assert_eq!(s.autoreply_header, None);
     assert_eq!(s.outloud_loop.as_deref(), Some("corp-1"));
     assert_eq!(s.list_id.as_deref(), Some("Eng <eng.corp.example>"));
+    assert_eq!(s.list.as_deref(), Some("List-ID"));
     assert_eq!(s.content_type.as_deref(), Some("multipart/report"));
     assert_eq!(s.report_type.as_deref(), Some("delivery-status"));
     let plain = p("Return-Path: <alice@x>\r\nSubject: x\r\n\r\nb");
     assert_eq!(plain.signals, crate::model::Signals::default());
+}
+
+#[test]
+fn list_signs_and_loop_header() {
+    let list = |h: &str| p(&format!("{h}\r\nSubject: x\r\n\r\nb")).signals.list;
+    assert_eq!(
+        list("Mailing-List: contact eng-help@lists.example; run by ezmlm").as_deref(),
+        Some("Mailing-List")
+    );
+    assert_eq!(
+        list("Delivered-To: mailing list eng@lists.example").as_deref(),
+        Some("Delivered-To: mailing list eng@lists.example")
+    );
+    assert_eq!(
+        list("X-Google-Group-Id: 358814495539").as_deref(),
+        Some("X-Google-Group-Id")
+    );
+    assert_eq!(
+        list("LIST-POST: <mailto:eng@lists.example>").as_deref(),
+        Some("List-Post")
+    );
+    assert_eq!(
+        list("Sender: owner-eng@lists.example").as_deref(),
+        Some("Sender: owner-eng@lists.example")
+    );
+    // Newsletters must carry List-Unsubscribe (RFC 8058); on its own it is no list server.
+    assert_eq!(list("List-Unsubscribe: <mailto:u@news.example>"), None);
+    assert_eq!(list("Delivered-To: eng@corp.example"), None);
+    assert_eq!(list("Sender: alice@corp.example"), None);
+    let kw = |v: &str| {
+        p(&format!("Auto-Submitted: {v}\r\n\r\nb"))
+            .signals
+            .auto_submitted
+    };
+    assert_eq!(
+        kw("auto-replied (vacation)").as_deref(),
+        Some("auto-replied")
+    );
+    assert_eq!(kw("No (a person wrote this)").as_deref(), Some("no"));
+    assert_eq!(
+        kw("(odd) auto-generated").as_deref(),
+        Some("auto-generated")
+    );
+    let m = p("X-Outloud-Loop:\r\nX-Autoreply: yes\r\nSubject: x\r\n\r\nb");
+    assert_eq!(m.signals.outloud_loop.as_deref(), Some(""));
+    assert_eq!(
+        m.signals.autoreply_header.as_deref(),
+        Some("X-Autoreply: yes")
+    );
 }
 
 #[test]
