@@ -287,7 +287,6 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
                 (other, "parent@x".into()),
                 (g, "zzz".into()),
             ],
-            thread_index_roots: vec![(g, "ROOT1".into()), (other, "ROOT1".into())],
             subjects: vec![subject(g, 2000, 5000), subject(other, 0, 5000)],
         },
     )
@@ -298,8 +297,6 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     assert_eq!(k.refs.len(), 2);
     assert_eq!(k.refs[&(g, "parent@x".to_string())], tid);
     assert_eq!(k.refs[&(g, "m2@x".to_string())], tid);
-    assert_eq!(k.thread_index.len(), 1);
-    assert_eq!(k.thread_index[&(g, "ROOT1".to_string())], tid);
     assert_eq!(k.subjects.len(), 1);
     assert_eq!(
         k.subjects[&(g, "hello".to_string())],
@@ -465,20 +462,6 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
             body: "what bob wrote, rebuilt from a quote".into(),
         }]
     );
-    // Found through Thread-Index alone works as well.
-    let k = known(
-        s,
-        Lookup {
-            thread_index_roots: vec![(g, "ROOTP".into())],
-            ..Default::default()
-        },
-    )
-    .await;
-    assert_eq!(
-        k.reconstructions.keys().copied().collect::<Vec<_>>(),
-        vec![plan_id]
-    );
-
     // The original arrives: the row is overwritten in place, the thread is touched (twice,
     // once with an older date that must not move last_activity back).
     let mut original = msg(
@@ -964,7 +947,6 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
         Lookup {
             messages: vec![(g, "m1@x".into())],
             refs: vec![(g, "m1@x".into())],
-            thread_index_roots: vec![(g, "R".into())],
             subjects: vec![subject(g, 0, 10_000)],
         },
     )
@@ -1074,7 +1056,6 @@ async fn large_batch(store: Arc<dyn Store>) {
             .map(|i| (g, format!("parent{i}@x")))
             .chain([(g, "m0@x".to_string())])
             .collect(),
-        thread_index_roots: (0..N).map(|i| (g, format!("root{i}"))).collect(),
         subjects: (0..N)
             .map(|i| SubjectQuery {
                 group: g,
@@ -1086,26 +1067,21 @@ async fn large_batch(store: Arc<dyn Store>) {
     };
     let k = known(s, lookup).await;
     assert_eq!(
-        (
-            k.messages.len(),
-            k.refs.len(),
-            k.thread_index.len(),
-            k.subjects.len()
-        ),
-        (N, N + 1, N, N)
+        (k.messages.len(), k.refs.len(), k.subjects.len()),
+        (N, N + 1, N)
     );
-    let t7 = k.thread_index[&(g, "root7".to_string())];
+    let t7 = k.messages[&(g, "m7@x".to_string())].thread_id;
     assert_eq!(k.refs[&(g, "parent7@x".to_string())], t7);
     assert_eq!(k.messages[&(g, "m7@x".to_string())].thread_id, t7);
     assert_eq!(k.subjects[&(g, "subject 7".to_string())], vec![hit(t7, 7)]);
     assert_eq!(
         k.refs[&(g, "m0@x".to_string())],
-        k.thread_index[&(g, "root0".to_string())],
+        k.messages[&(g, "m0@x".to_string())].thread_id,
         "first ref wins"
     );
     assert_eq!(s.raws_after(0, 10_000).await.unwrap().len(), N);
 
-    let t5 = k.thread_index[&(g, "root5".to_string())];
+    let t5 = k.messages[&(g, "m5@x".to_string())].thread_id;
     let body = &s.thread(t5).await.unwrap().unwrap().messages[0].body;
     assert_eq!(body.replace('\0', ""), "nulinside");
 }

@@ -8,3 +8,9 @@ ALTER TABLE messages ADD COLUMN subject_link INTEGER NOT NULL DEFAULT 0;
 -- both columns exactly).
 UPDATE messages SET subject_key = (SELECT t.subject_key FROM threads t WHERE t.id = messages.thread_id);
 CREATE INDEX messages_group_subject_date ON messages(group_id, subject_key, date);
+-- Outlook Thread-Index roots become reference keys of their thread (`thread-index:ROOT`), filed
+-- for every mail that carries one, not only for the mail that started the thread.
+INSERT INTO thread_refs (group_id, ref_id, thread_id)
+SELECT group_id, 'thread-index:' || thread_index_root, id FROM threads
+WHERE thread_index_root IS NOT NULL
+ON CONFLICT (group_id, ref_id) DO NOTHING;

@@ -47,10 +47,8 @@ pub struct SubjectQuery {
 pub struct Lookup {
     /// (group, Message-ID): is this message stored already?
     pub messages: Vec<(GroupId, String)>,
-    /// (group, Message-ID) of the mail itself and of its parents: which thread knows this id?
+    /// (group, key) of the mail's [`thread_ref_keys`]: which thread knows this key?
     pub refs: Vec<(GroupId, String)>,
-    /// (group, Thread-Index root).
-    pub thread_index_roots: Vec<(GroupId, String)>,
     /// Published (not reconstructed) messages by subject key and date.
     pub subjects: Vec<SubjectQuery>,
 }
@@ -88,9 +86,8 @@ pub struct Reconstruction {
 pub struct Known {
     pub messages: HashMap<(GroupId, String), ExistingMessage>,
     pub refs: HashMap<(GroupId, String), ThreadId>,
-    pub thread_index: HashMap<(GroupId, String), ThreadId>,
     pub subjects: HashMap<(GroupId, String), Vec<SubjectHit>>,
-    /// Reconstructed entries of every thread found through `refs`, `thread_index` or `subjects`.
+    /// Reconstructed entries of every thread found through `refs` or `subjects`.
     pub reconstructions: HashMap<ThreadId, Vec<Reconstruction>>,
 }
 
@@ -251,13 +248,26 @@ pub struct PlanOptions {
 enum KeyKind {
     Message,
     Ref,
-    ThreadIndex,
+}
+
+/// Prefix of a Thread-Index root among a thread's reference keys: Message-IDs always hold an
+/// `@`, this never does, so the two cannot collide.
+pub const THREAD_INDEX_KEY: &str = "thread-index:";
+
+/// The keys that tie a mail to its thread, filed for every mail of a thread so that any later
+/// mail sharing one finds it: its own Message-ID, its parents' and its Thread-Index root.
+pub fn thread_ref_keys(p: &super::pipeline::Processed) -> Vec<String> {
+    let own = std::iter::once(p.mail.message_id.clone());
+    let root = (p.keys.thread_index_root.as_ref()).map(|r| format!("{THREAD_INDEX_KEY}{r}"));
+    own.chain(p.keys.parents.iter().cloned())
+        .chain(root)
+        .collect()
 }
 
 /// Every key the batch needs answered.
 pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
     let mut l = Lookup::default();
-    let mut seen: HashSet<(KeyKind, GroupId, &str)> = HashSet::new();
+    let mut seen: HashSet<(KeyKind, GroupId, String)> = HashSet::new();
     let mut subjects: HashMap<(GroupId, &str), (i64, i64)> = HashMap::new();
     for item in items {
         let Outcome::Publish(p) = &item.outcome else {
@@ -265,18 +275,14 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
         };
         let date = p.mail.date.unwrap_or(opts.now);
         let own = p.mail.message_id.as_str();
+        let keys = thread_ref_keys(p);
         for g in p.routes.iter().map(|r| r.group_id) {
-            if seen.insert((KeyKind::Message, g, own)) {
+            if seen.insert((KeyKind::Message, g, own.to_string())) {
                 l.messages.push((g, own.to_string()));
             }
-            for id in std::iter::once(own).chain(p.keys.parents.iter().map(String::as_str)) {
-                if seen.insert((KeyKind::Ref, g, id)) {
-                    l.refs.push((g, id.to_string()));
-                }
-            }
-            if let Some(root) = &p.keys.thread_index_root {
-                if seen.insert((KeyKind::ThreadIndex, g, root)) {
-                    l.thread_index_roots.push((g, root.clone()));
+            for key in &keys {
+                if seen.insert((KeyKind::Ref, g, key.clone())) {
+                    l.refs.push((g, key.clone()));
                 }
             }
             if !p.keys.subject_key.is_empty() {

@@ -334,14 +334,6 @@ impl KnownBuilder {
         }
     }
 
-    /// `(index into lookup.thread_index_roots, thread_id)`, most recently active thread
-    /// first, so the first answer for a root wins.
-    pub fn thread_index(&mut self, lookup: &Lookup, row: (i64, i64)) {
-        if let Some(key) = lookup.thread_index_roots.get(row.0 as usize) {
-            self.known.thread_index.entry(key.clone()).or_insert(row.1);
-        }
-    }
-
     /// `(index into lookup.subjects, thread_id, date, subject_link)`.
     pub fn subject(&mut self, lookup: &Lookup, row: (i64, i64, i64, bool)) {
         let (i, thread, date, subject_link) = row;
@@ -365,7 +357,6 @@ impl KnownBuilder {
         let mut ids: Vec<ThreadId> = k
             .refs
             .values()
-            .chain(k.thread_index.values())
             .copied()
             .chain(k.subjects.values().flatten().map(|h| h.thread))
             .collect();

@@ -474,19 +474,6 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         .await?;
         rows.into_iter().for_each(|r| kb.reference(lookup, r));
     }
-    if !lookup.thread_index_roots.is_empty() {
-        let (g, s) = key_arrays(&lookup.thread_index_roots);
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT k.i - 1, t.id FROM UNNEST($1::BIGINT[], $2::TEXT[]) WITH ORDINALITY AS k(g, s, i) \
-             JOIN threads t ON t.group_id = k.g AND t.thread_index_root = k.s \
-             ORDER BY k.i, t.last_activity DESC, t.id DESC",
-        )
-        .bind(g)
-        .bind(s)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter().for_each(|r| kb.thread_index(lookup, r));
-    }
     if !lookup.subjects.is_empty() {
         let q = &lookup.subjects;
         let rows: Vec<(i64, i64, i64, bool)> = sqlx::query_as(

@@ -501,15 +501,6 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
     .await?;
     rows.into_iter().for_each(|r| kb.reference(lookup, r));
 
-    let rows: Vec<(i64, i64)> = lookup_keys(
-        conn,
-        &lookup.thread_index_roots,
-        "SELECT k.i, t.id FROM k JOIN threads t ON t.group_id = k.g AND t.thread_index_root = k.s \
-         ORDER BY k.i, t.last_activity DESC, t.id DESC",
-    )
-    .await?;
-    rows.into_iter().for_each(|r| kb.thread_index(lookup, r));
-
     for (n, chunk) in lookup.subjects.chunks(CHUNK_ROWS).enumerate() {
         let base = n * CHUNK_ROWS;
         let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, lo, hi) AS (");

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::matching::{is_original_of, Entry};
 use super::{
-    BatchItem, ExistingMessage, GroupId, GroupOutcome, Known, MessageRowId, NewMessage, NewRaw,
-    NewThread, PlanOptions, Reconstruction, ThreadId, ThreadMerge, ThreadRef, ThreadTouch,
-    WriteSet,
+    thread_ref_keys, BatchItem, ExistingMessage, GroupId, GroupOutcome, Known, MessageRowId,
+    NewMessage, NewRaw, NewThread, PlanOptions, Reconstruction, ThreadId, ThreadMerge, ThreadRef,
+    ThreadTouch, WriteSet,
 };
 use crate::core::pipeline::Processed;
 use crate::core::thread_keys::{clean_subject, subject_key_of};
@@ -66,7 +66,6 @@ pub(super) struct State {
     opts: PlanOptions,
     messages: HashMap<(GroupId, String), KnownMessage>,
     refs: HashMap<(GroupId, String), ThreadRef>,
-    thread_index: HashMap<(GroupId, String), ThreadRef>,
     subjects: HashMap<(GroupId, String), Vec<Hit>>,
     reconstructions: HashMap<ThreadRef, Vec<OpenReconstruction>>,
     /// Stored reconstructed rows this batch already overwrote: never overwritten twice.
@@ -100,7 +99,6 @@ impl State {
                 .map(|(k, v)| (k, KnownMessage::Row(v)))
                 .collect(),
             refs: known.refs.into_iter().map(existing).collect(),
-            thread_index: known.thread_index.into_iter().map(existing).collect(),
             subjects: subjects.collect(),
             reconstructions: reconstructions.collect(),
             replaced_rows: HashSet::new(),
@@ -180,7 +178,7 @@ impl State {
                     // Its slot was taken by another mail of this batch: file this one anew.
                     return None;
                 }
-                let t = self.canon(ThreadRef::Existing(m.thread_id));
+                let t = self.join_headers(f, g, ThreadRef::Existing(m.thread_id));
                 self.forget_reconstruction(
                     |r| matches!(r, OpenReconstruction::Row(r) if r.id == m.id),
                 );
@@ -197,7 +195,7 @@ impl State {
                 index,
                 reconstructed: true,
             } => {
-                let t = self.canon(self.ws.messages[index].thread);
+                let t = self.join_headers(f, g, self.ws.messages[index].thread);
                 self.forget_reconstruction(
                     |r| matches!(r, OpenReconstruction::Pending(i) if *i == index),
                 );
@@ -218,6 +216,16 @@ impl State {
         })
     }
 
+    /// Thread `t`, merged with every thread the mail's headers reach: the original of a rebuilt
+    /// entry may be what ties two threads together.
+    fn join_headers(&mut self, f: &Filing, g: GroupId, t: ThreadRef) -> ThreadRef {
+        let mut linked = self.linked_by_headers(f, g);
+        linked.push(self.canon(t));
+        linked.sort_unstable();
+        linked.dedup();
+        self.merge(linked)
+    }
+
     /// Headers first (merging every thread they reach), then the subject link, then the
     /// quoted history.
     fn find_thread(&mut self, f: &Filing, g: GroupId) -> Option<ThreadRef> {
@@ -229,14 +237,12 @@ impl State {
             .or_else(|| self.linked_by_history(f, g))
     }
 
-    /// Threads that know the mail's own id or a parent, or share its Thread-Index root.
+    /// Threads that know the mail's own id, a parent or its Thread-Index root.
     fn linked_by_headers(&self, f: &Filing, g: GroupId) -> Vec<ThreadRef> {
-        let keys = &f.p.keys;
-        let ids = std::iter::once(&f.p.mail.message_id).chain(&keys.parents);
-        let by_id = ids.filter_map(|id| self.refs.get(&(g, id.clone())));
-        let by_index = (keys.thread_index_root.as_ref())
-            .and_then(|root| self.thread_index.get(&(g, root.clone())));
-        let mut out: Vec<ThreadRef> = by_id.chain(by_index).map(|t| self.canon(*t)).collect();
+        let mut out: Vec<ThreadRef> = (thread_ref_keys(f.p).into_iter())
+            .filter_map(|key| self.refs.get(&(g, key)))
+            .map(|t| self.canon(*t))
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -566,15 +572,12 @@ impl State {
         self.add_raw(f.item, &p.mail.raw_sha256, &p.mail.message_id);
         self.add_person(&f.author);
         self.touch(t, f.date, added);
-        for id in std::iter::once(&p.mail.message_id).chain(p.keys.parents.iter()) {
-            let k = (g, id.clone());
+        for key in thread_ref_keys(p) {
+            let k = (g, key);
             if !self.refs.contains_key(&k) {
-                self.refs.insert(k, t);
-                self.ws.refs.push((g, id.clone(), t));
+                self.refs.insert(k.clone(), t);
+                self.ws.refs.push((k.0, k.1, t));
             }
-        }
-        if let Some(root) = &p.keys.thread_index_root {
-            self.thread_index.entry((g, root.clone())).or_insert(t);
         }
         if !p.keys.subject_key.is_empty() {
             let hit = Hit {

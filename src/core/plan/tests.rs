@@ -406,3 +406,29 @@ fn quoted_history_shared_with_a_thread_joins_it() {
     let ws = plan(&[item(p)], known, &OPTS);
     assert_eq!(ws.messages[0].thread, ThreadRef::Existing(9));
 }
+
+#[test]
+fn an_original_replacing_its_rebuilt_entry_by_id_still_merges_what_its_headers_reach() {
+    // A reply quoting b@x started thread 5 with b@x rebuilt under its real id; the thread of
+    // b@x's own parent is 3. When b@x arrives it replaces its entry and ties 5 and 3 together.
+    let mut known = Known::default();
+    known.messages.insert(
+        (1, "b@x".into()),
+        ExistingMessage {
+            id: 70,
+            thread_id: 5,
+            reconstructed: true,
+        },
+    );
+    known.refs.insert((1, "b@x".into()), 5);
+    known.refs.insert((1, "a@x".into()), 3);
+    let b = mail("b@x", "bob@x.com", 200, "Re: Plan", &["a@x"]);
+    let ws = plan(&[item(b)], known, &OPTS);
+    assert_eq!(ws.replacements.len(), 1);
+    assert_eq!(ws.replacements[0].1.thread, ThreadRef::Existing(3));
+    let merge = ThreadMerge {
+        from: 5,
+        into: ThreadRef::Existing(3),
+    };
+    assert_eq!(ws.merges, vec![merge]);
+}
