@@ -68,12 +68,12 @@ pub fn problem(acc: &RawAccount, dir: &GroupDirectory, opts: &Options) -> Option
     };
     let what = match process(&acc.raw.bytes, dir, &opts) {
         Err(e) => Some(format!("stored mail no longer parses: {e}")),
-        Ok(Outcome::Skip { reason, .. }) => match acc.skipped {
+        Ok(Outcome::Skip { rule, .. }) => match acc.skipped {
             Some(_) => None,
             None if !acc.filed_in.is_empty() => None,
             None => Some(format!(
                 "neither published nor recorded as skipped (the pipeline says: {})",
-                reason.as_str()
+                rule.label()
             )),
         },
         Ok(Outcome::Publish(p)) => {

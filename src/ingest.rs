@@ -5,7 +5,7 @@
 use std::sync::{Arc, RwLock};
 
 use crate::core::parse::ParseError;
-use crate::core::pipeline::{process, skip_rule, Options, Outcome};
+use crate::core::pipeline::{process, Options, Outcome};
 use crate::core::plan::{
     lookup_for, plan, BatchItem, Checkpoint, GroupOutcome, ItemOutcome, PlanOptions, ThreadRef,
 };
@@ -194,11 +194,11 @@ impl Ingestor {
         ws: &crate::core::plan::WriteSet,
     ) -> MailReport {
         let (message_id, result) = match (&item.outcome, outcome) {
-            (Outcome::Skip { mail, .. }, ItemOutcome::Skipped(reason, detail)) => (
+            (Outcome::Skip { mail, rule, .. }, ItemOutcome::Skipped(reason, detail)) => (
                 mail.message_id.clone(),
                 MailResult::Skipped {
                     reason: *reason,
-                    rule: skip_rule(mail, &self.settings.pipeline),
+                    rule: *rule,
                     detail: detail.clone(),
                 },
             ),

@@ -8,7 +8,7 @@ use super::quote_history::reconstruct;
 use super::route::{route, GroupDirectory};
 use super::sanitize::sanitize_html;
 use super::thread_keys::{thread_keys, ThreadKeys};
-use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipReason, SkipRule, Via};
+use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipRule, Via};
 
 /// A mail that passed every stage: what the planner needs to file it.
 #[derive(Debug, Clone)]
@@ -39,7 +39,8 @@ pub enum Outcome {
     Publish(Box<Processed>),
     Skip {
         mail: Box<ParsedMail>,
-        reason: SkipReason,
+        /// The rule that fired; its coarse [`crate::model::SkipReason`] is what is stored.
+        rule: SkipRule,
         detail: String,
     },
 }
@@ -52,19 +53,13 @@ pub struct Options {
     pub force_groups: Vec<String>,
 }
 
-/// The rule that made [`process`] skip `mail`: a classifier rule, or else no group. (The
-/// outcome carries only the stored reason and detail, so logs and summaries ask here.)
-pub fn skip_rule(mail: &ParsedMail, opts: &Options) -> SkipRule {
-    classify(mail, &opts.own).map_or(SkipRule::NoGroup, |s| s.rule)
-}
-
 /// Run parse → classify → route → thread keys → clean → reconstruct.
 pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outcome, ParseError> {
     let mail = parse(raw)?;
     if let Some(skip) = classify(&mail, &opts.own) {
         return Ok(Outcome::Skip {
             mail: Box::new(mail),
-            reason: skip.reason(),
+            rule: skip.rule,
             detail: skip.detail,
         });
     }
@@ -85,7 +80,7 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
         let detail = "no group address in To, Cc or the envelope".to_string();
         return Ok(Outcome::Skip {
             mail: Box::new(mail),
-            reason: SkipReason::NoGroup,
+            rule: SkipRule::NoGroup,
             detail,
         });
     }

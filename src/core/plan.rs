@@ -316,19 +316,16 @@ pub fn plan(items: &[BatchItem], known: Known, opts: &PlanOptions) -> WriteSet {
     let mut st = state::State::new(known, *opts);
     for item in items {
         let outcome = match &item.outcome {
-            Outcome::Skip {
-                mail,
-                reason,
-                detail,
-            } => {
+            Outcome::Skip { mail, rule, detail } => {
+                let reason = rule.reason();
                 st.add_raw(item, &mail.raw_sha256, &mail.message_id);
                 st.ws.skips.push(SkipRow {
                     raw_sha256: mail.raw_sha256.clone(),
                     message_id: mail.message_id.clone(),
-                    reason: *reason,
+                    reason,
                     detail: detail.clone(),
                 });
-                ItemOutcome::Skipped(*reason, detail.clone())
+                ItemOutcome::Skipped(reason, detail.clone())
             }
             Outcome::Publish(p) => ItemOutcome::Filed(st.file(item, p)),
         };

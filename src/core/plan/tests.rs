@@ -63,15 +63,6 @@ fn item(p: Processed) -> BatchItem {
     }
 }
 
-fn thread_of(ws: &WriteSet, id: &str) -> ThreadRef {
-    ws.messages
-        .iter()
-        .chain(ws.replacements.iter().map(|(_, m)| m))
-        .find(|m| m.message_id == id)
-        .unwrap_or_else(|| panic!("{id} not filed"))
-        .thread
-}
-
 fn stored_hit(thread: ThreadId, date: i64, subject_link: bool) -> SubjectHit {
     SubjectHit {
         thread,
