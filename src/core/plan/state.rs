@@ -13,6 +13,24 @@ use crate::core::pipeline::Processed;
 use crate::core::thread_keys::{clean_subject, subject_key_of};
 use crate::model::{Address, Via};
 
+/// A quoted mail cannot be younger than the mail quoting it. An attribution time later than that
+/// was shown in a zone east of the one it was read in: step back whole hours (up to 14), which
+/// keeps its minutes, so the original still matches it when it arrives.
+fn quoted_date(date: i64, quoting: i64, fallback: i64) -> i64 {
+    let mut d = date;
+    for _ in 0..14 {
+        if d <= quoting {
+            return d;
+        }
+        d -= 3600;
+    }
+    if d <= quoting {
+        d
+    } else {
+        fallback
+    }
+}
+
 /// The author of a mail without a usable From.
 const UNKNOWN_AUTHOR: &str = "unknown@outloud.invalid";
 
@@ -412,7 +430,8 @@ impl State {
                 continue;
             }
             // Undated quotes keep their order just before the mail that quoted them.
-            let date = q.date.unwrap_or(f.date - (n - i) as i64).min(f.date);
+            let before = f.date - (n - i) as i64;
+            let date = q.date.map_or(before, |d| quoted_date(d, f.date, before));
             let subject = q.subject.clone().unwrap_or_else(|| p.mail.subject.clone());
             let index = self.ws.messages.len();
             self.push_message(NewMessage {

@@ -423,3 +423,18 @@ fn an_original_replacing_its_rebuilt_entry_by_id_still_merges_what_its_headers_r
     };
     assert_eq!(ws.merges, vec![merge]);
 }
+
+#[test]
+fn a_quoted_time_after_the_quoting_mail_steps_back_whole_hours() {
+    // "Envoyé : 13:29" read as UTC in a mail sent at 13:10 UTC: shown in a zone east of UTC.
+    let mut c = mail(
+        "c@x",
+        "ann@x.com",
+        13 * 3600 + 600,
+        "Re: Plan",
+        &["private@y"],
+    );
+    c.reconstructed = OnceLock::from(vec![quoted("Bob", "bob@x.com", 13 * 3600 + 29 * 60, "x")]);
+    let ws = plan(&[item(c)], Known::default(), &OPTS);
+    assert_eq!(ws.messages[0].date, 12 * 3600 + 29 * 60);
+}
