@@ -455,6 +455,7 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         vec![Reconstruction {
             id: orig.id,
             thread_id: plan_id,
+            group_id: g,
             message_id: "orig@x".into(),
             author_email: "bob@corp.example".into(),
             author_name: None,

@@ -23,6 +23,7 @@ use super::pipeline::Outcome;
 use crate::model::{Address, Attachment, SkipReason, Via};
 
 pub mod matching;
+mod merge;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -45,7 +46,7 @@ pub struct SubjectQuery {
 /// The keys the planner needs answered by the store, all at once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lookup {
-    /// (group, Message-ID): is this message stored already?
+    /// (group, Message-ID) of each mail and its parents: which are stored already?
     pub messages: Vec<(GroupId, String)>,
     /// (group, key) of the mail's [`thread_ref_keys`]: which thread knows this key?
     pub refs: Vec<(GroupId, String)>,
@@ -74,7 +75,19 @@ pub struct SubjectHit {
 pub struct Reconstruction {
     pub id: MessageRowId,
     pub thread_id: ThreadId,
+    pub group_id: GroupId,
     pub message_id: String,
+    pub author_email: String,
+    pub author_name: Option<String>,
+    pub date: i64,
+    pub body: String,
+}
+
+/// A published message of a thread found by the lookup, for telling rebuilt duplicates of it
+/// apart when threads merge. `body` may be cut to its opening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub thread_id: ThreadId,
     pub author_email: String,
     pub author_name: Option<String>,
     pub date: i64,
@@ -89,6 +102,8 @@ pub struct Known {
     pub subjects: HashMap<(GroupId, String), Vec<SubjectHit>>,
     /// Reconstructed entries of every thread found through `refs` or `subjects`.
     pub reconstructions: HashMap<ThreadId, Vec<Reconstruction>>,
+    /// Published messages (their openings) of the threads found through `refs` or `subjects`.
+    pub published: HashMap<ThreadId, Vec<Published>>,
 }
 
 /// A thread either already stored or created by this plan (index into `WriteSet::threads`).
@@ -207,6 +222,8 @@ pub struct WriteSet {
     /// (row to overwrite, the original that replaces the reconstruction).
     pub replacements: Vec<(MessageRowId, NewMessage)>,
     pub refs: Vec<(GroupId, String, ThreadRef)>,
+    /// Reconstructed rows that turned out to repeat another entry of their (merged) thread.
+    pub deletes: Vec<MessageRowId>,
     /// Executed after every other write of the batch.
     pub merges: Vec<ThreadMerge>,
     pub skips: Vec<SkipRow>,
@@ -277,8 +294,11 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
         let own = p.mail.message_id.as_str();
         let keys = thread_ref_keys(p);
         for g in p.routes.iter().map(|r| r.group_id) {
-            if seen.insert((KeyKind::Message, g, own.to_string())) {
-                l.messages.push((g, own.to_string()));
+            // Its parents too: a parent the group does not show means history to rebuild.
+            for id in std::iter::once(own).chain(p.keys.parents.iter().map(String::as_str)) {
+                if seen.insert((KeyKind::Message, g, id.to_string())) {
+                    l.messages.push((g, id.to_string()));
+                }
             }
             for key in &keys {
                 if seen.insert((KeyKind::Ref, g, key.clone())) {

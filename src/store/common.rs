@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Reconstruction, SubjectHit,
-    ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Published, Reconstruction,
+    SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{Attachment, GroupEntry, SkipReason, Via};
 
@@ -365,6 +365,10 @@ impl KnownBuilder {
         ids
     }
 
+    pub fn published(&mut self, p: Published) {
+        self.known.published.entry(p.thread_id).or_default().push(p);
+    }
+
     pub fn reconstruction(&mut self, r: Reconstruction) {
         self.known
             .reconstructions
@@ -458,6 +462,7 @@ pub(crate) fn people_rows(ws: &WriteSet) -> Vec<PersonRow<'_>> {
 pub(crate) type ReconstructionTuple = (
     MessageRowId,
     ThreadId,
+    GroupId,
     String,
     String,
     Option<String>,
@@ -465,15 +470,33 @@ pub(crate) type ReconstructionTuple = (
     String,
 );
 
+/// Characters of a published body the planner compares rebuilt entries with (their opening).
+pub(crate) const PUBLISHED_BODY_CHARS: usize = 600;
+
+/// `(thread_id, author_email, author_name, date, body opening)`.
+pub(crate) type PublishedTuple = (ThreadId, String, Option<String>, i64, String);
+
+pub(crate) fn published(t: PublishedTuple) -> Published {
+    let (thread_id, author_email, author_name, date, body) = t;
+    Published {
+        thread_id,
+        author_email,
+        author_name,
+        date,
+        body,
+    }
+}
+
 /// Select list for [`ReconstructionTuple`] over `messages`.
 pub(crate) const RECONSTRUCTION_COLUMNS: &str =
-    "id, thread_id, message_id, author_email, author_name, date, body";
+    "id, thread_id, group_id, message_id, author_email, author_name, date, body";
 
 pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
-    let (id, thread_id, message_id, author_email, author_name, date, body) = t;
+    let (id, thread_id, group_id, message_id, author_email, author_name, date, body) = t;
     Reconstruction {
         id,
         thread_id,
+        group_id,
         message_id,
         author_email,
         author_name,

@@ -19,8 +19,8 @@ use sqlx::PgConnection;
 
 use super::common::{
     self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
-    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, MESSAGE_COLUMNS,
-    RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    resolve, KnownBuilder, MessageRecord, PublishedTuple, ReconstructionTuple, ThreadRecord,
+    MESSAGE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -503,12 +503,31 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
+    let found = kb.found_threads();
+    if !found.is_empty() {
+        let rows: Vec<PublishedTuple> = sqlx::query_as(&format!(
+            "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
+             FROM messages WHERE NOT reconstructed AND thread_id = ANY($1)"
+        ))
+        .bind(found)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter()
+            .for_each(|r| kb.published(common::published(r)));
+    }
     Ok(kb.known)
 }
 
-/// Moves the messages and references of merged-away threads into the thread that absorbed them,
-/// deletes the emptied threads, and recomputes the absorbing threads' span and count.
+/// Deletes rebuilt entries found to repeat another, moves the messages and references of
+/// merged-away threads into the thread that absorbed them, deletes the emptied threads, and
+/// recomputes the absorbing threads' span and count.
 async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadId]) -> Result<()> {
+    if !ws.deletes.is_empty() {
+        sqlx::query("DELETE FROM messages WHERE reconstructed AND id = ANY($1)")
+            .bind(&ws.deletes)
+            .execute(&mut *conn)
+            .await?;
+    }
     if ws.merges.is_empty() {
         return Ok(());
     }

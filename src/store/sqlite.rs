@@ -16,8 +16,8 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
     self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
-    resolve, KnownBuilder, MessageRecord, ReconstructionTuple, ThreadRecord, CHUNK_ROWS,
-    MESSAGE_COLUMNS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    resolve, KnownBuilder, MessageRecord, PublishedTuple, ReconstructionTuple, ThreadRecord,
+    CHUNK_ROWS, MESSAGE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -533,16 +533,41 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
+    for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
+             FROM messages WHERE reconstructed = 0 AND thread_id IN ("
+        ));
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        let rows: Vec<PublishedTuple> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter()
+            .for_each(|r| kb.published(common::published(r)));
+    }
     Ok(kb.known)
 }
 
-/// Moves the messages and references of merged-away threads into the thread that absorbed them,
-/// deletes the emptied threads, and recomputes the absorbing threads' span and count.
+/// Deletes rebuilt entries found to repeat another, moves the messages and references of
+/// merged-away threads into the thread that absorbed them, deletes the emptied threads, and
+/// recomputes the absorbing threads' span and count.
 async fn apply_merges(
     conn: &mut SqliteConnection,
     ws: &WriteSet,
     new_ids: &[ThreadId],
 ) -> Result<()> {
+    for chunk in ws.deletes.chunks(CHUNK_ROWS) {
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("DELETE FROM messages WHERE reconstructed = 1 AND id IN (");
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        qb.build().execute(&mut *conn).await?;
+    }
     let mut targets = Vec::with_capacity(ws.merges.len());
     for m in &ws.merges {
         let into = resolve(m.into, new_ids)?;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::matching::{is_original_of, Entry};
 use super::{
     thread_ref_keys, BatchItem, ExistingMessage, GroupId, GroupOutcome, Known, MessageRowId,
-    NewMessage, NewRaw, NewThread, PlanOptions, Reconstruction, ThreadId, ThreadMerge, ThreadRef,
+    NewMessage, NewRaw, NewThread, PlanOptions, Published, Reconstruction, ThreadId, ThreadRef,
     ThreadTouch, WriteSet,
 };
 use crate::core::pipeline::Processed;
@@ -36,7 +36,7 @@ const UNKNOWN_AUTHOR: &str = "unknown@outloud.invalid";
 
 /// Where a message with a given (group, Message-ID) lives, as far as this batch knows.
 #[derive(Debug, Clone, Copy)]
-enum KnownMessage {
+pub(super) enum KnownMessage {
     Row(ExistingMessage),
     /// Index into `WriteSet::messages`.
     Pending {
@@ -47,14 +47,14 @@ enum KnownMessage {
 
 /// A reconstructed entry this batch may replace.
 #[derive(Debug, Clone)]
-enum OpenReconstruction {
+pub(super) enum OpenReconstruction {
     Row(Reconstruction),
     Pending(usize),
 }
 
 /// A published message with a given subject key, stored or pending.
 #[derive(Debug, Clone, Copy)]
-struct Hit {
+pub(super) struct Hit {
     thread: ThreadRef,
     date: i64,
     subject_link: bool,
@@ -81,18 +81,30 @@ impl Filing<'_> {
 
 pub(super) struct State {
     pub ws: WriteSet,
-    opts: PlanOptions,
-    messages: HashMap<(GroupId, String), KnownMessage>,
-    refs: HashMap<(GroupId, String), ThreadRef>,
-    subjects: HashMap<(GroupId, String), Vec<Hit>>,
-    reconstructions: HashMap<ThreadRef, Vec<OpenReconstruction>>,
+    pub(super) opts: PlanOptions,
+    pub(super) messages: HashMap<(GroupId, String), KnownMessage>,
+    pub(super) refs: HashMap<(GroupId, String), ThreadRef>,
+    pub(super) subjects: HashMap<(GroupId, String), Vec<Hit>>,
+    pub(super) reconstructions: HashMap<ThreadRef, Vec<OpenReconstruction>>,
+    /// Published messages per thread: stored ones as the lookup found them, and indexes into
+    /// `ws.messages` for this batch's.
+    pub(super) published: HashMap<ThreadRef, Vec<PublishedEntry>>,
+    /// Indexes into `ws.messages` of rebuilt entries dropped as duplicates.
+    pub(super) dropped: HashSet<usize>,
     /// Stored reconstructed rows this batch already overwrote: never overwritten twice.
-    replaced_rows: HashSet<MessageRowId>,
+    pub(super) replaced_rows: HashSet<MessageRowId>,
     /// Merged threads: each merged-away thread points at the one it joined.
-    merged: HashMap<ThreadRef, ThreadRef>,
-    touches: HashMap<ThreadId, ThreadTouch>,
-    raws: HashSet<String>,
-    people: HashSet<String>,
+    pub(super) merged: HashMap<ThreadRef, ThreadRef>,
+    pub(super) touches: HashMap<ThreadId, ThreadTouch>,
+    pub(super) raws: HashSet<String>,
+    pub(super) people: HashSet<String>,
+}
+
+/// A published message a rebuilt entry may repeat.
+#[derive(Debug, Clone)]
+pub(super) enum PublishedEntry {
+    Row(Published),
+    Pending(usize),
 }
 
 impl State {
@@ -110,6 +122,10 @@ impl State {
             let open = v.into_iter().map(OpenReconstruction::Row).collect();
             (ThreadRef::Existing(t), open)
         });
+        let published = known.published.into_iter().map(|(t, v)| {
+            let rows = v.into_iter().map(PublishedEntry::Row).collect();
+            (ThreadRef::Existing(t), rows)
+        });
         State {
             ws: WriteSet::default(),
             opts,
@@ -119,6 +135,8 @@ impl State {
             refs: known.refs.into_iter().map(existing).collect(),
             subjects: subjects.collect(),
             reconstructions: reconstructions.collect(),
+            published: published.collect(),
+            dropped: HashSet::new(),
             replaced_rows: HashSet::new(),
             merged: HashMap::new(),
             touches: HashMap::new(),
@@ -169,20 +187,38 @@ impl State {
                 new_thread: true,
             };
         };
-        if let Some(rec) = self.take_matching_reconstruction(t, f) {
-            self.replace(rec, f, g, via, t);
-            return GroupOutcome::Replaced {
-                group_id: g,
-                thread: t,
-            };
-        }
-        let m = self.message(f, g, via, t);
-        self.push_message(m);
-        self.after_filing(f, g, t, 1);
-        GroupOutcome::Published {
-            group_id: g,
-            thread: t,
-            new_thread: false,
+        let outcome = match self.take_matching_reconstruction(t, f) {
+            Some(rec) => {
+                self.replace(rec, f, g, via, t);
+                GroupOutcome::Replaced {
+                    group_id: g,
+                    thread: t,
+                }
+            }
+            None => {
+                let m = self.message(f, g, via, t);
+                self.push_message(m);
+                self.after_filing(f, g, t, 1);
+                GroupOutcome::Published {
+                    group_id: g,
+                    thread: t,
+                    new_thread: false,
+                }
+            }
+        };
+        self.fill_history(f, g, t);
+        outcome
+    }
+
+    /// A mail joining a thread may quote earlier mails the thread does not show yet (a branch
+    /// of the conversation that stayed private): rebuild those too. Only when a parent is
+    /// unknown here, since rebuilding a quote is the costliest stage.
+    fn fill_history(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
+        let unknown_parent =
+            (f.p.keys.parents.iter()).any(|id| !self.messages.contains_key(&(g, id.clone())));
+        if unknown_parent {
+            let t = self.canon(t);
+            self.add_reconstructions(f, g, t);
         }
     }
 
@@ -201,6 +237,7 @@ impl State {
                     |r| matches!(r, OpenReconstruction::Row(r) if r.id == m.id),
                 );
                 let message = self.message(f, g, via, t);
+                self.note_published_row(t, &message);
                 self.ws.replacements.push((m.id, message));
                 let now_real = ExistingMessage {
                     reconstructed: false,
@@ -218,6 +255,10 @@ impl State {
                     |r| matches!(r, OpenReconstruction::Pending(i) if *i == index),
                 );
                 self.ws.messages[index] = self.message(f, g, via, t);
+                self.published
+                    .entry(t)
+                    .or_default()
+                    .push(PublishedEntry::Pending(index));
                 let pending = KnownMessage::Pending {
                     index,
                     reconstructed: false,
@@ -228,6 +269,7 @@ impl State {
             _ => return Some(GroupOutcome::Duplicate { group_id: g }),
         };
         self.after_filing(f, g, t, 0);
+        self.fill_history(f, g, t);
         Some(GroupOutcome::Replaced {
             group_id: g,
             thread: t,
@@ -335,7 +377,7 @@ impl State {
         None
     }
 
-    fn rec_entry<'s>(&'s self, r: &'s OpenReconstruction) -> Entry<'s> {
+    pub(super) fn rec_entry<'s>(&'s self, r: &'s OpenReconstruction) -> Entry<'s> {
         match r {
             OpenReconstruction::Row(r) => Entry {
                 email: &r.author_email,
@@ -353,41 +395,6 @@ impl State {
                 }
             }
         }
-    }
-
-    /// The thread a merged-away thread now lives in (itself when not merged).
-    fn canon(&self, mut t: ThreadRef) -> ThreadRef {
-        while let Some(next) = self.merged.get(&t) {
-            t = *next;
-        }
-        t
-    }
-
-    /// Join `threads` (canonical, sorted, not empty) into the first: stored threads sort
-    /// before new ones and older ids first, so the oldest stored thread keeps its id.
-    fn merge(&mut self, threads: Vec<ThreadRef>) -> ThreadRef {
-        let target = threads[0];
-        for &other in &threads[1..] {
-            self.merged.insert(other, target);
-            if let Some(list) = self.reconstructions.remove(&other) {
-                self.reconstructions.entry(target).or_default().extend(list);
-            }
-            match other {
-                ThreadRef::Existing(id) => {
-                    self.touches.remove(&id);
-                    self.ws.merges.push(ThreadMerge {
-                        from: id,
-                        into: target,
-                    });
-                }
-                ThreadRef::New(k) => {
-                    let th = &self.ws.threads[k];
-                    let span = (th.started_at, th.last_activity, th.message_count);
-                    self.touch_span(target, span);
-                }
-            }
-        }
-        target
     }
 
     /// Start a thread for the mail in group `g`, with the earlier mails rebuilt from its quote.
@@ -432,6 +439,15 @@ impl State {
             // Undated quotes keep their order just before the mail that quoted them.
             let before = f.date - (n - i) as i64;
             let date = q.date.map_or(before, |d| quoted_date(d, f.date, before));
+            let entry = Entry {
+                email: &q.author.email,
+                name: q.author.name.as_deref(),
+                date,
+                body: &q.body,
+            };
+            if self.already_shown(t, &entry) {
+                continue;
+            }
             let subject = q.subject.clone().unwrap_or_else(|| p.mail.subject.clone());
             let index = self.ws.messages.len();
             self.push_message(NewMessage {
@@ -461,6 +477,17 @@ impl State {
             self.add_person(&q.author);
             self.touch(t, date, 1);
         }
+    }
+
+    /// Thread `t` shows this earlier mail already, published or rebuilt.
+    fn already_shown(&self, t: ThreadRef, e: &Entry) -> bool {
+        let rebuilt =
+            (self.reconstructions.get(&t).into_iter().flatten()).map(|r| self.rec_entry(r));
+        let published =
+            (self.published.get(&t).into_iter().flatten()).map(|p| self.published_entry(p));
+        rebuilt
+            .chain(published)
+            .any(|other| is_original_of(e, &other))
     }
 
     /// The mail as a message of group `g` in thread `t`.
@@ -513,6 +540,7 @@ impl State {
                 if matches!(self.messages.get(&old), Some(KnownMessage::Row(m)) if m.id == r.id) {
                     self.messages.remove(&old);
                 }
+                self.note_published_row(t, &message);
                 self.ws.replacements.push((r.id, message));
                 let row = ExistingMessage {
                     id: r.id,
@@ -525,6 +553,10 @@ impl State {
                 let old_id = std::mem::take(&mut self.ws.messages[index].message_id);
                 self.messages.remove(&(g, old_id));
                 self.ws.messages[index] = message;
+                self.published
+                    .entry(t)
+                    .or_default()
+                    .push(PublishedEntry::Pending(index));
                 let pending = KnownMessage::Pending {
                     index,
                     reconstructed: false,
@@ -535,6 +567,21 @@ impl State {
         self.after_filing(f, g, t, 0);
     }
 
+    /// A stored row now holds this published message.
+    fn note_published_row(&mut self, t: ThreadRef, m: &NewMessage) {
+        let row = Published {
+            thread_id: 0,
+            author_email: m.author.email.clone(),
+            author_name: m.author.name.clone(),
+            date: m.date,
+            body: m.body.clone(),
+        };
+        self.published
+            .entry(t)
+            .or_default()
+            .push(PublishedEntry::Row(row));
+    }
+
     fn forget_reconstruction(&mut self, is_it: impl Fn(&OpenReconstruction) -> bool) {
         for list in self.reconstructions.values_mut() {
             list.retain(|r| !is_it(r));
@@ -543,6 +590,13 @@ impl State {
 
     fn push_message(&mut self, m: NewMessage) {
         let index = self.ws.messages.len();
+        if !m.reconstructed {
+            let t = self.canon(m.thread);
+            self.published
+                .entry(t)
+                .or_default()
+                .push(PublishedEntry::Pending(index));
+        }
         let known = KnownMessage::Pending {
             index,
             reconstructed: m.reconstructed,
@@ -563,7 +617,7 @@ impl State {
     }
 
     /// Widen thread `t` to `(started, last)` and count `added` more messages.
-    fn touch_span(&mut self, t: ThreadRef, (started, last, added): (i64, i64, i64)) {
+    pub(super) fn touch_span(&mut self, t: ThreadRef, (started, last, added): (i64, i64, i64)) {
         match self.canon(t) {
             ThreadRef::New(k) => {
                 let th = &mut self.ws.threads[k];
@@ -607,57 +661,5 @@ impl State {
             let key = (g, p.keys.subject_key.clone());
             self.subjects.entry(key).or_default().push(hit);
         }
-    }
-
-    /// Resolve merges everywhere and drop the new threads that were merged away.
-    pub fn finish(mut self) -> WriteSet {
-        let n = self.ws.threads.len();
-        let mut remap = vec![usize::MAX; n];
-        let mut kept = 0;
-        for (k, slot) in remap.iter_mut().enumerate() {
-            if self.canon(ThreadRef::New(k)) == ThreadRef::New(k) {
-                *slot = kept;
-                kept += 1;
-            }
-        }
-        let fix = |st: &State, t: ThreadRef| match st.canon(t) {
-            ThreadRef::New(k) => ThreadRef::New(remap[k]),
-            existing => existing,
-        };
-        let mut ws = std::mem::take(&mut self.ws);
-        for m in ws.messages.iter_mut() {
-            m.thread = fix(&self, m.thread);
-        }
-        for (_, m) in ws.replacements.iter_mut() {
-            m.thread = fix(&self, m.thread);
-        }
-        for (_, _, t) in ws.refs.iter_mut() {
-            *t = fix(&self, *t);
-        }
-        for m in ws.merges.iter_mut() {
-            m.into = fix(&self, m.into);
-        }
-        for outcome in ws.outcomes.iter_mut() {
-            if let super::ItemOutcome::Filed(groups) = outcome {
-                for go in groups.iter_mut() {
-                    match go {
-                        GroupOutcome::Published { thread, .. }
-                        | GroupOutcome::Replaced { thread, .. } => *thread = fix(&self, *thread),
-                        GroupOutcome::Duplicate { .. } => {}
-                    }
-                }
-            }
-        }
-        let mut k = 0;
-        ws.threads.retain(|_| {
-            k += 1;
-            remap[k - 1] != usize::MAX
-        });
-        let mut touches: Vec<ThreadTouch> = (self.touches.into_values())
-            .filter(|t| !self.merged.contains_key(&ThreadRef::Existing(t.id)))
-            .collect();
-        touches.sort_by_key(|t| t.id);
-        ws.touches = touches;
-        ws
     }
 }

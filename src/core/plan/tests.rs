@@ -306,6 +306,7 @@ fn stored_reconstruction(id: MessageRowId, author: &str, date: i64, body: &str) 
         vec![Reconstruction {
             id,
             thread_id: 9,
+            group_id: 1,
             message_id: "reconstructed.1.0@outloud.invalid".into(),
             author_email: author.into(),
             author_name: None,
@@ -437,4 +438,61 @@ fn a_quoted_time_after_the_quoting_mail_steps_back_whole_hours() {
     c.reconstructed = OnceLock::from(vec![quoted("Bob", "bob@x.com", 13 * 3600 + 29 * 60, "x")]);
     let ws = plan(&[item(c)], Known::default(), &OPTS);
     assert_eq!(ws.messages[0].date, 12 * 3600 + 29 * 60);
+}
+
+#[test]
+fn merging_threads_keeps_one_copy_of_each_rebuilt_mail() {
+    // Two replies each rebuilt Pat's private mail before a third mail tied their threads.
+    let pat = quoted(
+        "Pat",
+        "pat@x.com",
+        5_000,
+        "the numbers for the launch look fine to me",
+    );
+    let mut r1 = mail("r1@x", "ann@x.com", 7_000, "Re: Plan", &["p@y"]);
+    r1.reconstructed = OnceLock::from(vec![pat.clone()]);
+    let mut r2 = mail("r2@x", "bob@x.com", 8_000, "Re: Plan", &["q@y"]);
+    r2.reconstructed = OnceLock::from(vec![pat]);
+    let tie = mail("t@x", "cy@x.com", 9_000, "Re: Plan", &["r1@x", "r2@x"]);
+    let ws = plan(&[item(r1), item(r2), item(tie)], Known::default(), &OPTS);
+    assert_eq!(ws.threads.len(), 1);
+    let rebuilt = ws.messages.iter().filter(|m| m.reconstructed).count();
+    assert_eq!(rebuilt, 1, "{:#?}", ws.messages);
+    assert_eq!(ws.threads[0].message_count, 4);
+}
+
+#[test]
+fn a_rebuilt_copy_of_a_published_mail_goes_when_their_threads_merge() {
+    // Thread 3 holds Pat's mail; thread 5 was started by a reply that rebuilt it from its quote.
+    let body = "the numbers for the launch look fine to me";
+    let mut known = Known::default();
+    known.refs.insert((1, "p@x".into()), 3);
+    known.refs.insert((1, "r@x".into()), 5);
+    known.published.insert(
+        3,
+        vec![Published {
+            thread_id: 3,
+            author_email: "pat@x.com".into(),
+            author_name: None,
+            date: 5_000,
+            body: body.into(),
+        }],
+    );
+    known.reconstructions.insert(
+        5,
+        vec![Reconstruction {
+            id: 77,
+            thread_id: 5,
+            group_id: 1,
+            message_id: "reconstructed.r.0@outloud.invalid".into(),
+            author_email: "pat@x.com".into(),
+            author_name: Some("Pat".into()),
+            date: 5_000 + 3600,
+            body: body.into(),
+        }],
+    );
+    let tie = mail("t@x", "cy@x.com", 9_000, "Re: Plan", &["r@x", "p@x"]);
+    let ws = plan(&[item(tie)], known, &OPTS);
+    assert_eq!(ws.deletes, vec![77]);
+    assert_eq!(ws.merges.len(), 1);
 }
