@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rand::{rngs::StdRng, SeedableRng};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::backoff::Backoff;
 use super::commands;
@@ -103,6 +104,9 @@ pub struct Watcher {
     poll_only: bool,
     /// Checked between batches: a shutdown lets the batch in hand finish.
     stop: CancellationToken,
+    /// Carries `mailbox` and `folder`, so every line logged while this watcher works (the
+    /// ingestor's per-mail lines too) names them without repeating them.
+    span: tracing::Span,
 }
 
 impl Watcher {
@@ -118,6 +122,7 @@ impl Watcher {
         let lease = format!("{}/{}", cfg.name, folder);
         health.update(&lease, |h| h.role = Role::Starting);
         let account = Account::of(&cfg);
+        let span = tracing::info_span!("watcher", mailbox = %cfg.name, folder = %folder);
         Watcher {
             cfg,
             folder,
@@ -134,6 +139,7 @@ impl Watcher {
             swept: false,
             poll_only: false,
             stop: CancellationToken::new(),
+            span,
         }
     }
 
@@ -175,7 +181,7 @@ impl Watcher {
             "connected to IMAP"
         };
         tracing::info!(
-            mailbox = %self.cfg.name, folder = %self.folder, host = %self.cfg.host, port = self.cfg.port(),
+            host = %self.cfg.host, port = self.cfg.port(),
             tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
         );
         self.conn = Some(Conn { session, caps });
@@ -200,16 +206,16 @@ impl Watcher {
     fn set_leader(&mut self, held: bool) {
         match (self.leader, held) {
             (false, true) => {
-                tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "holding the lease: leader")
+                tracing::info!(instance = %self.settings.instance, "holding the lease: leader")
             }
             (true, false) => {
-                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "lost the lease to another instance: standby")
+                tracing::warn!(instance = %self.settings.instance, "lost the lease to another instance: standby")
             }
             _ => {}
         }
         if !held && self.health.snapshot().get(&self.lease).map(|h| h.role) == Some(Role::Starting)
         {
-            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "another instance holds the lease: standby");
+            tracing::info!("another instance holds the lease: standby");
         }
         self.leader = held;
         self.health.update(&self.lease, |h| {
@@ -219,6 +225,11 @@ impl Watcher {
 
     /// One pass: connect if needed, hold the lease, publish everything above the checkpoint.
     pub async fn run_once(&mut self) -> Result<SyncReport, WatchError> {
+        let span = self.span.clone();
+        self.sync().instrument(span).await
+    }
+
+    async fn sync(&mut self) -> Result<SyncReport, WatchError> {
         // Groups may have been added since the last pass.
         self.ingestor
             .reload_groups()
@@ -270,7 +281,7 @@ impl Watcher {
         };
         if resume.resync {
             tracing::warn!(
-                mailbox = %self.cfg.name, folder = %self.folder, old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
+                old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
                 "UIDVALIDITY changed: reading the folder again from the start (already published mail is recognised by Message-ID)"
             );
         }
@@ -293,7 +304,7 @@ impl Watcher {
         let mut backlog = pending.len() as u64;
         self.health.update(&self.lease, |h| h.backlog = backlog);
         if !pending.is_empty() {
-            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, after_uid = resume.after_uid, "catching up");
+            tracing::info!(backlog, after_uid = resume.after_uid, "catching up");
         } else if resume.resync {
             // Nothing to read, but remember the new UIDVALIDITY so the next pass does not resync.
             let cp = self.checkpoint(uidvalidity, 0);
@@ -318,7 +329,7 @@ impl Watcher {
         };
         for (i, chunk) in batches.iter().enumerate() {
             if self.stop.is_cancelled() {
-                tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, "stopping between batches");
+                tracing::info!(backlog, "stopping between batches");
                 break;
             }
             // Renew before every batch after the first: a long catch-up outlasts the lease.
@@ -374,10 +385,19 @@ impl Watcher {
             .update(&self.lease, |h| h.backlog = report.backlog);
         if report.fetched > 0 {
             tracing::info!(
-                mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
-                duplicates = report.duplicates, skipped = report.skipped, quarantined = report.quarantined,
-                last_uid = report.last_uid, backlog = report.backlog,
-                "{}", if report.backlog > 0 { "sync interrupted by shutdown" } else { "caught up" }
+                fetched = report.fetched,
+                published = report.published,
+                duplicates = report.duplicates,
+                skipped = report.skipped,
+                quarantined = report.quarantined,
+                last_uid = report.last_uid,
+                backlog = report.backlog,
+                "{}",
+                if report.backlog > 0 {
+                    "sync interrupted by shutdown"
+                } else {
+                    "caught up"
+                }
             );
         }
         if let Some(c) = self.conn.as_mut() {
@@ -412,7 +432,9 @@ impl Watcher {
         match self.ingestor.ingest(raws, Some(cp), now).await {
             Ok(reports) => Ok((reports, true)),
             Err(IngestError::Store(StoreError::LeaseLost { .. })) => {
-                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, "lease lost during the batch: not committed, another instance takes over");
+                tracing::warn!(
+                    "lease lost during the batch: not committed, another instance takes over"
+                );
                 self.set_leader(false);
                 Ok((Vec::new(), false))
             }
@@ -429,7 +451,7 @@ impl Watcher {
         let out = commands::fetch_bodies(session, &self.account, uids).await?;
         if out.len() < uids.len() {
             let got: HashSet<u32> = out.iter().map(|(u, _)| *u).collect();
-            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
+            tracing::info!(uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
         }
         Ok(out)
     }
@@ -457,7 +479,7 @@ impl Watcher {
         if left.is_empty() {
             return Ok(());
         }
-        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
+        tracing::info!(uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
         let plan = match self.cfg.after {
             AfterAction::Flag => AfterPlan {
                 flag: left,
@@ -478,7 +500,7 @@ impl Watcher {
         }
         if !plan.quarantine.is_empty() {
             let folder = self.cfg.quarantine_folder.clone();
-            tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?plan.quarantine, to = %folder, "moving unparseable mail to the quarantine folder");
+            tracing::warn!(uids = ?plan.quarantine, to = %folder, "moving unparseable mail to the quarantine folder");
             self.move_uids(&plan.quarantine, &folder).await?;
         }
         if !plan.move_to.is_empty() {
@@ -493,27 +515,32 @@ impl Watcher {
         let conn = self.conn.as_mut().expect("connected");
         if !self.folders_ready.contains(folder) {
             if commands::create_folder(&mut conn.session, &self.account, folder).await? {
-                tracing::info!(mailbox = %self.cfg.name, created = %folder, "created folder");
+                tracing::info!(created = %folder, "created folder");
             }
             self.folders_ready.insert(folder.to_string());
         }
         if !commands::move_uids(&mut conn.session, &self.account, conn.caps, uids, folder).await? {
-            tracing::warn!(mailbox = %self.cfg.name, "server has neither MOVE nor UIDPLUS: moved mail stays marked \\Deleted until the next expunge");
+            tracing::warn!("server has neither MOVE nor UIDPLUS: moved mail stays marked \\Deleted until the next expunge");
         }
         Ok(())
     }
 
     /// Watch until `shutdown`: sync, wait for mail, sync again; on failure back off and reconnect.
-    pub async fn run(mut self, shutdown: CancellationToken) {
+    pub async fn run(self, shutdown: CancellationToken) {
+        let span = self.span.clone();
+        self.watch(shutdown).instrument(span).await
+    }
+
+    async fn watch(mut self, shutdown: CancellationToken) {
         self.stop = shutdown.clone();
         let mut backoff = Backoff::default();
         let mut rng = StdRng::from_entropy();
-        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "watching");
+        tracing::info!(instance = %self.settings.instance, "watching");
         while !shutdown.is_cancelled() {
-            let result = match self.run_once().await {
+            let result = match self.sync().await {
                 Ok(report) => {
                     if self.failures > 0 {
-                        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, after_failures = self.failures, "recovered");
+                        tracing::info!(after_failures = self.failures, "recovered");
                     }
                     self.failures = 0;
                     backoff.reset();
@@ -544,7 +571,7 @@ impl Watcher {
             } else {
                 "sync failed"
             };
-            tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %message, retry_in_secs = delay.as_secs_f64(), attempt = self.failures, "{what}; reconnecting after a pause");
+            tracing::warn!(error = %message, retry_in_secs = delay.as_secs_f64(), attempt = self.failures, "{what}; reconnecting after a pause");
             self.health.update(&self.lease, |h| {
                 h.connected = false;
                 h.last_error = Some(message);
@@ -651,7 +678,7 @@ impl Watcher {
                 .release_lease(&self.lease, &self.settings.instance)
                 .await
             {
-                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %e, "could not release the lease (it expires by itself)");
+                tracing::warn!(error = %e, "could not release the lease (it expires by itself)");
             }
             self.leader = false;
         }
@@ -659,7 +686,7 @@ impl Watcher {
             let _ = tokio::time::timeout(Duration::from_secs(5), c.session.logout()).await;
         }
         self.health.update(&self.lease, |h| h.connected = false);
-        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "watcher stopped");
+        tracing::info!("watcher stopped");
     }
 }
 
