@@ -76,9 +76,14 @@ impl WatchError {
     }
 }
 
+/// A logged-in session. Between passes it waits in [`Watcher::conn`]; during a pass the pass
+/// owns it, so a pass that fails drops it (the next one reconnects).
 struct Conn {
     session: Session,
     caps: Capabilities,
+    /// Whether this connection already looked for mail left behind by an interrupted
+    /// after-action (see [`Watcher::sweep`]).
+    swept: bool,
 }
 
 pub struct Watcher {
@@ -91,15 +96,13 @@ pub struct Watcher {
     /// `<mailbox name>/<folder>`: lease, checkpoint and health key.
     lease: String,
     account: Account,
+    /// The connection kept between passes; `None` before the first and after a failure.
     conn: Option<Conn>,
     leader: bool,
     /// Failures since the last good sync (for the "reconnected" log line).
     failures: u32,
     /// Folders known to exist (after-action targets).
     folders_ready: HashSet<String>,
-    /// Whether this connection already looked for mail left behind by an interrupted
-    /// after-action (see [`Watcher::sweep`]).
-    swept: bool,
     /// Poll every `poll_secs` even when the server offers IDLE.
     poll_only: bool,
     /// Checked between batches: a shutdown lets the batch in hand finish.
@@ -136,7 +139,6 @@ impl Watcher {
             leader: false,
             failures: 0,
             folders_ready: HashSet::new(),
-            swept: false,
             poll_only: false,
             stop: CancellationToken::new(),
             span,
@@ -166,9 +168,10 @@ impl Watcher {
         }
     }
 
-    async fn ensure_connected(&mut self) -> Result<(), WatchError> {
-        if self.conn.is_some() {
-            return Ok(());
+    /// The connection kept from the last pass, or a new one.
+    async fn connection(&mut self) -> Result<Conn, WatchError> {
+        if let Some(conn) = self.conn.take() {
+            return Ok(conn);
         }
         let stop = self.stop.clone();
         let (session, caps) = tokio::select! {
@@ -184,10 +187,12 @@ impl Watcher {
             host = %self.cfg.host, port = self.cfg.port(),
             tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
         );
-        self.conn = Some(Conn { session, caps });
-        self.swept = false;
         self.health.update(&self.lease, |h| h.connected = true);
-        Ok(())
+        Ok(Conn {
+            session,
+            caps,
+            swept: false,
+        })
     }
 
     /// Take or renew the lease; true when this instance is the leader.
@@ -226,10 +231,17 @@ impl Watcher {
     /// One pass: connect if needed, hold the lease, publish everything above the checkpoint.
     pub async fn run_once(&mut self) -> Result<SyncReport, WatchError> {
         let span = self.span.clone();
-        self.sync().instrument(span).await
+        async {
+            let (report, conn) = self.sync().await?;
+            self.conn = Some(conn);
+            Ok(report)
+        }
+        .instrument(span)
+        .await
     }
 
-    async fn sync(&mut self) -> Result<SyncReport, WatchError> {
+    /// One pass, handing back the connection it used (dropped on failure).
+    async fn sync(&mut self) -> Result<(SyncReport, Conn), WatchError> {
         // Groups may have been added since the last pass.
         self.ingestor
             .reload_groups()
@@ -238,11 +250,15 @@ impl Watcher {
                 lease: self.lease.clone(),
                 source,
             })?;
-        self.ensure_connected().await?;
+        let mut conn = self.connection().await?;
+        let report = self.sync_on(&mut conn).await?;
+        Ok((report, conn))
+    }
+
+    async fn sync_on(&mut self, conn: &mut Conn) -> Result<SyncReport, WatchError> {
         if !self.renew_lease().await? {
             // A standby keeps its session alive (and its health honest) with a NOOP, so a
             // takeover needs no login and the server does not drop an idle connection.
-            let conn = self.conn.as_mut().expect("connected above");
             step(
                 &self.account,
                 "keeping the session alive",
@@ -255,7 +271,6 @@ impl Watcher {
             });
         }
         let account = self.account.clone();
-        let conn = self.conn.as_mut().expect("connected above");
         let mbox = step(
             &account,
             &format!("selecting {:?}", self.folder),
@@ -285,10 +300,9 @@ impl Watcher {
                 "UIDVALIDITY changed: reading the folder again from the start (already published mail is recognised by Message-ID)"
             );
         }
-        if !self.swept && !resume.resync && mbox.exists > 0 {
-            self.sweep(resume.after_uid).await?;
+        if !conn.swept && !resume.resync && mbox.exists > 0 {
+            self.sweep(conn, resume.after_uid).await?;
         }
-        let conn = self.conn.as_mut().expect("connected above");
         let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
             let found = step(
                 &account,
@@ -319,8 +333,7 @@ impl Watcher {
         let batches = if pending.is_empty() {
             Vec::new()
         } else {
-            let session = &mut self.conn.as_mut().expect("connected above").session;
-            let sized = commands::fetch_sizes(session, &account, &pending).await?;
+            let sized = commands::fetch_sizes(&mut conn.session, &account, &pending).await?;
             decide::batches(
                 &sized,
                 self.cfg.batch_size as usize,
@@ -337,7 +350,7 @@ impl Watcher {
                 report.role = Role::Standby;
                 return Ok(report);
             }
-            let mails = self.fetch(chunk).await?;
+            let mails = self.fetch(conn, chunk).await?;
             let chunk = chunk.as_slice();
             let raws: Vec<RawMail> = mails
                 .into_iter()
@@ -377,7 +390,7 @@ impl Watcher {
             });
             // The batch is committed: a failed after-action leaves mail in place, never
             // unpublished or published twice.
-            self.after_actions(plan).await?;
+            self.after_actions(conn, plan).await?;
         }
         // Mails expunged before their sizes were read never made it into a batch.
         report.backlog = if self.stop.is_cancelled() { backlog } else { 0 };
@@ -400,10 +413,8 @@ impl Watcher {
                 }
             );
         }
-        if let Some(c) = self.conn.as_mut() {
-            // Untagged responses nobody asked for (EXISTS, flag changes): IDLE will tell anew.
-            while c.session.unsolicited_responses.try_recv().is_ok() {}
-        }
+        // Untagged responses nobody asked for (EXISTS, flag changes): IDLE will tell anew.
+        while conn.session.unsolicited_responses.try_recv().is_ok() {}
         let now = chrono::Utc::now().timestamp();
         self.health.update(&self.lease, |h| {
             h.last_sync = Some(now);
@@ -446,9 +457,12 @@ impl Watcher {
     }
 
     /// Fetch one batch (UID order) and say which mails vanished meanwhile.
-    async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-        let session = &mut self.conn.as_mut().expect("connected").session;
-        let out = commands::fetch_bodies(session, &self.account, uids).await?;
+    async fn fetch(
+        &mut self,
+        conn: &mut Conn,
+        uids: &[u32],
+    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let out = commands::fetch_bodies(&mut conn.session, &self.account, uids).await?;
         if out.len() < uids.len() {
             let got: HashSet<u32> = out.iter().map(|(u, _)| *u).collect();
             tracing::info!(uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
@@ -459,17 +473,16 @@ impl Watcher {
     /// Once per connection: mail at or below the checkpoint that still lacks its after-action
     /// (the connection dropped between commit and MOVE/STORE) gets it now. Such mail is never
     /// published again; this only tidies the mailbox.
-    async fn sweep(&mut self, last_uid: u32) -> Result<(), ImapError> {
-        self.swept = true;
+    async fn sweep(&mut self, conn: &mut Conn, last_uid: u32) -> Result<(), ImapError> {
+        conn.swept = true;
         let query = match self.cfg.after {
             AfterAction::Keep => return Ok(()),
             _ if last_uid == 0 => return Ok(()),
             AfterAction::Flag => format!("UID 1:{last_uid} UNKEYWORD {}", self.cfg.flag_keyword),
             AfterAction::Move => format!("UID 1:{last_uid}"),
         };
-        let session = &mut self.conn.as_mut().expect("connected").session;
         let found = commands::search(
-            session,
+            &mut conn.session,
             &self.account,
             "looking for mail left behind",
             query,
@@ -490,29 +503,33 @@ impl Watcher {
                 ..Default::default()
             },
         };
-        self.after_actions(plan).await
+        self.after_actions(conn, plan).await
     }
 
-    async fn after_actions(&mut self, plan: AfterPlan) -> Result<(), ImapError> {
+    async fn after_actions(&mut self, conn: &mut Conn, plan: AfterPlan) -> Result<(), ImapError> {
         if !plan.flag.is_empty() {
-            let session = &mut self.conn.as_mut().expect("connected").session;
-            commands::add_flags(session, &self.account, &plan.flag, &self.cfg.flag_keyword).await?;
+            let (session, keyword) = (&mut conn.session, &self.cfg.flag_keyword);
+            commands::add_flags(session, &self.account, &plan.flag, keyword).await?;
         }
         if !plan.quarantine.is_empty() {
             let folder = self.cfg.quarantine_folder.clone();
             tracing::warn!(uids = ?plan.quarantine, to = %folder, "moving unparseable mail to the quarantine folder");
-            self.move_uids(&plan.quarantine, &folder).await?;
+            self.move_uids(conn, &plan.quarantine, &folder).await?;
         }
         if !plan.move_to.is_empty() {
             let folder = self.cfg.move_to.clone().unwrap_or_default();
-            self.move_uids(&plan.move_to, &folder).await?;
+            self.move_uids(conn, &plan.move_to, &folder).await?;
         }
         Ok(())
     }
 
     /// Move, creating the target folder on first use.
-    async fn move_uids(&mut self, uids: &[u32], folder: &str) -> Result<(), ImapError> {
-        let conn = self.conn.as_mut().expect("connected");
+    async fn move_uids(
+        &mut self,
+        conn: &mut Conn,
+        uids: &[u32],
+        folder: &str,
+    ) -> Result<(), ImapError> {
         if !self.folders_ready.contains(folder) {
             if commands::create_folder(&mut conn.session, &self.account, folder).await? {
                 tracing::info!(created = %folder, "created folder");
@@ -538,16 +555,17 @@ impl Watcher {
         tracing::info!(instance = %self.settings.instance, "watching");
         while !shutdown.is_cancelled() {
             let result = match self.sync().await {
-                Ok(report) => {
+                Ok((report, conn)) => {
                     if self.failures > 0 {
                         tracing::info!(after_failures = self.failures, "recovered");
                     }
                     self.failures = 0;
                     backoff.reset();
                     if shutdown.is_cancelled() {
+                        self.conn = Some(conn);
                         break;
                     }
-                    self.wait_for_mail(report.role, &shutdown).await
+                    self.wait_for_mail(conn, report.role, &shutdown).await
                 }
                 Err(e) => Err(e),
             };
@@ -557,6 +575,7 @@ impl Watcher {
                 Err(e) => e,
             };
             self.failures += 1;
+            // Whatever failed, start the next pass on a fresh connection.
             self.conn = None;
             let delay = if e.is_auth() {
                 backoff.auth_delay()
@@ -585,41 +604,62 @@ impl Watcher {
     }
 
     /// Until new mail may be there (IDLE), the poll interval passed, or it is time to renew the
-    /// lease. Standbys only nap.
+    /// lease. Standbys only nap. The connection is kept for the next pass, dropped on failure.
     async fn wait_for_mail(
         &mut self,
+        conn: Conn,
         role: Role,
         shutdown: &CancellationToken,
     ) -> Result<(), WatchError> {
         let wake = decide::wake_every(self.cfg.idle_secs, self.settings.lease_secs);
         if role != Role::Leader {
-            nap(
-                Duration::from_secs((self.settings.lease_secs / 3).max(1)),
-                shutdown,
-            )
-            .await;
+            self.conn = Some(conn);
+            let nap_for = Duration::from_secs((self.settings.lease_secs / 3).max(1));
+            nap(nap_for, shutdown).await;
             return Ok(());
         }
-        let Some(conn) = self.conn.take() else {
-            return Ok(());
+        let conn = if !conn.caps.idle || self.poll_only {
+            self.poll_wait(wake, shutdown).await?;
+            conn
+        } else {
+            self.idle(conn, wake, shutdown).await?
         };
-        if !conn.caps.idle || self.poll_only {
-            self.conn = Some(conn);
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
-            loop {
-                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                if left.is_zero() || shutdown.is_cancelled() {
-                    return Ok(());
-                }
-                nap(left.min(wake), shutdown).await;
-                if !shutdown.is_cancelled() && !self.renew_lease().await? {
-                    return Ok(());
-                }
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// Sleep `poll_secs`, renewing the lease every `wake`; stop early when the lease is lost.
+    async fn poll_wait(
+        &mut self,
+        wake: Duration,
+        shutdown: &CancellationToken,
+    ) -> Result<(), WatchError> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() || shutdown.is_cancelled() {
+                return Ok(());
+            }
+            nap(left.min(wake), shutdown).await;
+            if !shutdown.is_cancelled() && !self.renew_lease().await? {
+                return Ok(());
             }
         }
-        let account = self.account.clone();
-        let caps = conn.caps;
-        let mut session = conn.session;
+    }
+
+    /// IDLE until the server pushes something, `wake` passes or shutdown.
+    async fn idle(
+        &self,
+        conn: Conn,
+        wake: Duration,
+        shutdown: &CancellationToken,
+    ) -> Result<Conn, WatchError> {
+        let account = &self.account;
+        let Conn {
+            mut session,
+            caps,
+            swept,
+        } = conn;
         let deadline = tokio::time::Instant::now() + wake;
         // Dovecot (and others) hold IDLE notifications back to coalesce changes (Dovecot: a
         // fixed 500 ms), so with `idle_recheck_ms` set, IDLE is also left that often for a
@@ -632,18 +672,18 @@ impl Watcher {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let slice = recheck.map_or(left, |r| r.min(left));
             let mut idle = session.idle();
-            step(&account, "starting IDLE", idle.init()).await?;
+            step(account, "starting IDLE", idle.init()).await?;
             let pushed = {
                 let (wait, _interrupt) = idle.wait_with_timeout(slice);
                 tokio::select! {
                     r = wait => {
-                        let r = r.map_err(|e| ImapError::from_imap(&account, "in IDLE", e))?;
+                        let r = r.map_err(|e| ImapError::from_imap(account, "in IDLE", e))?;
                         !matches!(r, async_imap::extensions::idle::IdleResponse::Timeout)
                     }
                     _ = shutdown.cancelled() => true,
                 }
             };
-            session = step(&account, "ending IDLE", idle.done()).await?;
+            session = step(account, "ending IDLE", idle.done()).await?;
             if pushed
                 || shutdown.is_cancelled()
                 || tokio::time::Instant::now() >= deadline
@@ -652,7 +692,7 @@ impl Watcher {
                 break;
             }
             while session.unsolicited_responses.try_recv().is_ok() {}
-            step(&account, "checking for new mail", session.noop()).await?;
+            step(account, "checking for new mail", session.noop()).await?;
             let mut new_mail = false;
             while let Ok(r) = session.unsolicited_responses.try_recv() {
                 new_mail |= matches!(
@@ -665,8 +705,11 @@ impl Watcher {
                 break;
             }
         }
-        self.conn = Some(Conn { session, caps });
-        Ok(())
+        Ok(Conn {
+            session,
+            caps,
+            swept,
+        })
     }
 
     /// Give the lease up so a standby takes over at once, and log out.
