@@ -19,7 +19,7 @@ use super::decide::{self, AfterPlan};
 use crate::config::{AfterAction, MailboxConfig, Secret};
 use crate::core::plan::Checkpoint;
 use crate::health::{Health, Role};
-use crate::ingest::{IngestError, Ingestor, MailResult, RawMail};
+use crate::ingest::{IngestError, Ingestor, MailReport, MailResult, RawMail};
 use crate::store::StoreError;
 
 /// Settings shared by every watcher of a daemon.
@@ -47,6 +47,45 @@ pub struct SyncReport {
     pub last_uid: u32,
     /// Mails still waiting (non-zero only when shutdown interrupted the catch-up).
     pub backlog: u64,
+}
+
+impl SyncReport {
+    fn standby() -> Self {
+        SyncReport {
+            role: Role::Standby,
+            ..Default::default()
+        }
+    }
+
+    /// Another instance took the lease mid-pass: what was committed so far stands.
+    fn lost_lease(self) -> Self {
+        SyncReport {
+            role: Role::Standby,
+            ..self
+        }
+    }
+
+    fn count(&mut self, mails: &[MailReport]) {
+        for m in mails {
+            match &m.result {
+                MailResult::Published { .. } => self.published += 1,
+                MailResult::Duplicate => self.duplicates += 1,
+                MailResult::Skipped { .. } => self.skipped += 1,
+                MailResult::Quarantined { .. } => self.quarantined += 1,
+            }
+        }
+    }
+}
+
+/// Where a leader's pass starts (see [`Watcher::resume`]).
+struct Resumed {
+    uidvalidity: u32,
+    /// The checkpoint's last UID (0 after a UIDVALIDITY change).
+    after_uid: u32,
+    resync: bool,
+    /// Mails above the checkpoint.
+    backlog: u64,
+    batches: Vec<Vec<u32>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -255,45 +294,78 @@ impl Watcher {
         Ok((report, conn))
     }
 
+    /// A leader's pass reads top-down: resume from the checkpoint, then per batch fetch, commit
+    /// (with the checkpoint) and apply the after-actions, then report.
     async fn sync_on(&mut self, conn: &mut Conn) -> Result<SyncReport, WatchError> {
         if !self.renew_lease().await? {
-            // A standby keeps its session alive (and its health honest) with a NOOP, so a
-            // takeover needs no login and the server does not drop an idle connection.
-            step(
-                &self.account,
-                "keeping the session alive",
-                conn.session.noop(),
-            )
-            .await?;
-            return Ok(SyncReport {
-                role: Role::Standby,
-                ..Default::default()
-            });
+            return self.stand_by(conn).await;
         }
-        let account = self.account.clone();
-        let mbox = step(
-            &account,
-            &format!("selecting {:?}", self.folder),
-            conn.session.select(&self.folder),
-        )
-        .await?;
+        let Some(start) = self.resume(conn).await? else {
+            return Ok(SyncReport::standby());
+        };
+        let mut report = SyncReport {
+            role: Role::Leader,
+            uidvalidity: Some(start.uidvalidity),
+            resynced: start.resync,
+            last_uid: start.after_uid,
+            ..Default::default()
+        };
+        let mut backlog = start.backlog;
+        for (i, uids) in start.batches.iter().enumerate() {
+            if self.stop.is_cancelled() {
+                tracing::info!(backlog, "stopping between batches");
+                break;
+            }
+            // Renew before every batch after the first: a long catch-up outlasts the lease.
+            if i > 0 && !self.renew_lease().await? {
+                return Ok(report.lost_lease());
+            }
+            let Some(&last) = uids.last() else { continue };
+            let raws = self.fetch_batch(conn, uids).await?;
+            report.fetched += raws.len();
+            let cp = self.checkpoint(start.uidvalidity, last);
+            let Some(mails) = self.commit(raws, &cp).await? else {
+                return Ok(report.lost_lease());
+            };
+            report.last_uid = last;
+            report.count(&mails);
+            backlog = backlog.saturating_sub(uids.len() as u64);
+            self.health.update(&self.lease, |h| {
+                h.backlog = backlog;
+                h.processed += mails.len() as u64;
+            });
+            // The batch is committed: a failed after-action leaves mail in place, never
+            // unpublished or published twice.
+            let results = mails
+                .iter()
+                .filter_map(|m| Some((decide::uid_of_source(&m.source)?, &m.result)));
+            let plan = decide::after_plan(self.cfg.after, results);
+            self.after_actions(conn, plan).await?;
+        }
+        Ok(self.finish(conn, report, backlog))
+    }
+
+    /// A standby keeps its session alive (and its health honest) with a NOOP, so a takeover
+    /// needs no login and the server does not drop an idle connection.
+    async fn stand_by(&self, conn: &mut Conn) -> Result<SyncReport, WatchError> {
+        let noop = conn.session.noop();
+        step(&self.account, "keeping the session alive", noop).await?;
+        Ok(SyncReport::standby())
+    }
+
+    /// Select the folder, find where the checkpoint left off, finish after-actions an earlier
+    /// connection left undone, and list the mail above the checkpoint in batches. `None` when
+    /// the lease was lost meanwhile.
+    async fn resume(&mut self, conn: &mut Conn) -> Result<Option<Resumed>, WatchError> {
+        let what = format!("selecting {:?}", self.folder);
+        let mbox = step(&self.account, &what, conn.session.select(&self.folder)).await?;
         let uidvalidity = mbox.uid_validity.ok_or_else(|| ImapError::Protocol {
-            account: account.clone(),
+            account: self.account.clone(),
             message: format!("folder {:?} has no UIDVALIDITY", self.folder),
         })?;
         let stored = self.ingestor.store().checkpoint(&self.lease).await;
-        let stored = stored.map_err(|source| WatchError::Store {
-            lease: self.lease.clone(),
-            source,
-        })?;
+        let stored = stored.map_err(|e| self.store_err(e))?;
         let resume = decide::resume(stored.as_ref(), uidvalidity);
-        let mut report = SyncReport {
-            role: Role::Leader,
-            uidvalidity: Some(uidvalidity),
-            resynced: resume.resync,
-            last_uid: resume.after_uid,
-            ..Default::default()
-        };
         if resume.resync {
             tracing::warn!(
                 old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
@@ -304,95 +376,47 @@ impl Watcher {
             self.sweep(conn, resume.after_uid).await?;
         }
         let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
-            let found = step(
-                &account,
-                "searching new mail",
-                conn.session
-                    .uid_search(format!("UID {}:*", resume.after_uid + 1)),
-            )
-            .await?;
+            let query = conn
+                .session
+                .uid_search(format!("UID {}:*", resume.after_uid + 1));
+            let found = step(&self.account, "searching new mail", query).await?;
             decide::pending_uids(found, resume.after_uid)
         } else {
             Vec::new()
         };
-        let mut backlog = pending.len() as u64;
+        let backlog = pending.len() as u64;
         self.health.update(&self.lease, |h| h.backlog = backlog);
         if !pending.is_empty() {
             tracing::info!(backlog, after_uid = resume.after_uid, "catching up");
         } else if resume.resync {
             // Nothing to read, but remember the new UIDVALIDITY so the next pass does not resync.
             let cp = self.checkpoint(uidvalidity, 0);
-            if !self.commit(Vec::new(), &cp).await?.1 {
-                return Ok(SyncReport {
-                    role: Role::Standby,
-                    ..Default::default()
-                });
+            if self.commit(Vec::new(), &cp).await?.is_none() {
+                return Ok(None);
             }
         }
-        // Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
-        let batches = if pending.is_empty() {
-            Vec::new()
-        } else {
-            let sized = commands::fetch_sizes(&mut conn.session, &account, &pending).await?;
-            decide::batches(
-                &sized,
-                self.cfg.batch_size as usize,
-                decide::MAX_BATCH_BYTES,
-            )
-        };
-        for (i, chunk) in batches.iter().enumerate() {
-            if self.stop.is_cancelled() {
-                tracing::info!(backlog, "stopping between batches");
-                break;
-            }
-            // Renew before every batch after the first: a long catch-up outlasts the lease.
-            if i > 0 && !self.renew_lease().await? {
-                report.role = Role::Standby;
-                return Ok(report);
-            }
-            let mails = self.fetch(conn, chunk).await?;
-            let chunk = chunk.as_slice();
-            let raws: Vec<RawMail> = mails
-                .into_iter()
-                .map(|(uid, bytes)| RawMail {
-                    bytes,
-                    source: decide::source(&self.cfg.name, &self.folder, uid),
-                    force_groups: Vec::new(),
-                })
-                .collect();
-            report.fetched += raws.len();
-            let last = *chunk.last().expect("chunks are not empty");
-            let cp = self.checkpoint(uidvalidity, last);
-            let (reports, held) = self.commit(raws, &cp).await?;
-            if !held {
-                report.role = Role::Standby;
-                return Ok(report);
-            }
-            report.last_uid = last;
-            let mut results = Vec::with_capacity(reports.len());
-            for r in &reports {
-                match &r.result {
-                    MailResult::Published { .. } => report.published += 1,
-                    MailResult::Duplicate => report.duplicates += 1,
-                    MailResult::Skipped { .. } => report.skipped += 1,
-                    MailResult::Quarantined { .. } => report.quarantined += 1,
-                }
-                if let Some(uid) = decide::uid_of_source(&r.source) {
-                    results.push((uid, &r.result));
-                }
-            }
-            let plan = decide::after_plan(self.cfg.after, results);
-            backlog = backlog.saturating_sub(chunk.len() as u64);
-            let handled = reports.len() as u64;
-            self.health.update(&self.lease, |h| {
-                h.backlog = backlog;
-                h.processed += handled;
-            });
-            // The batch is committed: a failed after-action leaves mail in place, never
-            // unpublished or published twice.
-            self.after_actions(conn, plan).await?;
+        Ok(Some(Resumed {
+            uidvalidity,
+            after_uid: resume.after_uid,
+            resync: resume.resync,
+            backlog,
+            batches: self.batches(conn, &pending).await?,
+        }))
+    }
+
+    /// Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
+    async fn batches(&self, conn: &mut Conn, pending: &[u32]) -> Result<Vec<Vec<u32>>, ImapError> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
         }
-        // Mails expunged before their sizes were read never made it into a batch.
+        let sized = commands::fetch_sizes(&mut conn.session, &self.account, pending).await?;
+        let max_count = self.cfg.batch_size as usize;
+        Ok(decide::batches(&sized, max_count, decide::MAX_BATCH_BYTES))
+    }
+
+    /// End of a leader's pass: only a shutdown leaves a backlog (mail expunged before its size
+    /// was read never made it into a batch); log the counts and mark the folder synced.
+    fn finish(&self, conn: &mut Conn, mut report: SyncReport, backlog: u64) -> SyncReport {
         report.backlog = if self.stop.is_cancelled() { backlog } else { 0 };
         self.health
             .update(&self.lease, |h| h.backlog = report.backlog);
@@ -421,7 +445,7 @@ impl Watcher {
             h.last_error = None;
             h.connected = true;
         });
-        Ok(report)
+        report
     }
 
     fn checkpoint(&self, uidvalidity: u32, last_uid: u32) -> Checkpoint {
@@ -433,21 +457,22 @@ impl Watcher {
         }
     }
 
-    /// Ingest with the checkpoint; `false` when the lease was lost (nothing committed).
+    /// Ingest with the checkpoint in one transaction; `None` when the lease was lost (nothing
+    /// committed).
     async fn commit(
         &mut self,
         raws: Vec<RawMail>,
         cp: &Checkpoint,
-    ) -> Result<(Vec<crate::ingest::MailReport>, bool), WatchError> {
+    ) -> Result<Option<Vec<MailReport>>, WatchError> {
         let now = chrono::Utc::now().timestamp();
         match self.ingestor.ingest(raws, Some(cp), now).await {
-            Ok(reports) => Ok((reports, true)),
+            Ok(reports) => Ok(Some(reports)),
             Err(IngestError::Store(StoreError::LeaseLost { .. })) => {
                 tracing::warn!(
                     "lease lost during the batch: not committed, another instance takes over"
                 );
                 self.set_leader(false);
-                Ok((Vec::new(), false))
+                Ok(None)
             }
             Err(source) => Err(WatchError::Ingest {
                 lease: self.lease.clone(),
@@ -456,18 +481,20 @@ impl Watcher {
         }
     }
 
-    /// Fetch one batch (UID order) and say which mails vanished meanwhile.
-    async fn fetch(
-        &mut self,
-        conn: &mut Conn,
-        uids: &[u32],
-    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-        let out = commands::fetch_bodies(&mut conn.session, &self.account, uids).await?;
-        if out.len() < uids.len() {
-            let got: HashSet<u32> = out.iter().map(|(u, _)| *u).collect();
+    /// One batch (UID order) as raw mail for the pipeline, each named by its source. Mail
+    /// expunged meanwhile is named in the log and passed over.
+    async fn fetch_batch(&self, conn: &mut Conn, uids: &[u32]) -> Result<Vec<RawMail>, ImapError> {
+        let mails = commands::fetch_bodies(&mut conn.session, &self.account, uids).await?;
+        if mails.len() < uids.len() {
+            let got: HashSet<u32> = mails.iter().map(|(u, _)| *u).collect();
             tracing::info!(uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
         }
-        Ok(out)
+        let raws = mails.into_iter().map(|(uid, bytes)| RawMail {
+            bytes,
+            source: decide::source(&self.cfg.name, &self.folder, uid),
+            force_groups: Vec::new(),
+        });
+        Ok(raws.collect())
     }
 
     /// Once per connection: mail at or below the checkpoint that still lacks its after-action
