@@ -196,8 +196,11 @@ impl Watcher {
         &self.lease
     }
 
-    pub fn is_connected(&self) -> bool {
-        self.conn.is_some()
+    fn ingest_err(&self, source: IngestError) -> WatchError {
+        WatchError::Ingest {
+            lease: self.lease.clone(),
+            source,
+        }
     }
 
     fn store_err(&self, source: StoreError) -> WatchError {
@@ -282,13 +285,8 @@ impl Watcher {
     /// One pass, handing back the connection it used (dropped on failure).
     async fn sync(&mut self) -> Result<(SyncReport, Conn), WatchError> {
         // Groups may have been added since the last pass.
-        self.ingestor
-            .reload_groups()
-            .await
-            .map_err(|source| WatchError::Ingest {
-                lease: self.lease.clone(),
-                source,
-            })?;
+        let reloaded = self.ingestor.reload_groups().await;
+        reloaded.map_err(|e| self.ingest_err(e))?;
         let mut conn = self.connection().await?;
         let report = self.sync_on(&mut conn).await?;
         Ok((report, conn))
@@ -474,10 +472,7 @@ impl Watcher {
                 self.set_leader(false);
                 Ok(None)
             }
-            Err(source) => Err(WatchError::Ingest {
-                lease: self.lease.clone(),
-                source,
-            }),
+            Err(e) => Err(self.ingest_err(e)),
         }
     }
 
