@@ -10,7 +10,9 @@
 //! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
 //! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`check`]: `outloud
 //!   check`, which proves every stored mail is published or recorded as skipped.
-//! - [`imap`]: the daemon's IMAP watchers (`outloud run`); [`health`] is what they report.
+//! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report.
+//! - [`daemon`]: `outloud run` as a library — watchers and web view until a shutdown future,
+//!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
 //!   [`cli::main`]).
@@ -19,6 +21,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod daemon;
 pub mod export;
 pub mod health;
 pub mod imap;

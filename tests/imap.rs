@@ -146,7 +146,7 @@ async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String)
         .upsert_group(&slug, &slug, std::slice::from_ref(&address))
         .await
         .unwrap();
-    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     (db, ingestor, address)
 }
@@ -721,7 +721,7 @@ async fn shutdown_does_not_wait_for_a_silent_server() {
     ))
     .unwrap();
     let db = common::sqlite().await;
-    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     let health = Health::new();
     let w = Watcher::new(
