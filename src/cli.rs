@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::{validate_address, validate_slug, Config};
 use crate::daemon::{ingest_settings, open_store, Daemon};
 use crate::ingest::{IngestSettings, Ingestor, RawMail};
@@ -176,10 +177,6 @@ fn init_logging(cfg: &Config) {
     };
 }
 
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = load_config(&cli)?;
     init_logging(&cfg);
@@ -212,7 +209,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `outloud run`: the daemon until a signal. The first SIGINT/SIGTERM drains (batches in hand
 /// are finished, leases released); a second quits at once.
 async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
-    let daemon = Daemon::build(cfg).await?;
+    let daemon = Daemon::build(cfg, Clock::system()).await?;
     eprintln!(
         "outloud: web view on http://{}/ (Ctrl-C to stop)",
         cfg.web.bind
@@ -269,7 +266,8 @@ async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
     let started = std::time::Instant::now();
-    let summary = crate::import::import(&ingestor, opts, now).await?;
+    let clock = Clock::system();
+    let summary = crate::import::import(&ingestor, opts, || clock.now()).await?;
     let secs = started.elapsed().as_secs_f64();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -333,6 +331,7 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
         .reset_derived()
         .await
         .context("clearing derived rows")?;
+    let clock = Clock::system();
     let (mut after, mut n) = (0, 0u64);
     loop {
         let page = store
@@ -349,7 +348,7 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
                 force_groups: r.force_groups,
             })
             .collect();
-        ingestor.ingest(raws, None, now()).await?;
+        ingestor.ingest(raws, None, clock.now()).await?;
     }
     println!("reprocessed {n} stored mails");
     Ok(ExitCode::SUCCESS)

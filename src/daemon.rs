@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::{mask_url, Config, MailboxConfig, Secret};
 use crate::core::classify::OwnIdentity;
 use crate::core::pipeline::Options;
@@ -68,7 +69,8 @@ pub enum DaemonError {
 /// Run the daemon until `shutdown` resolves: [`Daemon::build`], then
 /// [`Daemon::run_until_stopped`].
 pub async fn run(cfg: &Config, shutdown: impl Future) -> Result<(), DaemonError> {
-    Daemon::build(cfg).await?.run_until_stopped(shutdown).await
+    let daemon = Daemon::build(cfg, Clock::system()).await?;
+    daemon.run_until_stopped(shutdown).await
 }
 
 /// A daemon whose database is open and whose web view is bound, not yet serving.
@@ -80,7 +82,9 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    pub async fn build(cfg: &Config) -> Result<Daemon, DaemonError> {
+    /// Everything `run` needs, checked and bound; `clock` dates what the watchers store and
+    /// report.
+    pub async fn build(cfg: &Config, clock: Clock) -> Result<Daemon, DaemonError> {
         // Passwords first: a missing one is a configuration error, not a reason to start half.
         let passwords = passwords(cfg)?;
         let store = open_store(cfg).await?;
@@ -96,6 +100,7 @@ impl Daemon {
         let settings = WatcherSettings {
             instance: cfg.daemon.instance.clone().unwrap_or_else(default_instance),
             lease_secs: cfg.daemon.lease_secs,
+            clock,
         };
         let watchers = watchers(cfg, passwords, store, &health, &settings).await?;
         Ok(Daemon {

@@ -15,10 +15,11 @@
 //!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
-//!   [`cli::main`]).
+//!   [`cli::main`]); [`clock`]: wall-clock time, injected where it is stored or reported.
 
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod core;
 pub mod daemon;

@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
+use outloud::clock::Clock;
 use outloud::config::Config;
 use outloud::daemon::{self, Daemon, DaemonError};
 use tokio_util::sync::CancellationToken;
@@ -67,7 +68,7 @@ async fn run_serves_until_the_shutdown_future_resolves_then_exits_cleanly() {
 #[tokio::test]
 async fn build_on_port_zero_reports_the_bound_port() {
     let dir = tempfile::tempdir().unwrap();
-    let daemon = Daemon::build(&config(dir.path(), "127.0.0.1:0"))
+    let daemon = Daemon::build(&config(dir.path(), "127.0.0.1:0"), Clock::system())
         .await
         .unwrap();
     let port = daemon.port();
@@ -92,7 +93,7 @@ async fn a_mailbox_without_its_password_stops_the_build_naming_both() {
         "name = \"corp\"\nhost = \"127.0.0.1\"\nuser = \"outloud\"\npassword_env = \"OUTLOUD_TEST_DAEMON_NO_PASSWORD\"\n",
     )
     .unwrap()];
-    let err = Daemon::build(&cfg)
+    let err = Daemon::build(&cfg, Clock::system())
         .await
         .err()
         .expect("no password, no daemon");

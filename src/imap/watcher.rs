@@ -16,6 +16,7 @@ use super::backoff::Backoff;
 use super::commands;
 use super::connect::{connect, step, Account, Capabilities, ImapError, Session};
 use super::decide::{self, AfterPlan};
+use crate::clock::Clock;
 use crate::config::{AfterAction, MailboxConfig, Secret};
 use crate::core::plan::Checkpoint;
 use crate::health::{Health, Role};
@@ -28,6 +29,8 @@ pub struct WatcherSettings {
     /// This instance's name in leases and logs.
     pub instance: String,
     pub lease_secs: u64,
+    /// Dates mail without one, and times the last sync in `/healthz`.
+    pub clock: Clock,
 }
 
 /// What one [`Watcher::run_once`] did.
@@ -437,7 +440,7 @@ impl Watcher {
         }
         // Untagged responses nobody asked for (EXISTS, flag changes): IDLE will tell anew.
         while conn.session.unsolicited_responses.try_recv().is_ok() {}
-        let now = chrono::Utc::now().timestamp();
+        let now = self.settings.clock.now();
         self.health.update(&self.lease, |h| {
             h.last_sync = Some(now);
             h.last_error = None;
@@ -462,7 +465,7 @@ impl Watcher {
         raws: Vec<RawMail>,
         cp: &Checkpoint,
     ) -> Result<Option<Vec<MailReport>>, WatchError> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.settings.clock.now();
         match self.ingestor.ingest(raws, Some(cp), now).await {
             Ok(reports) => Ok(Some(reports)),
             Err(IngestError::Store(StoreError::LeaseLost { .. })) => {
