@@ -4,17 +4,15 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::{validate_address, validate_slug, Config};
-use crate::core::classify::OwnIdentity;
-use crate::core::pipeline::Options;
+use crate::daemon::{ingest_settings, open_store, Daemon};
 use crate::ingest::{IngestSettings, Ingestor, RawMail};
-use crate::store::Store;
 
 /// outloud: cc a group address on any mail and the thread becomes an open post in that group.
 ///
@@ -179,61 +177,6 @@ fn init_logging(cfg: &Config) {
     };
 }
 
-/// Open and migrate the database; create the groups the config declares.
-pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    if let Some(path) = cfg.database.url.strip_prefix("sqlite:") {
-        let path = path.trim_start_matches("//");
-        if let Some(parent) = std::path::Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            if path != ":memory:" {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-            }
-        }
-    }
-    let masked = crate::config::mask_url(&cfg.database.url);
-    let store = crate::store::open(&cfg.database.url)
-        .await
-        .with_context(|| format!("opening database {masked}"))?;
-    store
-        .migrate()
-        .await
-        .with_context(|| format!("migrating database {masked}"))?;
-    for g in &cfg.groups {
-        let name = g.name.clone().unwrap_or_else(|| g.slug.clone());
-        store
-            .upsert_group(&g.slug, &name, &g.addresses)
-            .await
-            .with_context(|| format!("creating group {} from {}", g.slug, cfg.origin))?;
-    }
-    Ok(store)
-}
-
-pub fn ingest_settings(cfg: &Config) -> IngestSettings {
-    IngestSettings {
-        pipeline: Options {
-            own: OwnIdentity {
-                addresses: cfg
-                    .identity
-                    .addresses
-                    .iter()
-                    .map(|a| a.to_ascii_lowercase())
-                    .collect(),
-                loop_marker: cfg.identity.loop_marker.clone(),
-            },
-            force_groups: Vec::new(),
-        },
-        subject_window_secs: cfg.threading.subject_window_days * 86_400,
-        log_each_mail: true,
-    }
-}
-
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = load_config(&cli)?;
     init_logging(&cfg);
@@ -263,123 +206,32 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `outloud run`: the daemon until a signal. The first SIGINT/SIGTERM drains (batches in hand
+/// are finished, leases released); a second quits at once.
 async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
-    // Passwords first: a missing one is a configuration error, not a reason to start half.
-    let mut passwords = Vec::with_capacity(cfg.mailboxes.len());
-    for m in &cfg.mailboxes {
-        let password = m.password().map_err(|e| {
-            let source = match (&m.password_env, &m.password_file) {
-                (Some(var), _) => format!("password_env = {var:?}"),
-                (_, Some(path)) => format!("password_file = {:?}", path.display().to_string()),
-                _ => "no password_env or password_file".into(),
-            };
-            anyhow::anyhow!("mailbox {}: no password ({source}): {e}", m.name)
-        })?;
-        passwords.push(password);
-    }
-    let store = open_store(cfg).await?;
-    let health = crate::health::Health::new();
-    let app =
-        crate::web::Application::build_with_health(&cfg.web.bind, store.clone(), health.clone())
-            .await
-            .with_context(|| format!("starting the web view on {} (web.bind)", cfg.web.bind))?;
-    tracing::info!(address = %cfg.web.bind, port = app.port(), "outloud is serving");
+    let daemon = Daemon::build(cfg, Clock::system()).await?;
     eprintln!(
         "outloud: web view on http://{}/ (Ctrl-C to stop)",
         cfg.web.bind
     );
-
     let shutdown = CancellationToken::new();
-    let web_stop = CancellationToken::new();
-    let web = tokio::spawn(app.run_until_stopped(web_stop.clone()));
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        wait_for_signal().await;
-        tracing::info!(
-            "shutdown requested: finishing the batches in hand (signal again to quit at once)"
-        );
-        stop.cancel();
-        // An impatient second signal: nothing is lost, the uncommitted batch is re-read later.
-        wait_for_signal().await;
-        tracing::warn!("second signal: quitting without waiting");
-        std::process::exit(130);
-    });
-
-    let mut watchers = tokio::task::JoinSet::new();
-    if cfg.mailboxes.is_empty() {
-        tracing::info!("no mailboxes configured: serving the web view only");
-    } else {
-        let instance = cfg.daemon.instance.clone().unwrap_or_else(default_instance);
-        let ingestor = Arc::new(Ingestor::new(store.clone(), ingest_settings(cfg)).await?);
-        let settings = crate::imap::WatcherSettings {
-            instance: instance.clone(),
-            lease_secs: cfg.daemon.lease_secs,
-        };
-        for (m, password) in cfg.mailboxes.iter().zip(passwords) {
-            for folder in &m.folders {
-                let w = crate::imap::Watcher::new(
-                    m.clone(),
-                    folder.clone(),
-                    password.clone(),
-                    ingestor.clone(),
-                    health.clone(),
-                    settings.clone(),
-                );
-                watchers.spawn(w.run(shutdown.clone()));
-            }
-        }
-        tracing::info!(instance = %instance, watchers = watchers.len(), "IMAP watchers started");
-    }
-
-    // Run until a signal, or until the web view fails (then stop the watchers too).
-    let mut web = web;
-    let mut web_result = None;
-    tokio::select! {
-        _ = shutdown.cancelled() => {}
-        r = &mut web => {
-            tracing::error!("the web view stopped unexpectedly: stopping the watchers");
-            web_result = Some(r);
-            shutdown.cancel();
-        }
-    }
-    // Watchers finish their batch, release their leases and log out; a stuck one is abandoned.
-    let drained = tokio::time::timeout(std::time::Duration::from_secs(120), async {
-        while let Some(r) = watchers.join_next().await {
-            if let Err(e) = r {
-                tracing::error!(error = %e, "a watcher task failed");
-            }
-        }
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            left = watchers.len(),
-            "watchers did not stop within 120 s; leaving them"
-        );
-        watchers.abort_all();
-    }
-    web_stop.cancel();
-    let web_result = match web_result {
-        Some(r) => r,
-        None => web.await,
-    };
-    match web_result {
-        Ok(r) => r.context("serving the web view")?,
-        Err(e) => bail!("web view task failed: {e}"),
-    }
-    tracing::info!("outloud stopped");
+    tokio::spawn(watch_signals(shutdown.clone()));
+    daemon.run_until_stopped(shutdown.cancelled_owned()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `<hostname>-<pid>`: unique per process, readable in lease tables.
-fn default_instance() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "outloud".into());
-    format!("{host}-{}", std::process::id())
+/// Cancels `shutdown` on the first signal and exits on the second. A task of its own, so a
+/// second signal is heard even while the daemon drains after its web view failed.
+async fn watch_signals(shutdown: CancellationToken) {
+    wait_for_signal().await;
+    tracing::info!(
+        "shutdown requested: finishing the batches in hand (signal again to quit at once)"
+    );
+    shutdown.cancel();
+    // An impatient second signal: nothing is lost, the uncommitted batch is re-read later.
+    wait_for_signal().await;
+    tracing::warn!("second signal: quitting without waiting");
+    std::process::exit(130);
 }
 
 async fn wait_for_signal() {
@@ -414,7 +266,8 @@ async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
     let started = std::time::Instant::now();
-    let summary = crate::import::import(&ingestor, opts, now).await?;
+    let clock = Clock::system();
+    let summary = crate::import::import(&ingestor, opts, || clock.now()).await?;
     let secs = started.elapsed().as_secs_f64();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -478,6 +331,7 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
         .reset_derived()
         .await
         .context("clearing derived rows")?;
+    let clock = Clock::system();
     let (mut after, mut n) = (0, 0u64);
     loop {
         let page = store
@@ -494,7 +348,7 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
                 force_groups: r.force_groups,
             })
             .collect();
-        ingestor.ingest(raws, None, now()).await?;
+        ingestor.ingest(raws, None, clock.now()).await?;
     }
     println!("reprocessed {n} stored mails");
     Ok(ExitCode::SUCCESS)

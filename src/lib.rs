@@ -10,15 +10,19 @@
 //! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
 //! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`check`]: `outloud
 //!   check`, which proves every stored mail is published or recorded as skipped.
-//! - [`imap`]: the daemon's IMAP watchers (`outloud run`); [`health`] is what they report.
+//! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report.
+//! - [`daemon`]: `outloud run` as a library — watchers and web view until a shutdown future,
+//!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
-//!   [`cli::main`]).
+//!   [`cli::main`]); [`clock`]: wall-clock time, injected where it is stored or reported.
 
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod core;
+pub mod daemon;
 pub mod export;
 pub mod health;
 pub mod imap;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use outloud::clock::Clock;
 use outloud::config::{AfterAction, MailboxConfig, Secret, TlsMode};
 use outloud::health::{Health, Role};
 use outloud::imap::{connect, ImapError, Session, Watcher, WatcherSettings};
@@ -146,7 +147,7 @@ async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String)
         .upsert_group(&slug, &slug, std::slice::from_ref(&address))
         .await
         .unwrap();
-    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     (db, ingestor, address)
 }
@@ -161,6 +162,7 @@ fn watcher(
     let settings = WatcherSettings {
         instance: unique("test"),
         lease_secs: 20,
+        clock: Clock::system(),
     };
     Watcher::new(
         cfg,
@@ -721,7 +723,7 @@ async fn shutdown_does_not_wait_for_a_silent_server() {
     ))
     .unwrap();
     let db = common::sqlite().await;
-    let settings = outloud::cli::ingest_settings(&outloud::config::Config::default());
+    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     let health = Health::new();
     let w = Watcher::new(
@@ -733,6 +735,7 @@ async fn shutdown_does_not_wait_for_a_silent_server() {
         WatcherSettings {
             instance: "i".into(),
             lease_secs: 20,
+            clock: Clock::system(),
         },
     );
     let shutdown = CancellationToken::new();
@@ -758,4 +761,80 @@ async fn an_untrusted_certificate_is_a_tls_error() {
         .expect_err("must not trust a self-signed certificate");
     assert!(matches!(err, ImapError::Tls { .. }), "{err:?}");
     assert!(err.to_string().contains("mailbox corp"), "{err}");
+}
+
+/// The daemon in-process, as an embedder starts it (`Daemon::build` on port 0, stopped through
+/// its shutdown future): it publishes, dates mail and reports its last sync by the injected
+/// clock, drains, and releases the lease on the way out.
+#[tokio::test]
+async fn the_daemon_in_process_publishes_by_its_clock_and_drains() {
+    use outloud::daemon::Daemon;
+    const AT: i64 = 1_750_000_000;
+    let stack = stack_or_skip!();
+    let (db, _ingestor, address) = setup().await;
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    for i in 0..2 {
+        append(
+            &mut admin,
+            &folder,
+            mail(&format!("{folder}-{i}@x"), "in process", &address).as_bytes(),
+        )
+        .await;
+    }
+    let undated = format!(
+        "From: Anna <anna@corp.example>\r\nTo: {address}\r\nSubject: no date\r\nMessage-ID: <{folder}-undated@x>\r\n\r\nWhen?\r\n"
+    );
+    append(&mut admin, &folder, undated.as_bytes()).await;
+    let mut cfg = outloud::config::Config::default();
+    cfg.database.url = db.url.clone();
+    cfg.web.bind = "127.0.0.1:0".into();
+    cfg.daemon.instance = Some(unique("in-process"));
+    cfg.mailboxes = vec![stack.mailbox("corp", TlsMode::None, &folder)];
+    let daemon = Daemon::build(&cfg, Clock::fixed(AT)).await.unwrap();
+    let port = daemon.port();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(daemon.run_until_stopped(shutdown.clone().cancelled_owned()));
+
+    let key = format!("corp/{folder}");
+    eventually(
+        "three mails handled and a sync reported in /healthz",
+        || {
+            let key = key.clone();
+            async move {
+                let Some((_, body)) = common::http_get(port, "/healthz").await else {
+                    return false;
+                };
+                let h: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let m = &h["mailboxes"][&key];
+                m["processed"] == 3 && m["last_sync"] == AT && m["role"] == "leader"
+            }
+        },
+    )
+    .await;
+    let rows = db
+        .store
+        .messages_after(Default::default(), 100)
+        .await
+        .unwrap();
+    let undated = rows
+        .iter()
+        .find(|m| m.message_id == format!("{folder}-undated@x"))
+        .expect("the undated mail is published");
+    assert_eq!(
+        undated.date, AT,
+        "a mail without Date: is dated by the clock"
+    );
+
+    shutdown.cancel();
+    let exit = tokio::time::timeout(Duration::from_secs(60), task)
+        .await
+        .expect("the daemon stops after shutdown")
+        .unwrap();
+    assert!(exit.is_ok(), "{exit:?}");
+    assert!(common::http_get(port, "/healthz").await.is_none());
+    // Released on the way out: another instance takes the folder at once.
+    let taken = db.store.acquire_lease(&key, "someone-else", 20).await;
+    assert!(taken.unwrap(), "the lease was not released");
+    remove_folders(&mut admin, &folder).await;
 }

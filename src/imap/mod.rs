@@ -26,11 +26,12 @@
 //! - **Shutdown** (SIGINT/SIGTERM): the batch in hand is finished, the lease released, the
 //!   session logged out.
 //!
-//! Log lines (target `outloud::imap::watcher`, fields `mailbox`, `folder`): `watching`,
-//! `connected to IMAP` / `reconnected to IMAP`, `holding the lease: leader`, `catching up`
-//! (`backlog`), `caught up` (counts), `IMAP connection lost; reconnecting after a pause`
-//! (`error`, `retry_in_secs`), `sync failed; …`, `login refused …`, `recovered`,
-//! `UIDVALIDITY changed: …`, `watcher stopped`. Each mail also gets one line from the ingestor.
+//! Log lines (target `outloud::imap::watcher`, inside a span `watcher` with fields `mailbox` and
+//! `folder`): `watching`, `connected to IMAP` / `reconnected to IMAP`, `holding the lease:
+//! leader`, `catching up` (`backlog`), `caught up` (counts), `IMAP connection lost; reconnecting
+//! after a pause` (`error`, `retry_in_secs`), `sync failed; …`, `login refused …`, `recovered`,
+//! `UIDVALIDITY changed: …`, `watcher stopped`. Each mail also gets one line from the ingestor,
+//! inside the same span.
 
 pub mod backoff;
 pub mod commands;

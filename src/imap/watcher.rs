@@ -10,15 +10,17 @@ use std::time::Duration;
 
 use rand::{rngs::StdRng, SeedableRng};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::backoff::Backoff;
 use super::commands;
 use super::connect::{connect, step, Account, Capabilities, ImapError, Session};
 use super::decide::{self, AfterPlan};
+use crate::clock::Clock;
 use crate::config::{AfterAction, MailboxConfig, Secret};
 use crate::core::plan::Checkpoint;
 use crate::health::{Health, Role};
-use crate::ingest::{IngestError, Ingestor, MailResult, RawMail};
+use crate::ingest::{IngestError, Ingestor, MailReport, MailResult, RawMail};
 use crate::store::StoreError;
 
 /// Settings shared by every watcher of a daemon.
@@ -27,6 +29,8 @@ pub struct WatcherSettings {
     /// This instance's name in leases and logs.
     pub instance: String,
     pub lease_secs: u64,
+    /// Dates mail without one, and times the last sync in `/healthz`.
+    pub clock: Clock,
 }
 
 /// What one [`Watcher::run_once`] did.
@@ -46,6 +50,45 @@ pub struct SyncReport {
     pub last_uid: u32,
     /// Mails still waiting (non-zero only when shutdown interrupted the catch-up).
     pub backlog: u64,
+}
+
+impl SyncReport {
+    fn standby() -> Self {
+        SyncReport {
+            role: Role::Standby,
+            ..Default::default()
+        }
+    }
+
+    /// Another instance took the lease mid-pass: what was committed so far stands.
+    fn lost_lease(self) -> Self {
+        SyncReport {
+            role: Role::Standby,
+            ..self
+        }
+    }
+
+    fn count(&mut self, mails: &[MailReport]) {
+        for m in mails {
+            match &m.result {
+                MailResult::Published { .. } => self.published += 1,
+                MailResult::Duplicate => self.duplicates += 1,
+                MailResult::Skipped { .. } => self.skipped += 1,
+                MailResult::Quarantined { .. } => self.quarantined += 1,
+            }
+        }
+    }
+}
+
+/// Where a leader's pass starts (see [`Watcher::resume`]).
+struct Resumed {
+    uidvalidity: u32,
+    /// The checkpoint's last UID (0 after a UIDVALIDITY change).
+    after_uid: u32,
+    resync: bool,
+    /// Mails above the checkpoint.
+    backlog: u64,
+    batches: Vec<Vec<u32>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,9 +118,14 @@ impl WatchError {
     }
 }
 
+/// A logged-in session. Between passes it waits in [`Watcher::conn`]; during a pass the pass
+/// owns it, so a pass that fails drops it (the next one reconnects).
 struct Conn {
     session: Session,
     caps: Capabilities,
+    /// Whether this connection already looked for mail left behind by an interrupted
+    /// after-action (see [`Watcher::sweep`]).
+    swept: bool,
 }
 
 pub struct Watcher {
@@ -90,19 +138,20 @@ pub struct Watcher {
     /// `<mailbox name>/<folder>`: lease, checkpoint and health key.
     lease: String,
     account: Account,
+    /// The connection kept between passes; `None` before the first and after a failure.
     conn: Option<Conn>,
     leader: bool,
     /// Failures since the last good sync (for the "reconnected" log line).
     failures: u32,
     /// Folders known to exist (after-action targets).
     folders_ready: HashSet<String>,
-    /// Whether this connection already looked for mail left behind by an interrupted
-    /// after-action (see [`Watcher::sweep`]).
-    swept: bool,
     /// Poll every `poll_secs` even when the server offers IDLE.
     poll_only: bool,
     /// Checked between batches: a shutdown lets the batch in hand finish.
     stop: CancellationToken,
+    /// Carries `mailbox` and `folder`, so every line logged while this watcher works (the
+    /// ingestor's per-mail lines too) names them without repeating them.
+    span: tracing::Span,
 }
 
 impl Watcher {
@@ -118,6 +167,7 @@ impl Watcher {
         let lease = format!("{}/{}", cfg.name, folder);
         health.update(&lease, |h| h.role = Role::Starting);
         let account = Account::of(&cfg);
+        let span = tracing::info_span!("watcher", mailbox = %cfg.name, folder = %folder);
         Watcher {
             cfg,
             folder,
@@ -131,9 +181,9 @@ impl Watcher {
             leader: false,
             failures: 0,
             folders_ready: HashSet::new(),
-            swept: false,
             poll_only: false,
             stop: CancellationToken::new(),
+            span,
         }
     }
 
@@ -149,8 +199,11 @@ impl Watcher {
         &self.lease
     }
 
-    pub fn is_connected(&self) -> bool {
-        self.conn.is_some()
+    fn ingest_err(&self, source: IngestError) -> WatchError {
+        WatchError::Ingest {
+            lease: self.lease.clone(),
+            source,
+        }
     }
 
     fn store_err(&self, source: StoreError) -> WatchError {
@@ -160,9 +213,10 @@ impl Watcher {
         }
     }
 
-    async fn ensure_connected(&mut self) -> Result<(), WatchError> {
-        if self.conn.is_some() {
-            return Ok(());
+    /// The connection kept from the last pass, or a new one.
+    async fn connection(&mut self) -> Result<Conn, WatchError> {
+        if let Some(conn) = self.conn.take() {
+            return Ok(conn);
         }
         let stop = self.stop.clone();
         let (session, caps) = tokio::select! {
@@ -175,13 +229,15 @@ impl Watcher {
             "connected to IMAP"
         };
         tracing::info!(
-            mailbox = %self.cfg.name, folder = %self.folder, host = %self.cfg.host, port = self.cfg.port(),
+            host = %self.cfg.host, port = self.cfg.port(),
             tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
         );
-        self.conn = Some(Conn { session, caps });
-        self.swept = false;
         self.health.update(&self.lease, |h| h.connected = true);
-        Ok(())
+        Ok(Conn {
+            session,
+            caps,
+            swept: false,
+        })
     }
 
     /// Take or renew the lease; true when this instance is the leader.
@@ -200,16 +256,16 @@ impl Watcher {
     fn set_leader(&mut self, held: bool) {
         match (self.leader, held) {
             (false, true) => {
-                tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "holding the lease: leader")
+                tracing::info!(instance = %self.settings.instance, "holding the lease: leader")
             }
             (true, false) => {
-                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "lost the lease to another instance: standby")
+                tracing::warn!(instance = %self.settings.instance, "lost the lease to another instance: standby")
             }
             _ => {}
         }
         if !held && self.health.snapshot().get(&self.lease).map(|h| h.role) == Some(Role::Starting)
         {
-            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "another instance holds the lease: standby");
+            tracing::info!("another instance holds the lease: standby");
         }
         self.leader = held;
         self.health.update(&self.lease, |h| {
@@ -219,178 +275,178 @@ impl Watcher {
 
     /// One pass: connect if needed, hold the lease, publish everything above the checkpoint.
     pub async fn run_once(&mut self) -> Result<SyncReport, WatchError> {
-        // Groups may have been added since the last pass.
-        self.ingestor
-            .reload_groups()
-            .await
-            .map_err(|source| WatchError::Ingest {
-                lease: self.lease.clone(),
-                source,
-            })?;
-        self.ensure_connected().await?;
-        if !self.renew_lease().await? {
-            // A standby keeps its session alive (and its health honest) with a NOOP, so a
-            // takeover needs no login and the server does not drop an idle connection.
-            let conn = self.conn.as_mut().expect("connected above");
-            step(
-                &self.account,
-                "keeping the session alive",
-                conn.session.noop(),
-            )
-            .await?;
-            return Ok(SyncReport {
-                role: Role::Standby,
-                ..Default::default()
-            });
+        let span = self.span.clone();
+        async {
+            let (report, conn) = self.sync().await?;
+            self.conn = Some(conn);
+            Ok(report)
         }
-        let account = self.account.clone();
-        let conn = self.conn.as_mut().expect("connected above");
-        let mbox = step(
-            &account,
-            &format!("selecting {:?}", self.folder),
-            conn.session.select(&self.folder),
-        )
-        .await?;
-        let uidvalidity = mbox.uid_validity.ok_or_else(|| ImapError::Protocol {
-            account: account.clone(),
-            message: format!("folder {:?} has no UIDVALIDITY", self.folder),
-        })?;
-        let stored = self.ingestor.store().checkpoint(&self.lease).await;
-        let stored = stored.map_err(|source| WatchError::Store {
-            lease: self.lease.clone(),
-            source,
-        })?;
-        let resume = decide::resume(stored.as_ref(), uidvalidity);
+        .instrument(span)
+        .await
+    }
+
+    /// One pass, handing back the connection it used (dropped on failure).
+    async fn sync(&mut self) -> Result<(SyncReport, Conn), WatchError> {
+        // Groups may have been added since the last pass.
+        let reloaded = self.ingestor.reload_groups().await;
+        reloaded.map_err(|e| self.ingest_err(e))?;
+        let mut conn = self.connection().await?;
+        let report = self.sync_on(&mut conn).await?;
+        Ok((report, conn))
+    }
+
+    /// A leader's pass reads top-down: resume from the checkpoint, then per batch fetch, commit
+    /// (with the checkpoint) and apply the after-actions, then report.
+    async fn sync_on(&mut self, conn: &mut Conn) -> Result<SyncReport, WatchError> {
+        if !self.renew_lease().await? {
+            return self.stand_by(conn).await;
+        }
+        let Some(start) = self.resume(conn).await? else {
+            return Ok(SyncReport::standby());
+        };
         let mut report = SyncReport {
             role: Role::Leader,
-            uidvalidity: Some(uidvalidity),
-            resynced: resume.resync,
-            last_uid: resume.after_uid,
+            uidvalidity: Some(start.uidvalidity),
+            resynced: start.resync,
+            last_uid: start.after_uid,
             ..Default::default()
         };
-        if resume.resync {
-            tracing::warn!(
-                mailbox = %self.cfg.name, folder = %self.folder, old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
-                "UIDVALIDITY changed: reading the folder again from the start (already published mail is recognised by Message-ID)"
-            );
-        }
-        if !self.swept && !resume.resync && mbox.exists > 0 {
-            self.sweep(resume.after_uid).await?;
-        }
-        let conn = self.conn.as_mut().expect("connected above");
-        let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
-            let found = step(
-                &account,
-                "searching new mail",
-                conn.session
-                    .uid_search(format!("UID {}:*", resume.after_uid + 1)),
-            )
-            .await?;
-            decide::pending_uids(found, resume.after_uid)
-        } else {
-            Vec::new()
-        };
-        let mut backlog = pending.len() as u64;
-        self.health.update(&self.lease, |h| h.backlog = backlog);
-        if !pending.is_empty() {
-            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, after_uid = resume.after_uid, "catching up");
-        } else if resume.resync {
-            // Nothing to read, but remember the new UIDVALIDITY so the next pass does not resync.
-            let cp = self.checkpoint(uidvalidity, 0);
-            if !self.commit(Vec::new(), &cp).await?.1 {
-                return Ok(SyncReport {
-                    role: Role::Standby,
-                    ..Default::default()
-                });
-            }
-        }
-        // Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
-        let batches = if pending.is_empty() {
-            Vec::new()
-        } else {
-            let session = &mut self.conn.as_mut().expect("connected above").session;
-            let sized = commands::fetch_sizes(session, &account, &pending).await?;
-            decide::batches(
-                &sized,
-                self.cfg.batch_size as usize,
-                decide::MAX_BATCH_BYTES,
-            )
-        };
-        for (i, chunk) in batches.iter().enumerate() {
+        let mut backlog = start.backlog;
+        for (i, uids) in start.batches.iter().enumerate() {
             if self.stop.is_cancelled() {
-                tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, backlog, "stopping between batches");
+                tracing::info!(backlog, "stopping between batches");
                 break;
             }
             // Renew before every batch after the first: a long catch-up outlasts the lease.
             if i > 0 && !self.renew_lease().await? {
-                report.role = Role::Standby;
-                return Ok(report);
+                return Ok(report.lost_lease());
             }
-            let mails = self.fetch(chunk).await?;
-            let chunk = chunk.as_slice();
-            let raws: Vec<RawMail> = mails
-                .into_iter()
-                .map(|(uid, bytes)| RawMail {
-                    bytes,
-                    source: decide::source(&self.cfg.name, &self.folder, uid),
-                    force_groups: Vec::new(),
-                })
-                .collect();
+            let Some(&last) = uids.last() else { continue };
+            let raws = self.fetch_batch(conn, uids).await?;
             report.fetched += raws.len();
-            let last = *chunk.last().expect("chunks are not empty");
-            let cp = self.checkpoint(uidvalidity, last);
-            let (reports, held) = self.commit(raws, &cp).await?;
-            if !held {
-                report.role = Role::Standby;
-                return Ok(report);
-            }
+            let cp = self.checkpoint(start.uidvalidity, last);
+            let Some(mails) = self.commit(raws, &cp).await? else {
+                return Ok(report.lost_lease());
+            };
             report.last_uid = last;
-            let mut results = Vec::with_capacity(reports.len());
-            for r in &reports {
-                match &r.result {
-                    MailResult::Published { .. } => report.published += 1,
-                    MailResult::Duplicate => report.duplicates += 1,
-                    MailResult::Skipped { .. } => report.skipped += 1,
-                    MailResult::Quarantined { .. } => report.quarantined += 1,
-                }
-                if let Some(uid) = decide::uid_of_source(&r.source) {
-                    results.push((uid, &r.result));
-                }
-            }
-            let plan = decide::after_plan(self.cfg.after, results);
-            backlog = backlog.saturating_sub(chunk.len() as u64);
-            let handled = reports.len() as u64;
+            report.count(&mails);
+            backlog = backlog.saturating_sub(uids.len() as u64);
             self.health.update(&self.lease, |h| {
                 h.backlog = backlog;
-                h.processed += handled;
+                h.processed += mails.len() as u64;
             });
             // The batch is committed: a failed after-action leaves mail in place, never
             // unpublished or published twice.
-            self.after_actions(plan).await?;
+            let results = mails
+                .iter()
+                .filter_map(|m| Some((decide::uid_of_source(&m.source)?, &m.result)));
+            let plan = decide::after_plan(self.cfg.after, results);
+            self.after_actions(conn, plan).await?;
         }
-        // Mails expunged before their sizes were read never made it into a batch.
+        Ok(self.finish(conn, report, backlog))
+    }
+
+    /// A standby keeps its session alive (and its health honest) with a NOOP, so a takeover
+    /// needs no login and the server does not drop an idle connection.
+    async fn stand_by(&self, conn: &mut Conn) -> Result<SyncReport, WatchError> {
+        let noop = conn.session.noop();
+        step(&self.account, "keeping the session alive", noop).await?;
+        Ok(SyncReport::standby())
+    }
+
+    /// Select the folder, find where the checkpoint left off, finish after-actions an earlier
+    /// connection left undone, and list the mail above the checkpoint in batches. `None` when
+    /// the lease was lost meanwhile.
+    async fn resume(&mut self, conn: &mut Conn) -> Result<Option<Resumed>, WatchError> {
+        let what = format!("selecting {:?}", self.folder);
+        let mbox = step(&self.account, &what, conn.session.select(&self.folder)).await?;
+        let uidvalidity = mbox.uid_validity.ok_or_else(|| ImapError::Protocol {
+            account: self.account.clone(),
+            message: format!("folder {:?} has no UIDVALIDITY", self.folder),
+        })?;
+        let stored = self.ingestor.store().checkpoint(&self.lease).await;
+        let stored = stored.map_err(|e| self.store_err(e))?;
+        let resume = decide::resume(stored.as_ref(), uidvalidity);
+        if resume.resync {
+            tracing::warn!(
+                old = stored.as_ref().map(|c| c.uidvalidity), new = uidvalidity,
+                "UIDVALIDITY changed: reading the folder again from the start (already published mail is recognised by Message-ID)"
+            );
+        }
+        if !conn.swept && !resume.resync && mbox.exists > 0 {
+            self.sweep(conn, resume.after_uid).await?;
+        }
+        let pending = if decide::may_have_new(resume.after_uid, mbox.exists, mbox.uid_next) {
+            let query = conn
+                .session
+                .uid_search(format!("UID {}:*", resume.after_uid + 1));
+            let found = step(&self.account, "searching new mail", query).await?;
+            decide::pending_uids(found, resume.after_uid)
+        } else {
+            Vec::new()
+        };
+        let backlog = pending.len() as u64;
+        self.health.update(&self.lease, |h| h.backlog = backlog);
+        if !pending.is_empty() {
+            tracing::info!(backlog, after_uid = resume.after_uid, "catching up");
+        } else if resume.resync {
+            // Nothing to read, but remember the new UIDVALIDITY so the next pass does not resync.
+            let cp = self.checkpoint(uidvalidity, 0);
+            if self.commit(Vec::new(), &cp).await?.is_none() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(Resumed {
+            uidvalidity,
+            after_uid: resume.after_uid,
+            resync: resume.resync,
+            backlog,
+            batches: self.batches(conn, &pending).await?,
+        }))
+    }
+
+    /// Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.
+    async fn batches(&self, conn: &mut Conn, pending: &[u32]) -> Result<Vec<Vec<u32>>, ImapError> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sized = commands::fetch_sizes(&mut conn.session, &self.account, pending).await?;
+        let max_count = self.cfg.batch_size as usize;
+        Ok(decide::batches(&sized, max_count, decide::MAX_BATCH_BYTES))
+    }
+
+    /// End of a leader's pass: only a shutdown leaves a backlog (mail expunged before its size
+    /// was read never made it into a batch); log the counts and mark the folder synced.
+    fn finish(&self, conn: &mut Conn, mut report: SyncReport, backlog: u64) -> SyncReport {
         report.backlog = if self.stop.is_cancelled() { backlog } else { 0 };
         self.health
             .update(&self.lease, |h| h.backlog = report.backlog);
         if report.fetched > 0 {
             tracing::info!(
-                mailbox = %self.cfg.name, folder = %self.folder, fetched = report.fetched, published = report.published,
-                duplicates = report.duplicates, skipped = report.skipped, quarantined = report.quarantined,
-                last_uid = report.last_uid, backlog = report.backlog,
-                "{}", if report.backlog > 0 { "sync interrupted by shutdown" } else { "caught up" }
+                fetched = report.fetched,
+                published = report.published,
+                duplicates = report.duplicates,
+                skipped = report.skipped,
+                quarantined = report.quarantined,
+                last_uid = report.last_uid,
+                backlog = report.backlog,
+                "{}",
+                if report.backlog > 0 {
+                    "sync interrupted by shutdown"
+                } else {
+                    "caught up"
+                }
             );
         }
-        if let Some(c) = self.conn.as_mut() {
-            // Untagged responses nobody asked for (EXISTS, flag changes): IDLE will tell anew.
-            while c.session.unsolicited_responses.try_recv().is_ok() {}
-        }
-        let now = chrono::Utc::now().timestamp();
+        // Untagged responses nobody asked for (EXISTS, flag changes): IDLE will tell anew.
+        while conn.session.unsolicited_responses.try_recv().is_ok() {}
+        let now = self.settings.clock.now();
         self.health.update(&self.lease, |h| {
             h.last_sync = Some(now);
             h.last_error = None;
             h.connected = true;
         });
-        Ok(report)
+        report
     }
 
     fn checkpoint(&self, uidvalidity: u32, last_uid: u32) -> Checkpoint {
@@ -402,52 +458,56 @@ impl Watcher {
         }
     }
 
-    /// Ingest with the checkpoint; `false` when the lease was lost (nothing committed).
+    /// Ingest with the checkpoint in one transaction; `None` when the lease was lost (nothing
+    /// committed).
     async fn commit(
         &mut self,
         raws: Vec<RawMail>,
         cp: &Checkpoint,
-    ) -> Result<(Vec<crate::ingest::MailReport>, bool), WatchError> {
-        let now = chrono::Utc::now().timestamp();
+    ) -> Result<Option<Vec<MailReport>>, WatchError> {
+        let now = self.settings.clock.now();
         match self.ingestor.ingest(raws, Some(cp), now).await {
-            Ok(reports) => Ok((reports, true)),
+            Ok(reports) => Ok(Some(reports)),
             Err(IngestError::Store(StoreError::LeaseLost { .. })) => {
-                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, "lease lost during the batch: not committed, another instance takes over");
+                tracing::warn!(
+                    "lease lost during the batch: not committed, another instance takes over"
+                );
                 self.set_leader(false);
-                Ok((Vec::new(), false))
+                Ok(None)
             }
-            Err(source) => Err(WatchError::Ingest {
-                lease: self.lease.clone(),
-                source,
-            }),
+            Err(e) => Err(self.ingest_err(e)),
         }
     }
 
-    /// Fetch one batch (UID order) and say which mails vanished meanwhile.
-    async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
-        let session = &mut self.conn.as_mut().expect("connected").session;
-        let out = commands::fetch_bodies(session, &self.account, uids).await?;
-        if out.len() < uids.len() {
-            let got: HashSet<u32> = out.iter().map(|(u, _)| *u).collect();
-            tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
+    /// One batch (UID order) as raw mail for the pipeline, each named by its source. Mail
+    /// expunged meanwhile is named in the log and passed over.
+    async fn fetch_batch(&self, conn: &mut Conn, uids: &[u32]) -> Result<Vec<RawMail>, ImapError> {
+        let mails = commands::fetch_bodies(&mut conn.session, &self.account, uids).await?;
+        if mails.len() < uids.len() {
+            let got: HashSet<u32> = mails.iter().map(|(u, _)| *u).collect();
+            tracing::info!(uids = ?decide::missing(uids, &got), "mails expunged before they could be fetched");
         }
-        Ok(out)
+        let raws = mails.into_iter().map(|(uid, bytes)| RawMail {
+            bytes,
+            source: decide::source(&self.cfg.name, &self.folder, uid),
+            force_groups: Vec::new(),
+        });
+        Ok(raws.collect())
     }
 
     /// Once per connection: mail at or below the checkpoint that still lacks its after-action
     /// (the connection dropped between commit and MOVE/STORE) gets it now. Such mail is never
     /// published again; this only tidies the mailbox.
-    async fn sweep(&mut self, last_uid: u32) -> Result<(), ImapError> {
-        self.swept = true;
+    async fn sweep(&mut self, conn: &mut Conn, last_uid: u32) -> Result<(), ImapError> {
+        conn.swept = true;
         let query = match self.cfg.after {
             AfterAction::Keep => return Ok(()),
             _ if last_uid == 0 => return Ok(()),
             AfterAction::Flag => format!("UID 1:{last_uid} UNKEYWORD {}", self.cfg.flag_keyword),
             AfterAction::Move => format!("UID 1:{last_uid}"),
         };
-        let session = &mut self.conn.as_mut().expect("connected").session;
         let found = commands::search(
-            session,
+            &mut conn.session,
             &self.account,
             "looking for mail left behind",
             query,
@@ -457,7 +517,7 @@ impl Watcher {
         if left.is_empty() {
             return Ok(());
         }
-        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
+        tracing::info!(uids = ?left, after = ?self.cfg.after, "applying an after-action an earlier connection did not finish");
         let plan = match self.cfg.after {
             AfterAction::Flag => AfterPlan {
                 flag: left,
@@ -468,59 +528,69 @@ impl Watcher {
                 ..Default::default()
             },
         };
-        self.after_actions(plan).await
+        self.after_actions(conn, plan).await
     }
 
-    async fn after_actions(&mut self, plan: AfterPlan) -> Result<(), ImapError> {
+    async fn after_actions(&mut self, conn: &mut Conn, plan: AfterPlan) -> Result<(), ImapError> {
         if !plan.flag.is_empty() {
-            let session = &mut self.conn.as_mut().expect("connected").session;
-            commands::add_flags(session, &self.account, &plan.flag, &self.cfg.flag_keyword).await?;
+            let (session, keyword) = (&mut conn.session, &self.cfg.flag_keyword);
+            commands::add_flags(session, &self.account, &plan.flag, keyword).await?;
         }
         if !plan.quarantine.is_empty() {
             let folder = self.cfg.quarantine_folder.clone();
-            tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, uids = ?plan.quarantine, to = %folder, "moving unparseable mail to the quarantine folder");
-            self.move_uids(&plan.quarantine, &folder).await?;
+            tracing::warn!(uids = ?plan.quarantine, to = %folder, "moving unparseable mail to the quarantine folder");
+            self.move_uids(conn, &plan.quarantine, &folder).await?;
         }
         if !plan.move_to.is_empty() {
             let folder = self.cfg.move_to.clone().unwrap_or_default();
-            self.move_uids(&plan.move_to, &folder).await?;
+            self.move_uids(conn, &plan.move_to, &folder).await?;
         }
         Ok(())
     }
 
     /// Move, creating the target folder on first use.
-    async fn move_uids(&mut self, uids: &[u32], folder: &str) -> Result<(), ImapError> {
-        let conn = self.conn.as_mut().expect("connected");
+    async fn move_uids(
+        &mut self,
+        conn: &mut Conn,
+        uids: &[u32],
+        folder: &str,
+    ) -> Result<(), ImapError> {
         if !self.folders_ready.contains(folder) {
             if commands::create_folder(&mut conn.session, &self.account, folder).await? {
-                tracing::info!(mailbox = %self.cfg.name, created = %folder, "created folder");
+                tracing::info!(created = %folder, "created folder");
             }
             self.folders_ready.insert(folder.to_string());
         }
         if !commands::move_uids(&mut conn.session, &self.account, conn.caps, uids, folder).await? {
-            tracing::warn!(mailbox = %self.cfg.name, "server has neither MOVE nor UIDPLUS: moved mail stays marked \\Deleted until the next expunge");
+            tracing::warn!("server has neither MOVE nor UIDPLUS: moved mail stays marked \\Deleted until the next expunge");
         }
         Ok(())
     }
 
     /// Watch until `shutdown`: sync, wait for mail, sync again; on failure back off and reconnect.
-    pub async fn run(mut self, shutdown: CancellationToken) {
+    pub async fn run(self, shutdown: CancellationToken) {
+        let span = self.span.clone();
+        self.watch(shutdown).instrument(span).await
+    }
+
+    async fn watch(mut self, shutdown: CancellationToken) {
         self.stop = shutdown.clone();
         let mut backoff = Backoff::default();
         let mut rng = StdRng::from_entropy();
-        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, instance = %self.settings.instance, "watching");
+        tracing::info!(instance = %self.settings.instance, "watching");
         while !shutdown.is_cancelled() {
-            let result = match self.run_once().await {
-                Ok(report) => {
+            let result = match self.sync().await {
+                Ok((report, conn)) => {
                     if self.failures > 0 {
-                        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, after_failures = self.failures, "recovered");
+                        tracing::info!(after_failures = self.failures, "recovered");
                     }
                     self.failures = 0;
                     backoff.reset();
                     if shutdown.is_cancelled() {
+                        self.conn = Some(conn);
                         break;
                     }
-                    self.wait_for_mail(report.role, &shutdown).await
+                    self.wait_for_mail(conn, report.role, &shutdown).await
                 }
                 Err(e) => Err(e),
             };
@@ -530,6 +600,7 @@ impl Watcher {
                 Err(e) => e,
             };
             self.failures += 1;
+            // Whatever failed, start the next pass on a fresh connection.
             self.conn = None;
             let delay = if e.is_auth() {
                 backoff.auth_delay()
@@ -544,7 +615,7 @@ impl Watcher {
             } else {
                 "sync failed"
             };
-            tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %message, retry_in_secs = delay.as_secs_f64(), attempt = self.failures, "{what}; reconnecting after a pause");
+            tracing::warn!(error = %message, retry_in_secs = delay.as_secs_f64(), attempt = self.failures, "{what}; reconnecting after a pause");
             self.health.update(&self.lease, |h| {
                 h.connected = false;
                 h.last_error = Some(message);
@@ -558,41 +629,62 @@ impl Watcher {
     }
 
     /// Until new mail may be there (IDLE), the poll interval passed, or it is time to renew the
-    /// lease. Standbys only nap.
+    /// lease. Standbys only nap. The connection is kept for the next pass, dropped on failure.
     async fn wait_for_mail(
         &mut self,
+        conn: Conn,
         role: Role,
         shutdown: &CancellationToken,
     ) -> Result<(), WatchError> {
         let wake = decide::wake_every(self.cfg.idle_secs, self.settings.lease_secs);
         if role != Role::Leader {
-            nap(
-                Duration::from_secs((self.settings.lease_secs / 3).max(1)),
-                shutdown,
-            )
-            .await;
+            self.conn = Some(conn);
+            let nap_for = Duration::from_secs((self.settings.lease_secs / 3).max(1));
+            nap(nap_for, shutdown).await;
             return Ok(());
         }
-        let Some(conn) = self.conn.take() else {
-            return Ok(());
+        let conn = if !conn.caps.idle || self.poll_only {
+            self.poll_wait(wake, shutdown).await?;
+            conn
+        } else {
+            self.idle(conn, wake, shutdown).await?
         };
-        if !conn.caps.idle || self.poll_only {
-            self.conn = Some(conn);
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
-            loop {
-                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                if left.is_zero() || shutdown.is_cancelled() {
-                    return Ok(());
-                }
-                nap(left.min(wake), shutdown).await;
-                if !shutdown.is_cancelled() && !self.renew_lease().await? {
-                    return Ok(());
-                }
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// Sleep `poll_secs`, renewing the lease every `wake`; stop early when the lease is lost.
+    async fn poll_wait(
+        &mut self,
+        wake: Duration,
+        shutdown: &CancellationToken,
+    ) -> Result<(), WatchError> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() || shutdown.is_cancelled() {
+                return Ok(());
+            }
+            nap(left.min(wake), shutdown).await;
+            if !shutdown.is_cancelled() && !self.renew_lease().await? {
+                return Ok(());
             }
         }
-        let account = self.account.clone();
-        let caps = conn.caps;
-        let mut session = conn.session;
+    }
+
+    /// IDLE until the server pushes something, `wake` passes or shutdown.
+    async fn idle(
+        &self,
+        conn: Conn,
+        wake: Duration,
+        shutdown: &CancellationToken,
+    ) -> Result<Conn, WatchError> {
+        let account = &self.account;
+        let Conn {
+            mut session,
+            caps,
+            swept,
+        } = conn;
         let deadline = tokio::time::Instant::now() + wake;
         // Dovecot (and others) hold IDLE notifications back to coalesce changes (Dovecot: a
         // fixed 500 ms), so with `idle_recheck_ms` set, IDLE is also left that often for a
@@ -605,18 +697,18 @@ impl Watcher {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let slice = recheck.map_or(left, |r| r.min(left));
             let mut idle = session.idle();
-            step(&account, "starting IDLE", idle.init()).await?;
+            step(account, "starting IDLE", idle.init()).await?;
             let pushed = {
                 let (wait, _interrupt) = idle.wait_with_timeout(slice);
                 tokio::select! {
                     r = wait => {
-                        let r = r.map_err(|e| ImapError::from_imap(&account, "in IDLE", e))?;
+                        let r = r.map_err(|e| ImapError::from_imap(account, "in IDLE", e))?;
                         !matches!(r, async_imap::extensions::idle::IdleResponse::Timeout)
                     }
                     _ = shutdown.cancelled() => true,
                 }
             };
-            session = step(&account, "ending IDLE", idle.done()).await?;
+            session = step(account, "ending IDLE", idle.done()).await?;
             if pushed
                 || shutdown.is_cancelled()
                 || tokio::time::Instant::now() >= deadline
@@ -625,7 +717,7 @@ impl Watcher {
                 break;
             }
             while session.unsolicited_responses.try_recv().is_ok() {}
-            step(&account, "checking for new mail", session.noop()).await?;
+            step(account, "checking for new mail", session.noop()).await?;
             let mut new_mail = false;
             while let Ok(r) = session.unsolicited_responses.try_recv() {
                 new_mail |= matches!(
@@ -638,8 +730,11 @@ impl Watcher {
                 break;
             }
         }
-        self.conn = Some(Conn { session, caps });
-        Ok(())
+        Ok(Conn {
+            session,
+            caps,
+            swept,
+        })
     }
 
     /// Give the lease up so a standby takes over at once, and log out.
@@ -651,7 +746,7 @@ impl Watcher {
                 .release_lease(&self.lease, &self.settings.instance)
                 .await
             {
-                tracing::warn!(mailbox = %self.cfg.name, folder = %self.folder, error = %e, "could not release the lease (it expires by itself)");
+                tracing::warn!(error = %e, "could not release the lease (it expires by itself)");
             }
             self.leader = false;
         }
@@ -659,7 +754,7 @@ impl Watcher {
             let _ = tokio::time::timeout(Duration::from_secs(5), c.session.logout()).await;
         }
         self.health.update(&self.lease, |h| h.connected = false);
-        tracing::info!(mailbox = %self.cfg.name, folder = %self.folder, "watcher stopped");
+        tracing::info!("watcher stopped");
     }
 }
 
