@@ -8,7 +8,8 @@
 //! - [`store`]: the storage trait and its SQLite and PostgreSQL adapters.
 //! - [`ingest`]: runs batches of raw mail through the core into the store.
 //! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
-//! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs.
+//! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`eval`]: accuracy
+//!   on the labelled evaluation corpus (`outloud eval`).
 //! - [`imap`]: the daemon's IMAP watchers (`outloud run`); [`health`] is what they report.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
@@ -17,6 +18,7 @@
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod eval;
 pub mod export;
 pub mod health;
 pub mod imap;
