@@ -66,6 +66,9 @@ pub enum Command {
     /// Mail that could not be parsed, kept with its error.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
+    /// Score body cleaning, threading and quote history on the labelled evaluation corpus
+    /// (docs/ACCURACY.md), in temporary databases.
+    Eval(crate::eval::EvalArgs),
 }
 
 #[derive(Debug, Args)]
@@ -203,6 +206,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check(&cfg, args).await,
         Command::Group(cmd) => group(&cfg, cmd).await,
         Command::Quarantine(cmd) => quarantine(&cfg, cmd).await,
+        Command::Eval(args) => crate::eval::command(&cfg, args).await,
     }
 }
 

@@ -9,7 +9,8 @@
 //! - [`ingest`]: runs batches of raw mail through the core into the store.
 //! - [`mailbox_files`]: reading and writing mbox, Maildir and .eml files.
 //! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`check`]: `outloud
-//!   check`, which proves every stored mail is published or recorded as skipped.
+//!   check`, which proves every stored mail is published or recorded as skipped; [`eval`]:
+//!   accuracy on the labelled evaluation corpus (`outloud eval`).
 //! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report.
 //! - [`daemon`]: `outloud run` as a library — watchers and web view until a shutdown future,
 //!   then the drain.
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod config;
 pub mod core;
 pub mod daemon;
+pub mod eval;
 pub mod export;
 pub mod health;
 pub mod imap;
