@@ -92,7 +92,13 @@ pub(crate) fn normalise(s: &str) -> String {
     let mut pending_space = false;
     for c in s.chars() {
         match c {
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => {}
+            // Zero-width characters and the bidi controls Gmail wraps names in for Hebrew/Arabic.
+            '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}'
+            | '\u{00ad}' => {}
             c if c.is_whitespace() => pending_space = true,
             c => {
                 if pending_space && !out.is_empty() {
@@ -149,6 +155,10 @@ mod tests {
             "Anna <a@x.com> wrote:"
         );
         assert_eq!(normalise("\u{feff}\u{a0}"), "");
+        assert_eq!(
+            normalise("\u{202b}מאת \u{202a}Dana\u{202c}\u{200f}:"),
+            "מאת Dana:"
+        );
         assert_eq!(normalise("10:02\u{202f}AM"), "10:02 AM");
         assert_eq!(dequote_one("> > x"), "> x");
         assert!(is_rule("──────"));
