@@ -105,6 +105,12 @@ fn has_real_header(msg: &Message<'_>, raw: &[u8]) -> bool {
     })
 }
 
+/// The text the parser makes of an HTML-only body: rendered (quotes as `>` lines, links with
+/// their targets inline) and normalised. Public so HTML fixtures can hold exactly this text.
+pub fn html_body_text(html: &str) -> String {
+    text::normalise(&text::html_to_text(html))
+}
+
 /// Lower-case hex SHA-256: the identity of a stored raw mail.
 pub fn sha256_hex(raw: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
