@@ -122,7 +122,7 @@ fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
 
 /// Turn the text of one earlier mail into a [`QuotedMail`], after the even older ones.
 fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
-    let clean = clean_body(text, false);
+    let clean = clean_body(&dedent(text), false);
     // The quotes inside this mail were written by its author's client: when its date came
     // with a zone, that zone is the best guess for theirs.
     let inner_zone = header
@@ -174,6 +174,26 @@ fn dequoted(lines: &[Line]) -> String {
         .join("\n")
 }
 
+/// Outlook for Mac and Lotus Notes quote by indenting instead of `>`: remove the indentation
+/// every non-blank line shares.
+fn dedent(text: &str) -> std::borrow::Cow<'_, str> {
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let common = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(indent)
+        .min()
+        .unwrap_or(0);
+    if common < 2 && !text.starts_with('\t') {
+        return text.into();
+    }
+    text.lines()
+        .map(|l| l.get(common.min(indent(l))..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into()
+}
+
 fn raw_text(lines: &[Line]) -> String {
     lines.iter().map(|l| l.raw).collect::<Vec<_>>().join("\n")
 }
@@ -186,6 +206,15 @@ mod tests {
     fn unattributed_quote_is_not_a_mail() {
         assert!(reconstruct("> Can we ship on Friday?", QuoteContext::default()).is_empty());
         assert!(reconstruct("", QuoteContext::default()).is_empty());
+    }
+
+    #[test]
+    fn indented_quote() {
+        let q = "On 3/4/25, 9:41 AM, \"Carter, Jill\" <jill@x.com> wrote:\n\n    Can you look?\n\n    Jill\n";
+        let mails = reconstruct(q, QuoteContext::default());
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].author.name.as_deref(), Some("Carter, Jill"));
+        assert_eq!(mails[0].body, "Can you look?");
     }
 
     #[test]

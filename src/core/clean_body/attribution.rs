@@ -35,7 +35,11 @@ pub(crate) const WROTE: &[&str] = &[
 
 /// Regex alternation of [`WROTE`], with word boundaries where the script has words.
 pub(crate) fn wrote_alternation() -> String {
-    let mut verbs: Vec<&str> = WROTE.to_vec();
+    verb_alternation(WROTE)
+}
+
+fn verb_alternation(list: &[&str]) -> String {
+    let mut verbs: Vec<&str> = list.to_vec();
     verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
     verbs
         .iter()
@@ -58,8 +62,12 @@ pub(crate) fn is_hangul(c: char) -> bool {
     matches!(c as u32, 0xac00..=0xd7af | 0x1100..=0x11ff | 0x3130..=0x318f)
 }
 
-static VERB: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("(?i)(?:{})", wrote_alternation())).unwrap());
+/// The verbs for the generic rule. English attributions all have a frame below, and "said"
+/// in a dated prose line ("The log from 3.3.2025 10:02 said:") is not one.
+static VERB: LazyLock<Regex> = LazyLock::new(|| {
+    let verbs: Vec<&str> = WROTE.iter().copied().filter(|v| *v != "said").collect();
+    Regex::new(&format!("(?i)(?:{})", verb_alternation(&verbs))).unwrap()
+});
 
 /// Language-specific frames: the opening word and the verb of each client's template.
 static FRAMES: LazyLock<RegexSet> = LazyLock::new(|| {
@@ -95,7 +103,7 @@ static YEAR_OR_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|\D)(?:19|20)\d{2}(?:\D|$)|\b\d{1,2}[./\-]\s?\d{1,2}[./\-]\s?\d{2}\b").unwrap()
 });
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d{1,2}[:：]\d{2}|\b(?:kl|klo|kello)\.?\s*\d{1,2}[.:]\d{2}").unwrap()
+    Regex::new(r"(?i)\d{1,2}[:：]\d{2}|\b(?:kl|klo|kello|pukul|jam)\.?\s*\d{1,2}[.:]\d{2}").unwrap()
 });
 /// The author's address right before the final colon: Gmail in Russian, Japanese, Hebrew,
 /// Arabic; Yandex; Mail.ru ("… <anna@x.ru>:").
@@ -105,7 +113,7 @@ static ADDRESS_END: LazyLock<Regex> =
 /// "Felix Braun wrote:" with no date: accepted only right before a quote block.
 static WEAK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)^(?:.+(?:{verbs})\s*[:：]|(?:skrev|كتب|נכתב על ידי)\s.+[:：]|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}},?\s+\d{{1,2}}:\d{{2}},\s+[^,:：]{{2,60}}[:：])$",
+        r"(?i)^(?:.+(?:{verbs})\s*[:：]|(?:skrev|كتب|נכתב על ידי|quoting|zitat von|citando|citation de|cytuję)\s.+[:：]|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}},?\s+\d{{1,2}}:\d{{2}},\s+[^,:：]{{2,60}}[:：])$",
         verbs = wrote_alternation()
     ))
     .unwrap()
@@ -171,6 +179,8 @@ mod tests {
             "Anna (anna@x.fi) kirjoitti ma 3.3.2025 klo 10.02:",
             "Anna <a@x.hu> ezt írta (időpont: 2025. márc. 3., H, 10:02):",
             "Às 10:02 de 03/03/2025, João escreveu:",
+            "Pada tanggal Sel, 4 Mar 2025 pukul 09.30 Budi <b@x.id> menulis:",
+            "Am Dienstag, 4. März 2025 um 08:47:10 MEZ hat Klaus <k@x.de> Folgendes geschrieben:",
         ] {
             assert!(is_strong(line), "{line}");
         }
@@ -178,6 +188,7 @@ mod tests {
             "Here is the plan for Monday:",
             "Felix Braun wrote:",
             "The build from 2025-03-03 at 10:02 failed with:",
+            "The error log from 03.03.2025 10:02 said:",
         ] {
             assert!(!is_strong(line), "{line}");
         }
@@ -192,6 +203,7 @@ mod tests {
             "skrev Ola Nordmann:",
             "03.03.2025 10:02, Тарас Шевчук:",
             "李雷 写道:",
+            "Quoting Anna Smith <anna@x.com>:",
         ] {
             assert!(is_weak(line), "{line}");
         }

@@ -27,15 +27,19 @@ impl Header {
 static LEADING_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:on|am|le|el|op|w dniu|dnia|dne|em|no dia|il giorno|il|den|στις|в|у|在|בתאריך|في|على|às|at)(?:\s|$)").unwrap()
 });
+/// Horde and other webmail write "Quoting Anna <a@x>:" without a date.
+static QUOTING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:quoting|zitat von|citando|citation de|cytuję|cytat od)\s+").unwrap()
+});
 /// The last date or time in an attribution, with what belongs to it (12-hour markers in any
 /// script, a zone, the year's "г."/"р."/"年…" suffix): the author's name comes after it.
 static DATE_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        (?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\b(?:kl|klo|kello)\.?\s*\d{1,2}[.:]\d{2})
+        (?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\b(?:kl|klo|kello|pukul|jam)\.?\s*\d{1,2}[.:]\d{2})
         (?:\s*(?:[ap]\.?\s?m\b\.?|π\.?\s?μ\.?|μ\.?\s?μ\.?|дп|пп|öö|ös|ص|م)(?:[\s,،]|$))?
         (?:\s*(?:\(?(?:gmt|utc)\s*[+-]\s*\d{1,2}(?::?\d{2})?\)?|[+-]\d{2}:?\d{2}\b|\(?(?:gmt|utc)\)?
-          |\b(?:cet|cest|eet|eest|wet|west|bst|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|akst|akdt|hst|jst|kst|hkt|sgt|aest|aedt|nzst|nzdt|ist)\b))?
+          |\b(?:cet|cest|eet|eest|wet|west|bst|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|akst|akdt|hst|jst|kst|hkt|sgt|aest|aedt|nzst|nzdt|ist|mez|mesz)\b))?
         |\b(?:19|20)\d{2}\b(?:年[^\s,，]*|\s*(?:г\.|р\.|r\.))?",
     )
     .unwrap()
@@ -43,8 +47,9 @@ static DATE_END: LazyLock<Regex> = LazyLock::new(|| {
 /// What may stand between the date and the name: punctuation, "at/à/um/kl./в/о", "schrieb",
 /// "skrev", "ο/η", "пользователь", "odesílatel", "מאת", "تمت كتابة ما يلي بواسطة", "에", …
 static CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
+    // Template words are lower case: "de"/"o" do not eat "De Jong" or "O Ji-won".
     Regex::new(
-        r"(?i)^(?:[\s,、，،:]+|\(\p{L}\)|(?:uhr|um|at|à|a las|alle ore|o|om|de|kl\.?|klo|v|в|о|г\.|р\.|στις|ο/η|tarihinde|keltezéssel|odesílatel|пользователь|от|מאת|ב-|بواسطة|تمت كتابة ما يلي بواسطة|ص|م|에|に|schrieb|skrev|schreef|heeft|كتب|gmt[+-]?\d*(?::\d+)?|utc[+-]?\d*|cet|cest|o godz\.?)(?:[\s,،]|$))",
+        r"^(?:[\s,、，،:]+|\(\p{L}\)|(?:um|at|à|a las|alle ore|o|om|de|kl\.?|klo|v|в|о|г\.|р\.|στις|ο/η|tarihinde|keltezéssel|odesílatel|пользователь|от|מאת|ב-|بواسطة|تمت كتابة ما يلي بواسطة|ص|م|에|に|schrieb|skrev|schreef|heeft|hat|كتب|o godz\.?|(?i:uhr|gmt[+-]?\d*(?::\d+)?|utc[+-]?\d*|cet|cest|mez|mesz))(?:[\s,،]|$))",
     )
     .unwrap()
 });
@@ -67,6 +72,8 @@ static NAME_ADDR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Author and date from an attribution line (already joined when it was wrapped).
 pub(crate) fn parse_attribution(text: &str) -> Header {
+    let text = QUOTING.replace(text, "");
+    let text = text.as_ref();
     let english = {
         let l = text.to_lowercase();
         l.starts_with("on ") || l.contains(" wrote")
@@ -117,7 +124,19 @@ fn attribution_address(text: &str) -> (Option<String>, Option<usize>) {
 /// The name in the part of an attribution before the address: after the date (date first),
 /// or the whole of it (name first: "Anna <a@x> schrieb am …", "王伟 <w@x> 于2025年…").
 fn name_in(before: &str, has_email: bool) -> Option<String> {
-    let stripped = LEADING_KEYWORD.replace(before, "");
+    // Name, verb, date: "Kai kirjoitti 3.3.2025 klo 10.02:", "Peter wrote on 3/3/25 10:02 AM:".
+    let head = before_verb(before, false);
+    if !has_email && head.len() < before.len() && !DATE_END.is_match(head) {
+        if let Some(name) = clean_name(head) {
+            return Some(name);
+        }
+    }
+    // "On"/"Am"/"Den" open a date; in front of a name ("Am Lee <am@x> schrieb am …") they stay.
+    let stripped = if DATE_END.is_match(before) {
+        LEADING_KEYWORD.replace(before, "")
+    } else {
+        before.into()
+    };
     let after_date = match DATE_END.find_iter(&stripped).last() {
         Some(m) => &stripped[m.end()..],
         None => &stripped[..],
@@ -130,17 +149,7 @@ fn name_in(before: &str, has_email: bool) -> Option<String> {
         }
         s = next;
     }
-    clean_name(before_verb(&s, true)).or_else(|| {
-        // Name first: before the address, or before the verb ("Kai kirjoitti 3.3.2025 …:").
-        let head = if has_email {
-            before
-        } else {
-            before_verb(before, false)
-        };
-        (DATE_END.find(head).is_none())
-            .then(|| clean_name(before_verb(head, true)))
-            .flatten()
-    })
+    clean_name(before_verb(&s, true))
 }
 
 /// The text before the last (or first) "wrote" that has something in front of it, so a name
@@ -189,6 +198,10 @@ fn name_and_address(value: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Lotus Notes' hierarchical names: "Anna Smith/Sales/ACME@ACME" → "Anna Smith".
+static NOTES_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([^/@]+?)(?:/[^/\s@]+)+(?:@[^\s@]+)?$").unwrap());
+
 /// A display name as written, without the RFC 5322 quoting around it (`"Smith, Anna"`,
 /// `"Robert \"Bob\" O'Neil"`, Outlook's `'Müller, Hans'`); quotes inside a name
 /// (`Oscar "Ozzy" Diaz`) stay.
@@ -199,6 +212,9 @@ fn clean_name(s: &str) -> Option<String> {
         .trim();
     let t = unquote(t);
     let t = t.trim_matches([',', ' ']).trim();
+    let t = NOTES_NAME
+        .captures(t)
+        .map_or(t, |c| c.get(1).unwrap().as_str().trim());
     (!t.is_empty() && !t.contains('@') && t.chars().count() <= 80).then(|| t.to_string())
 }
 
@@ -302,6 +318,16 @@ mod tests {
             ("2025년 3월 4일 (화) 오전 11:40, 王伟 <w@x.cn>님이 작성:", "王伟"),
             ("2025. 3. 3. 오전 10:02에 김민준 이(가) 쓴 글:", "김민준"),
             ("2025. 3. 3. 오전 10:02, 김민준 <m@x.kr> 작성:", "김민준"),
+            ("Pada tanggal Sel, 4 Mar 2025 pukul 09.30 Budi Santoso <b@x.id> menulis:", "Budi Santoso"),
+            ("Vào Th 2, 3 thg 3, 2025 vào lúc 16:20 Trần Thị Lan <l@x.vn> đã viết:", "Trần Thị Lan"),
+            ("Am Dienstag, 4. März 2025 um 08:47:10 MEZ hat Klaus Becker <k@x.de> Folgendes geschrieben:", "Klaus Becker"),
+            ("On Mon, Mar 3, 2025 at 10:02 AM O Ji-won <o@x.kr> wrote:", "O Ji-won"),
+            ("On 3/3/25 10:02 AM, De Jong, Pieter wrote:", "De Jong, Pieter"),
+            ("On Mon, Mar 3, 2025 at 10:02 AM Said Ahmed <s@x.com> wrote:", "Said Ahmed"),
+            ("Am Lee <am.lee@x.de> schrieb am Mo., 3. März 2025, 10:02:", "Am Lee"),
+            ("Anna Smith/Sales/ACME@ACME wrote on 03/03/2025 10:02:02 AM:", "Anna Smith"),
+            ("Quoting Anna Smith <anna@x.com>:", "Anna Smith"),
+            ("Zitat von Anna Schmidt <anna@x.de>:", "Anna Schmidt"),
         ];
         for (line, want) in cases {
             assert_eq!(name(line).as_deref(), Some(want), "{line}");
@@ -360,6 +386,10 @@ mod tests {
         assert_eq!(
             name_and_address("'Müller, Hans'"),
             (Some("Müller, Hans".into()), None)
+        );
+        assert_eq!(
+            name_and_address("Anna Smith/ACME@ACME"),
+            (Some("Anna Smith".into()), None)
         );
         assert_eq!(
             name_and_address("<team@x.com>"),

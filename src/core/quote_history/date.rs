@@ -52,14 +52,14 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)
         (?P<pre>午前|午後|上午|下午|中午|晚上|凌晨|早上|오전|오후)?\s*
         (?: (?P<h>\d{1,2})[:：](?P<m>\d{2})(?:[:：](?P<s>\d{2}))?
-          | \b(?:kl|klo|kello)\.?\s*(?P<dh>\d{1,2})\.(?P<dm>\d{2})\b )
+          | \b(?:kl|klo|kello|pukul|jam)\.?\s*(?P<dh>\d{1,2})\.(?P<dm>\d{2})\b )
         (?P<suf>\s*(?:[ap]\.?\s?m\b\.?|π\.?\s?μ\.?|μ\.?\s?μ\.?|дп|пп|öö|ös|ص|م)(?:[\s,.،)]|$))?",
     )
     .unwrap()
 });
 static TZ: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^[\s,]*(?:\(?\s*(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?|([+-])(\d{2}):?(\d{2})\b|\(?(gmt|utc|z|cet|cest|eet|eest|wet|west|bst|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|akst|akdt|hst|ast|adt|nst|ndt|jst|kst|hkt|sgt|awst|acst|acdt|aest|aedt|nzst|nzdt|ist)\)?\b)",
+        r"(?i)^[\s,]*(?:\(?\s*(?:gmt|utc)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?|([+-])(\d{2}):?(\d{2})\b|\(?(gmt|utc|z|cet|cest|eet|eest|wet|west|bst|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|akst|akdt|hst|ast|adt|nst|ndt|jst|kst|hkt|sgt|awst|acst|acdt|aest|aedt|nzst|nzdt|ist|mez|mesz|oez|oesz|wez|wesz)\)?\b)",
     )
     .unwrap()
 });
@@ -230,9 +230,9 @@ fn tz_offset(c: &Captures) -> Zone {
         Some("ndt") => return Zone::Fixed(-(2 * H + 1800)),
         Some("acst") => return Zone::Fixed(9 * H + 1800),
         Some("acdt") => return Zone::Fixed(10 * H + 1800),
-        Some("cet" | "west" | "bst") => 1,
-        Some("cest" | "eet") => 2,
-        Some("eest" | "msk") => 3,
+        Some("cet" | "west" | "bst" | "mez" | "wesz") => 1,
+        Some("cest" | "eet" | "mesz" | "oez") => 2,
+        Some("eest" | "msk" | "oesz") => 3,
         Some("est" | "cdt") => -5,
         Some("edt" | "adt") => -4,
         Some("mdt") => -6,
@@ -290,7 +290,13 @@ fn textual(s: &str) -> Option<(i32, u32, u32)> {
     let months: Vec<(usize, u32)> = tokens
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| month_of(t).map(|m| (i, m)))
+        .filter_map(|(i, t)| {
+            // Vietnamese writes the month as a number: "3 thg 3, 2025", "3 tháng 3 2025".
+            if t == "thg" || t == "tháng" {
+                return num(i + 1).filter(|m| (1..=12).contains(m)).map(|m| (i, m));
+            }
+            month_of(t).map(|m| (i, m))
+        })
         .collect();
     // The month next to the year wins ("mar. 4 mars 2025": mardi, then mars).
     let (t, month) = months
@@ -380,6 +386,9 @@ mod tests {
             ("2025. 3. 3. 오전 10:02", false),
             ("Tue, Mar 03, 2025 at 11:02:00AM +0100", true),
             ("Mon, 2025-03-03 at 10:02 +0000", true),
+            ("Sen, 3 Mar 2025 pukul 10.02", false),
+            ("Th 2, 3 thg 3, 2025 vào lúc 10:02", false),
+            ("Montag, 3. März 2025 um 11:02:00 MEZ", false),
         ] {
             assert_eq!(read(s, en, None), Some(t), "{s}");
         }
