@@ -88,7 +88,7 @@ fn main() {
     let (n, secs) = best_of(|| {
         cleaned
             .iter()
-            .map(|c| outloud::core::quote_history::reconstruct(&c.quoted).len())
+            .map(|c| outloud::core::quote_history::reconstruct(&c.quoted, Default::default()).len())
             .count()
     });
     report("  of which core::quote_history", n, secs);

@@ -83,6 +83,10 @@ pub struct ParsedMail {
     pub envelope_to: Vec<String>,
     /// Unix seconds, UTC. `None` when the mail has no parseable Date.
     pub date: Option<i64>,
+    /// The Date header's UTC offset in seconds east (`+0100` → 3600): the zone the author's
+    /// client showed times in, used to read the zone-less times of quoted attributions.
+    #[serde(default)]
+    pub date_offset_secs: Option<i32>,
     /// The text the author wrote: text/plain part, or the HTML part turned into text.
     pub text: String,
     /// The original HTML part, unsanitised (sanitise before showing or storing for display).

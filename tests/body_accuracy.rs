@@ -229,7 +229,7 @@ fn throughput() {
     let mut mails = 0;
     for _ in 0..rounds {
         for q in &quoted {
-            mails += outloud::core::quote_history::reconstruct(q).len();
+            mails += outloud::core::quote_history::reconstruct(q, Default::default()).len();
         }
     }
     let secs = start.elapsed().as_secs_f64();

@@ -85,17 +85,17 @@ proptest! {
     #[test]
     fn reconstruct_is_total((text, html) in mail()) {
         let c = clean_body(&text, html);
-        for m in reconstruct(&c.quoted) {
+        for m in reconstruct(&c.quoted, Default::default()) {
             prop_assert!(m.author.name.is_some() || !m.author.email.is_empty());
             prop_assert_eq!(m.author.email.clone(), m.author.email.to_lowercase());
         }
         // Arbitrary text must not panic either.
-        let _ = reconstruct(&text);
+        let _ = reconstruct(&text, Default::default());
     }
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,400}", html in any::<bool>()) {
         let c = clean_body(&text, html);
-        let _ = reconstruct(&c.quoted);
+        let _ = reconstruct(&c.quoted, Default::default());
     }
 }

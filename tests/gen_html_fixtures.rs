@@ -1,7 +1,8 @@
-//! Regenerates `input.txt` of HTML-only body fixtures from their `input.html`, exactly as the
-//! parser renders HTML-only mail (`html2text::from_read(html, 10_000)`), so the fixtures hold
-//! real html2text output instead of hand-written guesses. Ignored by default because it writes
-//! into the source tree: `cargo test --test gen_html_fixtures -- --ignored`.
+//! Regenerates `input.txt` of HTML-only body and quote fixtures from their `input.html`, exactly
+//! as the parser renders HTML-only mail (`outloud::core::parse::html_body_text`: html2text with
+//! the parser's decorator, then the body normalisation), so the fixtures hold real output
+//! instead of hand-written guesses. Ignored by default because it writes into the source tree:
+//! `cargo test --test gen_html_fixtures -- --ignored`.
 use std::fs;
 use std::path::Path;
 
@@ -18,7 +19,7 @@ fn regenerate_html_fixture_inputs() {
             let Ok(html) = fs::read_to_string(&html_path) else {
                 continue;
             };
-            let text = html2text::from_read(html.as_bytes(), 10_000).expect("html2text");
+            let text = outloud::core::parse::html_body_text(&html);
             fs::write(dir.path().join("input.txt"), text).expect("write input.txt");
             fs::write(dir.path().join("from_html"), "").expect("write marker");
             println!("{}", dir.path().display());

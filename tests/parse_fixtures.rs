@@ -234,7 +234,7 @@ const CASES: &[Case] = &[
         from: "ivan.petrov@corp.example",
         date: 1_709_809_871,
         text_has: &[
-            "the release notes for 4.2 are ready for review: wiki page.",
+            "the release notes for 4.2 are ready for review: wiki page (https://wiki.corp.example/rn-4.2).",
             "> Who owns the release notes?",
         ],
         skip: None,
@@ -476,7 +476,13 @@ fn bodies_plain_vs_html() {
     let m = load("html_only.eml");
     assert!(m.text_from_html);
     assert!(!m.text.contains("font-family"), "{}", m.text);
-    assert!(!m.text.contains("https://"), "{}", m.text);
+    // Links keep their target inline rather than losing it.
+    assert!(
+        m.text
+            .contains("wiki page (https://wiki.corp.example/rn-4.2)"),
+        "{}",
+        m.text
+    );
     let m = load("thunderbird_flowed.eml");
     assert_eq!(m.html, None);
     // Flowed paragraphs are joined back into one line each.

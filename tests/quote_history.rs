@@ -1,12 +1,14 @@
 //! `quote_history::reconstruct` on the fixtures in `tests/fixtures/quotes/<case>/`: the whole
 //! mail (`input.txt`, `from_html` marker for html2text output) goes through `clean_body`, its
 //! quoted part through `reconstruct`, and the result is compared with `expected.json`: a list,
-//! oldest first, of `{name, email, date (RFC 3339 or null), subject, body}`.
+//! oldest first, of `{name, email, date (RFC 3339 or null), subject, body}`. An optional
+//! `date_offset` file holds the quoting mail's Date-header zone (`+0100`); zone-less times in
+//! the quote are read in it (without the file: UTC).
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use outloud::core::clean_body::clean_body;
-use outloud::core::quote_history::reconstruct;
+use outloud::core::quote_history::{reconstruct, QuoteContext};
 use serde_json::Value;
 
 /// Share of cases whose every rebuilt mail matches in author, date, subject and body.
@@ -22,6 +24,16 @@ fn case_dirs() -> Vec<PathBuf> {
         .collect();
     dirs.sort();
     dirs
+}
+
+/// `+0100` / `-0530` → seconds east of UTC.
+fn date_offset(dir: &Path) -> Option<i32> {
+    let text = fs::read_to_string(dir.join("date_offset")).ok()?;
+    let t = text.trim();
+    let sign = if t.starts_with('-') { -1 } else { 1 };
+    let digits = t.trim_start_matches(['+', '-']);
+    let (h, m): (i32, i32) = (digits[..2].parse().ok()?, digits[2..4].parse().ok()?);
+    Some(sign * (h * 3600 + m * 60))
 }
 
 fn opt_str(v: &Value) -> Option<String> {
@@ -40,7 +52,10 @@ fn reconstruct_fixtures() {
         let from_html = dir.join("from_html").exists();
         let expected: Vec<Value> =
             serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
-        let got = reconstruct(&clean_body(&input, from_html).quoted);
+        let ctx = QuoteContext {
+            date_offset_secs: date_offset(dir),
+        };
+        let got = reconstruct(&clean_body(&input, from_html).quoted, ctx);
         let mut case_ok = got.len() == expected.len();
         for (i, want) in expected.iter().enumerate() {
             mails_total += 1;

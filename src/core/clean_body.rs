@@ -16,6 +16,7 @@ use regex::Regex;
 
 use crate::model::CleanBody;
 
+pub(crate) mod attribution;
 pub(crate) mod lexicon;
 pub(crate) mod lines;
 pub(crate) mod quotes;
@@ -166,7 +167,7 @@ mod tests {
         }
         let c = clean_body(&deep, false);
         assert_eq!(c.body, "Top.");
-        let mails = crate::core::quote_history::reconstruct(&c.quoted);
+        let mails = crate::core::quote_history::reconstruct(&c.quoted, Default::default());
         assert!(mails.len() >= 60, "{}", mails.len());
     }
 

@@ -70,6 +70,7 @@ fn parse_inner(original: &[u8]) -> Result<ParsedMail, ParseError> {
             .date()
             .filter(|d| d.is_valid())
             .map(|d| d.to_timestamp()),
+        date_offset_secs: msg.date().filter(|d| d.is_valid()).map(utc_offset),
         attachments: attachments(&msg, body.html.as_deref()),
         text: body.text,
         html: body.html,
@@ -77,6 +78,16 @@ fn parse_inner(original: &[u8]) -> Result<ParsedMail, ParseError> {
         signals: facts.signals,
         raw_sha256,
     })
+}
+
+/// Seconds east of UTC of a Date header's zone (`-0500` → -18000).
+fn utc_offset(d: &mail_parser::DateTime) -> i32 {
+    let secs = i32::from(d.tz_hour) * 3600 + i32::from(d.tz_minute) * 60;
+    if d.tz_before_gmt {
+        -secs
+    } else {
+        secs
+    }
 }
 
 /// mail-parser turns any leading bytes into a header name, even without a colon; a mail needs
@@ -92,6 +103,12 @@ fn has_real_header(msg: &Message<'_>, raw: &[u8]) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && b != b':')
     })
+}
+
+/// The text the parser makes of an HTML-only body: rendered (quotes as `>` lines, links with
+/// their targets inline) and normalised. Public so HTML fixtures can hold exactly this text.
+pub fn html_body_text(html: &str) -> String {
+    text::normalise(&text::html_to_text(html))
 }
 
 /// Lower-case hex SHA-256: the identity of a stored raw mail.

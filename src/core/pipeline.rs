@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 use super::classify::{classify, OwnIdentity};
 use super::clean_body::clean_body;
 use super::parse::{parse, ParseError};
-use super::quote_history::reconstruct;
+use super::quote_history::{reconstruct, QuoteContext};
 use super::route::{route, GroupDirectory};
 use super::sanitize::sanitize_html;
 use super::thread_keys::{thread_keys, ThreadKeys};
@@ -28,8 +28,12 @@ pub struct Processed {
 impl Processed {
     /// The earlier mails rebuilt from this mail's quoted history, oldest first.
     pub fn reconstructed(&self) -> &[QuotedMail] {
-        self.reconstructed
-            .get_or_init(|| reconstruct(&self.clean.quoted))
+        self.reconstructed.get_or_init(|| {
+            let ctx = QuoteContext {
+                date_offset_secs: self.mail.date_offset_secs,
+            };
+            reconstruct(&self.clean.quoted, ctx)
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::core::clean_body::clean_body;
 use crate::core::clean_body::lines::{dequote_one, split_lines, Line};
 use crate::core::clean_body::quotes::{
     attribution_starting_at, followed_by_quote, footnote_number, footnote_start, header_block_at,
-    is_separator,
+    is_separator, join_wrapped,
 };
 use crate::model::{Address, QuotedMail};
 
@@ -22,9 +22,18 @@ use author::{parse_attribution, parse_header_block, Header};
 /// Quotes nest; a pathological mail should not recurse without bound.
 const MAX_LEVELS: usize = 64;
 
+/// What the quoted text cannot tell by itself, taken from the mail that quotes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuoteContext {
+    /// UTC offset (seconds east) of the quoting mail's Date header. Attribution times written
+    /// without a zone are read in it: that is the zone the quoting client displayed them in.
+    /// `None`: UTC.
+    pub date_offset_secs: Option<i32>,
+}
+
 /// Earlier mails found in `quoted` (the `CleanBody::quoted` part), oldest first. Each needs an
 /// attribution we can read (author at least); blocks without one are left in the quote.
-pub fn reconstruct(quoted: &str) -> Vec<QuotedMail> {
+pub fn reconstruct(quoted: &str, ctx: QuoteContext) -> Vec<QuotedMail> {
     let lines = split_lines(quoted);
     // html2text link footnotes sit after the quote; each rebuilt mail gets the ones it cites.
     let notes_at = footnote_start(&lines);
@@ -32,13 +41,37 @@ pub fn reconstruct(quoted: &str) -> Vec<QuotedMail> {
         .iter()
         .filter_map(|l| footnote_number(l.raw).map(|n| (n, l.raw)))
         .collect();
+    let walk = Walk {
+        notes: &notes,
+        level: 0,
+        zone: ctx.date_offset_secs,
+    };
     let mut out = Vec::new();
-    rebuild(&lines[..notes_at], &notes, 0, &mut out);
+    rebuild(&lines[..notes_at], walk, &mut out);
     out
 }
 
-fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<QuotedMail>) {
-    if level > MAX_LEVELS {
+/// Where the recursion stands: the footnotes to hand out, the depth, and the zone that
+/// zone-less times at this level are read in.
+#[derive(Clone, Copy)]
+struct Walk<'a> {
+    notes: &'a [(u32, &'a str)],
+    level: usize,
+    zone: Option<i32>,
+}
+
+impl Walk<'_> {
+    fn deeper(self, zone: Option<i32>) -> Self {
+        Walk {
+            level: self.level + 1,
+            zone,
+            ..self
+        }
+    }
+}
+
+fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
+    if walk.level > MAX_LEVELS {
         return;
     }
     let mut i = 0;
@@ -52,7 +85,7 @@ fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<Qu
             // A quote with no attribution of its own: look one level down for older mails.
             let end = quote_run_end(lines, i);
             let inner = dequoted(&lines[i..end]);
-            rebuild(&split_lines(&inner), notes, level + 1, out);
+            rebuild(&split_lines(&inner), walk.deeper(walk.zone), out);
             i = end;
             continue;
         }
@@ -63,28 +96,24 @@ fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<Qu
         if let Some(end) = header_block_at(lines, i) {
             // Outlook style: the mail is everything below its header block.
             let header = parse_header_block(&lines[i..end]);
-            emit(header, &raw_text(&lines[end..]), notes, level, out);
+            emit(header, &raw_text(&lines[end..]), walk, out);
             return;
         }
         if let Some(a) = attribution_starting_at(lines, i) {
-            let text = lines[a.start..a.end]
+            let joined = lines[a.start + 1..a.end]
                 .iter()
-                .map(|l| l.text.as_ref())
-                .collect::<Vec<_>>();
-            let joined = if text.len() == 2 && (text[0].ends_with('<') || text[0].ends_with('(')) {
-                text.concat()
-            } else {
-                text.join(" ")
-            };
+                .fold(lines[a.start].text.to_string(), |acc, l| {
+                    join_wrapped(&acc, &l.text)
+                });
             let header = parse_attribution(&joined);
             if followed_by_quote(lines, a.end, lines.len()) {
                 let end = quote_run_end(lines, a.end);
-                emit(header, &dequoted(&lines[a.end..end]), notes, level, out);
+                emit(header, &dequoted(&lines[a.end..end]), walk, out);
                 i = end;
                 continue;
             }
             // Attribution above unquoted text (Yahoo, or Apple Mail's inside a quote).
-            emit(header, &raw_text(&lines[a.end..]), notes, level, out);
+            emit(header, &raw_text(&lines[a.end..]), walk, out);
             return;
         }
         i += 1;
@@ -92,21 +121,21 @@ fn rebuild(lines: &[Line], notes: &[(u32, &str)], level: usize, out: &mut Vec<Qu
 }
 
 /// Turn the text of one earlier mail into a [`QuotedMail`], after the even older ones.
-fn emit(
-    header: Header,
-    text: &str,
-    notes: &[(u32, &str)],
-    level: usize,
-    out: &mut Vec<QuotedMail>,
-) {
-    let clean = clean_body(text, false);
-    rebuild(&split_lines(&clean.quoted), notes, level + 1, out);
+fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
+    let clean = clean_body(&dedent(text), false);
+    // The quotes inside this mail were written by its author's client: when its date came
+    // with a zone, that zone is the best guess for theirs.
+    let inner_zone = header
+        .date
+        .and_then(|d| d.zone_secs(walk.zone))
+        .or(walk.zone);
+    rebuild(&split_lines(&clean.quoted), walk.deeper(inner_zone), out);
     if !header.readable() {
         return;
     }
     let mut body = clean.body;
     let mut first_note = true;
-    for (n, note) in notes {
+    for (n, note) in walk.notes {
         if body.contains(&format!("][{n}]")) {
             body.push_str(if first_note { "\n\n" } else { "\n" });
             body.push_str(note);
@@ -118,7 +147,7 @@ fn emit(
             header.name.as_deref(),
             header.email.as_deref().unwrap_or(""),
         ),
-        date: header.date,
+        date: header.date.map(|d| d.utc(walk.zone)),
         subject: header.subject,
         body,
     });
@@ -145,6 +174,26 @@ fn dequoted(lines: &[Line]) -> String {
         .join("\n")
 }
 
+/// Outlook for Mac and Lotus Notes quote by indenting instead of `>`: remove the indentation
+/// every non-blank line shares.
+fn dedent(text: &str) -> std::borrow::Cow<'_, str> {
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let common = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(indent)
+        .min()
+        .unwrap_or(0);
+    if common < 2 && !text.starts_with('\t') {
+        return text.into();
+    }
+    text.lines()
+        .map(|l| l.get(common.min(indent(l))..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into()
+}
+
 fn raw_text(lines: &[Line]) -> String {
     lines.iter().map(|l| l.raw).collect::<Vec<_>>().join("\n")
 }
@@ -155,14 +204,23 @@ mod tests {
 
     #[test]
     fn unattributed_quote_is_not_a_mail() {
-        assert!(reconstruct("> Can we ship on Friday?").is_empty());
-        assert!(reconstruct("").is_empty());
+        assert!(reconstruct("> Can we ship on Friday?", QuoteContext::default()).is_empty());
+        assert!(reconstruct("", QuoteContext::default()).is_empty());
+    }
+
+    #[test]
+    fn indented_quote() {
+        let q = "On 3/4/25, 9:41 AM, \"Carter, Jill\" <jill@x.com> wrote:\n\n    Can you look?\n\n    Jill\n";
+        let mails = reconstruct(q, QuoteContext::default());
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].author.name.as_deref(), Some("Carter, Jill"));
+        assert_eq!(mails[0].body, "Can you look?");
     }
 
     #[test]
     fn gmail_two_levels() {
         let q = "On Wed, Mar 5, 2025 at 9:15 AM Bob <bob@x.com> wrote:\n\n> Yes.\n>\n> On Tue, Mar 4, 2025 at 6:30 PM Alice <alice@x.com> wrote:\n>\n>> Ready?\n";
-        let mails = reconstruct(q);
+        let mails = reconstruct(q, QuoteContext::default());
         assert_eq!(mails.len(), 2);
         assert_eq!(mails[0].author.email, "alice@x.com");
         assert_eq!(mails[0].body, "Ready?");

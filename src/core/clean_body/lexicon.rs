@@ -60,9 +60,26 @@ const CLOSINGS: &[&str] = &[
     "引き続きよろしくお願いします", "今後ともよろしくお願いいたします",
     "以上", "以上です", "以上となります", "ありがとうございます", "ありがとうございました",
     "よろしく", "よろしくです",
-    // Italian, Portuguese (cheap to have)
+    // Italian, Portuguese
     "grazie", "cordiali saluti", "saluti", "un saluto", "obrigado", "obrigada", "atenciosamente",
-    "abraços", "cumprimentos",
+    "abraços", "cumprimentos", "grazie mille", "distinti saluti", "saluti cordiali", "cordialmente",
+    "un caro saluto", "buona giornata", "a presto", "un abbraccio", "abraço", "um abraço", "att",
+    "melhores cumprimentos", "com os melhores cumprimentos", "muito obrigado", "muito obrigada",
+    "beijos", "até logo",
+    // Swedish, Danish, Norwegian, Finnish, Hungarian
+    "hälsningar", "med vänliga hälsningar", "vänliga hälsningar", "bästa hälsningar", "mvh",
+    "tack", "tack på förhand", "med venlig hilsen", "venlig hilsen", "hilsen", "tak",
+    "med vennlig hilsen", "vennlig hilsen", "takk", "ystävällisin terveisin", "terveisin",
+    "kiitos", "üdvözlettel", "köszönöm", "tisztelettel", "üdv",
+    // Czech, Slovak, Russian, Ukrainian, Greek, Turkish
+    "s pozdravem", "děkuji", "díky", "děkuji předem", "zdravím", "s pozdravom", "ďakujem",
+    "с уважением", "спасибо", "заранее спасибо", "всего доброго", "всего хорошего",
+    "с наилучшими пожеланиями", "з повагою", "дякую", "заздалегідь дякую", "всього найкращого",
+    "ευχαριστώ", "ευχαριστώ πολύ", "με εκτίμηση", "φιλικά", "χαιρετισμούς", "saygılarımla",
+    "teşekkürler", "teşekkür ederim", "iyi çalışmalar", "selamlar", "sevgiler",
+    // Chinese, Korean, Hebrew, Arabic
+    "谢谢", "多谢", "此致", "此致敬礼", "祝好", "顺祝商祺", "감사합니다", "고맙습니다", "תודה",
+    "תודה רבה", "בברכה", "شكرا", "شكراً", "مع التحية", "مع خالص التحية", "تحياتي",
 ];
 
 pub(crate) static CLOSING_SET: LazyLock<HashSet<&'static str>> =
@@ -124,10 +141,11 @@ pub(crate) static MOBILE_SIG: LazyLock<RegexSet> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// "-----Original Message-----" and friends: everything after is history.
+/// "-----Original Message-----" and friends: everything after is history. Outlook's, Samsung's
+/// and Thunderbird's localised separators (`mailnews.reply_header_originalmessage`).
 pub(crate) static ORIGINAL_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^-{2,}\s*(?:original message|original-nachricht|ursprüngliche nachricht|message d'origine|mensaje original|oorspronkelijk bericht|originele bericht|wiadomość oryginalna|oryginalna wiadomość|messaggio originale|mensagem original|元のメッセージ|originalmeddelande|oprindelig meddelelse)\s*-{2,}$",
+        r"(?i)^[-=]{2,}\s*(?:original message|reply message|original-nachricht|ursprüngliche nachricht|message d'origine|message original|mensaje original|oorspronkelijk bericht|originele bericht|wiadomość oryginalna|oryginalna wiadomość|treść oryginalnej wiadomości|messaggio originale|mensagem original|元のメッセージ|originalmeddelande|ursprungligt meddelande|oprindelig meddelelse|opprinnelig melding|alkuperäinen viesti(?: / orig\.msg\.)?|eredeti üzenet|původní zpráva|pôvodná správa|исходное сообщение|исходное письмо|оригинальное сообщение|початкове повідомлення|оригінальне повідомлення|αρχικό μήνυμα|özgün ileti|orijinal mesaj|原始消息|原始邮件|原始郵件|원본 메시지|הודעה מקורית|الرسالة الأصلي(?:َّ|ّ)?ة|mesaj original|mesajul original)\s*[-=]{2,}$",
     )
     .unwrap()
 });
@@ -135,7 +153,7 @@ pub(crate) static ORIGINAL_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
 /// Forwarded-message markers (Gmail, Thunderbird, Apple Mail, localised).
 pub(crate) static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:-{2,}\s*(?:forwarded message|forwarded e-?mail|weitergeleitete nachricht|message transféré|message transfere|mensaje reenviado|doorgestuurd bericht|doorgestuurde bericht|przekazana wiadomość|wiadomość przekazana|messaggio inoltrato|mensagem encaminhada|転送されたメッセージ|転送メッセージ)\s*-{2,}|begin forwarded message\s*:|anfang der weitergeleiteten nachricht\s*:|début du message (?:réexpédié|transféré)\s*:|inicio del mensaje reenviado\s*:|begin doorgestuurd bericht\s*:|początek przekazywanej wiadomości\s*:|転送されたメッセージ\s*[:：])$",
+        r"(?i)^(?:-{2,}\s*(?:forwarded message|forwarded e-?mail|weitergeleitete nachricht|message transféré|message transfere|mensaje reenviado|doorgestuurd bericht|doorgestuurde bericht|przekazana wiadomość|wiadomość przekazana(?: dalej)?|treść przekazanej wiadomości|messaggio inoltrato|mensagem encaminhada|mensagem reencaminhada|転送されたメッセージ|転送メッセージ|vidarebefordrat meddelande|videresendt meddelelse|videresendt melding|välitetty viesti(?: / fwd\.msg)?|továbbított üzenet|přeposlaná zpráva|пересылаемое сообщение|перенаправленное сообщение|пересланное сообщение|переслане повідомлення|προωθημένο μήνυμα|iletilen ileti|转发的消息|转发的邮件|轉寄郵件|전달된 메시지|전달된 메일|הודעה שהועברה|رسالة ممر(?:ّ)?رة|mesaj redirecționat)\s*-{2,}|(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message (?:réexpédié|transféré)|inicio del mensaje reenviado|inizio messaggio inoltrato|início da mensagem (?:reencaminhada|encaminhada)|begin doorgestuurd bericht|początek przekazywanej wiadomości|vidarebefordrat mejl|videresendt besked|начало переадресованного сообщения|以下是转发的邮件|転送されたメッセージ)\s*[:：])$",
     )
     .unwrap()
 });
@@ -150,75 +168,76 @@ pub(crate) enum HeaderKey {
     Subject,
 }
 
+/// Header labels as Outlook (desktop, web, mobile), Thunderbird's forward header and the other
+/// clients write them, per language. Matched case-insensitively, the longest label first.
+#[rustfmt::skip]
+const HEADER_LABELS: &[(HeaderKey, &[&str])] = &[
+    (HeaderKey::From, &[
+        "from", "von", "de", "de la", "van", "od", "差出人", "送信者", "från", "da", "fra", "от",
+        "від", "kimden", "gönderen", "από", "מאת", "من", "مِن", "发件人", "寄件者", "寄件人", "從",
+        "보낸 사람", "feladó", "lähettäjä", "expéditeur", "afzender", "absender", "remitente",
+        "mittente", "remetente", "відправник", "отправитель",
+    ]),
+    (HeaderKey::Date, &[
+        "sent", "gesendet", "envoyé", "enviado el", "enviado", "enviada em", "enviado em",
+        "enviada", "verzonden", "wysłano", "wysłany", "送信日時", "date", "datum", "fecha", "data",
+        "日付", "skickat", "sendt", "inviato", "odesláno", "odoslané", "отправлено", "надіслано",
+        "дата", "gönderildi", "gönderim tarihi", "tarih", "εστάλη", "ημερομηνία", "נשלח",
+        "תאריך", "تاريخ الإرسال", "التاريخ", "发送时间", "发送日期", "日期", "寄件日期",
+        "傳送時間", "傳送日期", "보낸 날짜", "날짜", "küldve", "dátum", "elküldve", "lähetetty",
+        "päivämäärä", "päiväys", "trimis",
+    ]),
+    (HeaderKey::To, &[
+        "to", "an", "à", "a", "para", "aan", "do", "宛先", "till", "til", "komu", "кому", "kime",
+        "προς", "אל", "إلى", "收件人", "收件者", "到", "給", "받는 사람", "címzett",
+        "vastaanottaja", "către", "destinataire", "destinatario", "destinatário", "alıcı",
+    ]),
+    (HeaderKey::Cc, &[
+        "cc", "bcc", "dw", "kopie", "kopia", "kopi", "копия", "копія", "bilgi", "κοιν", "κοιν.",
+        "κοινοποίηση", "עותק", "نسخة", "抄送", "副本", "참조", "másolatot kap", "másolat",
+        "kopio", "copie à", "kopie (cc)", "kopi til (cc)", "reply-to", "antwort an",
+    ]),
+    (HeaderKey::Subject, &[
+        "subject", "betreff", "objet", "asunto", "onderwerp", "temat", "件名", "ämne", "emne",
+        "oggetto", "assunto", "předmět", "predmet", "тема", "konu", "θέμα", "נושא", "الموضوع",
+        "主题", "主旨", "제목", "tárgy", "aihe", "subiect", "sujet",
+    ]),
+];
+
 static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\*{0,2}(from|von|de|van|od|差出人|送信者|från|da|fra|sent|gesendet|envoyé|enviado el|enviado|verzonden|wysłano|送信日時|date|datum|fecha|data|日付|to|an|à|a|para|aan|do|宛先|cc|bcc|dw|kopie|kopia|subject|betreff|objet|asunto|onderwerp|temat|件名|reply-to|antwort an)\s*\*{0,2}\s*[:：]\s*\*{0,2}\s*(.*)$",
-    )
+    let mut labels: Vec<&str> = HEADER_LABELS
+        .iter()
+        .flat_map(|(_, l)| l.iter().copied())
+        .collect();
+    // Leftmost-first alternation: "enviado el" must be tried before "enviado".
+    labels.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
+    let alternation = labels
+        .iter()
+        .map(|l| regex::escape(l).replace(' ', r"\s+"))
+        .collect::<Vec<_>>()
+        .join("|");
+    Regex::new(&format!(
+        r"(?i)^\*{{0,2}}({alternation})\s*\*{{0,2}}\s*[:：]\s*\*{{0,2}}\s*(.*)$"
+    ))
     .unwrap()
 });
 
 /// `From: Anna <a@x>` → (From, "Anna <a@x>").
 pub(crate) fn header_key(text: &str) -> Option<(HeaderKey, &str)> {
-    // Cheap pre-check: a header key is short and followed by a colon.
+    // Cheap pre-check: a header label is short and followed by a colon.
     let colon = text.find([':', '：'])?;
-    if colon > 24 {
+    if text[..colon].chars().count() > 20 {
         return None;
     }
     let caps = HEADER_LINE.captures(text)?;
-    let key = caps.get(1)?.as_str().to_lowercase();
-    let kind = match key.as_str() {
-        "from" | "von" | "de" | "van" | "od" | "差出人" | "送信者" | "från" | "da" | "fra" => {
-            HeaderKey::From
-        }
-        "sent" | "gesendet" | "envoyé" | "enviado el" | "enviado" | "verzonden" | "wysłano"
-        | "送信日時" | "date" | "datum" | "fecha" | "data" | "日付" => HeaderKey::Date,
-        "to" | "an" | "à" | "a" | "para" | "aan" | "do" | "宛先" => HeaderKey::To,
-        "subject" | "betreff" | "objet" | "asunto" | "onderwerp" | "temat" | "件名" => {
-            HeaderKey::Subject
-        }
-        _ => HeaderKey::Cc,
-    };
+    let label = caps.get(1)?.as_str().to_lowercase();
+    let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    let kind = HEADER_LABELS
+        .iter()
+        .find(|(_, labels)| labels.contains(&label.as_str()))
+        .map(|(k, _)| *k)?;
     Some((kind, caps.get(2).map_or("", |m| m.as_str().trim())))
 }
-
-/// Attribution lines that introduce a quote ("On … wrote:" in every language we know).
-/// Matched against a normalised line, or two lines joined when a client wrapped it.
-pub(crate) static ATTRIBUTION: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([
-        // English: Gmail, Apple Mail, Thunderbird, Yahoo
-        r"(?i)^on\b.{4,}\b(?:wrote|writes|said)\s*:$",
-        r"(?i)^.+\bwrote on\b.{4,}:$",
-        // German
-        r"(?i)^am\b.{4,}\bschrieb\b.*:$",
-        r"(?i)^.+\bschrieb am\b.{4,}:$",
-        r"(?i)^.+\bhat am\b.{4,}\bgeschrieben\s*:$",
-        // French
-        r"(?i)^le\b.{4,}\ba écrit\s*:$",
-        // Spanish
-        r"(?i)^el\b.{4,}\bescribió\s*:$",
-        // Dutch
-        r"(?i)^op\b.{4,}\b(?:schreef|geschreven)\b.*:$",
-        // Polish
-        r"(?i)^(?:w dniu|dnia)\b.{4,}\b(?:pisze|napisał|napisała|napisał\(a\))\s*:$",
-        r"(?i)^(?:pon|wt|śr|czw|pt|sob|niedz|nie)\.?,?\s.{4,}\b(?:napisał|napisała|napisał\(a\))\s*:$",
-        r"(?i)^wiadomość napisana przez\b.{4,}:$",
-        // Japanese (Gmail, Thunderbird, Apple Mail)
-        r"^\d{4}年\d{1,2}月\d{1,2}日.*[:：]$",
-        r"^\d{4}/\d{1,2}/\d{1,2}.*(?:書きました|のメール)\s*[:：]$",
-        // Italian, Portuguese
-        r"(?i)^il (?:giorno )?.{4,}\bha scritto\s*:$",
-        r"(?i)^(?:em|no dia)\b.{4,}\bescreveu\s*:$",
-    ])
-    .unwrap()
-});
-
-/// "Felix Braun wrote:" with no date: accepted only right before a quote block.
-pub(crate) static WEAK_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^.+\b(?:wrote|writes|schrieb|a écrit|escribió|schreef|napisał\(a\)|napisała|napisał|pisze|escreveu|ha scritto|さんは書きました)\s*[:：]$",
-    )
-    .unwrap()
-});
 
 /// Legal boilerplate. A paragraph is a disclaimer when it contains a strong phrase or at least
 /// two of the ordinary ones.
@@ -325,12 +344,6 @@ mod tests {
             Some(HeaderKey::Date)
         );
         assert!(header_key("Note: this is prose that happens to have a colon").is_none());
-        assert!(ATTRIBUTION.is_match("On Mon, Mar 3, 2025 at 10:02 AM Anna Smith <a@x.com> wrote:"));
-        assert!(ATTRIBUTION.is_match("2025年3月3日(月) 10:02 Anna <a@x.com>:"));
-        assert!(ATTRIBUTION
-            .is_match("Il giorno lun 3 mar 2025 alle ore 10:02 Anna <a@x.it> ha scritto:"));
-        assert!(ATTRIBUTION.is_match("Em seg., 3 de mar. de 2025 às 10:02, Ana <a@x.br> escreveu:"));
-        assert!(ATTRIBUTION.is_match("pon., 3 mar 2025 o 10:02 Anna Kowalska <a@x.pl> napisał(a):"));
         assert!(is_contact("T: +44 20 7946 0958 | M: +44 7700 900123"));
         assert!(is_contact("mike@northwind.example | (555) 010-2398"));
         assert!(!is_contact("Expiry is now 2026-03-01."));

@@ -66,10 +66,13 @@ pub(crate) fn dequote_one(raw: &str) -> &str {
 static LINK_MARKUP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\[([^\[\]]*)\]\[\d+\]").unwrap());
 static ANGLE_URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<https?://[^>\s]*>").unwrap());
+static PAREN_URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s?\((?:https?|ftp)://[^\s)]*\)").unwrap());
 
 /// Canonical form for matching: invisible characters dropped, exotic spaces and tabs made plain
 /// spaces, runs of spaces collapsed, html2text link markup `[text][3]` reduced to `text`, and
-/// `<https://…>` link targets (Outlook's plain text) removed.
+/// link targets removed: `<https://…>` (Outlook's plain text) and ` (https://…)` (the parser's
+/// rendering of HTML links).
 /// [`normalise`] without allocating when the line is already in canonical form (plain ASCII,
 /// single spaces, no markup to reduce) — most lines of most mail.
 pub(crate) fn normalise_cow(s: &str) -> Cow<'_, str> {
@@ -79,7 +82,9 @@ pub(crate) fn normalise_cow(s: &str) -> Cow<'_, str> {
         && !s.starts_with(' ')
         && !s.ends_with(' ')
         && !s.contains("][")
-        && !s.contains("<http");
+        && !s.contains("<http")
+        && !s.contains("(http")
+        && !s.contains("(ftp");
     if canonical {
         Cow::Borrowed(s)
     } else {
@@ -92,7 +97,13 @@ pub(crate) fn normalise(s: &str) -> String {
     let mut pending_space = false;
     for c in s.chars() {
         match c {
-            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{00ad}' => {}
+            // Zero-width characters and the bidi controls Gmail wraps names in for Hebrew/Arabic.
+            '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{061c}'
+            | '\u{feff}'
+            | '\u{00ad}' => {}
             c if c.is_whitespace() => pending_space = true,
             c => {
                 if pending_space && !out.is_empty() {
@@ -108,6 +119,9 @@ pub(crate) fn normalise(s: &str) -> String {
     }
     if out.contains("<http") {
         out = ANGLE_URL.replace_all(&out, "").trim().to_string();
+    }
+    if out.contains("(http") || out.contains("(ftp") {
+        out = PAREN_URL.replace_all(&out, "").trim().to_string();
     }
     out
 }
@@ -149,6 +163,14 @@ mod tests {
             "Anna <a@x.com> wrote:"
         );
         assert_eq!(normalise("\u{feff}\u{a0}"), "");
+        assert_eq!(
+            normalise("Announce in #releases (https://chat.example/r) today"),
+            "Announce in #releases today"
+        );
+        assert_eq!(
+            normalise("\u{202b}מאת \u{202a}Dana\u{202c}\u{200f}:"),
+            "מאת Dana:"
+        );
         assert_eq!(normalise("10:02\u{202f}AM"), "10:02 AM");
         assert_eq!(dequote_one("> > x"), "> x");
         assert!(is_rule("──────"));

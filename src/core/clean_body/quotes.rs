@@ -1,12 +1,14 @@
 //! Finding quoted history: `>` blocks with their attribution lines, and the point from which
 //! everything is history (Outlook header blocks, "-----Original Message-----", forwards).
 
-use super::lexicon::{
-    header_key, HeaderKey, ATTRIBUTION, FORWARD_MARKER, ORIGINAL_MESSAGE, WEAK_ATTRIBUTION,
-};
+use regex::Regex;
+use std::sync::LazyLock;
+
+use super::attribution::{is_strong, is_weak};
+use super::lexicon::{email_in, header_key, HeaderKey, FORWARD_MARKER, ORIGINAL_MESSAGE};
 use super::lines::{is_rule, Line};
 
-/// Lines `start..end` form an attribution ("On … wrote:"), possibly wrapped over two lines.
+/// Lines `start..end` form an attribution ("On … wrote:"), possibly wrapped over several lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Attribution {
     pub start: usize,
@@ -15,37 +17,43 @@ pub(crate) struct Attribution {
     pub strong: bool,
 }
 
+/// A long attribution is wrapped by the client (Gmail at 78 columns) over at most this many
+/// lines: `On … Anna Smith <` / `anna@x.com> wrote:`.
+const MAX_WRAPPED: usize = 3;
+
 /// Does an attribution end at line `j`? Only lines of the same quote depth are joined.
 pub(crate) fn attribution_ending_at(lines: &[Line], j: usize) -> Option<Attribution> {
     let text = &lines[j].text;
     if text.is_empty() || !(text.ends_with(':') || text.ends_with('：')) {
         return None;
     }
-    let strong = |t: &str| ATTRIBUTION.is_match(t) && t.chars().any(|c| c.is_ascii_digit());
-    if strong(text) {
+    if is_strong(text) && !continues_wrapped(lines, j) {
         return Some(Attribution {
             start: j,
             end: j + 1,
             strong: true,
         });
     }
-    if j > 0 && !lines[j - 1].is_blank() && lines[j - 1].depth == lines[j].depth {
-        let prev = &lines[j - 1].text;
-        let sep = if prev.ends_with('<') || prev.ends_with('(') {
-            ""
-        } else {
-            " "
-        };
-        let joined = format!("{prev}{sep}{text}");
-        if strong(&joined) {
+    let mut joined = text.to_string();
+    for start in (j.saturating_sub(MAX_WRAPPED - 1)..j).rev() {
+        let prev = &lines[start];
+        // A wrapped line breaks mid-phrase: a finished sentence above is the author's text.
+        if prev.is_blank()
+            || prev.depth != lines[j].depth
+            || prev.text.ends_with(['.', '!', '?', ':', '：', '。'])
+        {
+            break;
+        }
+        joined = join_wrapped(&prev.text, &joined);
+        if is_strong(&joined) {
             return Some(Attribution {
-                start: j - 1,
+                start,
                 end: j + 1,
                 strong: true,
             });
         }
     }
-    if text.chars().count() <= 100 && WEAK_ATTRIBUTION.is_match(text) {
+    if is_weak(text) {
         return Some(Attribution {
             start: j,
             end: j + 1,
@@ -55,21 +63,52 @@ pub(crate) fn attribution_ending_at(lines: &[Line], j: usize) -> Option<Attribut
     None
 }
 
+/// Is line `j`, complete as it is, the tail of an attribution wrapped from the line above?
+/// Gmail breaks after `<`, or after the address when the name comes first
+/// (`Ayşe <a@x>, 4 Mar` / `2025 Sal, 12:30 tarihinde şunu yazdı:`).
+fn continues_wrapped(lines: &[Line], j: usize) -> bool {
+    let Some(prev) = j.checked_sub(1).map(|k| &lines[k]) else {
+        return false;
+    };
+    if prev.is_blank() || prev.depth != lines[j].depth {
+        return false;
+    }
+    let joined = join_wrapped(&prev.text, &lines[j].text);
+    (prev.text.ends_with('<')
+        || prev.text.ends_with('(')
+        || (email_in(&prev.text).is_some() && email_in(&lines[j].text).is_none()))
+        && is_strong(&joined)
+}
+
+/// Two lines of a wrapped attribution as one: no space after an opening `<` or `(`.
+pub(crate) fn join_wrapped(first: &str, second: &str) -> String {
+    if first.ends_with('<') || first.ends_with('(') {
+        format!("{first}{second}")
+    } else {
+        format!("{first} {second}")
+    }
+}
+
 /// An attribution starting at line `i` (the forward-looking twin of [`attribution_ending_at`]).
 pub(crate) fn attribution_starting_at(lines: &[Line], i: usize) -> Option<Attribution> {
-    if let Some(a) = attribution_ending_at(lines, i) {
-        if a.start == i {
-            return Some(a);
-        }
-    }
-    if i + 1 < lines.len() {
-        if let Some(a) = attribution_ending_at(lines, i + 1) {
-            if a.start == i {
-                return Some(a);
-            }
-        }
-    }
-    None
+    (i..lines.len().min(i + MAX_WRAPPED))
+        .filter_map(|j| attribution_ending_at(lines, j))
+        .find(|a| a.start == i)
+}
+
+/// A short label between rules (`-------- Исходное сообщение --------`, any language): a
+/// separator when a header block follows.
+static LABELLED_RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[-=_*]{3,}\s*[^-=_*\s][^-=_*]{1,50}?\s*[-=_*]{3,}$").unwrap());
+
+/// A separator line of unknown wording right above a header block (within two lines).
+pub(crate) fn is_labelled_separator(lines: &[Line], i: usize) -> bool {
+    LABELLED_RULE.is_match(&lines[i].text)
+        && (i + 1..lines.len().min(i + 3))
+            .find(|&k| !lines[k].is_blank())
+            .is_some_and(|k| {
+                lines[k].depth == lines[i].depth && header_block_at(lines, k).is_some()
+            })
 }
 
 pub(crate) fn is_separator(text: &str) -> bool {
@@ -117,7 +156,7 @@ pub(crate) fn find_cut(lines: &[Line], limit: usize) -> Option<usize> {
         if line.depth != 0 || line.is_blank() {
             continue;
         }
-        if is_separator(&line.text) {
+        if is_separator(&line.text) || is_labelled_separator(lines, i) {
             return Some(i);
         }
         if header_block_at(lines, i).is_some() {

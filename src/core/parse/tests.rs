@@ -56,6 +56,7 @@ fn basic_fields() {
         vec!["sales@corp.example", "eng+x@corp.example"]
     );
     assert_eq!(m.date, Some(1_709_645_400));
+    assert_eq!(m.date_offset_secs, Some(3600));
     assert_eq!(m.text, "Hello team\n\n-- \nJörg");
     assert!(!m.text_from_html);
     assert_eq!(m.html, None);
@@ -73,8 +74,19 @@ fn synthetic_message_id_is_stable() {
 }
 
 #[test]
+fn date_offset_west_of_utc() {
+    let m = p("Subject: x\r\nDate: Mon, 3 Mar 2025 09:05:00 -0330\r\n\r\nb");
+    assert_eq!(m.date_offset_secs, Some(-(3 * 3600 + 30 * 60)));
+    assert_eq!(m.date, Some(1_741_005_300));
+}
+
+#[test]
 fn bad_date_is_none() {
     assert_eq!(p("Subject: x\r\nDate: yesterday-ish\r\n\r\nb").date, None);
+    assert_eq!(
+        p("Subject: x\r\nDate: yesterday-ish\r\n\r\nb").date_offset_secs,
+        None
+    );
     assert_eq!(p("Subject: x\r\n\r\nb").date, None);
 }
 

@@ -1,14 +1,17 @@
 //! Body text: HTML → plain text, format=flowed, and the normalisation every body gets.
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::LazyLock;
 
 use html2text::render::{TaggedLine, TextDecorator};
+use regex::Regex;
 
 /// Render width for HTML: wide enough that html2text never re-wraps a paragraph, so line
 /// structure (attribution lines, signatures) survives for the body cleaner.
 const HTML_WIDTH: usize = 10_000;
 
 /// HTML to plain text for bodies: blockquotes become `> ` lines (quote detection relies on
-/// them), links and emphasis become their bare text.
+/// them), emphasis becomes bare text, links keep their target inline: `text (https://…)`,
+/// `name <a@x>` (see [`inline_links`]).
 pub(super) fn html_to_text(html: &str) -> String {
     // The HTML5 tree builder is quadratic in element nesting (20,000 nested divs take seconds);
     // such markup is hostile or broken, and the simple linear converter is good enough for it.
@@ -16,17 +19,97 @@ pub(super) fn html_to_text(html: &str) -> String {
         return mail_parser::decoders::html::html_to_text(html);
     }
     // html2text is a large third-party renderer; a bug there must cost one body, not the daemon.
+    // Our link markers must not come from the mail itself.
+    let html = html.replace([LINK_OPEN, LINK_MID, LINK_CLOSE], "");
     let rendered = catch_unwind(AssertUnwindSafe(|| {
         html2text::config::with_decorator(MailDecorator)
             .no_table_borders()
             .allow_width_overflow()
+            .link_footnotes(false)
             .string_from_read(html.as_bytes(), HTML_WIDTH)
             .ok()
     }));
     match rendered {
-        Ok(Some(text)) => text,
-        _ => mail_parser::decoders::html::html_to_text(html),
+        Ok(Some(text)) => inline_links(&text),
+        _ => mail_parser::decoders::html::html_to_text(&html),
     }
+}
+
+/// Private-use characters the decorator wraps links in: OPEN url MID text CLOSE.
+const LINK_OPEN: char = '\u{f8f0}';
+const LINK_MID: char = '\u{f8f1}';
+const LINK_CLOSE: char = '\u{f8f2}';
+
+static MARKED_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "(?s){LINK_OPEN}([^{LINK_MID}]*){LINK_MID}([^{LINK_OPEN}{LINK_CLOSE}]*){LINK_CLOSE}"
+    ))
+    .unwrap()
+});
+static STRAY_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "{LINK_OPEN}[^{LINK_MID}]*{LINK_MID}|[{LINK_OPEN}{LINK_MID}{LINK_CLOSE}]"
+    ))
+    .unwrap()
+});
+
+/// Links as plain text that keeps where they point: "Announce in #releases
+/// (https://chat.example/releases)", "write to the team <team@x.example>". The target is left
+/// out when the text already shows it (a URL or address as link text, Outlook's safelinks
+/// around a written URL), for other schemes (`tel:`, `cid:`, anchors) and for image-only links.
+fn inline_links(rendered: &str) -> String {
+    if !rendered.contains(LINK_OPEN) {
+        return rendered.to_string();
+    }
+    let out = MARKED_LINK.replace_all(rendered, |c: &regex::Captures| {
+        let (target, text) = (&c[1], &c[2]);
+        match link_target(target, text) {
+            Some(shown) => format!("{text}{shown}"),
+            None => text.to_string(),
+        }
+    });
+    STRAY_MARK.replace_all(&out, "").into_owned()
+}
+
+/// What to append to a link's text: ` (url)`, ` <address>`, or nothing.
+fn link_target(target: &str, text: &str) -> Option<String> {
+    let target = target.trim();
+    let visible = text.trim();
+    if visible.is_empty() || visible.contains('\n') {
+        return None;
+    }
+    let lower = target.to_ascii_lowercase();
+    if let Some(addr) = lower.strip_prefix("mailto:") {
+        let addr = addr
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .replace("%40", "@");
+        let shown = visible.to_lowercase().contains(&addr) || !addr.contains('@');
+        return (!shown).then(|| format!(" <{addr}>"));
+    }
+    if !(lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("ftp://"))
+    {
+        return None;
+    }
+    let shows_url = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        t.starts_with("http://") || t.starts_with("https://") || t.starts_with("www.")
+    };
+    if shows_url(visible) || bare(visible) == bare(target) {
+        return None;
+    }
+    Some(format!(" ({target})"))
+}
+
+/// A URL without scheme, `www.` and trailing slash, for comparing it with link text.
+fn bare(url: &str) -> String {
+    let l = url.trim().to_ascii_lowercase();
+    let l = l.split_once("://").map_or(l.as_str(), |(_, rest)| rest);
+    let l = l.strip_prefix("www.").unwrap_or(l);
+    l.trim_end_matches('/').to_string()
 }
 
 /// Deeper than any real mail client nests (Outlook threads reach a few dozen).
@@ -73,19 +156,21 @@ fn nesting_depth(html: &str) -> usize {
     max
 }
 
-/// Plain rendering for mail: like html2text's `PlainDecorator` but without `[link]` brackets,
-/// header hashes or image titles, which would read as noise in a post.
+/// Plain rendering for mail: like html2text's `PlainDecorator` but without `[link]` brackets or
+/// footnotes, header hashes or image titles, which would read as noise in a post.
 #[derive(Clone, Debug)]
 struct MailDecorator;
 
 impl TextDecorator for MailDecorator {
     type Annotation = ();
 
-    fn decorate_link_start(&mut self, _url: &str) -> (String, ()) {
-        (String::new(), ())
+    // The target travels in the text between markers; `inline_links` decides how to show it.
+    fn decorate_link_start(&mut self, url: &str) -> (String, ()) {
+        let url = url.replace([LINK_MID, LINK_OPEN, LINK_CLOSE, '\n'], "");
+        (format!("{LINK_OPEN}{url}{LINK_MID}"), ())
     }
     fn decorate_link_end(&mut self) -> String {
-        String::new()
+        LINK_CLOSE.to_string()
     }
     fn decorate_em_start(&self) -> (String, ()) {
         (String::new(), ())
@@ -268,11 +353,43 @@ mod tests {
             <div>On Mon, Alice wrote:</div><blockquote><p>Ship it?</p><p>Second</p></blockquote>\
             </body></html>";
         let t = html_to_text(html);
-        assert!(t.contains("Sounds good, see the doc."), "{t}");
+        assert!(
+            t.contains("Sounds good, see the doc (https://x.example/a)."),
+            "{t}"
+        );
         assert!(t.contains("> Ship it?"), "{t}");
         assert!(t.contains("> Second"), "{t}");
         assert!(!t.contains("color"), "{t}");
-        assert!(!t.contains("https://"), "{t}");
+    }
+
+    #[test]
+    fn links_keep_their_targets() {
+        let t = html_to_text(
+            "<p>Announce in <a href=\"https://chat.example/channels/releases\">#releases</a>.</p>\
+             <p>Notes: <a href=\"https://wiki.example/notes/\">wiki.example/notes</a>, \
+             <a href=\"https://eur01.safelinks.protection.outlook.com/?url=x\">https://x.example/</a></p>\
+             <p>Ask <a href=\"mailto:team@x.example?subject=Hi\">the team</a> or \
+             <a href=\"mailto:anna@x.example\">anna@x.example</a>.</p>\
+             <p><a href=\"https://x.example/logo\"><img src=\"cid:logo\"></a>\
+             <a href=\"tel:+4930123\">+49 30 123</a> <a href=\"#top\">top</a></p>",
+        );
+        assert!(
+            t.contains("Announce in #releases (https://chat.example/channels/releases)."),
+            "{t}"
+        );
+        assert!(
+            t.contains("Notes: wiki.example/notes, https://x.example/"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Ask the team <team@x.example> or anna@x.example."),
+            "{t}"
+        );
+        assert!(t.contains("+49 30 123 top"), "{t}");
+        assert!(!t.contains(['\u{f8f0}', '\u{f8f1}', '\u{f8f2}']), "{t}");
+        // Markers typed into the mail are not ours.
+        let t = html_to_text("<p>a\u{f8f0}b\u{f8f1}c\u{f8f2}d</p>");
+        assert_eq!(t.trim(), "abcd");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use super::date::parse_date;
+use super::date::{parse_date, Written};
+use crate::core::clean_body::attribution::wrote_alternation;
 use crate::core::clean_body::lexicon::{email_in, header_key, HeaderKey};
 use crate::core::clean_body::lines::Line;
 
@@ -12,7 +13,7 @@ use crate::core::clean_body::lines::Line;
 pub(crate) struct Header {
     pub name: Option<String>,
     pub email: Option<String>,
-    pub date: Option<i64>,
+    pub date: Option<Written>,
     pub subject: Option<String>,
 }
 
@@ -22,20 +23,48 @@ impl Header {
     }
 }
 
+/// Words that open an attribution before its date ("On", "Am", "Le", "W dniu", "Στις", "在"…).
 static LEADING_KEYWORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:on|am|le|el|op|w dniu|dnia|em|no dia|il giorno|il)\b").unwrap()
+    Regex::new(r"(?i)^(?:on|am|le|el|op|w dniu|dnia|dne|em|no dia|il giorno|il|den|στις|в|у|在|בתאריך|في|على|às|at)(?:\s|$)").unwrap()
 });
+/// Horde and other webmail write "Quoting Anna <a@x>:" without a date.
+static QUOTING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:quoting|zitat von|citando|citation de|cytuję|cytat od)\s+").unwrap()
+});
+/// The last date or time in an attribution, with what belongs to it (12-hour markers in any
+/// script, a zone, the year's "г."/"р."/"年…" suffix): the author's name comes after it.
 static DATE_END: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[ap]\.?\s?m\b\.?)?|\b(?:19|20)\d{2}\b(?:年[^\s]*)?").unwrap()
+    Regex::new(
+        r"(?ix)
+        (?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?|\b(?:kl|klo|kello|pukul|jam)\.?\s*\d{1,2}[.:]\d{2})
+        (?:\s*(?:[ap]\.?\s?m\b\.?|π\.?\s?μ\.?|μ\.?\s?μ\.?|дп|пп|öö|ös|ص|م)(?:[\s,،]|$))?
+        (?:\s*(?:\(?(?:gmt|utc)\s*[+-]\s*\d{1,2}(?::?\d{2})?\)?|[+-]\d{2}:?\d{2}\b|\(?(?:gmt|utc)\)?
+          |\b(?:cet|cest|eet|eest|wet|west|bst|msk|est|edt|cst|cdt|mst|mdt|pst|pdt|akst|akdt|hst|jst|kst|hkt|sgt|aest|aedt|nzst|nzdt|ist|mez|mesz)\b))?
+        |\b(?:19|20)\d{2}\b(?:年[^\s,，]*|\s*(?:г\.|р\.|r\.))?",
+    )
+    .unwrap()
 });
+/// What may stand between the date and the name: punctuation, "at/à/um/kl./в/о", "schrieb",
+/// "skrev", "ο/η", "пользователь", "odesílatel", "מאת", "تمت كتابة ما يلي بواسطة", "에", …
 static CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:[\s,、，:]+|\(\p{L}\)|(?:uhr|um|at|à|a las|o|om|de|schrieb|schreef|heeft|に|gmt[+-]?\d*(?::\d+)?|utc[+-]?\d*|cet|cest|o godz\.?)(?:\s|,|$))").unwrap()
+    // Template words are lower case: "de"/"o" do not eat "De Jong" or "O Ji-won".
+    Regex::new(
+        r"^(?:[\s,、，،:]+|\(\p{L}\)|(?:um|at|à|a las|alle ore|o|om|de|kl\.?|klo|v|в|о|г\.|р\.|στις|ο/η|tarihinde|keltezéssel|odesílatel|пользователь|от|מאת|ב-|بواسطة|تمت كتابة ما يلي بواسطة|ص|م|에|に|schrieb|skrev|schreef|heeft|hat|كتب|o godz\.?|(?i:uhr|gmt[+-]?\d*(?::\d+)?|utc[+-]?\d*|cet|cest|mez|mesz))(?:[\s,،]|$))",
+    )
+    .unwrap()
 });
-static VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*(?:\bwrote\b|\bwrites\b|\bsaid\b|\bschrieb\b|\ba écrit\b|\bescribió|\bschreef\b|\bhet volgende geschreven\b|\bnapisał\(a\)|\bnapisała\b|\bnapisał\b|\bpisze\b|さんは書きました|のメール|\bescreveu\b|\bha scritto\b).*$").unwrap()
-});
+/// "wrote" in any language (see [`WROTE`](crate::core::clean_body::attribution::WROTE)).
+static VERB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)(?:{})", wrote_alternation())).unwrap());
 static POLISH_APPLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^wiadomość napisana przez (.+?)\s*(?:<|\bw dniu\b)").unwrap()
+});
+/// Thunderbird in Hebrew puts the name first: "נכתב על ידי Dana Levi, ב־03/03/2025 בשעה 10:02:".
+static NAME_FIRST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^נכתב על ידי\s+(.+?),\s").unwrap());
+/// An address in brackets: `<a@x>`, `(a@x)`, `[mailto:a@x]`, `<mailto:a@x>`.
+static BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[<\[(]\s*(?:mailto:)?([\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+)\s*[>\])]").unwrap()
 });
 static NAME_ADDR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(.*?)\s*[<\[(]\s*(?:mailto:)?([^<>\[\]()\s]+@[^<>\[\]()\s]+)\s*[>\])]").unwrap()
@@ -43,45 +72,33 @@ static NAME_ADDR: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Author and date from an attribution line (already joined when it was wrapped).
 pub(crate) fn parse_attribution(text: &str) -> Header {
+    let text = QUOTING.replace(text, "");
+    let text = text.as_ref();
     let english = {
         let l = text.to_lowercase();
         l.starts_with("on ") || l.contains(" wrote")
     };
-    let email = email_in(text).map(str::to_lowercase);
+    let (email, at) = attribution_address(text);
     let name = if let Some(c) = POLISH_APPLE.captures(text) {
+        clean_name(&c[1])
+    } else if let Some(c) = NAME_FIRST.captures(text) {
         clean_name(&c[1])
     } else {
         // Only what comes before the address (or the whole line without one) names the author.
-        let before = match email_in(text) {
-            Some(e) => {
-                let at = text.find(e).unwrap_or(0);
-                text[..at]
-                    .trim_end_matches(['<', '(', '[', ' '])
-                    .trim_end_matches("mailto:")
-                    .trim_end_matches(['<', '(', '[', ' '])
-            }
+        let before = match at {
+            Some(at) => text[..at]
+                .trim_end_matches(['<', '(', '[', ' '])
+                .trim_end_matches("mailto:")
+                .trim_end_matches(['<', '(', '[', ' ']),
             None => text,
         };
-        let stripped = LEADING_KEYWORD.replace(before, "");
-        let after_date = match DATE_END.find_iter(&stripped).last() {
-            Some(m) => &stripped[m.end()..],
-            None => &stripped[..],
-        };
-        let mut s = after_date.trim_start().to_string();
-        loop {
-            let next = CONNECTOR.replace(&s, "").into_owned();
-            if next == s {
-                break;
-            }
-            s = next;
-        }
-        let s = VERB.replace(&s, "");
-        // "Anna Schmidt <a@x> schrieb am Mo., 3. März 2025": the name came first.
-        clean_name(&s).or_else(|| {
-            (email.is_some() && DATE_END.find(before).is_none())
-                .then(|| clean_name(&VERB.replace(before, "")))
-                .flatten()
-        })
+        name_in(before, email.is_some())
+    };
+    // "'Anna Smith' via Platform <platform@x>": Google Groups rewrote the sender; the
+    // address is the group's, not the author's.
+    let (name, email) = match name.as_deref().and_then(|n| n.split_once(" via ")) {
+        Some((n, _)) => (clean_name(n), None),
+        None => (name, email),
     };
     Header {
         name,
@@ -89,6 +106,58 @@ pub(crate) fn parse_attribution(text: &str) -> Header {
         date: parse_date(text, english),
         subject: None,
     }
+}
+
+/// The author's address and where it starts: one in brackets wins over a bare one (Mail.ru
+/// writes `"bob@example.com" <bob@mail.example>`, the display name being an address).
+fn attribution_address(text: &str) -> (Option<String>, Option<usize>) {
+    if let Some(c) = BRACKETED.captures(text) {
+        let whole = c.get(0).unwrap();
+        return (Some(c[1].to_lowercase()), Some(whole.start()));
+    }
+    match email_in(text) {
+        Some(e) => (Some(e.to_lowercase()), text.find(e)),
+        None => (None, None),
+    }
+}
+
+/// The name in the part of an attribution before the address: after the date (date first),
+/// or the whole of it (name first: "Anna <a@x> schrieb am …", "王伟 <w@x> 于2025年…").
+fn name_in(before: &str, has_email: bool) -> Option<String> {
+    // Name, verb, date: "Kai kirjoitti 3.3.2025 klo 10.02:", "Peter wrote on 3/3/25 10:02 AM:".
+    let head = before_verb(before, false);
+    if !has_email && head.len() < before.len() && !DATE_END.is_match(head) {
+        if let Some(name) = clean_name(head) {
+            return Some(name);
+        }
+    }
+    // "On"/"Am"/"Den" open a date; in front of a name ("Am Lee <am@x> schrieb am …") they stay.
+    let stripped = if DATE_END.is_match(before) {
+        LEADING_KEYWORD.replace(before, "")
+    } else {
+        before.into()
+    };
+    let after_date = match DATE_END.find_iter(&stripped).last() {
+        Some(m) => &stripped[m.end()..],
+        None => &stripped[..],
+    };
+    let mut s = after_date.trim_start().to_string();
+    loop {
+        let next = CONNECTOR.replace(&s, "").into_owned();
+        if next == s {
+            break;
+        }
+        s = next;
+    }
+    clean_name(before_verb(&s, true))
+}
+
+/// The text before the last (or first) "wrote" that has something in front of it, so a name
+/// like "Said Ahmed" keeps its first word.
+fn before_verb(s: &str, last: bool) -> &str {
+    let mut cuts = VERB.find_iter(s).map(|m| m.start()).filter(|&i| i > 0);
+    let cut = if last { cuts.last() } else { cuts.next() };
+    cut.map_or(s, |i| &s[..i])
 }
 
 /// Author, date and subject from the lines of an Outlook / forward header block.
@@ -129,14 +198,48 @@ fn name_and_address(value: &str) -> (Option<String>, Option<String>) {
     }
 }
 
+/// Lotus Notes' hierarchical names: "Anna Smith/Sales/ACME@ACME" → "Anna Smith".
+static NOTES_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([^/@]+?)(?:/[^/\s@]+)+(?:@[^\s@]+)?$").unwrap());
+
+/// A display name as written, without the RFC 5322 quoting around it (`"Smith, Anna"`,
+/// `"Robert \"Bob\" O'Neil"`, Outlook's `'Müller, Hans'`); quotes inside a name
+/// (`Oscar "Ozzy" Diaz`) stay.
 fn clean_name(s: &str) -> Option<String> {
     let t = s
         .trim()
         .trim_end_matches([':', '：', ',', '(', '<', '['])
-        .trim()
-        .trim_matches(['"', '\'', '“', '”', '‘', '’', ','])
         .trim();
+    let t = unquote(t);
+    let t = t.trim_matches([',', ' ']).trim();
+    let t = NOTES_NAME
+        .captures(t)
+        .map_or(t, |c| c.get(1).unwrap().as_str().trim());
     (!t.is_empty() && !t.contains('@') && t.chars().count() <= 80).then(|| t.to_string())
+}
+
+/// `"…"` with `\"` and `\\` escapes, `'…'`, `“…”`: the inside; anything else unchanged.
+fn unquote(t: &str) -> String {
+    for (open, close) in [('"', '"'), ('\'', '\''), ('“', '”'), ('‘', '’')] {
+        let Some(inner) = t.strip_prefix(open).and_then(|r| r.strip_suffix(close)) else {
+            continue;
+        };
+        if open != '"' {
+            return inner.to_string();
+        }
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.extend(chars.next()),
+                // An unescaped quote inside: these were two quoted parts, not one.
+                '"' => return t.to_string(),
+                c => out.push(c),
+            }
+        }
+        return out;
+    }
+    t.to_string()
 }
 
 #[cfg(test)]
@@ -149,6 +252,7 @@ mod tests {
 
     #[test]
     fn names_from_attributions() {
+        #[rustfmt::skip]
         let cases = [
             ("On Mon, Mar 3, 2025 at 10:02 AM Anna Smith <anna@x.com> wrote:", "Anna Smith"),
             ("On 3 Mar 2025, at 10:02, Anna Smith <anna@x.com> wrote:", "Anna Smith"),
@@ -168,6 +272,62 @@ mod tests {
             ("Anna Schmidt <anna@x.de> schrieb am Mo., 3. März 2025, 10:02:", "Anna Schmidt"),
             ("On Monday, March 3, 2025 at 10:02:15 AM GMT+1, Greg Lawson <g@x.com> wrote:", "Greg Lawson"),
             ("Felix Braun wrote:", "Felix Braun"),
+            // Issue 7: nicknames, "Last, First", mutt, more languages, Thunderbird locales.
+            ("On Tue, Mar 4, 2025 at 9:14 AM Oscar \"Ozzy\" Diaz <o@x.com> wrote:", "Oscar \"Ozzy\" Diaz"),
+            ("On Mar 3, 2025, at 5:40 PM, \"Robert \\\"Bob\\\" O'Neil\" <b@x.com> wrote:", "Robert \"Bob\" O'Neil"),
+            ("On Mar 3, 2025, at 5:40 PM, \"Watson, Dan\" <d@x.com> wrote:", "Watson, Dan"),
+            ("On Mon, Mar 3, 2025 at 5:40 PM Robert (Bob) O'Neil <b@x.com> wrote:", "Robert (Bob) O'Neil"),
+            ("On 3/3/25 10:02 AM, Fischer, Anna wrote:", "Fischer, Anna"),
+            ("Am 04.03.25 um 14:05 schrieb Müller, Hans:", "Müller, Hans"),
+            ("On Tue, Mar 04, 2025 at 10:02:11AM +0100, Heike Brandt wrote:", "Heike Brandt"),
+            ("On Mon, 2025-03-03 at 16:45 +0000, Colin Murphy wrote:", "Colin Murphy"),
+            ("On Wed, Mar 05, 2025 at 02:30:00PM EST, Rahul Mehta wrote:", "Rahul Mehta"),
+            ("пн, 3 мар. 2025 г. в 14:37, Екатерина Смирнова <e@x.ru>:", "Екатерина Смирнова"),
+            ("3 марта 2025 г., в 10:02, Игорь Волков <i@x.ru> написал(а):", "Игорь Волков"),
+            ("03.03.2025 10:02, Сергей Иванов пишет:", "Сергей Иванов"),
+            ("04.03.2025 11:20 пользователь \"Ольга Кузнецова\" <o@x.ru> написал:", "Ольга Кузнецова"),
+            ("Понедельник, 3 марта 2025, 10:02 +03:00 от Анна Петрова <a@x.ru>:", "Анна Петрова"),
+            ("03.03.2025, 10:02, \"Anna Petrova\" <a@x.ru>:", "Anna Petrova"),
+            ("пн, 3 бер. 2025 р. о 10:02 Марія Петренко <m@x.ua> пише:", "Марія Петренко"),
+            ("03.03.2025 10:02, Тарас Шевчук:", "Тарас Шевчук"),
+            ("po 3. 3. 2025 v 10:02 odesílatel Kateřina Dvořáková <k@x.cz> napsal:", "Kateřina Dvořáková"),
+            ("Dne 03. 03. 25 v 10:02 Jan Novák napsal(a):", "Jan Novák"),
+            ("Il 03/03/25 10:02, Giulia Rossi ha scritto:", "Giulia Rossi"),
+            ("Em 03/03/2025 10:02, João Silva escreveu:", "João Silva"),
+            ("Às 10:02 de 03/03/2025, João Silva escreveu:", "João Silva"),
+            ("João Silva <j@x.pt> escreveu no dia segunda, 3/03/2025 à(s) 10:02:", "João Silva"),
+            ("mån 3 mars 2025 kl. 16:12 skrev Åsa Lind <a@x.se>:", "Åsa Lind"),
+            ("Den 2025-03-03 kl. 10:02, skrev Åsa Lind:", "Åsa Lind"),
+            ("Den man. 3. mar. 2025 kl. 10.02 skrev Peter Holm <p@x.dk>:", "Peter Holm"),
+            ("Kai Virtanen (kai@x.fi) kirjoitti ma 3.3.2025 klo 10.02:", "Kai Virtanen"),
+            ("Kai Virtanen kirjoitti 3.3.2025 klo 10.02:", "Kai Virtanen"),
+            ("Kiss Anna <a@x.hu> ezt írta (időpont: 2025. márc. 3., H, 10:02):", "Kiss Anna"),
+            ("2025. 03. 03. 10:02 keltezéssel, Kiss Anna írta:", "Kiss Anna"),
+            ("Ayşe Yılmaz <a@x.tr>, 3 Mar 2025 Pzt, 11:02 tarihinde şunu yazdı:", "Ayşe Yılmaz"),
+            ("3.03.2025 10:02 tarihinde Ayşe Yılmaz yazdı:", "Ayşe Yılmaz"),
+            ("Στις Δευ 3 Μαρ 2025 στις 11:02, ο/η Νίκος Γεωργίου <n@x.gr> έγραψε:", "Νίκος Γεωργίου"),
+            ("Στις 3/3/25 10:02 π.μ., ο/η Νίκος Γεωργίου έγραψε:", "Νίκος Γεωργίου"),
+            ("בתאריך יום ג׳, 4 במרץ 2025 ב-12:30 מאת Layla Khoury <l@x.com>:", "Layla Khoury"),
+            ("נכתב על ידי Dana Levi, ב־03/03/2025 בשעה 10:02:", "Dana Levi"),
+            ("في الاثنين، 3 مارس 2025 في 10:02 ص تمت كتابة ما يلي بواسطة عمر حداد <o@x.com>:", "عمر حداد"),
+            ("على 03/03/2025 10:02 ص، كتب عمر حداد:", "عمر حداد"),
+            ("山田 <yamada@x.jp> 于2025年3月3日周一 下午6:02写道：", "山田"),
+            ("在 2025/3/3 18:02, 韩梅梅 写道:", "韩梅梅"),
+            ("2025年3月3日 10:02，韩梅梅 <h@x.cn> 写道：", "韩梅梅"),
+            ("李雷 <l@x.tw> 於 2025年3月3日 週一 上午10:02寫道：", "李雷"),
+            ("2025년 3월 4일 (화) 오전 11:40, 王伟 <w@x.cn>님이 작성:", "王伟"),
+            ("2025. 3. 3. 오전 10:02에 김민준 이(가) 쓴 글:", "김민준"),
+            ("2025. 3. 3. 오전 10:02, 김민준 <m@x.kr> 작성:", "김민준"),
+            ("Pada tanggal Sel, 4 Mar 2025 pukul 09.30 Budi Santoso <b@x.id> menulis:", "Budi Santoso"),
+            ("Vào Th 2, 3 thg 3, 2025 vào lúc 16:20 Trần Thị Lan <l@x.vn> đã viết:", "Trần Thị Lan"),
+            ("Am Dienstag, 4. März 2025 um 08:47:10 MEZ hat Klaus Becker <k@x.de> Folgendes geschrieben:", "Klaus Becker"),
+            ("On Mon, Mar 3, 2025 at 10:02 AM O Ji-won <o@x.kr> wrote:", "O Ji-won"),
+            ("On 3/3/25 10:02 AM, De Jong, Pieter wrote:", "De Jong, Pieter"),
+            ("On Mon, Mar 3, 2025 at 10:02 AM Said Ahmed <s@x.com> wrote:", "Said Ahmed"),
+            ("Am Lee <am.lee@x.de> schrieb am Mo., 3. März 2025, 10:02:", "Am Lee"),
+            ("Anna Smith/Sales/ACME@ACME wrote on 03/03/2025 10:02:02 AM:", "Anna Smith"),
+            ("Quoting Anna Smith <anna@x.com>:", "Anna Smith"),
+            ("Zitat von Anna Schmidt <anna@x.de>:", "Anna Schmidt"),
         ];
         for (line, want) in cases {
             assert_eq!(name(line).as_deref(), Some(want), "{line}");
@@ -185,6 +345,24 @@ mod tests {
     }
 
     #[test]
+    fn addresses_from_attributions() {
+        let h = parse_attribution(
+            "02.04.2012 14:20 пользователь \"bob@example.com\" <bob@mail.example> написал:",
+        );
+        assert_eq!(h.email.as_deref(), Some("bob@mail.example"));
+        assert_eq!(h.name, None);
+        let h = parse_attribution(
+            "On Mon, Mar 3, 2025 at 5:40 PM 'Kovács, Réka' via Platform <platform@x.com> wrote:",
+        );
+        assert_eq!(h.name.as_deref(), Some("Kovács, Réka"));
+        assert_eq!(h.email, None);
+        let h = parse_attribution(
+            "2021년 10월 22일 (금) 오전 1:23, Bart <bart@acm.org <mailto:bart@acm.org>>님이 작성:",
+        );
+        assert_eq!(h.email.as_deref(), Some("bart@acm.org"));
+    }
+
+    #[test]
     fn from_values() {
         assert_eq!(
             name_and_address("Frank Miller [mailto:frank@x.com]"),
@@ -197,6 +375,21 @@ mod tests {
         assert_eq!(
             name_and_address("\"Smith, Anna\" <Anna@X.com>"),
             (Some("Smith, Anna".into()), Some("anna@x.com".into()))
+        );
+        assert_eq!(
+            name_and_address("Oscar \"Ozzy\" Diaz <oscar@x.com>"),
+            (
+                Some("Oscar \"Ozzy\" Diaz".into()),
+                Some("oscar@x.com".into())
+            )
+        );
+        assert_eq!(
+            name_and_address("'Müller, Hans'"),
+            (Some("Müller, Hans".into()), None)
+        );
+        assert_eq!(
+            name_and_address("Anna Smith/ACME@ACME"),
+            (Some("Anna Smith".into()), None)
         );
         assert_eq!(
             name_and_address("<team@x.com>"),
