@@ -274,6 +274,10 @@ pub struct QuotedMail {
     pub author: Address,
     /// Unix seconds, UTC, when the attribution line had a date we could read.
     pub date: Option<i64>,
+    /// The attribution wrote its zone (`+0100`, `CET`): `date` does not depend on the zone the
+    /// quoting client displayed it in.
+    #[serde(default)]
+    pub date_zoned: bool,
     pub subject: Option<String>,
     /// Cleaned body of the quoted mail (its own quotes removed).
     pub body: String,

@@ -7,9 +7,9 @@
 use std::sync::{Arc, Mutex};
 
 use outloud::core::plan::{
-    Checkpoint, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw, NewThread,
-    Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge, ThreadRef, ThreadTouch,
-    WriteSet,
+    Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
+    NewThread, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge, ThreadRef,
+    ThreadTouch, WriteSet,
 };
 use outloud::model::{Address, Attachment, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
@@ -62,6 +62,7 @@ fn msg(
         message_id: message_id.to_string(),
         author: Address::new(Some("Ann Author"), "ann@corp.example"),
         date,
+        date_trust: DateTrust::Exact,
         subject: "Hello".to_string(),
         subject_key: "hello".to_string(),
         subject_link: false,
@@ -460,6 +461,7 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
             author_email: "bob@corp.example".into(),
             author_name: None,
             date: 100,
+            date_trust: DateTrust::Exact,
             body: "what bob wrote, rebuilt from a quote".into(),
         }]
     );

@@ -65,6 +65,7 @@ fn message(
         message_id: message_id.into(),
         author,
         date,
+        date_trust: outloud::core::plan::DateTrust::Exact,
         subject: subject.into(),
         subject_key: subject.to_lowercase(),
         subject_link: false,

@@ -14,3 +14,6 @@ INSERT INTO thread_refs (group_id, ref_id, thread_id)
 SELECT group_id, 'thread-index:' || thread_index_root, id FROM threads
 WHERE thread_index_root IS NOT NULL
 ON CONFLICT (group_id, ref_id) DO NOTHING;
+-- How a reconstructed entry's date was read (0 undated, 1 zone-less time in a UTC Date,
+-- 2 in the quoting mail's own offset, 3 exact): a later, better reading re-dates it.
+ALTER TABLE messages ADD COLUMN date_trust SMALLINT NOT NULL DEFAULT 3;

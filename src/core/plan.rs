@@ -22,6 +22,7 @@ use std::sync::Arc;
 use super::pipeline::Outcome;
 use crate::model::{Address, Attachment, SkipReason, Via};
 
+mod history;
 pub mod matching;
 mod merge;
 mod state;
@@ -70,6 +71,38 @@ pub struct SubjectHit {
     pub subject_link: bool,
 }
 
+/// How far a rebuilt entry's date can be trusted, worst first. A later quote of the same mail
+/// read better re-dates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum DateTrust {
+    /// No readable date: placed just before the mail that quoted it.
+    #[default]
+    Undated,
+    /// A zone-less time read in a UTC Date offset, which servers such as Exchange Online stamp
+    /// whatever the writer's zone: possibly off by that zone.
+    UtcGuess,
+    /// A zone-less time read in the quoting mail's own non-UTC offset: what its client showed.
+    QuoterZone,
+    /// A written zone, a reading calibrated against a published mail, or a published message.
+    Exact,
+}
+
+impl DateTrust {
+    pub fn as_i16(self) -> i16 {
+        self as i16
+    }
+
+    /// The stored value; an unknown one reads as the least trusted.
+    pub fn from_i16(v: i16) -> DateTrust {
+        match v {
+            3 => DateTrust::Exact,
+            2 => DateTrust::QuoterZone,
+            1 => DateTrust::UtcGuess,
+            _ => DateTrust::Undated,
+        }
+    }
+}
+
 /// A reconstructed entry waiting for its original.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconstruction {
@@ -80,6 +113,7 @@ pub struct Reconstruction {
     pub author_email: String,
     pub author_name: Option<String>,
     pub date: i64,
+    pub date_trust: DateTrust,
     pub body: String,
 }
 
@@ -145,6 +179,8 @@ pub struct NewMessage {
     pub message_id: String,
     pub author: Address,
     pub date: i64,
+    /// For a reconstructed entry: how its date was read. [`DateTrust::Exact`] for mail.
+    pub date_trust: DateTrust,
     pub subject: String,
     /// Normalised subject ([`crate::core::thread_keys::ThreadKeys::subject_key`]).
     pub subject_key: String,
@@ -224,6 +260,8 @@ pub struct WriteSet {
     pub refs: Vec<(GroupId, String, ThreadRef)>,
     /// Reconstructed rows that turned out to repeat another entry of their (merged) thread.
     pub deletes: Vec<MessageRowId>,
+    /// Reconstructed rows a better reading of their quote re-dates.
+    pub redates: Vec<(MessageRowId, i64, DateTrust)>,
     /// Executed after every other write of the batch.
     pub merges: Vec<ThreadMerge>,
     pub skips: Vec<SkipRow>,

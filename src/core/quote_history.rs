@@ -148,6 +148,9 @@ fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
             header.email.as_deref().unwrap_or(""),
         ),
         date: header.date.map(|d| d.utc(walk.zone)),
+        date_zoned: header
+            .date
+            .is_some_and(|d| d.zone_secs(walk.zone).is_some()),
         subject: header.subject,
         body,
     });

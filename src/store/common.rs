@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Published, Reconstruction,
-    SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Published,
+    Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{Attachment, GroupEntry, SkipReason, Via};
 
@@ -467,6 +467,7 @@ pub(crate) type ReconstructionTuple = (
     String,
     Option<String>,
     i64,
+    i16,
     String,
 );
 
@@ -489,10 +490,10 @@ pub(crate) fn published(t: PublishedTuple) -> Published {
 
 /// Select list for [`ReconstructionTuple`] over `messages`.
 pub(crate) const RECONSTRUCTION_COLUMNS: &str =
-    "id, thread_id, group_id, message_id, author_email, author_name, date, body";
+    "id, thread_id, group_id, message_id, author_email, author_name, date, date_trust, body";
 
 pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
-    let (id, thread_id, group_id, message_id, author_email, author_name, date, body) = t;
+    let (id, thread_id, group_id, message_id, author_email, author_name, date, trust, body) = t;
     Reconstruction {
         id,
         thread_id,
@@ -501,6 +502,7 @@ pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
         author_email,
         author_name,
         date,
+        date_trust: DateTrust::from_i16(trust),
         body,
     }
 }

@@ -522,6 +522,16 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
 /// merged-away threads into the thread that absorbed them, deletes the emptied threads, and
 /// recomputes the absorbing threads' span and count.
 async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadId]) -> Result<()> {
+    for (id, date, trust) in &ws.redates {
+        sqlx::query(
+            "UPDATE messages SET date = $1, date_trust = $2 WHERE id = $3 AND reconstructed",
+        )
+        .bind(*date)
+        .bind(trust.as_i16())
+        .bind(*id)
+        .execute(&mut *conn)
+        .await?;
+    }
     if !ws.deletes.is_empty() {
         sqlx::query("DELETE FROM messages WHERE reconstructed AND id = ANY($1)")
             .bind(&ws.deletes)
@@ -646,10 +656,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     for (row_id, m) in &ws.replacements {
         sqlx::query(
             "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
-             author_email = $5, author_name = $6, date = $7, subject = $8, subject_key = $9, \
-             subject_link = $10, body = $11, quoted = $12, signoff = $13, signature = $14, \
-             disclaimer = $15, html = $16, attachments = $17, via = $18, reconstructed = FALSE \
-             WHERE id = $19",
+             author_email = $5, author_name = $6, date = $7, date_trust = $8, subject = $9, \
+             subject_key = $10, subject_link = $11, body = $12, quoted = $13, signoff = $14, \
+             signature = $15, disclaimer = $16, html = $17, attachments = $18, via = $19, \
+             reconstructed = FALSE WHERE id = $20",
         )
         .bind(resolve(m.thread, &new_ids)?)
         .bind(m.group_id)
@@ -658,6 +668,7 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .bind(t(&m.author.email))
         .bind(t_opt(m.author.name.as_deref()))
         .bind(m.date)
+        .bind(m.date_trust.as_i16())
         .bind(t(&m.subject))
         .bind(t(&m.subject_key))
         .bind(m.subject_link)
@@ -682,11 +693,11 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
             .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, subject, subject_key, subject_link, body, quoted, signoff, signature, disclaimer, html, \
-             attachments, via, reconstructed) \
+             date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, signature, \
+             disclaimer, html, attachments, via, reconstructed) \
              SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
-             $7::BIGINT[], $8::TEXT[], $9::TEXT[], $10::BOOLEAN[], $11::TEXT[], $12::TEXT[], $13::TEXT[], \
-             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::BOOLEAN[])",
+             $7::BIGINT[], $8::SMALLINT[], $9::TEXT[], $10::TEXT[], $11::BOOLEAN[], $12::TEXT[], $13::TEXT[], \
+             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], $20::BOOLEAN[])",
         )
         .bind(thread_ids)
         .bind(m.iter().map(|m| m.group_id).collect::<Vec<_>>())
@@ -695,6 +706,7 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .bind(m.iter().map(|m| t(&m.author.email)).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t_opt(m.author.name.as_deref())).collect::<Vec<_>>())
         .bind(m.iter().map(|m| m.date).collect::<Vec<_>>())
+        .bind(m.iter().map(|m| m.date_trust.as_i16()).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t(&m.subject)).collect::<Vec<_>>())
         .bind(m.iter().map(|m| t(&m.subject_key)).collect::<Vec<_>>())
         .bind(m.iter().map(|m| m.subject_link).collect::<Vec<_>>())

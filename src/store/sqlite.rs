@@ -558,6 +558,16 @@ async fn apply_merges(
     ws: &WriteSet,
     new_ids: &[ThreadId],
 ) -> Result<()> {
+    for (id, date, trust) in &ws.redates {
+        sqlx::query(
+            "UPDATE messages SET date = ?, date_trust = ? WHERE id = ? AND reconstructed = 1",
+        )
+        .bind(*date)
+        .bind(trust.as_i16())
+        .bind(*id)
+        .execute(&mut *conn)
+        .await?;
+    }
     for chunk in ws.deletes.chunks(CHUNK_ROWS) {
         let mut qb =
             QueryBuilder::<Sqlite>::new("DELETE FROM messages WHERE reconstructed = 1 AND id IN (");
@@ -684,7 +694,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for (row_id, m) in &ws.replacements {
         sqlx::query(
             "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
-             author_name = ?, date = ?, subject = ?, subject_key = ?, subject_link = ?, body = ?, quoted = ?, \
+             author_name = ?, date = ?, date_trust = ?, subject = ?, subject_key = ?, subject_link = ?, \
+             body = ?, quoted = ?, \
              signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
              WHERE id = ?",
         )
@@ -695,6 +706,7 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         .bind(m.author.email.as_str())
         .bind(m.author.name.as_deref())
         .bind(m.date)
+        .bind(m.date_trust.as_i16())
         .bind(m.subject.as_str())
         .bind(m.subject_key.as_str())
         .bind(m.subject_link)
@@ -719,8 +731,8 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in messages.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, subject, subject_key, subject_link, body, quoted, signoff, signature, disclaimer, html, \
-             attachments, via, reconstructed) ",
+             date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, signature, \
+             disclaimer, html, attachments, via, reconstructed) ",
         );
         qb.push_values(chunk, |mut b, (thread_id, m)| {
             b.push_bind(*thread_id)
@@ -730,6 +742,7 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
                 .push_bind(m.author.email.as_str())
                 .push_bind(m.author.name.as_deref())
                 .push_bind(m.date)
+                .push_bind(m.date_trust.as_i16())
                 .push_bind(m.subject.as_str())
                 .push_bind(m.subject_key.as_str())
                 .push_bind(m.subject_link)

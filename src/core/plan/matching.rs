@@ -44,6 +44,18 @@ pub fn is_original_of(rec: &Entry, mail: &Entry) -> bool {
     same_time(rec.date, mail.date) && same_opening(&a, &b)
 }
 
+/// `rec` is a reading of `known` (same author and text) shown in another zone: the whole
+/// quarter hours it is off by (0 when it is right).
+pub fn zone_shift(rec: &Entry, known: &Entry) -> Option<i64> {
+    let (a, b) = (words(rec.body), words(known.body));
+    if !same_author(rec, known) || a.is_empty() || b.is_empty() || !same_opening(&a, &b) {
+        return None;
+    }
+    let diff = rec.date - known.date;
+    let shift = (diff as f64 / ZONE_STEP_SECS as f64).round() as i64 * ZONE_STEP_SECS;
+    ((diff - shift).abs() <= SAME_TIME_SECS && shift.abs() <= MAX_ZONE_SHIFT_SECS).then_some(shift)
+}
+
 /// Same person: equal addresses when both have one, else equal names (word order and quoted
 /// nicknames aside: `Diaz, Oscar` = `Oscar "Ozzy" Diaz`).
 pub fn same_author(a: &Entry, b: &Entry) -> bool {
@@ -187,6 +199,31 @@ mod tests {
         let b = "budget team draft ship review the numbers friday with on the";
         let rec = e("bob@x.com", None, 1000, a);
         assert!(!is_original_of(&rec, &e("bob@x.com", None, 1000, b)));
+    }
+
+    #[test]
+    fn zone_shift_is_whole_quarter_hours() {
+        let known = e("bob@x.com", None, 10_000, BODY);
+        assert_eq!(
+            zone_shift(&e("bob@x.com", None, 10_030, BODY), &known),
+            Some(0)
+        );
+        assert_eq!(
+            zone_shift(&e("bob@x.com", None, 10_000 + 7200 - 40, BODY), &known),
+            Some(7200)
+        );
+        assert_eq!(
+            zone_shift(&e("bob@x.com", None, 10_000 - 19_800, BODY), &known),
+            Some(-19_800)
+        );
+        assert_eq!(
+            zone_shift(&e("bob@x.com", None, 10_000 + 500, BODY), &known),
+            None
+        );
+        assert_eq!(
+            zone_shift(&e("ann@x.com", None, 10_000, BODY), &known),
+            None
+        );
     }
 
     #[test]

@@ -10,26 +10,8 @@ use super::{
     ThreadTouch, WriteSet,
 };
 use crate::core::pipeline::Processed;
-use crate::core::thread_keys::{clean_subject, subject_key_of};
+use crate::core::thread_keys::clean_subject;
 use crate::model::{Address, Via};
-
-/// A quoted mail cannot be younger than the mail quoting it. An attribution time later than that
-/// was shown in a zone east of the one it was read in: step back whole hours (up to 14), which
-/// keeps its minutes, so the original still matches it when it arrives.
-fn quoted_date(date: i64, quoting: i64, fallback: i64) -> i64 {
-    let mut d = date;
-    for _ in 0..14 {
-        if d <= quoting {
-            return d;
-        }
-        d -= 3600;
-    }
-    if d <= quoting {
-        d
-    } else {
-        fallback
-    }
-}
 
 /// The author of a mail without a usable From.
 const UNKNOWN_AUTHOR: &str = "unknown@outloud.invalid";
@@ -61,11 +43,11 @@ pub(super) struct Hit {
 }
 
 /// One mail being filed: what the filing in each of its groups needs.
-struct Filing<'a> {
-    item: &'a BatchItem,
-    p: &'a Processed,
-    date: i64,
-    author: Address,
+pub(super) struct Filing<'a> {
+    pub item: &'a BatchItem,
+    pub p: &'a Processed,
+    pub date: i64,
+    pub author: Address,
 }
 
 impl Filing<'_> {
@@ -211,11 +193,22 @@ impl State {
     }
 
     /// A mail joining a thread may quote earlier mails the thread does not show yet (a branch
-    /// of the conversation that stayed private): rebuild those too. Only when a parent is
-    /// unknown here, since rebuilding a quote is the costliest stage.
+    /// of the conversation that stayed private): rebuild those too. Only when a parent is not
+    /// published here, since rebuilding a quote is the costliest stage.
     fn fill_history(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
-        let unknown_parent =
-            (f.p.keys.parents.iter()).any(|id| !self.messages.contains_key(&(g, id.clone())));
+        // A parent only rebuilt may be shown at a better date by this quote.
+        let unknown_parent = (f.p.keys.parents.iter()).any(|id| {
+            !matches!(
+                self.messages.get(&(g, id.clone())),
+                Some(KnownMessage::Row(ExistingMessage {
+                    reconstructed: false,
+                    ..
+                })) | Some(KnownMessage::Pending {
+                    reconstructed: false,
+                    ..
+                })
+            )
+        });
         if unknown_parent {
             let t = self.canon(t);
             self.add_reconstructions(f, g, t);
@@ -418,78 +411,6 @@ impl State {
         t
     }
 
-    /// The mails rebuilt from the quote, as reconstructed entries of thread `t`.
-    fn add_reconstructions(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
-        let p = f.p;
-        let rebuilt = p.reconstructed();
-        let n = rebuilt.len();
-        // When the quote chain and References line up one to one, the rebuilt entries take the
-        // real Message-IDs, so the originals are recognised by id when they arrive.
-        let ids_line_up = n > 0 && n == p.mail.references.len();
-        let sha = &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())];
-        for (i, q) in rebuilt.iter().enumerate() {
-            let message_id = if ids_line_up {
-                p.mail.references[i].clone()
-            } else {
-                format!("reconstructed.{sha}.{i}@outloud.invalid")
-            };
-            if self.messages.contains_key(&(g, message_id.clone())) {
-                continue;
-            }
-            // Undated quotes keep their order just before the mail that quoted them.
-            let before = f.date - (n - i) as i64;
-            let date = q.date.map_or(before, |d| quoted_date(d, f.date, before));
-            let entry = Entry {
-                email: &q.author.email,
-                name: q.author.name.as_deref(),
-                date,
-                body: &q.body,
-            };
-            if self.already_shown(t, &entry) {
-                continue;
-            }
-            let subject = q.subject.clone().unwrap_or_else(|| p.mail.subject.clone());
-            let index = self.ws.messages.len();
-            self.push_message(NewMessage {
-                group_id: g,
-                thread: t,
-                raw_sha256: None,
-                message_id,
-                author: q.author.clone(),
-                date,
-                subject_key: subject_key_of(&subject),
-                subject,
-                subject_link: false,
-                body: q.body.clone(),
-                quoted: String::new(),
-                signoff: String::new(),
-                signature: String::new(),
-                disclaimer: String::new(),
-                html: None,
-                attachments: Vec::new(),
-                via: Via::Cc,
-                reconstructed: true,
-            });
-            self.reconstructions
-                .entry(t)
-                .or_default()
-                .push(OpenReconstruction::Pending(index));
-            self.add_person(&q.author);
-            self.touch(t, date, 1);
-        }
-    }
-
-    /// Thread `t` shows this earlier mail already, published or rebuilt.
-    fn already_shown(&self, t: ThreadRef, e: &Entry) -> bool {
-        let rebuilt =
-            (self.reconstructions.get(&t).into_iter().flatten()).map(|r| self.rec_entry(r));
-        let published =
-            (self.published.get(&t).into_iter().flatten()).map(|p| self.published_entry(p));
-        rebuilt
-            .chain(published)
-            .any(|other| is_original_of(e, &other))
-    }
-
     /// The mail as a message of group `g` in thread `t`.
     fn message(&self, f: &Filing, g: GroupId, via: Via, t: ThreadRef) -> NewMessage {
         let (mail, clean) = (&f.p.mail, &f.p.clean);
@@ -500,6 +421,7 @@ impl State {
             message_id: mail.message_id.clone(),
             author: f.author.clone(),
             date: f.date,
+            date_trust: super::DateTrust::Exact,
             subject: mail.subject.clone(),
             subject_key: f.p.keys.subject_key.clone(),
             subject_link: f.p.keys.links_by_subject(),
@@ -588,7 +510,7 @@ impl State {
         }
     }
 
-    fn push_message(&mut self, m: NewMessage) {
+    pub(super) fn push_message(&mut self, m: NewMessage) {
         let index = self.ws.messages.len();
         if !m.reconstructed {
             let t = self.canon(m.thread);
@@ -606,13 +528,13 @@ impl State {
         self.ws.messages.push(m);
     }
 
-    fn add_person(&mut self, a: &Address) {
+    pub(super) fn add_person(&mut self, a: &Address) {
         if !a.email.is_empty() && self.people.insert(a.email.clone()) {
             self.ws.people.push(a.clone());
         }
     }
 
-    fn touch(&mut self, t: ThreadRef, date: i64, added: i64) {
+    pub(super) fn touch(&mut self, t: ThreadRef, date: i64, added: i64) {
         self.touch_span(t, (date, date, added));
     }
 

@@ -49,6 +49,7 @@ fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
     QuotedMail {
         author: Address::new(Some(name), email),
         date: Some(date),
+        date_zoned: false,
         subject: None,
         body: body.into(),
     }
@@ -311,6 +312,7 @@ fn stored_reconstruction(id: MessageRowId, author: &str, date: i64, body: &str) 
             author_email: author.into(),
             author_name: None,
             date,
+            date_trust: DateTrust::UtcGuess,
             body: body.into(),
         }],
     );
@@ -488,6 +490,7 @@ fn a_rebuilt_copy_of_a_published_mail_goes_when_their_threads_merge() {
             author_email: "pat@x.com".into(),
             author_name: Some("Pat".into()),
             date: 5_000 + 3600,
+            date_trust: DateTrust::UtcGuess,
             body: body.into(),
         }],
     );

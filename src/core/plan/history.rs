@@ -1,0 +1,228 @@
+//! Rebuilt history: the earlier mails a quote shows, as reconstructed entries of a thread, once
+//! each, at the best date the quotes give.
+//!
+//! Attribution times rarely carry a zone; the quote stage reads them in the quoting mail's zone
+//! (its Date offset). That is right when the client stamps its user's offset, and wrong when the
+//! server rewrote the Date to UTC (Exchange Online): the times are off by the user's offset. Two
+//! things repair it:
+//! - **calibration**: when the same quote also shows a mail the thread has published (true
+//!   time known), the difference is the display zone's error, and every zone-less time of that
+//!   quote is corrected by it;
+//! - **trust**: each rebuilt date records how it was read ([`DateTrust`]); a later quote of the
+//!   same mail with a better reading re-dates the entry.
+
+use super::matching::{is_original_of, zone_shift, Entry};
+use super::state::{Filing, OpenReconstruction, State};
+use super::{DateTrust, GroupId, NewMessage, ThreadRef};
+use crate::core::thread_keys::subject_key_of;
+use crate::model::{QuotedMail, Via};
+
+/// A quoted mail cannot be younger than the mail quoting it. An attribution time later than that
+/// was shown in a zone east of the one it was read in: step back whole hours (up to 14), which
+/// keeps its minutes, so the original still matches it when it arrives.
+fn quoted_date(date: i64, quoting: i64, fallback: i64) -> i64 {
+    let mut d = date;
+    for _ in 0..=14 {
+        if d <= quoting {
+            return d;
+        }
+        d -= 3600;
+    }
+    fallback
+}
+
+/// How a quote's zone-less times were read.
+fn reading(f: &Filing, calibrated: bool) -> DateTrust {
+    match (calibrated, f.p.mail.date_offset_secs) {
+        (true, _) => DateTrust::Exact,
+        (false, Some(o)) if o != 0 => DateTrust::QuoterZone,
+        _ => DateTrust::UtcGuess,
+    }
+}
+
+impl State {
+    /// The mails rebuilt from the quote, as reconstructed entries of thread `t`; a mail the
+    /// thread shows already may be re-dated by a better reading instead.
+    pub(super) fn add_reconstructions(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
+        let p = f.p;
+        let rebuilt = p.reconstructed();
+        let n = rebuilt.len();
+        let shift = self.calibration(t, rebuilt);
+        let zone_less = reading(f, shift.is_some());
+        // When the quote chain and References line up one to one, the rebuilt entries take the
+        // real Message-IDs, so the originals are recognised by id when they arrive.
+        let ids_line_up = n > 0 && n == p.mail.references.len();
+        let sha = &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())];
+        for (i, q) in rebuilt.iter().enumerate() {
+            let message_id = if ids_line_up {
+                p.mail.references[i].clone()
+            } else {
+                format!("reconstructed.{sha}.{i}@outloud.invalid")
+            };
+            // Undated quotes keep their order just before the mail that quoted them.
+            let before = f.date - (n - i) as i64;
+            let (date, trust) = match q.date {
+                None => (before, DateTrust::Undated),
+                Some(d) if q.date_zoned => (d, DateTrust::Exact),
+                Some(d) => (d - shift.unwrap_or(0), zone_less),
+            };
+            let date = quoted_date(date, f.date, before);
+            if self.messages.contains_key(&(g, message_id.clone())) {
+                // Rebuilt before under its real id (or published): at most a better date.
+                let at = (self.reconstructions.get(&t).into_iter().flatten())
+                    .position(|r| self.rec_message_id(r) == message_id);
+                if let Some(pos) = at.filter(|pos| self.rec_trust(t, *pos) < trust) {
+                    self.redate(t, pos, date, trust);
+                }
+                continue;
+            }
+            if self.shown_already(t, q, date, trust) {
+                continue;
+            }
+            let m = rebuilt_entry(f, g, t, q, message_id, (date, trust));
+            let index = self.ws.messages.len();
+            self.push_message(m);
+            self.reconstructions
+                .entry(t)
+                .or_default()
+                .push(OpenReconstruction::Pending(index));
+            self.add_person(&q.author);
+            self.touch(t, date, 1);
+        }
+    }
+
+    /// The error of the quote's display zone, from a quoted mail the thread has published.
+    fn calibration(&self, t: ThreadRef, rebuilt: &[QuotedMail]) -> Option<i64> {
+        let published: Vec<Entry> = (self.published.get(&t).into_iter().flatten())
+            .map(|p| self.published_entry(p))
+            .collect();
+        rebuilt
+            .iter()
+            .filter(|q| !q.date_zoned)
+            .filter_map(|q| Some((q, q.date?)))
+            .find_map(|(q, date)| {
+                let e = quoted_entry(q, date);
+                published.iter().find_map(|p| zone_shift(&e, p))
+            })
+    }
+
+    /// Thread `t` shows this earlier mail already, published or rebuilt. A rebuilt copy read
+    /// less reliably takes this reading's date.
+    fn shown_already(&mut self, t: ThreadRef, q: &QuotedMail, date: i64, trust: DateTrust) -> bool {
+        let e = quoted_entry(q, date);
+        let published = (self.published.get(&t).into_iter().flatten())
+            .any(|p| is_original_of(&e, &self.published_entry(p)));
+        if published {
+            return true;
+        }
+        let list = self.reconstructions.get(&t).into_iter().flatten();
+        let Some(pos) = list
+            .enumerate()
+            .find(|(_, r)| is_original_of(&e, &self.rec_entry(r)))
+            .map(|(k, _)| k)
+        else {
+            return false;
+        };
+        if self.rec_trust(t, pos) < trust {
+            self.redate(t, pos, date, trust);
+        }
+        true
+    }
+
+    fn rec_message_id<'s>(&'s self, r: &'s OpenReconstruction) -> &'s str {
+        match r {
+            OpenReconstruction::Row(r) => &r.message_id,
+            OpenReconstruction::Pending(i) => &self.ws.messages[*i].message_id,
+        }
+    }
+
+    fn rec_trust(&self, t: ThreadRef, pos: usize) -> DateTrust {
+        match &self.reconstructions[&t][pos] {
+            OpenReconstruction::Row(r) => r.date_trust,
+            OpenReconstruction::Pending(i) => self.ws.messages[*i].date_trust,
+        }
+    }
+
+    fn redate(&mut self, t: ThreadRef, pos: usize, date: i64, trust: DateTrust) {
+        let Some(list) = self.reconstructions.get_mut(&t) else {
+            return;
+        };
+        match &mut list[pos] {
+            OpenReconstruction::Row(r) => {
+                r.date = date;
+                r.date_trust = trust;
+                self.ws.redates.push((r.id, date, trust));
+            }
+            OpenReconstruction::Pending(i) => {
+                let m = &mut self.ws.messages[*i];
+                m.date = date;
+                m.date_trust = trust;
+            }
+        }
+        self.touch(t, date, 0);
+    }
+}
+
+fn quoted_entry(q: &QuotedMail, date: i64) -> Entry<'_> {
+    Entry {
+        email: &q.author.email,
+        name: q.author.name.as_deref(),
+        date,
+        body: &q.body,
+    }
+}
+
+/// Quoted mail `q` as a reconstructed message of thread `t`.
+fn rebuilt_entry(
+    f: &Filing,
+    g: GroupId,
+    t: ThreadRef,
+    q: &QuotedMail,
+    message_id: String,
+    (date, date_trust): (i64, DateTrust),
+) -> NewMessage {
+    let subject = q
+        .subject
+        .clone()
+        .unwrap_or_else(|| f.p.mail.subject.clone());
+    NewMessage {
+        group_id: g,
+        thread: t,
+        raw_sha256: None,
+        message_id,
+        author: q.author.clone(),
+        date,
+        date_trust,
+        subject_key: subject_key_of(&subject),
+        subject,
+        subject_link: false,
+        body: q.body.clone(),
+        quoted: String::new(),
+        signoff: String::new(),
+        signature: String::new(),
+        disclaimer: String::new(),
+        html: None,
+        attachments: Vec::new(),
+        via: Via::Cc,
+        reconstructed: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn future_quote_times_step_back_whole_hours() {
+        assert_eq!(quoted_date(100, 200, 0), 100);
+        assert_eq!(
+            quoted_date(13 * 3600 + 1740, 13 * 3600 + 600, 0),
+            12 * 3600 + 1740
+        );
+        assert_eq!(
+            quoted_date(30 * 3600, 0, -1),
+            -1,
+            "more than 14 h ahead: undated"
+        );
+    }
+}
