@@ -10,10 +10,11 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{validate_address, validate_slug, Config};
+use crate::config::{Config, LogFormat};
 use crate::core::classify::OwnIdentity;
 use crate::core::pipeline::Options;
 use crate::ingest::{IngestSettings, Ingestor, RawMail};
+use crate::model::{GroupAddress, Slug};
 use crate::store::Store;
 
 /// outloud: cc a group address on any mail and the thread becomes an open post in that group.
@@ -78,7 +79,7 @@ pub struct ImportArgs {
     /// File every mail into this group even if it does not name the group's address
     /// (backfilling an old list archive). Repeatable.
     #[arg(long = "group", value_name = "SLUG")]
-    pub groups: Vec<String>,
+    pub groups: Vec<Slug>,
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -112,10 +113,10 @@ pub enum GroupCommand {
     /// Create a group, or update its name and addresses.
     Add {
         /// Short name used in URLs: lower-case letters, digits, dashes.
-        slug: String,
-        /// Address that publishes into the group. Repeatable.
+        slug: Slug,
+        /// Address that publishes into the group, e.g. eng@corp.example. Repeatable.
         #[arg(long = "address", required = true, value_name = "ADDRESS")]
-        addresses: Vec<String>,
+        addresses: Vec<GroupAddress>,
         /// Display name (default: the slug).
         #[arg(long)]
         name: Option<String>,
@@ -123,7 +124,7 @@ pub enum GroupCommand {
     /// List groups with their addresses and counts.
     List,
     /// Remove a group and everything filed in it.
-    Remove { slug: String },
+    Remove { slug: Slug },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,7 +159,7 @@ pub fn main() -> ExitCode {
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(url) = &cli.database {
-        cfg.database.url = url.clone();
+        cfg.set_database_url(url);
         cfg.validate()?;
     }
     Ok(cfg)
@@ -172,7 +173,7 @@ fn init_logging(cfg: &Config) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    let _ = if cfg.log.format == "json" {
+    let _ = if cfg.log.format == LogFormat::Json {
         builder.json().try_init()
     } else {
         builder.try_init()
@@ -202,7 +203,7 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .await
         .with_context(|| format!("migrating database {masked}"))?;
     for g in &cfg.groups {
-        let name = g.name.clone().unwrap_or_else(|| g.slug.clone());
+        let name = g.name.clone().unwrap_or_else(|| g.slug.to_string());
         store
             .upsert_group(&g.slug, &name, &g.addresses)
             .await
@@ -409,7 +410,7 @@ async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let ingestor = Ingestor::new(store, settings).await?;
     let opts = crate::import::ImportOptions {
         paths: args.paths,
-        force_groups: args.groups,
+        force_groups: args.groups.iter().map(Slug::to_string).collect(),
         batch_size: cfg.import.batch_size,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
@@ -537,15 +538,7 @@ async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
             addresses,
             name,
         } => {
-            if let Err(m) = validate_slug(&slug) {
-                bail!("group slug: {m}");
-            }
-            for a in &addresses {
-                if let Err(m) = validate_address(a) {
-                    bail!("--address: {m}");
-                }
-            }
-            let name = name.unwrap_or_else(|| slug.clone());
+            let name = name.unwrap_or_else(|| slug.to_string());
             let g = store.upsert_group(&slug, &name, &addresses).await?;
             println!(
                 "group {} ({}) publishes from {}",

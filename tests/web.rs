@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use outloud::core::plan::{ItemOutcome, NewMessage, NewRaw, NewThread, ThreadRef, WriteSet};
 use outloud::core::sanitize::sanitize_html;
-use outloud::model::{Address, Attachment, Via};
+use outloud::model::{Address, Attachment, GroupAddress, Slug, Via};
 use outloud::store::Store;
 use outloud::web::{router, Application, WebError, CONTENT_SECURITY_POLICY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,6 +80,14 @@ fn message(
     }
 }
 
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+fn addresses(a: &str) -> Vec<GroupAddress> {
+    vec![GroupAddress::parse(a).unwrap()]
+}
+
 /// Groups `eng` (55 old topics + "Launch plan", latest), `ops` ("Launch plan", the same mail
 /// cc'd to both) and `quiet` (nothing). "Launch plan" in eng holds a reconstructed entry and
 /// the nasty mail.
@@ -91,15 +99,19 @@ async fn fixture() -> Fixture {
     assert_eq!(store.backend(), "sqlite");
     store.migrate().await.expect("migrate");
     let eng = store
-        .upsert_group("eng", "Engineering", &["eng@corp.example".into()])
+        .upsert_group(&slug("eng"), "Engineering", &addresses("eng@corp.example"))
         .await
         .unwrap();
     let ops = store
-        .upsert_group("ops", "Operations", &["ops@corp.example".into()])
+        .upsert_group(&slug("ops"), "Operations", &addresses("ops@corp.example"))
         .await
         .unwrap();
     store
-        .upsert_group("quiet", "Quiet <corner>", &["quiet@corp.example".into()])
+        .upsert_group(
+            &slug("quiet"),
+            "Quiet <corner>",
+            &addresses("quiet@corp.example"),
+        )
         .await
         .unwrap();
 

@@ -5,6 +5,7 @@ pub mod imap;
 
 use std::sync::Arc;
 
+use outloud::model::{GroupAddress, Slug};
 use outloud::store::Store;
 
 /// A database that lives as long as the value: a temp SQLite file, or a fresh PostgreSQL
@@ -77,6 +78,16 @@ impl TestDb {
             }
         }
     }
+}
+
+/// A slug the test knows is valid.
+pub fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+/// Group addresses the test knows are valid.
+pub fn addresses(list: &[&str]) -> Vec<GroupAddress> {
+    GroupAddress::parse_all(list).unwrap()
 }
 
 pub fn fixture(path: &str) -> std::path::PathBuf {
