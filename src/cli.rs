@@ -49,7 +49,9 @@ pub enum Command {
     Run,
     /// Apply database migrations and exit (`run`, `import` and the others also migrate on start).
     Migrate,
-    /// Validate the configuration and say what is wrong, naming the key.
+    /// Check everything `run` needs: the configuration (every bad key, named), each mailbox's
+    /// password and CA file, the database (reachable, or creatable for SQLite) and that
+    /// web.bind is free. Lists every problem; exit status 1 when there is one.
     CheckConfig,
     /// Import mbox files (mboxo or mboxrd), Maildir folders or .eml files through the pipeline.
     ///
@@ -239,13 +241,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = load_config(&cli)?;
     init_logging(&cfg);
     match cli.command {
-        Command::CheckConfig => {
-            println!("configuration OK ({})", cfg.origin);
-            println!("  database: {}", crate::config::mask_url(&cfg.database.url));
-            println!("  web: {}", cfg.web.bind);
-            println!("  groups in config: {}", cfg.groups.len());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::CheckConfig => check_config(&cfg).await,
         Command::Migrate => {
             open_store(&cfg).await?;
             println!(
@@ -262,6 +258,41 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Group(cmd) => group(&cfg, cmd).await,
         Command::Quarantine(cmd) => quarantine(&cfg, cmd).await,
     }
+}
+
+/// The configuration loaded (or loading failed with every problem); now what `run` needs.
+async fn check_config(cfg: &Config) -> anyhow::Result<ExitCode> {
+    let mut sources = vec![&cfg.origin];
+    for o in cfg.overrides.values() {
+        if !sources.contains(&o) {
+            sources.push(o);
+        }
+    }
+    println!(
+        "configuration from {}",
+        sources
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let report = crate::preflight::check(cfg).await;
+    for line in &report.ok {
+        println!("  {line}");
+    }
+    if report.problems.is_empty() {
+        println!("configuration OK: `outloud run` has what it needs");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let n = report.problems.len();
+    eprintln!(
+        "error: {n} problem{} `outloud run` would stop at:",
+        if n == 1 { "" } else { "s" }
+    );
+    for p in &report.problems {
+        eprintln!("  {p}");
+    }
+    Ok(ExitCode::FAILURE)
 }
 
 async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {

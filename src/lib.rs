@@ -13,7 +13,7 @@
 //! - [`imap`]: the daemon's IMAP watchers (`outloud run`); [`health`] is what they report.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
-//!   [`cli::main`]).
+//!   [`cli::main`]); [`preflight`]: `outloud check-config`, what `run` needs before starting.
 
 pub mod check;
 pub mod cli;
@@ -26,5 +26,6 @@ pub mod import;
 pub mod ingest;
 pub mod mailbox_files;
 pub mod model;
+pub mod preflight;
 pub mod store;
 pub mod web;
