@@ -441,6 +441,7 @@ async fn openapi_parses_and_lists_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
     for route in [
+        "/",
         "/groups",
         "/groups/{slug}/threads",
         "/threads/{id}",
@@ -451,6 +452,56 @@ async fn openapi_parses_and_lists_every_route() {
             paths.contains_key(route),
             "{route} missing from openapi.json"
         );
+    }
+}
+
+#[tokio::test]
+async fn api_root_answers_with_an_index_of_routes() {
+    let f = fixture().await;
+    for path in ["/api/v1", "/api/v1/"] {
+        let res = get(&f, path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        let index = json(&res);
+        assert_eq!(index["openapi"], "/api/v1/openapi.json");
+        let routes: Vec<String> = index["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap(),
+                    r["path"].as_str().unwrap()
+                )
+            })
+            .collect();
+        for route in [
+            "GET /api/v1",
+            "GET /api/v1/groups",
+            "GET /api/v1/groups/{slug}/threads",
+            "GET /api/v1/threads/{id}",
+            "GET /api/v1/openapi.json",
+            "GET /healthz",
+        ] {
+            assert!(
+                routes.contains(&route.to_string()),
+                "{route} not in {routes:?}"
+            );
+        }
+        assert!(index["routes"][1]["summary"].as_str().unwrap().len() > 10);
+    }
+    // Every listed route answers (with a real slug and id where the path has one).
+    let t = json(&get(&f, "/api/v1/groups/eng/threads").await)[0]["id"].clone();
+    for route in json(&get(&f, "/api/v1").await)["routes"]
+        .as_array()
+        .unwrap()
+    {
+        let path = route["path"]
+            .as_str()
+            .unwrap()
+            .replace("{slug}", "eng")
+            .replace("{id}", &t.to_string());
+        assert_eq!(get(&f, &path).await.status, StatusCode::OK, "{path}");
     }
 }
 

@@ -511,6 +511,7 @@ async fn openapi_lists_every_api_route() {
     assert_eq!(
         listed,
         [
+            "/",
             "/groups",
             "/groups/{slug}/threads",
             "/healthz",
