@@ -1,8 +1,8 @@
 //! One storage story, run against SQLite (a fresh file per test) and PostgreSQL (a fresh
-//! database per test, dropped afterwards).
+//! database per test, dropped afterwards), through the shared harness in `common`.
 //!
 //! PostgreSQL: `postgres://postgres@127.0.0.1:5432/test` or `$OUTLOUD_TEST_PG`. When it is
-//! unreachable the postgres tests fail; `OUTLOUD_SKIP_PG=1` skips them instead.
+//! unreachable the postgres tests fail, saying how to start it.
 
 use std::sync::{Arc, Mutex};
 
@@ -1294,101 +1294,14 @@ async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
     );
 }
 
-// --- harness --------------------------------------------------------------------------------
-
-async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("outloud.db").display());
-    let store = store::open(&url).await.expect("open sqlite");
-    assert_eq!(store.backend(), "sqlite");
-    store.migrate().await.expect("migrate sqlite");
-    (store, dir)
-}
-
-/// A database created for one test and dropped when the test ends, pass or fail.
-struct PgDb {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with
-        // its own runtime.
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    use sqlx::Connection;
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
-                        let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut conn)
-                                .await;
-                    }
-                })
-        })
-        .join();
-    }
-}
-
-/// URL of the same server with another database name.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    format!("{base}/{name}{query}")
-}
-
-async fn pg_store() -> Option<(Arc<dyn Store>, PgDb)> {
-    if std::env::var("OUTLOUD_SKIP_PG").is_ok_and(|v| v == "1") {
-        eprintln!("OUTLOUD_SKIP_PG=1: skipping the postgres run");
-        return None;
-    }
-    let admin_url = std::env::var("OUTLOUD_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is unreachable at {admin_url}: {e}\n\
-             Start it, point OUTLOUD_TEST_PG at a server, or set OUTLOUD_SKIP_PG=1 to skip these tests."
-        )
-    });
-    let name = format!("outloud_test_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    let _ = admin.close().await;
-    let db = PgDb {
-        admin_url: admin_url.clone(),
-        name: name.clone(),
-    };
-    let store = store::open(&with_database(&admin_url, &name))
-        .await
-        .expect("open postgres");
-    assert_eq!(store.backend(), "postgres");
-    store.migrate().await.expect("migrate postgres");
-    Some((store, db))
-}
-
 macro_rules! story {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let (store, _dir) = super::sqlite_store().await;
-                    super::$name(store).await;
+                    let db = super::common::sqlite().await;
+                    super::$name(db.store.clone()).await;
                 }
             )*
         }
@@ -1396,8 +1309,8 @@ macro_rules! story {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some((store, _db)) = super::pg_store().await else { return };
-                    super::$name(store).await;
+                    let db = super::common::postgres().await;
+                    super::$name(db.store.clone()).await;
                 }
             )*
         }
@@ -1454,6 +1367,7 @@ async fn sqlite_url_forms_and_unsupported_urls() {
 
 #[test]
 fn database_name_is_swapped_in_urls() {
+    use common::with_database;
     assert_eq!(
         with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
         "postgres://postgres@127.0.0.1:5432/x"
