@@ -12,8 +12,9 @@ n="${1:-10000}"
 work=$(mktemp -d /tmp/outloud-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cargo build --release --locked --bin outloud --example gen_mbox 2>&1 | tail -1
-bin=target/release/outloud
-target/release/examples/gen_mbox --messages "$n" --out "$work/corpus.mbox" --seed 42
+target=${CARGO_TARGET_DIR:-target}
+bin=$target/release/outloud
+"$target/release/examples/gen_mbox" --messages "$n" --out "$work/corpus.mbox" --seed 42
 cat > "$work/bench.toml" <<TOML
 [database]
 url = "sqlite:$work/bench.db"

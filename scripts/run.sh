@@ -2,65 +2,80 @@
 # A newcomer's first run, on one machine, as root: installs and starts the private Dovecot +
 # Postfix mail stack (scripts/mailstack.sh), writes config/demo.toml (SQLite at var/outloud.db,
 # groups eng and sales, one mailbox watching the stack's INBOX over TLS), builds outloud, imports
-# the sample mail under tests/fixtures/, then runs the daemon: mail sent to eng@corp.example
-# through the stack's SMTP port shows up at http://127.0.0.1:8080/g/eng within a second.
-# Extra arguments go to `outloud run`. Stop with Ctrl-C; `scripts/mailstack.sh stop` stops
-# the mail stack.
+# the sample mail under tests/fixtures/, checks the configuration, then runs the daemon: mail
+# sent to eng@corp.example through the stack's SMTP port shows up at
+# http://127.0.0.1:8080/g/eng within a second.
+#
+# One line per step; the steps' own output (apt, dpkg, cargo) goes to var/run.log. Extra
+# arguments go to `outloud run`. Stop with Ctrl-C; `scripts/mailstack.sh stop` stops the mail
+# stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/render.sh
 
-bash scripts/mailstack.sh install
-eval "$(bash scripts/mailstack.sh start)"
-
-config=config/demo.toml
 mkdir -p var
-cat >"$config" <<TOML
-# Written by scripts/run.sh on every start (the mail stack's ports may differ); edit
-# config/outloud.example.toml's copy for your own setup instead.
-[database]
-url = "sqlite:var/outloud.db"
+log=var/run.log
+: >"$log"
 
-[web]
-bind = "127.0.0.1:8080"
+say() { echo "run: $*" >&2; }
 
-[[groups]]
-slug = "eng"
-name = "Engineering"
-addresses = ["eng@corp.example"]
+# step "what" COMMAND...: one line for the step, its output to the log; on failure the end of
+# the log, so the error is on screen without scrolling through the rest.
+step() {
+  local what=$1 rc=0
+  shift
+  printf 'run: %s ... ' "$what" >&2
+  echo "=== $what: $*" >>"$log"
+  "$@" >>"$log" 2>&1 || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    echo "ok" >&2
+    return 0
+  fi
+  echo "failed (exit $rc); last lines of $log:" >&2
+  tail -n 25 "$log" | sed 's/^/    /' >&2
+  exit "$rc"
+}
 
-[[groups]]
-slug = "sales"
-name = "Sales"
-addresses = ["sales@corp.example"]
+start_mailstack() {
+  bash scripts/mailstack.sh start >var/mailstack.env
+}
 
-# The local mail stack: every address at corp.example lands in user outloud's INBOX.
-[[mailboxes]]
-name = "demo"
-host = "$OUTLOUD_IMAP_HOST"
-port = $OUTLOUD_IMAPS_PORT
-tls = "implicit"
-ca_file = "$OUTLOUD_MAILSTACK_CA"
-user = "$OUTLOUD_IMAP_USER"
-password_env = "OUTLOUD_IMAP_PASSWORD"
-folders = ["INBOX"]
-TOML
-export OUTLOUD_CONFIG=$config
+# Run by step, where `set -e` does not apply: every failure returns explicitly.
+write_config() {
+  PASSWORD_FILE=var/demo-imap-password
+  (umask 077 && printf '%s\n' "$OUTLOUD_IMAP_PASSWORD" >"$PASSWORD_FILE") || return 1
+  local text
+  text=$(render scripts/templates/demo.toml) || return 1
+  printf '%s\n' "$text" >config/demo.toml
+}
 
-cargo build --release --locked --bin outloud
-bin=${CARGO_TARGET_DIR:-target}/release/outloud
-shopt -s nullglob
-samples=(tests/fixtures/threads/*.mbox tests/fixtures/mail/*.eml)
-if [ ${#samples[@]} -gt 0 ]; then
-  echo "run: importing ${#samples[@]} sample files from tests/fixtures/ (idempotent)" >&2
-  "$bin" import --no-progress "${samples[@]}" || true
-fi
+import_samples() {
+  shopt -s nullglob
+  local samples=(tests/fixtures/threads/*.mbox tests/fixtures/mail/*.eml)
+  [ ${#samples[@]} -gt 0 ] || return 0
+  # Idempotent: a second run finds every mail a duplicate. A quarantined or unreadable file
+  # is reported in the summary, not fatal to the demo.
+  "$BIN" --config config/demo.toml import --no-progress "${samples[@]}" || true
+}
+
+step "installing Dovecot and Postfix if missing (apt)" bash scripts/mailstack.sh install
+step "starting the mail stack" start_mailstack
+eval "$(cat var/mailstack.env)"
+BIN=${CARGO_TARGET_DIR:-target}/release/outloud
+step "writing config/demo.toml" write_config
+step "building outloud (release; the first build takes a few minutes)" \
+  cargo build --release --locked --bin outloud
+step "importing the sample mail in tests/fixtures/" import_samples
+say "  $(grep -m1 '^read ' "$log" || echo 'nothing to import')"
+step "checking the configuration (outloud check-config)" \
+  "$BIN" --config config/demo.toml check-config
 
 cat >&2 <<MSG
 
 run: outloud watches INBOX of $OUTLOUD_IMAP_USER on the local mail stack. Send a mail to the group
      from another terminal:
 
-curl --url smtp://$OUTLOUD_SMTP_HOST:$OUTLOUD_SMTP_PORT --mail-from you@corp.example --mail-rcpt eng@corp.example --upload-file - <<'MAIL'
+curl -sS --url smtp://$OUTLOUD_SMTP_HOST:$OUTLOUD_SMTP_PORT --mail-from you@corp.example --mail-rcpt eng@corp.example --upload-file - <<'MAIL'
 From: You <you@corp.example>
 To: eng@corp.example
 Subject: Hello, network
@@ -68,9 +83,11 @@ Subject: Hello, network
 Working out loud: my first post.
 MAIL
 
-     and see it at http://127.0.0.1:8080/g/eng (all groups: http://127.0.0.1:8080/,
-     health: http://127.0.0.1:8080/healthz). Ctrl-C stops outloud; the mail stack keeps
-     running until scripts/mailstack.sh stop.
+     and see it at http://127.0.0.1:8080/g/eng (all groups: http://127.0.0.1:8080/, the JSON
+     API: http://127.0.0.1:8080/api/v1, health: http://127.0.0.1:8080/healthz).
+     Ctrl-C stops outloud. To start it again by hand, from $(pwd):
+       $BIN --config config/demo.toml run
+     The mail stack keeps running until scripts/mailstack.sh stop. Setup log: $log
 
 MSG
-exec "$bin" run "$@"
+exec "$BIN" --config config/demo.toml run "$@"

@@ -10,9 +10,10 @@ use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::config::{validate_address, validate_slug, Config};
+use crate::config::{Config, LogFormat};
 use crate::daemon::{ingest_settings, open_store, Daemon};
 use crate::ingest::{IngestSettings, Ingestor, RawMail};
+use crate::model::{GroupAddress, Slug};
 
 /// outloud: cc a group address on any mail and the thread becomes an open post in that group.
 ///
@@ -46,7 +47,9 @@ pub enum Command {
     Run,
     /// Apply database migrations and exit (`run`, `import` and the others also migrate on start).
     Migrate,
-    /// Validate the configuration and say what is wrong, naming the key.
+    /// Check everything `run` needs: the configuration (every bad key, named), each mailbox's
+    /// password and CA file, the database (reachable, or creatable for SQLite) and that
+    /// web.bind is free. Lists every problem; exit status 1 when there is one.
     CheckConfig,
     /// Import mbox files (mboxo or mboxrd), Maildir folders or .eml files through the pipeline.
     ///
@@ -79,7 +82,7 @@ pub struct ImportArgs {
     /// File every mail into this group even if it does not name the group's address
     /// (backfilling an old list archive). Repeatable.
     #[arg(long = "group", value_name = "SLUG")]
-    pub groups: Vec<String>,
+    pub groups: Vec<Slug>,
     /// No progress bar (it is shown only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
@@ -113,10 +116,10 @@ pub enum GroupCommand {
     /// Create a group, or update its name and addresses.
     Add {
         /// Short name used in URLs: lower-case letters, digits, dashes.
-        slug: String,
-        /// Address that publishes into the group. Repeatable.
+        slug: Slug,
+        /// Address that publishes into the group, e.g. eng@corp.example. Repeatable.
         #[arg(long = "address", required = true, value_name = "ADDRESS")]
-        addresses: Vec<String>,
+        addresses: Vec<GroupAddress>,
         /// Display name (default: the slug).
         #[arg(long)]
         name: Option<String>,
@@ -124,7 +127,7 @@ pub enum GroupCommand {
     /// List groups with their addresses and counts.
     List,
     /// Remove a group and everything filed in it.
-    Remove { slug: String },
+    Remove { slug: Slug },
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,7 +162,7 @@ pub fn main() -> ExitCode {
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(url) = &cli.database {
-        cfg.database.url = url.clone();
+        cfg.set_database_url(url);
         cfg.validate()?;
     }
     Ok(cfg)
@@ -173,7 +176,7 @@ fn init_logging(cfg: &Config) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    let _ = if cfg.log.format == "json" {
+    let _ = if cfg.log.format == LogFormat::Json {
         builder.json().try_init()
     } else {
         builder.try_init()
@@ -184,13 +187,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = load_config(&cli)?;
     init_logging(&cfg);
     match cli.command {
-        Command::CheckConfig => {
-            println!("configuration OK ({})", cfg.origin);
-            println!("  database: {}", crate::config::mask_url(&cfg.database.url));
-            println!("  web: {}", cfg.web.bind);
-            println!("  groups in config: {}", cfg.groups.len());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::CheckConfig => check_config(&cfg).await,
         Command::Migrate => {
             open_store(&cfg).await?;
             println!(
@@ -208,6 +205,41 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Quarantine(cmd) => quarantine(&cfg, cmd).await,
         Command::Eval(args) => crate::eval::command(&cfg, args).await,
     }
+}
+
+/// The configuration loaded (or loading failed with every problem); now what `run` needs.
+async fn check_config(cfg: &Config) -> anyhow::Result<ExitCode> {
+    let mut sources = vec![&cfg.origin];
+    for o in cfg.overrides.values() {
+        if !sources.contains(&o) {
+            sources.push(o);
+        }
+    }
+    println!(
+        "configuration from {}",
+        sources
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let report = crate::preflight::check(cfg).await;
+    for line in &report.ok {
+        println!("  {line}");
+    }
+    if report.problems.is_empty() {
+        println!("configuration OK: `outloud run` has what it needs");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let n = report.problems.len();
+    eprintln!(
+        "error: {n} problem{} `outloud run` would stop at:",
+        if n == 1 { "" } else { "s" }
+    );
+    for p in &report.problems {
+        eprintln!("  {p}");
+    }
+    Ok(ExitCode::FAILURE)
 }
 
 /// `outloud run`: the daemon until a signal. The first SIGINT/SIGTERM drains (batches in hand
@@ -265,7 +297,7 @@ async fn import(cfg: &Config, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let ingestor = Ingestor::new(store, settings).await?;
     let opts = crate::import::ImportOptions {
         paths: args.paths,
-        force_groups: args.groups,
+        force_groups: args.groups.iter().map(Slug::to_string).collect(),
         batch_size: cfg.import.batch_size,
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
@@ -395,15 +427,7 @@ async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
             addresses,
             name,
         } => {
-            if let Err(m) = validate_slug(&slug) {
-                bail!("group slug: {m}");
-            }
-            for a in &addresses {
-                if let Err(m) = validate_address(a) {
-                    bail!("--address: {m}");
-                }
-            }
-            let name = name.unwrap_or_else(|| slug.clone());
+            let name = name.unwrap_or_else(|| slug.to_string());
             let g = store.upsert_group(&slug, &name, &addresses).await?;
             println!(
                 "group {} ({}) publishes from {}",

@@ -1,10 +1,22 @@
-//! Configuration: defaults → TOML file (`--config FILE` or `OUTLOUD_CONFIG`) → environment
-//! (`OUTLOUD_<SECTION>_<KEY>`). Every error names the key and where it came from.
-//! Secrets never live in the file: they come from the environment or from a file path.
+//! Configuration: defaults → TOML file (`--config FILE` or `OUTLOUD_CONFIG`) → environment.
+//! Every key is declared once ([`keys`]); its environment variable is derived from its name
+//! (`OUTLOUD_<SECTION>_<KEY>`, `OUTLOUD_MAILBOX_<NAME>_<KEY>`, `OUTLOUD_GROUP_<SLUG>_<KEY>`).
+//! Every error names the key and where its value came from, and loading reports every
+//! problem, not just the first. Secrets never live in the file: they come from the
+//! environment or from a file path.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use crate::model::{GroupAddress, Slug};
+
+pub mod keys;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use keys::{choice, env_name, settings, unknown_keys, Raw, Section};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -21,6 +33,25 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// More than one problem, one per line.
+    #[error("{} problems in the configuration:\n  {}", .0.len(), join_lines(.0))]
+    Several(Vec<ConfigError>),
+}
+
+fn join_lines(errors: &[ConfigError]) -> String {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    lines.join("\n  ")
+}
+
+impl ConfigError {
+    /// `Ok` for no problem, the problem itself for one, `Several` for more.
+    pub fn from_list(mut list: Vec<ConfigError>) -> Result<(), ConfigError> {
+        match list.len() {
+            0 => Ok(()),
+            1 => Err(list.remove(0)),
+            _ => Err(ConfigError::Several(list)),
+        }
+    }
 }
 
 fn invalid(origin: &str, key: &str, message: impl Into<String>) -> ConfigError {
@@ -32,8 +63,7 @@ fn invalid(origin: &str, key: &str, message: impl Into<String>) -> ConfigError {
 }
 
 /// The whole configuration. See `config/outloud.example.toml` for every key and its default.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub database: DatabaseConfig,
     pub web: WebConfig,
@@ -45,43 +75,49 @@ pub struct Config {
     pub groups: Vec<GroupConfig>,
     pub mailboxes: Vec<MailboxConfig>,
     /// Where the values came from, for error messages: the file path or "defaults".
-    #[serde(skip)]
     pub origin: String,
+    /// Keys set from the environment or the command line (`mailboxes[0].host`), with what
+    /// set them (`environment OUTLOUD_MAILBOX_CORP_HOST`).
+    pub overrides: BTreeMap<String, String>,
 }
+
+/// The top-level keys of the file: the single sections, then the lists.
+const SECTIONS: &[&str] = &[
+    "database",
+    "web",
+    "threading",
+    "import",
+    "identity",
+    "log",
+    "daemon",
+];
+const TOP_LEVEL: &[&str] = &[
+    "database",
+    "web",
+    "threading",
+    "import",
+    "identity",
+    "log",
+    "daemon",
+    "groups",
+    "mailboxes",
+];
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            database: DatabaseConfig::default(),
-            web: WebConfig::default(),
-            threading: ThreadingConfig::default(),
-            import: ImportConfig::default(),
-            identity: IdentityConfig::default(),
-            log: LogConfig::default(),
-            daemon: DaemonConfig::default(),
-            groups: Vec::new(),
-            mailboxes: Vec::new(),
-            origin: "defaults".into(),
-        }
+        Config::from_table(&toml::Table::new()).expect("the defaults are complete")
     }
 }
 
-#[derive(Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseConfig {
-    /// `sqlite:PATH` (default `sqlite:var/outloud.db`) or `postgres://user@host/db`.
-    /// A URL with a password must come from `OUTLOUD_DATABASE_URL` or `url_file`.
-    pub url: String,
-    /// A file whose first line is the database URL (for URLs with a password).
-    pub url_file: Option<PathBuf>,
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        DatabaseConfig {
-            url: "sqlite:var/outloud.db".into(),
-            url_file: None,
-        }
+settings! {
+    section
+    #[derive(Clone, PartialEq)]
+    pub struct DatabaseConfig {
+        /// `sqlite:PATH` (default `sqlite:var/outloud.db`) or `postgres://user@host/db`.
+        /// A URL with a password must come from `OUTLOUD_DATABASE_URL` or `url_file`.
+        url: String = "sqlite:var/outloud.db".into(),
+        /// A file whose first line is the database URL (for URLs with a password).
+        url_file: Option<PathBuf> = None,
     }
 }
 
@@ -111,110 +147,82 @@ fn url_has_password(url: &str) -> bool {
     mask_url(url) != url
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebConfig {
-    /// Address the web view and API listen on.
-    pub bind: String,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            bind: "127.0.0.1:8080".into(),
-        }
+settings! {
+    section
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct WebConfig {
+        /// Address the web view and API listen on.
+        bind: String = "127.0.0.1:8080".into(),
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ThreadingConfig {
-    /// A reply with no usable References joins a same-subject thread only if that thread was
-    /// active within this many days.
-    pub subject_window_days: i64,
-}
-
-impl Default for ThreadingConfig {
-    fn default() -> Self {
-        ThreadingConfig {
-            subject_window_days: 14,
-        }
+settings! {
+    section
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ThreadingConfig {
+        /// A reply with no usable References joins a same-subject thread only if that thread
+        /// was active within this many days.
+        subject_window_days: i64 = 14,
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ImportConfig {
-    /// Mails written per database transaction.
-    pub batch_size: usize,
-}
-
-impl Default for ImportConfig {
-    fn default() -> Self {
-        ImportConfig { batch_size: 1000 }
+settings! {
+    section
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ImportConfig {
+        /// Mails written per database transaction.
+        batch_size: usize = 1000,
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct IdentityConfig {
-    /// Addresses outloud sends from (digests, notices); mail from them is never published.
-    pub addresses: Vec<String>,
-    /// Value of the `X-Outloud-Loop` header outloud stamps on its own mail. Incoming mail with
-    /// that header is skipped whatever its value; this only names the instance in the log.
-    pub loop_marker: String,
-}
-
-impl Default for IdentityConfig {
-    fn default() -> Self {
-        IdentityConfig {
-            addresses: vec!["outloud@localhost".into()],
-            loop_marker: "outloud".into(),
-        }
+settings! {
+    section
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct IdentityConfig {
+        /// Addresses outloud sends from (digests, notices); mail from them is never published.
+        addresses: Vec<String> = vec!["outloud@localhost".into()],
+        /// Value of the `X-Outloud-Loop` header outloud stamps on its own mail. Incoming mail
+        /// with that header is skipped whatever its value; this only names the instance in logs.
+        loop_marker: String = "outloud".into(),
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
-    /// tracing filter, e.g. `info` or `outloud=debug,sqlx=warn`. `RUST_LOG` overrides it.
-    pub level: String,
-    /// `text` or `json`.
-    pub format: String,
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            level: "info".into(),
-            format: "text".into(),
-        }
+choice!(LogFormat { "text" => LogFormat::Text, "json" => LogFormat::Json });
+
+settings! {
+    section
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct LogConfig {
+        /// tracing filter, e.g. `info` or `outloud=debug,sqlx=warn`. `RUST_LOG` overrides it.
+        level: String = "info".into(),
+        format: LogFormat = LogFormat::Text,
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DaemonConfig {
-    /// Several replicas may watch the same mailboxes on one PostgreSQL database: only the
-    /// holder of a mailbox's lease fetches and publishes. The lease lasts this long unless
-    /// renewed; a standby takes over at most this long (plus one poll) after the holder dies.
-    pub lease_secs: u64,
-    /// This instance's name in leases and logs (default: hostname and process id).
-    pub instance: Option<String>,
-}
-
-impl Default for DaemonConfig {
-    fn default() -> Self {
-        DaemonConfig {
-            lease_secs: 20,
-            instance: None,
-        }
+settings! {
+    section
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DaemonConfig {
+        /// Several replicas may watch the same mailboxes on one PostgreSQL database: only the
+        /// holder of a mailbox's lease fetches and publishes. The lease lasts this long unless
+        /// renewed; a standby takes over at most this long (plus one poll) after the holder dies.
+        lease_secs: u64 = 20,
+        /// This instance's name in leases and logs (default: hostname and process id).
+        instance: Option<String> = None,
     }
 }
 
 /// How to secure the IMAP connection.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsMode {
     /// TLS from the first byte (IMAPS, usually port 993).
     Implicit,
@@ -224,9 +232,14 @@ pub enum TlsMode {
     None,
 }
 
+choice!(TlsMode {
+    "implicit" => TlsMode::Implicit,
+    "starttls" => TlsMode::Starttls,
+    "none" => TlsMode::None,
+});
+
 /// What to do with a mail in the mailbox once it is published.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterAction {
     /// Leave it as it is (the checkpoint remembers it was seen).
     Keep,
@@ -236,80 +249,64 @@ pub enum AfterAction {
     Move,
 }
 
-/// One IMAP account watched by `outloud run`.
-#[derive(Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MailboxConfig {
-    /// Short name used in logs, /healthz and checkpoints.
-    pub name: String,
-    pub host: String,
-    /// Default: 993 for implicit TLS, 143 otherwise.
-    pub port: Option<u16>,
-    #[serde(default = "default_tls")]
-    pub tls: TlsMode,
-    /// Allow `tls = "none"` to a host that is not on loopback.
-    #[serde(default)]
-    pub allow_insecure: bool,
-    /// PEM file of an extra CA to trust (a private CA or a self-signed server certificate).
-    pub ca_file: Option<std::path::PathBuf>,
-    pub user: String,
-    /// Environment variable holding the password.
-    pub password_env: Option<String>,
-    /// File whose first line is the password.
-    pub password_file: Option<std::path::PathBuf>,
-    #[serde(default = "default_folders")]
-    pub folders: Vec<String>,
-    #[serde(default = "default_after")]
-    pub after: AfterAction,
-    #[serde(default = "default_keyword")]
-    pub flag_keyword: String,
-    pub move_to: Option<String>,
-    /// Mail that cannot be parsed is moved here (created if missing) and kept in the database
-    /// quarantine; it is never dropped.
-    #[serde(default = "default_quarantine_folder")]
-    pub quarantine_folder: String,
-    /// Seconds between checks when the server has no IDLE.
-    #[serde(default = "default_poll")]
-    pub poll_secs: u64,
-    /// IDLE is re-issued after this many seconds (RFC 2177 asks for less than 30 minutes).
-    #[serde(default = "default_idle")]
-    pub idle_secs: u64,
-    /// Mails fetched and published per transaction while catching up.
-    #[serde(default = "default_fetch_batch")]
-    pub batch_size: u32,
-    /// While in IDLE, also check with a NOOP this often (milliseconds; 0 = rely on IDLE
-    /// alone). Servers hold IDLE pushes back to coalesce changes (Dovecot: 500 ms), which alone
-    /// would put "cc the group and it is there" at over half a second.
-    #[serde(default = "default_idle_recheck")]
-    pub idle_recheck_ms: u64,
+choice!(AfterAction {
+    "keep" => AfterAction::Keep,
+    "flag" => AfterAction::Flag,
+    "move" => AfterAction::Move,
+});
+
+settings! {
+    entry
+    /// One IMAP account watched by `outloud run`. Also readable on its own from TOML (tests).
+    #[derive(Clone, PartialEq, serde::Deserialize)]
+    #[serde(try_from = "toml::Table")]
+    pub struct MailboxConfig {
+        /// Short name used in logs, /healthz and checkpoints.
+        name: String,
+        host: String,
+        /// Default: 993 for implicit TLS, 143 otherwise.
+        port: Option<u16> = None,
+        tls: TlsMode = TlsMode::Implicit,
+        /// Allow `tls = "none"` to a host that is not on loopback.
+        allow_insecure: bool = false,
+        /// PEM file of an extra CA to trust (a private CA or a self-signed server certificate).
+        ca_file: Option<PathBuf> = None,
+        user: String,
+        /// Environment variable holding the password.
+        password_env: Option<String> = None,
+        /// File whose first line is the password.
+        password_file: Option<PathBuf> = None,
+        folders: Vec<String> = vec!["INBOX".into()],
+        after: AfterAction = AfterAction::Keep,
+        flag_keyword: String = "$OutloudPublished".into(),
+        move_to: Option<String> = None,
+        /// Mail that cannot be parsed is moved here (created if missing) and kept in the
+        /// database quarantine; it is never dropped.
+        quarantine_folder: String = "outloud-quarantine".into(),
+        /// Seconds between checks when the server has no IDLE.
+        poll_secs: u64 = 60,
+        /// IDLE is re-issued after this many seconds (RFC 2177 asks for less than 30 minutes).
+        idle_secs: u64 = 29 * 60 - 60,
+        /// Mails fetched and published per transaction while catching up.
+        batch_size: u32 = 500,
+        /// While in IDLE, also check with a NOOP this often (milliseconds; 0 = rely on IDLE
+        /// alone). Servers hold IDLE pushes back to coalesce changes (Dovecot: 500 ms), which
+        /// alone would put "cc the group and it is there" at over half a second.
+        idle_recheck_ms: u64 = 100,
+    }
 }
 
-fn default_tls() -> TlsMode {
-    TlsMode::Implicit
-}
-fn default_folders() -> Vec<String> {
-    vec!["INBOX".into()]
-}
-fn default_after() -> AfterAction {
-    AfterAction::Keep
-}
-fn default_keyword() -> String {
-    "$OutloudPublished".into()
-}
-fn default_quarantine_folder() -> String {
-    "outloud-quarantine".into()
-}
-fn default_poll() -> u64 {
-    60
-}
-fn default_idle() -> u64 {
-    29 * 60 - 60
-}
-fn default_idle_recheck() -> u64 {
-    100
-}
-fn default_fetch_batch() -> u32 {
-    500
+impl TryFrom<toml::Table> for MailboxConfig {
+    type Error = String;
+    fn try_from(table: toml::Table) -> Result<Self, String> {
+        MailboxConfig::from_table(&table).map_err(|errors| {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|(k, m)| format!("key `{k}`: {m}"))
+                .collect();
+            lines.join("; ")
+        })
+    }
 }
 
 impl std::fmt::Debug for MailboxConfig {
@@ -352,6 +349,15 @@ impl MailboxConfig {
         }
         Err("no password_env or password_file".into())
     }
+
+    /// Where the password comes from, as the key that says so: `password_env = "VAR"`.
+    pub fn password_source(&self) -> String {
+        match (&self.password_env, &self.password_file) {
+            (Some(var), _) => format!("password_env = {var:?}"),
+            (_, Some(path)) => format!("password_file = {:?}", path.display().to_string()),
+            _ => "no password_env or password_file".into(),
+        }
+    }
 }
 
 /// A password: never printed.
@@ -364,37 +370,101 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
+settings! {
+    entry
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GroupConfig {
+        /// Short name used in URLs.
+        slug: Slug,
+        /// Display name (default: the slug).
+        name: Option<String> = None,
+        /// Addresses that publish into the group.
+        addresses: Vec<GroupAddress>,
+    }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct GroupConfig {
-    pub slug: String,
-    pub name: Option<String>,
-    pub addresses: Vec<String>,
+/// An entry of a `[[list]]`: which list, and the key that names the entry in environment
+/// variables (`OUTLOUD_MAILBOX_<NAME>_…`).
+trait Entry: Section {
+    /// The list's key in the file.
+    const LIST: &'static str;
+    /// The word for one entry in variable names.
+    const WORD: &'static str;
+    /// The key whose value names the entry.
+    const ID_KEY: &'static str;
+    fn id(&self) -> &str;
 }
 
-/// The environment variables read, with the key each overrides.
-pub const ENV_KEYS: &[(&str, &str)] = &[
-    ("OUTLOUD_DATABASE_URL", "database.url"),
-    ("OUTLOUD_DATABASE_URL_FILE", "database.url_file"),
-    ("OUTLOUD_WEB_BIND", "web.bind"),
-    (
-        "OUTLOUD_THREADING_SUBJECT_WINDOW_DAYS",
-        "threading.subject_window_days",
-    ),
-    ("OUTLOUD_IMPORT_BATCH_SIZE", "import.batch_size"),
-    ("OUTLOUD_IDENTITY_ADDRESSES", "identity.addresses"),
-    ("OUTLOUD_IDENTITY_LOOP_MARKER", "identity.loop_marker"),
-    ("OUTLOUD_LOG_LEVEL", "log.level"),
-    ("OUTLOUD_LOG_FORMAT", "log.format"),
-];
+impl Entry for MailboxConfig {
+    const LIST: &'static str = "mailboxes";
+    const WORD: &'static str = "mailbox";
+    const ID_KEY: &'static str = "name";
+    fn id(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Entry for GroupConfig {
+    const LIST: &'static str = "groups";
+    const WORD: &'static str = "group";
+    const ID_KEY: &'static str = "slug";
+    fn id(&self) -> &str {
+        self.slug.as_str()
+    }
+}
+
+/// Prefixes each problem's key with `path.`.
+fn under(path: &str, errors: Vec<(String, String)>) -> impl Iterator<Item = (String, String)> + '_ {
+    errors
+        .into_iter()
+        .map(move |(k, m)| (format!("{path}.{k}"), m))
+}
+
+/// The `[name]` section of `table`, its defaults when absent.
+fn section<T: Section + Default>(
+    table: &toml::Table,
+    name: &str,
+    errors: &mut Vec<(String, String)>,
+) -> T {
+    match table.get(name) {
+        None => T::default(),
+        Some(toml::Value::Table(t)) => T::from_table(t).unwrap_or_else(|e| {
+            errors.extend(under(name, e));
+            T::default()
+        }),
+        Some(v) => {
+            let m = format!("expected a [{name}] section, got {}", v.type_str());
+            errors.push((name.to_string(), m));
+            T::default()
+        }
+    }
+}
+
+/// The `[[name]]` entries of `table`.
+fn list<T: Entry>(table: &toml::Table, errors: &mut Vec<(String, String)>) -> Vec<T> {
+    let name = T::LIST;
+    let items = match table.get(name) {
+        None => return Vec::new(),
+        Some(toml::Value::Array(items)) => items,
+        Some(v) => {
+            let m = format!("expected [[{name}]] entries, got {}", v.type_str());
+            errors.push((name.to_string(), m));
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{name}[{i}]");
+        match item {
+            toml::Value::Table(t) => match T::from_table(t) {
+                Ok(entry) => out.push(entry),
+                Err(e) => errors.extend(under(&path, e)),
+            },
+            v => errors.push((path, format!("expected a table, got {}", v.type_str()))),
+        }
+    }
+    out
+}
 
 impl Config {
     /// Load from an optional file, then the process environment.
@@ -409,37 +479,14 @@ impl Config {
     /// process environment).
     pub fn load_with(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let mut cfg = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                let mut cfg: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })?;
-                cfg.origin = path.display().to_string();
-                if url_has_password(&cfg.database.url) {
-                    return Err(invalid(
-                        &cfg.origin,
-                        "database.url",
-                        "contains a password; secrets must not be in the config file: set OUTLOUD_DATABASE_URL or database.url_file",
-                    ));
-                }
-                cfg
-            }
+            Some(path) => Config::from_file(path)?,
             None => Config::default(),
         };
-        for (name, value) in env {
-            cfg.apply_env(name, value)?;
-        }
+        cfg.apply_env(env)?;
         if let Some(path) = cfg.database.url_file.clone() {
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                invalid(
-                    &cfg.origin,
-                    "database.url_file",
-                    format!("cannot read {}: {e}", path.display()),
-                )
+                let m = format!("cannot read {}: {e}", path.display());
+                invalid(cfg.origin_of("database.url_file"), "database.url_file", m)
             })?;
             cfg.database.url = text.lines().next().unwrap_or("").trim().to_string();
         }
@@ -447,352 +494,195 @@ impl Config {
         Ok(cfg)
     }
 
-    fn apply_env(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
-        let origin = format!("environment {name}");
-        let Some((_, key)) = ENV_KEYS.iter().find(|(n, _)| *n == name) else {
-            // A variable in one of our sections that matches no key is a typo worth reporting;
-            // other OUTLOUD_* variables (OUTLOUD_CONFIG, test and script settings) are not ours.
-            let section = ENV_KEYS.iter().any(|(n, _)| {
-                let prefix = &n[..n[8..].find('_').map(|i| i + 9).unwrap_or(n.len())];
-                name.starts_with(prefix)
-            });
-            if section {
-                let known: Vec<&str> = ENV_KEYS.iter().map(|(n, _)| *n).collect();
-                return Err(invalid(
-                    &origin,
-                    name,
-                    format!("unknown setting; known variables: {}", known.join(", ")),
-                ));
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let origin = path.display().to_string();
+        let mut cfg = Config::from_table(&table).map_err(|errors| {
+            let list = errors.iter().map(|(k, m)| invalid(&origin, k, m)).collect();
+            ConfigError::from_list(list).unwrap_err()
+        })?;
+        if url_has_password(&cfg.database.url) {
+            return Err(invalid(
+                &origin,
+                "database.url",
+                "contains a password; secrets must not be in the config file: set OUTLOUD_DATABASE_URL or database.url_file",
+            ));
+        }
+        cfg.origin = origin;
+        Ok(cfg)
+    }
+
+    /// Every key of a parsed file, or every problem as (key, message).
+    fn from_table(table: &toml::Table) -> Result<Config, Vec<(String, String)>> {
+        let mut errors: Vec<(String, String)> = unknown_keys(table, TOP_LEVEL);
+        let cfg = Config {
+            database: section(table, "database", &mut errors),
+            web: section(table, "web", &mut errors),
+            threading: section(table, "threading", &mut errors),
+            import: section(table, "import", &mut errors),
+            identity: section(table, "identity", &mut errors),
+            log: section(table, "log", &mut errors),
+            daemon: section(table, "daemon", &mut errors),
+            groups: list(table, &mut errors),
+            mailboxes: list(table, &mut errors),
+            origin: "defaults".into(),
+            overrides: BTreeMap::new(),
+        };
+        match errors.is_empty() {
+            true => Ok(cfg),
+            false => Err(errors),
+        }
+    }
+
+    /// A single section by name, for the environment.
+    fn section_mut(&mut self, name: &str) -> &mut dyn Section {
+        match name {
+            "database" => &mut self.database,
+            "web" => &mut self.web,
+            "threading" => &mut self.threading,
+            "import" => &mut self.import,
+            "identity" => &mut self.identity,
+            "log" => &mut self.log,
+            "daemon" => &mut self.daemon,
+            _ => unreachable!("{name} is in SECTIONS"),
+        }
+    }
+
+    /// Where `key`'s value came from: the variable or option that set it, else the file.
+    pub fn origin_of(&self, key: &str) -> &str {
+        self.overrides.get(key).unwrap_or(&self.origin)
+    }
+
+    /// `--database URL` on the command line: overrides the file and the environment.
+    pub fn set_database_url(&mut self, url: &str) {
+        self.database.url = url.to_string();
+        self.overrides
+            .insert("database.url".into(), "option --database".into());
+    }
+
+    /// Every environment variable of the single sections, with the key it sets.
+    pub fn env_vars() -> Vec<(String, String)> {
+        let mut cfg = Config::default();
+        let mut out = Vec::new();
+        for name in SECTIONS {
+            for key in cfg.section_mut(name).keys() {
+                out.push((env_name(&[name, key]), format!("{name}.{key}")));
             }
+        }
+        out
+    }
+
+    /// Apply every `OUTLOUD_*` variable that names a key; report every one that fails.
+    /// Variables a mailbox names as its `password_env` are secrets, not settings.
+    fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
+        let secrets: HashSet<String> = self
+            .mailboxes
+            .iter()
+            .filter_map(|m| m.password_env.clone())
+            .collect();
+        let problems = env
+            .iter()
+            .filter(|(var, _)| !secrets.contains(var))
+            .filter_map(|(var, value)| self.apply_var(var, value).err())
+            .collect();
+        ConfigError::from_list(problems)
+    }
+
+    fn apply_var(&mut self, var: &str, value: &str) -> Result<(), ConfigError> {
+        let origin = format!("environment {var}");
+        let set = if let Some(name) = SECTIONS
+            .iter()
+            .find(|s| var.starts_with(&format!("{}_", env_name(&[s]))))
+        {
+            set_in_section(self.section_mut(name), name, var, value)
+        } else if var.starts_with(&format!("{}_", env_name(&[MailboxConfig::WORD]))) {
+            set_in_list(&mut self.mailboxes, var, value)
+        } else if var.starts_with(&format!("{}_", env_name(&[GroupConfig::WORD]))) {
+            set_in_list(&mut self.groups, var, value)
+        } else {
+            // Not one of our sections: OUTLOUD_CONFIG, test and script settings.
             return Ok(());
         };
-        let num = |v: &str| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| invalid(&origin, key, format!("expected a whole number, got {v:?}")))
-        };
-        match *key {
-            "database.url" => self.database.url = value.to_string(),
-            "database.url_file" => self.database.url_file = Some(PathBuf::from(value)),
-            "web.bind" => self.web.bind = value.to_string(),
-            "threading.subject_window_days" => self.threading.subject_window_days = num(value)?,
-            "import.batch_size" => self.import.batch_size = num(value)?.max(0) as usize,
-            "identity.addresses" => {
-                self.identity.addresses = value
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            }
-            "identity.loop_marker" => self.identity.loop_marker = value.to_string(),
-            "log.level" => self.log.level = value.to_string(),
-            "log.format" => self.log.format = value.to_string(),
-            _ => unreachable!("every ENV_KEYS entry is handled"),
-        }
-        if self.origin == "defaults" {
-            self.origin = origin;
-        }
-        Ok(())
-    }
-
-    /// Checks serde cannot express. Errors name the key.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let o = &self.origin;
-        let url = &self.database.url;
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return Err(invalid(
-                o,
-                "database.url",
-                format!(
-                    "{:?} is neither sqlite:PATH nor postgres://…",
-                    mask_url(url)
-                ),
-            ));
-        }
-        if self.web.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid(
-                o,
-                "web.bind",
-                format!(
-                    "{:?} is not an address:port such as 127.0.0.1:8080",
-                    self.web.bind
-                ),
-            ));
-        }
-        if self.threading.subject_window_days < 0 {
-            return Err(invalid(
-                o,
-                "threading.subject_window_days",
-                "must be 0 or more",
-            ));
-        }
-        if self.import.batch_size == 0 || self.import.batch_size > 100_000 {
-            return Err(invalid(
-                o,
-                "import.batch_size",
-                "must be between 1 and 100000",
-            ));
-        }
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(invalid(
-                o,
-                "log.format",
-                format!("{:?}: expected \"text\" or \"json\"", self.log.format),
-            ));
-        }
-        if self.daemon.lease_secs < 3 {
-            return Err(invalid(o, "daemon.lease_secs", "must be at least 3"));
-        }
-        let mut names = std::collections::HashSet::new();
-        for (i, m) in self.mailboxes.iter().enumerate() {
-            let key = |k: &str| format!("mailboxes[{i}].{k}");
-            if m.name.is_empty() || m.name.contains(['/', ' ']) {
-                return Err(invalid(
-                    o,
-                    &key("name"),
-                    "a short name without spaces or slashes is needed",
-                ));
-            }
-            if !names.insert(m.name.clone()) {
-                return Err(invalid(
-                    o,
-                    &key("name"),
-                    format!("{:?} is used by two mailboxes", m.name),
-                ));
-            }
-            if m.host.trim().is_empty() {
-                return Err(invalid(o, &key("host"), "must not be empty"));
-            }
-            if m.tls == TlsMode::None && !m.allow_insecure && !is_loopback_host(&m.host) {
-                return Err(invalid(
-                    o,
-                    &key("tls"),
-                    format!("\"none\" sends the password in clear to {}; use \"implicit\" or \"starttls\", or set allow_insecure = true", m.host),
-                ));
-            }
-            match (&m.password_env, &m.password_file) {
-                (None, None) => {
-                    return Err(invalid(o, &key("password_env"), "set password_env (a variable name) or password_file; passwords never go in the config file"))
-                }
-                (Some(_), Some(_)) => return Err(invalid(o, &key("password_file"), "set either password_env or password_file, not both")),
-                _ => {}
-            }
-            if m.folders.is_empty() {
-                return Err(invalid(
-                    o,
-                    &key("folders"),
-                    "list at least one folder, e.g. [\"INBOX\"]",
-                ));
-            }
-            if m.after == AfterAction::Move && m.move_to.as_deref().unwrap_or("").is_empty() {
-                return Err(invalid(
-                    o,
-                    &key("move_to"),
-                    "after = \"move\" needs move_to = \"FOLDER\"",
-                ));
-            }
-            if m.batch_size == 0 || m.batch_size > 10_000 {
-                return Err(invalid(
-                    o,
-                    &key("batch_size"),
-                    "must be between 1 and 10000",
-                ));
-            }
-            if m.idle_secs == 0 || m.idle_secs >= 30 * 60 {
-                return Err(invalid(
-                    o,
-                    &key("idle_secs"),
-                    "must be between 1 and 1799 (servers drop IDLE after 30 minutes)",
-                ));
-            }
-            if m.poll_secs == 0 {
-                return Err(invalid(o, &key("poll_secs"), "must be at least 1"));
-            }
-        }
-        let mut seen = std::collections::HashMap::new();
-        for (i, g) in self.groups.iter().enumerate() {
-            let key = format!("groups[{i}]");
-            validate_slug(&g.slug).map_err(|m| invalid(o, &format!("{key}.slug"), m))?;
-            if g.addresses.is_empty() {
-                return Err(invalid(
-                    o,
-                    &format!("{key}.addresses"),
-                    "a group needs at least one address",
-                ));
-            }
-            for a in &g.addresses {
-                validate_address(a).map_err(|m| invalid(o, &format!("{key}.addresses"), m))?;
-                if let Some(other) = seen.insert(a.to_ascii_lowercase(), g.slug.clone()) {
-                    return Err(invalid(
-                        o,
-                        &format!("{key}.addresses"),
-                        format!("{a} is already the address of group {other}"),
-                    ));
-                }
-            }
-        }
+        let key = set.map_err(|(key, m)| invalid(&origin, &key, m))?;
+        self.overrides.insert(key, origin);
         Ok(())
     }
 }
 
-/// Slugs appear in URLs: lower-case letters, digits and dashes.
-pub fn validate_slug(slug: &str) -> Result<(), String> {
-    let ok = !slug.is_empty()
-        && slug.len() <= 64
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{slug:?} is not a valid slug (lower-case letters, digits and dashes, at most 64)"
-        ))
-    }
-}
-
-pub fn validate_address(a: &str) -> Result<(), String> {
-    match a.split_once('@') {
-        Some((l, d)) if !l.is_empty() && d.contains('.') || d == "localhost" && !l.is_empty() => {
-            if a.chars()
-                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
-            {
-                Err(format!(
-                    "{a:?} is not a plain address such as eng@corp.example"
-                ))
-            } else {
-                Ok(())
-            }
+/// Sets the key `var` names in one section; its path, or (what to name, why not).
+fn set_in_section(
+    section: &mut dyn Section,
+    name: &str,
+    var: &str,
+    value: &str,
+) -> Result<String, (String, String)> {
+    let key = var[env_name(&[name]).len() + 1..].to_ascii_lowercase();
+    match section.set(&key, Raw::Env(value)) {
+        Some(Ok(())) => Ok(format!("{name}.{key}")),
+        Some(Err(m)) => Err((format!("{name}.{key}"), m)),
+        None => {
+            let known: Vec<String> = section
+                .keys()
+                .iter()
+                .map(|k| env_name(&[name, k]))
+                .collect();
+            Err((
+                var.to_string(),
+                format!("unknown setting; known variables: {}", known.join(", ")),
+            ))
         }
-        _ => Err(format!("{a:?} is not an address such as eng@corp.example")),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("outloud.toml");
-        std::fs::write(&p, text).unwrap();
-        (dir, p)
-    }
-
-    #[test]
-    fn defaults_are_valid() {
-        let c = Config::load_with(None, &[]).unwrap();
-        assert_eq!(c.database.url, "sqlite:var/outloud.db");
-        assert_eq!(c.threading.subject_window_days, 14);
-    }
-
-    #[test]
-    fn example_config_loads() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/outloud.example.toml");
-        let c = Config::load_with(Some(&p), &[]).unwrap();
-        assert!(!c.groups.is_empty());
-    }
-
-    #[test]
-    fn example_mailbox_block_is_valid() {
-        // The commented example in the file stays true: un-comment it and load it.
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/outloud.example.toml");
-        let text: String = std::fs::read_to_string(p)
-            .unwrap()
-            .lines()
-            .map(|l| l.strip_prefix("#> ").unwrap_or(l))
-            .map(|l| format!("{l}\n"))
+/// Sets the key `var` names in the entry it names (`OUTLOUD_MAILBOX_CORP_HOST`: `host` of
+/// mailbox `corp`). When entry names overlap (`corp`, `corp-eu`) the longest that leaves a
+/// known key wins.
+fn set_in_list<T: Entry>(
+    entries: &mut [T],
+    var: &str,
+    value: &str,
+) -> Result<String, (String, String)> {
+    let found = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let prefix = format!("{}_", env_name(&[T::WORD, e.id()]));
+            let key = var.strip_prefix(&prefix)?.to_ascii_lowercase();
+            e.keys()
+                .contains(&key.as_str())
+                .then_some((i, key, prefix.len()))
+        })
+        .max_by_key(|(_, _, len)| *len);
+    let Some((i, key)) = found.map(|(i, key, _)| (i, key)) else {
+        let names: Vec<String> = entries
+            .iter()
+            .map(|e| env_name(&[T::WORD, e.id()]))
             .collect();
-        let (_d, p) = write(&text);
-        let c = Config::load_with(Some(&p), &[]).unwrap();
-        assert_eq!(c.mailboxes[0].name, "corp");
-        assert_eq!(c.mailboxes[0].after, AfterAction::Flag);
-    }
-
-    #[test]
-    fn unknown_key_names_key_and_file() {
-        let (_d, p) = write("[web]\nbnd = \"x\"\n");
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("outloud.toml") && e.contains("bnd"), "{e}");
-    }
-
-    #[test]
-    fn bad_value_names_key() {
-        let (_d, p) = write("[web]\nbind = \"nowhere\"\n");
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("web.bind") && e.contains("outloud.toml"), "{e}");
-    }
-
-    #[test]
-    fn env_overrides_file_and_names_variable() {
-        let (_d, p) = write("[web]\nbind = \"127.0.0.1:1\"\n");
-        let env = vec![("OUTLOUD_WEB_BIND".to_string(), "127.0.0.1:2".to_string())];
-        assert_eq!(
-            Config::load_with(Some(&p), &env).unwrap().web.bind,
-            "127.0.0.1:2"
+        let message =
+            format!(
+            "names no key of a [[{}]] entry: expected {}_<{}>_<KEY> for an entry in the file ({})",
+            T::LIST,
+            env_name(&[T::WORD]),
+            T::ID_KEY.to_ascii_uppercase(),
+            if names.is_empty() { "there are none".into() } else { names.join(", ") },
         );
-        let env = vec![("OUTLOUD_IMPORT_BATCH_SIZE".to_string(), "lots".to_string())];
-        let e = Config::load_with(Some(&p), &env).unwrap_err().to_string();
-        assert!(
-            e.contains("OUTLOUD_IMPORT_BATCH_SIZE") && e.contains("import.batch_size"),
-            "{e}"
-        );
-        let env = vec![("OUTLOUD_WEB_BINDD".to_string(), "x".to_string())];
-        assert!(Config::load_with(Some(&p), &env)
-            .unwrap_err()
-            .to_string()
-            .contains("OUTLOUD_WEB_BINDD"));
-        let env = vec![("OUTLOUD_MAILSTACK_DIR".to_string(), "/tmp/x".to_string())];
-        assert!(
-            Config::load_with(Some(&p), &env).is_ok(),
-            "variables outside our sections are not ours"
-        );
+        return Err((var.to_string(), message));
+    };
+    let path = format!("{}[{i}].{key}", T::LIST);
+    if key == T::ID_KEY {
+        let m = format!("the {key} names the entry in variables; change it in the file");
+        return Err((path, m));
     }
-
-    #[test]
-    fn password_in_file_is_refused_and_masked() {
-        let (_d, p) = write("[database]\nurl = \"postgres://u:hunter2@db/x\"\n");
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("database.url") && !e.contains("hunter2"), "{e}");
-        let d = DatabaseConfig {
-            url: "postgres://u:hunter2@db/x".into(),
-            url_file: None,
-        };
-        assert!(!format!("{d:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn mailbox_errors_name_the_key() {
-        let base =
-            "[[mailboxes]]\nname = \"corp\"\nhost = \"imap.corp.example\"\nuser = \"outloud\"\n";
-        let (_d, p) = write(&format!("{base}tls = \"none\"\npassword_env = \"X\"\n"));
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("mailboxes[0].tls"), "{e}");
-        let (_d, p) = write(base);
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("mailboxes[0].password_env"), "{e}");
-        let (_d, p) = write(&format!("{base}password_env = \"X\"\nafter = \"move\"\n"));
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("mailboxes[0].move_to"), "{e}");
-        let (_d, p) = write(&format!("{base}password_env = \"X\"\ntls = \"starttls\"\n"));
-        let c = Config::load_with(Some(&p), &[]).unwrap();
-        assert_eq!(c.mailboxes[0].port(), 143);
-        assert!(!format!("{:?}", c.mailboxes[0]).contains("password\""));
-    }
-
-    #[test]
-    fn duplicate_group_address_is_reported() {
-        let (_d, p) = write(
-            "[[groups]]\nslug = \"eng\"\naddresses = [\"eng@corp.example\"]\n[[groups]]\nslug = \"ops\"\naddresses = [\"ENG@corp.example\"]\n",
-        );
-        let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
-        assert!(
-            e.contains("groups[1].addresses") && e.contains("eng"),
-            "{e}"
-        );
+    match entries[i].set(&key, Raw::Env(value)) {
+        Some(Ok(())) => Ok(path),
+        Some(Err(m)) => Err((path, m)),
+        None => unreachable!("{key} is one of the entry's keys"),
     }
 }

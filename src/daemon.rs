@@ -255,10 +255,10 @@ pub async fn open_store(cfg: &Config) -> Result<Arc<dyn Store>, DaemonError> {
         .await
         .map_err(|source| DaemonError::Migrate { url, source })?;
     for g in &cfg.groups {
-        let name = g.name.clone().unwrap_or_else(|| g.slug.clone());
+        let name = g.name.clone().unwrap_or_else(|| g.slug.to_string());
         let upserted = store.upsert_group(&g.slug, &name, &g.addresses).await;
         upserted.map_err(|source| DaemonError::Group {
-            slug: g.slug.clone(),
+            slug: g.slug.to_string(),
             origin: cfg.origin.clone(),
             source,
         })?;

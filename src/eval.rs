@@ -70,9 +70,9 @@ pub struct Labels {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct GroupLabel {
-    pub slug: String,
+    pub slug: crate::model::Slug,
     pub name: String,
-    pub address: String,
+    pub address: crate::model::GroupAddress,
 }
 
 #[derive(Debug, Clone, Deserialize)]

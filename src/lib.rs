@@ -16,7 +16,8 @@
 //!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
-//!   [`cli::main`]); [`clock`]: wall-clock time, injected where it is stored or reported.
+//!   [`cli::main`]); [`clock`]: wall-clock time, injected where it is stored or reported;
+//!   [`preflight`]: `outloud check-config`, what `run` needs before starting.
 
 pub mod check;
 pub mod cli;
@@ -32,5 +33,6 @@ pub mod import;
 pub mod ingest;
 pub mod mailbox_files;
 pub mod model;
+pub mod preflight;
 pub mod store;
 pub mod web;

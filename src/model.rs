@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod names;
+pub use names::{GroupAddress, InvalidAddress, InvalidSlug, Slug};
+
 /// A mailbox address. `email` is always lower-cased so it can be compared directly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Address {

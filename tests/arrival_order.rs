@@ -260,7 +260,11 @@ async fn ingest_in_order(
 ) -> BTreeSet<Thread> {
     let store = db.store.clone();
     store
-        .upsert_group("eng", "Engineering", &[GROUP.to_string()])
+        .upsert_group(
+            &common::slug("eng"),
+            "Engineering",
+            &common::addresses(&[GROUP]),
+        )
         .await
         .unwrap();
     let settings = IngestSettings {

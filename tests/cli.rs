@@ -237,3 +237,42 @@ fn check_accounts_for_every_stored_mail_and_names_the_missing_one() {
     );
     assert!(out.contains("1 not accounted for"), "{out}");
 }
+
+#[test]
+fn check_config_lists_everything_run_would_stop_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = format!(
+        "{CONFIG}[web]\nbind = \"{}\"\n[[mailboxes]]\nname = \"corp\"\nhost = \"127.0.0.1\"\ntls = \"none\"\nuser = \"u\"\npassword_env = \"OUTLOUD_CLI_TEST_PASSWORD\"\n",
+        taken.local_addr().unwrap()
+    );
+    std::fs::write(d.join("outloud.toml"), config).unwrap();
+    let o = outloud(d, &["check-config"]);
+    let out = text(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("2 problems"), "{out}");
+    assert!(
+        out.contains("key `mailboxes[0].password_env`")
+            && out.contains("OUTLOUD_CLI_TEST_PASSWORD is not set"),
+        "{out}"
+    );
+    assert!(out.contains("key `web.bind`"), "{out}");
+    assert!(
+        !d.join("var").exists(),
+        "check-config creates no database: {out}"
+    );
+
+    drop(taken);
+    let o = Command::new(env!("CARGO_BIN_EXE_outloud"))
+        .current_dir(d)
+        .env_remove("OUTLOUD_CONFIG")
+        .env("OUTLOUD_CLI_TEST_PASSWORD", "secret")
+        .args(["--config", "outloud.toml", "check-config"])
+        .output()
+        .unwrap();
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("configuration OK"), "{out}");
+    assert!(out.contains("mailbox corp"), "{out}");
+}

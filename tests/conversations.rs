@@ -32,11 +32,19 @@ fn settings() -> IngestSettings {
 
 async fn setup(store: &Arc<dyn Store>) {
     store
-        .upsert_group("eng", "Engineering", &["eng@corp.example".into()])
+        .upsert_group(
+            &common::slug("eng"),
+            "Engineering",
+            &common::addresses(&["eng@corp.example"]),
+        )
         .await
         .unwrap();
     store
-        .upsert_group("sales", "Sales", &["sales@corp.example".into()])
+        .upsert_group(
+            &common::slug("sales"),
+            "Sales",
+            &common::addresses(&["sales@corp.example"]),
+        )
         .await
         .unwrap();
 }

@@ -144,7 +144,7 @@ async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String)
     let slug = unique("g");
     let address = format!("{slug}@corp.example");
     db.store
-        .upsert_group(&slug, &slug, std::slice::from_ref(&address))
+        .upsert_group(&common::slug(&slug), &slug, &common::addresses(&[&address]))
         .await
         .unwrap();
     let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
@@ -586,7 +586,7 @@ async fn groups_added_while_running_are_used_on_the_next_sync() {
     assert_eq!(w.run_once().await.unwrap().fetched, 0);
     let late = format!("{}@corp.example", unique("late"));
     db.store
-        .upsert_group("late", "Late", std::slice::from_ref(&late))
+        .upsert_group(&common::slug("late"), "Late", &common::addresses(&[&late]))
         .await
         .unwrap();
     append(

@@ -1,10 +1,14 @@
 //! One storage story, run against SQLite (a fresh file per test) and PostgreSQL (a fresh
-//! database per test, dropped afterwards).
+//! database per test, dropped afterwards), through the shared harness in `common`.
 //!
 //! PostgreSQL: `postgres://postgres@127.0.0.1:5432/test` or `$OUTLOUD_TEST_PG`. When it is
-//! unreachable the postgres tests fail; `OUTLOUD_SKIP_PG=1` skips them instead.
+//! unreachable the postgres tests fail, saying how to start it.
 
 use std::sync::{Arc, Mutex};
+
+mod common;
+
+use common::{addresses, slug};
 
 use outloud::core::plan::{
     Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
@@ -136,12 +140,12 @@ async fn known(store: &dyn Store, lookup: Lookup) -> Known {
     seen.into_inner().unwrap().expect("plan called")
 }
 
-async fn group(store: &dyn Store, slug: &str) -> i64 {
+async fn group(store: &dyn Store, name: &str) -> i64 {
     store
         .upsert_group(
-            slug,
-            &slug.to_uppercase(),
-            &[format!("{slug}@corp.example")],
+            &slug(name),
+            &name.to_uppercase(),
+            &addresses(&[&format!("{name}@corp.example")]),
         )
         .await
         .expect("group")
@@ -176,9 +180,9 @@ async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
     let s = &*store;
     let eng = s
         .upsert_group(
-            "eng",
+            &slug("eng"),
             "Engineering",
-            &[" Eng@Corp.Example".into(), "eng-team@corp.example".into()],
+            &addresses(&[" Eng@Corp.Example", "eng-team@corp.example"]),
         )
         .await
         .unwrap();
@@ -191,7 +195,11 @@ async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
 
     // Update: same id, new name, address list replaced.
     let eng2 = s
-        .upsert_group("eng", "Engineering team", &["eng@corp.example".into()])
+        .upsert_group(
+            &slug("eng"),
+            "Engineering team",
+            &addresses(&["eng@corp.example"]),
+        )
         .await
         .unwrap();
     assert_eq!(eng2.id, eng.id);
@@ -201,9 +209,9 @@ async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
     // An address of another group is refused, naming both.
     let err = s
         .upsert_group(
-            "ops",
+            &slug("ops"),
             "Operations",
-            &["ops@corp.example".into(), "ENG@corp.example".into()],
+            &addresses(&["ops@corp.example", "ENG@corp.example"]),
         )
         .await;
     match err {
@@ -220,7 +228,11 @@ async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
 
     // The address eng dropped is free again.
     let ops = s
-        .upsert_group("ops", "Operations", &["eng-team@corp.example".into()])
+        .upsert_group(
+            &slug("ops"),
+            "Operations",
+            &addresses(&["eng-team@corp.example"]),
+        )
         .await
         .unwrap();
     let all = s.groups().await.unwrap();
@@ -230,13 +242,12 @@ async fn groups_crud_and_address_conflict(store: Arc<dyn Store>) {
     );
     assert_eq!(all[1], ops);
 
-    assert!(s.remove_group("ops").await.unwrap());
-    assert!(!s.remove_group("ops").await.unwrap());
+    assert!(s.remove_group(&slug("ops")).await.unwrap());
+    assert!(!s.remove_group(&slug("ops")).await.unwrap());
     assert_eq!(s.groups().await.unwrap(), vec![eng2]);
-    assert!(matches!(
-        s.upsert_group(" ", "x", &[]).await,
-        Err(StoreError::Invalid(_))
-    ));
+    // A group with no address is allowed (it receives only forced imports).
+    let bare = s.upsert_group(&slug("bare"), "Bare", &[]).await.unwrap();
+    assert!(bare.addresses.is_empty());
 }
 
 async fn new_thread_then_lookups(store: Arc<dyn Store>) {
@@ -989,7 +1000,7 @@ async fn remove_group_cascades(store: Arc<dyn Store>) {
         },
     )
     .await;
-    assert!(s.remove_group("eng").await.unwrap());
+    assert!(s.remove_group(&slug("eng")).await.unwrap());
     assert_eq!(
         s.threads_after(0, 10)
             .await
@@ -1013,9 +1024,13 @@ async fn remove_group_cascades(store: Arc<dyn Store>) {
         vec![ops]
     );
     // The address is free again.
-    s.upsert_group("eng2", "Eng again", &["eng@corp.example".into()])
-        .await
-        .unwrap();
+    s.upsert_group(
+        &slug("eng2"),
+        "Eng again",
+        &addresses(&["eng@corp.example"]),
+    )
+    .await
+    .unwrap();
 }
 
 /// More keys and rows than fit one statement chunk, with duplicates and a NUL character.
@@ -1258,101 +1273,14 @@ async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
     );
 }
 
-// --- harness --------------------------------------------------------------------------------
-
-async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite:{}", dir.path().join("outloud.db").display());
-    let store = store::open(&url).await.expect("open sqlite");
-    assert_eq!(store.backend(), "sqlite");
-    store.migrate().await.expect("migrate sqlite");
-    (store, dir)
-}
-
-/// A database created for one test and dropped when the test ends, pass or fail.
-struct PgDb {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with
-        // its own runtime.
-        let _ = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    use sqlx::Connection;
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
-                        let _ =
-                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut conn)
-                                .await;
-                    }
-                })
-        })
-        .join();
-    }
-}
-
-/// URL of the same server with another database name.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    format!("{base}/{name}{query}")
-}
-
-async fn pg_store() -> Option<(Arc<dyn Store>, PgDb)> {
-    if std::env::var("OUTLOUD_SKIP_PG").is_ok_and(|v| v == "1") {
-        eprintln!("OUTLOUD_SKIP_PG=1: skipping the postgres run");
-        return None;
-    }
-    let admin_url = std::env::var("OUTLOUD_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is unreachable at {admin_url}: {e}\n\
-             Start it, point OUTLOUD_TEST_PG at a server, or set OUTLOUD_SKIP_PG=1 to skip these tests."
-        )
-    });
-    let name = format!("outloud_test_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    let _ = admin.close().await;
-    let db = PgDb {
-        admin_url: admin_url.clone(),
-        name: name.clone(),
-    };
-    let store = store::open(&with_database(&admin_url, &name))
-        .await
-        .expect("open postgres");
-    assert_eq!(store.backend(), "postgres");
-    store.migrate().await.expect("migrate postgres");
-    Some((store, db))
-}
-
 macro_rules! story {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let (store, _dir) = super::sqlite_store().await;
-                    super::$name(store).await;
+                    let db = super::common::sqlite().await;
+                    super::$name(db.store.clone()).await;
                 }
             )*
         }
@@ -1360,8 +1288,8 @@ macro_rules! story {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some((store, _db)) = super::pg_store().await else { return };
-                    super::$name(store).await;
+                    let db = super::common::postgres().await;
+                    super::$name(db.store.clone()).await;
                 }
             )*
         }
@@ -1418,6 +1346,7 @@ async fn sqlite_url_forms_and_unsupported_urls() {
 
 #[test]
 fn database_name_is_swapped_in_urls() {
+    use common::with_database;
     assert_eq!(
         with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
         "postgres://postgres@127.0.0.1:5432/x"

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use outloud::core::plan::{ItemOutcome, NewMessage, NewRaw, NewThread, ThreadRef, WriteSet};
 use outloud::core::sanitize::sanitize_html;
-use outloud::model::{Address, Attachment, Via};
+use outloud::model::{Address, Attachment, GroupAddress, Slug, Via};
 use outloud::store::Store;
 use outloud::web::{router, Application, WebError, CONTENT_SECURITY_POLICY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -81,6 +81,14 @@ fn message(
     }
 }
 
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+fn addresses(a: &str) -> Vec<GroupAddress> {
+    vec![GroupAddress::parse(a).unwrap()]
+}
+
 /// Groups `eng` (55 old topics + "Launch plan", latest), `ops` ("Launch plan", the same mail
 /// cc'd to both) and `quiet` (nothing). "Launch plan" in eng holds a reconstructed entry and
 /// the nasty mail.
@@ -92,15 +100,19 @@ async fn fixture() -> Fixture {
     assert_eq!(store.backend(), "sqlite");
     store.migrate().await.expect("migrate");
     let eng = store
-        .upsert_group("eng", "Engineering", &["eng@corp.example".into()])
+        .upsert_group(&slug("eng"), "Engineering", &addresses("eng@corp.example"))
         .await
         .unwrap();
     let ops = store
-        .upsert_group("ops", "Operations", &["ops@corp.example".into()])
+        .upsert_group(&slug("ops"), "Operations", &addresses("ops@corp.example"))
         .await
         .unwrap();
     store
-        .upsert_group("quiet", "Quiet <corner>", &["quiet@corp.example".into()])
+        .upsert_group(
+            &slug("quiet"),
+            "Quiet <corner>",
+            &addresses("quiet@corp.example"),
+        )
         .await
         .unwrap();
 
@@ -430,6 +442,7 @@ async fn openapi_parses_and_lists_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let paths = doc["paths"].as_object().unwrap();
     for route in [
+        "/",
         "/groups",
         "/groups/{slug}/threads",
         "/threads/{id}",
@@ -440,6 +453,56 @@ async fn openapi_parses_and_lists_every_route() {
             paths.contains_key(route),
             "{route} missing from openapi.json"
         );
+    }
+}
+
+#[tokio::test]
+async fn api_root_answers_with_an_index_of_routes() {
+    let f = fixture().await;
+    for path in ["/api/v1", "/api/v1/"] {
+        let res = get(&f, path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        let index = json(&res);
+        assert_eq!(index["openapi"], "/api/v1/openapi.json");
+        let routes: Vec<String> = index["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap(),
+                    r["path"].as_str().unwrap()
+                )
+            })
+            .collect();
+        for route in [
+            "GET /api/v1",
+            "GET /api/v1/groups",
+            "GET /api/v1/groups/{slug}/threads",
+            "GET /api/v1/threads/{id}",
+            "GET /api/v1/openapi.json",
+            "GET /healthz",
+        ] {
+            assert!(
+                routes.contains(&route.to_string()),
+                "{route} not in {routes:?}"
+            );
+        }
+        assert!(index["routes"][1]["summary"].as_str().unwrap().len() > 10);
+    }
+    // Every listed route answers (with a real slug and id where the path has one).
+    let t = json(&get(&f, "/api/v1/groups/eng/threads").await)[0]["id"].clone();
+    for route in json(&get(&f, "/api/v1").await)["routes"]
+        .as_array()
+        .unwrap()
+    {
+        let path = route["path"]
+            .as_str()
+            .unwrap()
+            .replace("{slug}", "eng")
+            .replace("{id}", &t.to_string());
+        assert_eq!(get(&f, &path).await.status, StatusCode::OK, "{path}");
     }
 }
 

@@ -8,7 +8,7 @@ use crate::core::plan::{
     Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Published,
     Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
-use crate::model::{Attachment, GroupEntry, SkipReason, Via};
+use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason, Via};
 
 use super::{
     GroupSummary, MessageRow, RawAccount, RawRow, Result, SkipCount, StoreError, ThreadSummary,
@@ -181,22 +181,12 @@ pub(crate) fn assemble_groups(
         .collect()
 }
 
-/// Lower-cased, trimmed, sorted, deduplicated; an empty address is refused.
-pub(crate) fn normalise_addresses(addresses: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::with_capacity(addresses.len());
-    for a in addresses {
-        // ASCII lower-casing, as `Address::new` does, so routing compares equal strings.
-        let a = a.trim().to_ascii_lowercase();
-        if a.is_empty() {
-            return Err(StoreError::Invalid(
-                "a group address cannot be empty".into(),
-            ));
-        }
-        out.push(a);
-    }
+/// Sorted and deduplicated (each is already trimmed and lower-cased by its type).
+pub(crate) fn normalise_addresses(addresses: &[GroupAddress]) -> Vec<String> {
+    let mut out: Vec<String> = addresses.iter().map(|a| a.as_str().to_string()).collect();
     out.sort();
     out.dedup();
-    Ok(out)
+    out
 }
 
 pub(crate) fn address_conflict(address: &str, other_slug: &str, slug: &str) -> StoreError {
@@ -564,13 +554,10 @@ mod tests {
 
     #[test]
     fn addresses_normalised() {
-        let a = normalise_addresses(&[
-            " Eng@Corp.Example".into(),
-            "eng@corp.example".into(),
-            "b@x".into(),
-        ])
-        .unwrap();
-        assert_eq!(a, vec!["b@x", "eng@corp.example"]);
-        assert!(normalise_addresses(&[" ".into()]).is_err());
+        let a = normalise_addresses(
+            &GroupAddress::parse_all(&[" Eng@Corp.Example", "eng@corp.example", "b@x.example"])
+                .unwrap(),
+        );
+        assert_eq!(a, vec!["b@x.example", "eng@corp.example"]);
     }
 }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
-use crate::model::{Attachment, GroupEntry, SkipReason, Via};
+use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason, Slug, Via};
 
 mod common;
 pub mod postgres;
@@ -141,16 +141,16 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<()>;
 
     // --- groups -------------------------------------------------------------------------
-    /// Create or update a group; `addresses` replaces its address list (lower-cased).
+    /// Create or update a group; `addresses` replaces its address list.
     /// Errors with `Invalid` when an address already belongs to another group.
     async fn upsert_group(
         &self,
-        slug: &str,
+        slug: &Slug,
         name: &str,
-        addresses: &[String],
+        addresses: &[GroupAddress],
     ) -> Result<GroupEntry>;
     /// Remove a group and everything filed in it. False when there was no such group.
-    async fn remove_group(&self, slug: &str) -> Result<bool>;
+    async fn remove_group(&self, slug: &Slug) -> Result<bool>;
     async fn groups(&self) -> Result<Vec<GroupEntry>>;
 
     // --- writing --------------------------------------------------------------------------

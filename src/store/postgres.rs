@@ -27,7 +27,7 @@ use super::{
     Store, StoreError, ThreadDetail, ThreadSummary,
 };
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
-use crate::model::GroupEntry;
+use crate::model::{GroupAddress, GroupEntry, Slug};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -87,15 +87,12 @@ impl Store for PgStore {
 
     async fn upsert_group(
         &self,
-        slug: &str,
+        slug: &Slug,
         name: &str,
-        addresses: &[String],
+        addresses: &[GroupAddress],
     ) -> Result<GroupEntry> {
-        let slug = slug.trim();
-        if slug.is_empty() {
-            return Err(StoreError::Invalid("a group needs a slug".into()));
-        }
-        let addresses = common::normalise_addresses(addresses)?;
+        let slug = slug.as_str();
+        let addresses = common::normalise_addresses(addresses);
         let list: Vec<Cow<str>> = addresses.iter().map(|a| t(a)).collect();
         let mut tx = self.pool.begin().await?;
         let conflict: Option<(String, String)> = sqlx::query_as(
@@ -136,7 +133,8 @@ impl Store for PgStore {
         })
     }
 
-    async fn remove_group(&self, slug: &str) -> Result<bool> {
+    async fn remove_group(&self, slug: &Slug) -> Result<bool> {
+        let slug = slug.as_str();
         let done = sqlx::query("DELETE FROM groups WHERE slug = $1")
             .bind(t(slug))
             .execute(&self.pool)

@@ -26,7 +26,7 @@ use super::{
 use crate::core::plan::{
     Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
 };
-use crate::model::GroupEntry;
+use crate::model::{GroupAddress, GroupEntry, Slug};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -97,15 +97,12 @@ impl Store for SqliteStore {
 
     async fn upsert_group(
         &self,
-        slug: &str,
+        slug: &Slug,
         name: &str,
-        addresses: &[String],
+        addresses: &[GroupAddress],
     ) -> Result<GroupEntry> {
-        let slug = slug.trim();
-        if slug.is_empty() {
-            return Err(StoreError::Invalid("a group needs a slug".into()));
-        }
-        let addresses = common::normalise_addresses(addresses)?;
+        let slug = slug.as_str();
+        let addresses = common::normalise_addresses(addresses);
         let mut tx = self.write_tx().await?;
         if !addresses.is_empty() {
             let mut qb = QueryBuilder::<Sqlite>::new(
@@ -155,7 +152,8 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn remove_group(&self, slug: &str) -> Result<bool> {
+    async fn remove_group(&self, slug: &Slug) -> Result<bool> {
+        let slug = slug.as_str();
         let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM groups WHERE slug = ?")
             .bind(slug)

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
 
 use super::{resanitize, AppState};
 use crate::store::{GroupSummary, StoreError, ThreadDetail, ThreadSummary};
@@ -18,8 +19,13 @@ pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
+/// Where the API is mounted.
+pub const BASE: &str = "/api/v1";
+
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        // `/api/v1`; `/api/v1/` is routed to the same handler by the parent router.
+        .route("/", get(index))
         .route("/groups", get(groups))
         .route("/groups/{slug}/threads", get(threads))
         .route("/threads/{id}", get(thread))
@@ -82,6 +88,46 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
             }
         }
     }
+}
+
+/// The index `GET /api/v1` answers: every route of `openapi.json` with its summary, so the
+/// two never disagree.
+static INDEX: LazyLock<serde_json::Value> = LazyLock::new(|| index_of(OPENAPI_JSON));
+
+fn index_of(openapi: &str) -> serde_json::Value {
+    let doc: serde_json::Value =
+        serde_json::from_str(openapi).expect("openapi.json is valid JSON (a test parses it)");
+    let base = doc["servers"][0]["url"].as_str().unwrap_or(BASE);
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        // A path may name its own server (`/healthz` is served at the root).
+        let base = item["servers"][0]["url"].as_str().unwrap_or(base);
+        let full = format!("{}{path}", base.trim_end_matches('/'));
+        let full = match full.trim_end_matches('/') {
+            "" => "/".to_string(),
+            trimmed => trimmed.to_string(),
+        };
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if method == "servers" || method == "parameters" {
+                continue;
+            }
+            routes.push(serde_json::json!({
+                "method": method.to_ascii_uppercase(),
+                "path": full,
+                "summary": op["summary"],
+            }));
+        }
+    }
+    serde_json::json!({
+        "name": doc["info"]["title"],
+        "version": doc["info"]["version"],
+        "openapi": format!("{BASE}/openapi.json"),
+        "routes": routes,
+    })
+}
+
+pub(super) async fn index() -> ApiJson<&'static serde_json::Value> {
+    ApiJson(&INDEX)
 }
 
 async fn groups(State(st): State<AppState>) -> Result<ApiJson<Vec<GroupSummary>>, ApiError> {

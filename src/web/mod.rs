@@ -120,7 +120,9 @@ pub fn router_with_health(store: Arc<dyn Store>, health: crate::health::Health) 
         .route("/t/{id}", get(html::thread))
         .route("/static/style.css", get(style_css))
         .route("/healthz", get(healthz))
-        .nest("/api/v1", api::router())
+        .nest(api::BASE, api::router())
+        // A nested "/" answers the bare prefix only; the trailing-slash form is routed here.
+        .route("/api/v1/", get(api::index))
         .fallback(html::not_found)
         // Added last so it wraps every route, the nested API and both fallbacks.
         .layer(middleware::from_fn(security_headers))

@@ -10,7 +10,7 @@ use tower::ServiceExt;
 
 use super::{router, CONTENT_SECURITY_POLICY};
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
-use crate::model::{Attachment, GroupEntry, Via};
+use crate::model::{Attachment, GroupAddress, GroupEntry, Slug, Via};
 use crate::store::*;
 
 #[derive(Default)]
@@ -42,10 +42,10 @@ impl Store for FakeStore {
     async fn migrate(&self) -> Result<()> {
         Ok(())
     }
-    async fn upsert_group(&self, _: &str, _: &str, _: &[String]) -> Result<GroupEntry> {
+    async fn upsert_group(&self, _: &Slug, _: &str, _: &[GroupAddress]) -> Result<GroupEntry> {
         unimplemented!("read-only fake")
     }
-    async fn remove_group(&self, _: &str) -> Result<bool> {
+    async fn remove_group(&self, _: &Slug) -> Result<bool> {
         unimplemented!("read-only fake")
     }
     async fn groups(&self) -> Result<Vec<GroupEntry>> {
@@ -511,6 +511,7 @@ async fn openapi_lists_every_api_route() {
     assert_eq!(
         listed,
         [
+            "/",
             "/groups",
             "/groups/{slug}/threads",
             "/healthz",

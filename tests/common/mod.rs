@@ -1,41 +1,48 @@
-//! Shared by the integration tests: fresh databases on both backends.
+//! Shared by the integration tests: the one database harness (a fresh, migrated database per
+//! test on SQLite or PostgreSQL), the mail stack ([`imap`]), fixtures.
 #![allow(dead_code)]
 
 pub mod imap;
 
 use std::sync::Arc;
 
+use outloud::model::{GroupAddress, Slug};
 use outloud::store::Store;
 
-/// A database that lives as long as the value: a temp SQLite file, or a fresh PostgreSQL
-/// database dropped on `cleanup`.
+/// A migrated database that lives as long as the value: a temporary SQLite file, or a
+/// PostgreSQL database created for this test and dropped when the value is dropped — at
+/// the end of the test, pass or fail (a panicking test drops it while unwinding).
 pub struct TestDb {
     pub url: String,
     pub store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
-    pg_name: Option<String>,
+    pg: Option<PgDatabase>,
 }
 
+/// The PostgreSQL server the tests use: `$OUTLOUD_TEST_PG`, by default
+/// `postgres://postgres@127.0.0.1:5432/test` (what scripts/ensure-postgres.sh sets up).
 pub fn pg_base() -> String {
     std::env::var("OUTLOUD_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// A fresh SQLite database in a temporary directory.
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("outloud.db").display());
-    let store = outloud::store::open(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = outloud::store::open(&url).await.expect("open sqlite");
+    assert_eq!(store.backend(), "sqlite");
+    store.migrate().await.expect("migrate sqlite");
     TestDb {
         url,
         store,
         _dir: Some(dir),
-        pg_name: None,
+        pg: None,
     }
 }
 
-/// A fresh PostgreSQL database. Fails loudly when PostgreSQL is not reachable: run the tests
-/// through scripts/test.sh, which starts it.
+/// A fresh PostgreSQL database on [`pg_base`]'s server. Fails, saying how to fix it, when
+/// PostgreSQL is not reachable: the PostgreSQL half of the tests never passes silently.
 pub async fn postgres() -> TestDb {
     use sqlx::Connection;
     let base = pg_base();
@@ -43,40 +50,92 @@ pub async fn postgres() -> TestDb {
         .await
         .unwrap_or_else(|e| {
             panic!(
-                "PostgreSQL at {base} is not reachable ({e}); run scripts/test.sh, which starts it"
+                "PostgreSQL is not reachable at {base}: {e}\n\
+                 Start it with scripts/ensure-postgres.sh (scripts/test.sh does), or point \
+                 OUTLOUD_TEST_PG at a server where this user may create databases."
             )
         });
-    let name = format!("outloud_it_{}", rand::random::<u64>());
+    let name = format!("outloud_test_{:016x}", rand::random::<u64>());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .await
-        .unwrap();
-    let url = match base.rsplit_once('/') {
-        Some((prefix, _)) => format!("{prefix}/{name}"),
-        None => panic!("OUTLOUD_TEST_PG must end in /DBNAME"),
+        .unwrap_or_else(|e| panic!("cannot create a test database on {base}: {e}"));
+    let _ = admin.close().await;
+    // From here on the database is dropped whatever happens.
+    let pg = PgDatabase {
+        admin_url: base.clone(),
+        name: name.clone(),
     };
-    let store = outloud::store::open(&url).await.unwrap();
-    store.migrate().await.unwrap();
+    let url = with_database(&base, &name);
+    let store = outloud::store::open(&url).await.expect("open postgres");
+    assert_eq!(store.backend(), "postgres");
+    store.migrate().await.expect("migrate postgres");
     TestDb {
         url,
         store,
         _dir: None,
-        pg_name: Some(name),
+        pg: Some(pg),
     }
 }
 
 impl TestDb {
+    /// Drop the database now (dropping the value does the same).
     pub async fn cleanup(self) {
-        use sqlx::Connection;
-        drop(self.store);
-        if let Some(name) = self.pg_name {
-            if let Ok(mut admin) = sqlx::PgConnection::connect(&pg_base()).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await;
-            }
-        }
+        drop(self);
     }
+}
+
+/// A test's PostgreSQL database, dropped with this value.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread with
+        // its own runtime. FORCE ends the store's pooled connections.
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
+                        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(&drop).execute(&mut conn).await;
+                        let _ = conn.close().await;
+                    }
+                })
+        })
+        .join();
+    }
+}
+
+/// The URL of the same server with another database name (keeps `?options`).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority_start..].find('/') {
+        Some(i) => &base[..authority_start + i],
+        None => base,
+    };
+    format!("{base}/{name}{query}")
+}
+
+/// A slug the test knows is valid.
+pub fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+/// Group addresses the test knows are valid.
+pub fn addresses(list: &[&str]) -> Vec<GroupAddress> {
+    GroupAddress::parse_all(list).unwrap()
 }
 
 pub fn fixture(path: &str) -> std::path::PathBuf {

@@ -1,0 +1,258 @@
+//! `outloud check-config`: everything `outloud run` needs before it starts, checked without
+//! starting it — each mailbox's password (and CA file), the database, the web address. The
+//! configuration itself was checked when it loaded. Every problem is listed, each naming the
+//! key it comes from and where that key was set.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::config::{mask_url, Config};
+
+/// How long the database gets to answer.
+const DATABASE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One thing `run` would trip over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where the key was set: the file, `environment VAR` or `defaults`.
+    pub origin: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: key `{}`: {}", self.origin, self.key, self.message)
+    }
+}
+
+/// What was checked and found, for the report.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One line per thing that is fine.
+    pub ok: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    fn problem(&mut self, cfg: &Config, key: &str, message: String) {
+        self.problems.push(Problem {
+            origin: cfg.origin_of(key).to_string(),
+            key: key.to_string(),
+            message,
+        });
+    }
+}
+
+/// Check everything; never stops at the first problem.
+pub async fn check(cfg: &Config) -> Report {
+    let mut report = Report::default();
+    mailboxes(cfg, &mut report);
+    database(cfg, &mut report).await;
+    web(cfg, &mut report);
+    report
+        .ok
+        .push(format!("groups in the configuration: {}", cfg.groups.len()));
+    report
+}
+
+fn mailboxes(cfg: &Config, report: &mut Report) {
+    if cfg.mailboxes.is_empty() {
+        report
+            .ok
+            .push("mailboxes: none (run serves the web view only)".into());
+    }
+    for (i, m) in cfg.mailboxes.iter().enumerate() {
+        let secret_key = match m.password_env {
+            Some(_) => format!("mailboxes[{i}].password_env"),
+            None => format!("mailboxes[{i}].password_file"),
+        };
+        let mut fine = true;
+        match m.password() {
+            Ok(p) if p.0.is_empty() => {
+                let message = format!(
+                    "mailbox {}: the password ({}) is empty",
+                    m.name,
+                    m.password_source()
+                );
+                report.problem(cfg, &secret_key, message);
+                fine = false;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                report.problem(cfg, &secret_key, format!("mailbox {}: {e}", m.name));
+                fine = false;
+            }
+        }
+        if let Some(ca) = &m.ca_file {
+            if let Err(e) = std::fs::read(ca) {
+                let message = format!("mailbox {}: cannot read {}: {e}", m.name, ca.display());
+                report.problem(cfg, &format!("mailboxes[{i}].ca_file"), message);
+                fine = false;
+            }
+        }
+        if fine {
+            report.ok.push(format!(
+                "mailbox {}: {}@{}:{} ({}), password from {}, folders {}",
+                m.name,
+                m.user,
+                m.host,
+                m.port(),
+                m.tls.as_str(),
+                m.password_source(),
+                m.folders.join(", ")
+            ));
+        }
+    }
+}
+
+async fn database(cfg: &Config, report: &mut Report) {
+    let url = &cfg.database.url;
+    let result = match tokio::time::timeout(DATABASE_TIMEOUT, reachable(url)).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer within {} s", DATABASE_TIMEOUT.as_secs())),
+    };
+    match result {
+        Ok(note) => report
+            .ok
+            .push(format!("database: {} ({note})", mask_url(url))),
+        Err(e) => {
+            let message = format!("database {}: {e}", mask_url(url));
+            report.problem(cfg, "database.url", message);
+        }
+    }
+}
+
+/// Whether `run` can open the database, without creating or migrating it.
+async fn reachable(url: &str) -> Result<&'static str, String> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        return sqlite_usable(path.trim_start_matches("//"));
+    }
+    use sqlx::Connection;
+    let conn = sqlx::PgConnection::connect(url)
+        .await
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    let _ = conn.close().await;
+    Ok("reachable")
+}
+
+/// An existing SQLite file must open for reading and writing; a missing one needs a place
+/// where `run` can create it (and the directories on the way).
+fn sqlite_usable(path: &str) -> Result<&'static str, String> {
+    if path == ":memory:" {
+        return Ok("in memory");
+    }
+    let path = Path::new(path);
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot open {} for writing: {e}", path.display()))?;
+        return Ok("exists");
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        dir = d.parent();
+    }
+    let dir = dir
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() && !m.permissions().readonly() => Ok("will be created"),
+        Ok(_) => Err(format!(
+            "cannot be created: {} is not a writable directory",
+            dir.display()
+        )),
+        Err(e) => Err(format!("cannot be created in {}: {e}", dir.display())),
+    }
+}
+
+fn web(cfg: &Config, report: &mut Report) {
+    let bind = &cfg.web.bind;
+    match std::net::TcpListener::bind(bind) {
+        Ok(_) => report.ok.push(format!("web: {bind} is free")),
+        Err(e) => {
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => " (is outloud already running?)",
+                _ => "",
+            };
+            let message = format!("cannot listen on {bind}: {e}{hint}");
+            report.problem(cfg, "web.bind", message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str, env: &[(&str, &str)]) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("outloud.toml");
+        std::fs::write(&p, text).unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (dir, Config::load_with(Some(&p), &env).unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_problem_run_would_hit_is_listed() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let bind = taken.local_addr().unwrap();
+        let text = format!(
+            "[database]\nurl = \"sqlite:/proc/outloud-nowhere/x.db\"\n[web]\nbind = \"{bind}\"\n\
+             [[mailboxes]]\nname = \"corp\"\nhost = \"h\"\nuser = \"u\"\n\
+             password_env = \"OUTLOUD_PREFLIGHT_TEST_UNSET\"\nca_file = \"/nonexistent/ca.pem\"\n"
+        );
+        let (_d, cfg) = config(&text, &[]);
+        let report = check(&cfg).await;
+        let keys: Vec<&str> = report.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "mailboxes[0].password_env",
+                "mailboxes[0].ca_file",
+                "database.url",
+                "web.bind"
+            ],
+            "{:?}",
+            report.problems
+        );
+        let text = report
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            text.contains("OUTLOUD_PREFLIGHT_TEST_UNSET is not set"),
+            "{text}"
+        );
+        assert!(text.contains("outloud.toml: key `web.bind`"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_runnable_configuration_has_no_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "secret\n").unwrap();
+        let text = format!(
+            "[database]\nurl = \"sqlite:{}/new/dir/outloud.db\"\n[web]\nbind = \"127.0.0.1:0\"\n\
+             [[mailboxes]]\nname = \"corp\"\nhost = \"h\"\nuser = \"u\"\npassword_file = {:?}\n",
+            dir.path().display(),
+            pw.display().to_string()
+        );
+        let (_d, cfg) = config(&text, &[]);
+        let report = check(&cfg).await;
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert!(
+            report.ok.iter().any(|l| l.contains("will be created")),
+            "{:?}",
+            report.ok
+        );
+        assert!(!dir.path().join("new").exists(), "checking creates nothing");
+    }
+}
