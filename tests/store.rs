@@ -3,6 +3,8 @@
 //!
 //! PostgreSQL: `postgres://postgres@127.0.0.1:5432/test` or `$OUTLOUD_TEST_PG`. When it is
 //! unreachable the postgres tests fail, saying how to start it.
+// Each story reads top to bottom, one step after another: splitting it would hide the order.
+#![allow(clippy::too_many_lines)]
 
 use std::sync::{Arc, Mutex};
 

@@ -568,8 +568,22 @@ async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadI
     Ok(())
 }
 
-/// Executes a write set: one statement per table (plus one per replacement).
+/// Executes a write set: one statement per table (plus one per replacement), in an order that
+/// keeps every reference valid (threads before messages, replacements before inserts, merges
+/// last).
 async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
+    insert_raws(conn, ws).await?;
+    upsert_people(conn, ws).await?;
+    let new_ids = insert_threads(conn, ws).await?;
+    apply_touches(conn, ws).await?;
+    apply_replacements(conn, ws, &new_ids).await?;
+    insert_messages(conn, ws, &new_ids).await?;
+    insert_refs(conn, ws, &new_ids).await?;
+    apply_merges(conn, ws, &new_ids).await?;
+    insert_skips(conn, ws).await
+}
+
+async fn insert_raws(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     if !ws.raws.is_empty() {
         let r = &ws.raws;
         sqlx::query(
@@ -587,6 +601,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+async fn upsert_people(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     let people = people_rows(ws);
     if !people.is_empty() {
         sqlx::query(
@@ -602,6 +620,11 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+/// Inserts the plan's new threads; their ids, in `ws.threads` order.
+async fn insert_threads(conn: &mut PgConnection, ws: &WriteSet) -> Result<Vec<ThreadId>> {
     // Ids are taken from the sequence first, so `ThreadRef::New(i)` maps to them without
     // relying on the order of rows returned by an INSERT.
     let mut new_ids: Vec<ThreadId> = Vec::new();
@@ -631,6 +654,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(new_ids)
+}
+
+async fn apply_touches(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     let touches = merge_touches(&ws.touches);
     if !touches.is_empty() {
         sqlx::query(
@@ -648,6 +675,14 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+async fn apply_replacements(
+    conn: &mut PgConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     // Rare (an original arriving after its reconstruction): one statement each, before the
     // inserts, since a row it renames may free a Message-ID that a new message of this batch
     // takes.
@@ -659,7 +694,7 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
              signature = $15, disclaimer = $16, html = $17, attachments = $18, via = $19, \
              reconstructed = FALSE WHERE id = $20",
         )
-        .bind(resolve(m.thread, &new_ids)?)
+        .bind(resolve(m.thread, new_ids)?)
         .bind(m.group_id)
         .bind(t_opt(m.raw_sha256.as_deref()))
         .bind(t(&m.message_id))
@@ -683,11 +718,19 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+async fn insert_messages(
+    conn: &mut PgConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     if !ws.messages.is_empty() {
         let m = &ws.messages;
         let thread_ids = m
             .iter()
-            .map(|m| resolve(m.thread, &new_ids))
+            .map(|m| resolve(m.thread, new_ids))
             .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
@@ -721,11 +764,15 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+async fn insert_refs(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadId]) -> Result<()> {
     if !ws.refs.is_empty() {
         let r = &ws.refs;
         let thread_ids = r
             .iter()
-            .map(|(_, _, th)| resolve(*th, &new_ids))
+            .map(|(_, _, th)| resolve(*th, new_ids))
             .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO thread_refs (group_id, ref_id, thread_id) \
@@ -739,8 +786,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
-    apply_merges(conn, ws, &new_ids).await?;
+    Ok(())
+}
 
+async fn insert_skips(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     if !ws.skips.is_empty() {
         let s = &ws.skips;
         sqlx::query(

@@ -609,8 +609,21 @@ async fn apply_merges(
     Ok(())
 }
 
-/// Executes a write set: a handful of multi-row statements per table.
+/// Executes a write set: a handful of multi-row statements per table, in an order that keeps
+/// every reference valid (threads before messages, replacements before inserts, merges last).
 async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
+    insert_raws(conn, ws).await?;
+    upsert_people(conn, ws).await?;
+    let new_ids = insert_threads(conn, ws).await?;
+    apply_touches(conn, ws).await?;
+    apply_replacements(conn, ws, &new_ids).await?;
+    insert_messages(conn, ws, &new_ids).await?;
+    insert_refs(conn, ws, &new_ids).await?;
+    apply_merges(conn, ws, &new_ids).await?;
+    insert_skips(conn, ws).await
+}
+
+async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in ws.raws.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO raw_mails (sha256, message_id, source, force_groups, received_at, bytes) ",
@@ -627,6 +640,10 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+async fn upsert_people(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in people_rows(ws).chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO people (email, name, first_seen) ");
         qb.push_values(chunk, |mut b, p| {
@@ -641,6 +658,11 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+/// Inserts the plan's new threads; their ids, in `ws.threads` order.
+async fn insert_threads(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<Vec<ThreadId>> {
     // Ids are allocated here rather than read back through RETURNING, whose row order SQLite
     // leaves unspecified; the IMMEDIATE transaction holds the write lock, so MAX(id) is ours.
     let mut new_ids: Vec<ThreadId> = Vec::with_capacity(ws.threads.len());
@@ -669,6 +691,10 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(new_ids)
+}
+
+async fn apply_touches(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in merge_touches(&ws.touches).chunks(CHUNK_ROWS) {
         let mut qb =
             QueryBuilder::<Sqlite>::new("WITH v(id, started_at, last_activity, added) AS (");
@@ -686,6 +712,14 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+async fn apply_replacements(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     // Rare (an original arriving after its reconstruction): one statement each, before the
     // inserts, since a row it renames may free a Message-ID that a new message of this batch
     // takes.
@@ -697,7 +731,7 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
              signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
              WHERE id = ?",
         )
-        .bind(resolve(m.thread, &new_ids)?)
+        .bind(resolve(m.thread, new_ids)?)
         .bind(m.group_id)
         .bind(m.raw_sha256.as_deref())
         .bind(m.message_id.as_str())
@@ -721,10 +755,18 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+async fn insert_messages(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     let messages = ws
         .messages
         .iter()
-        .map(|m| Ok((resolve(m.thread, &new_ids)?, m)))
+        .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
         .collect::<Result<Vec<(ThreadId, &NewMessage)>>>()?;
     for chunk in messages.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(
@@ -757,10 +799,18 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+async fn insert_refs(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     let refs = ws
         .refs
         .iter()
-        .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, &new_ids)?)))
+        .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, new_ids)?)))
         .collect::<Result<Vec<(GroupId, &str, ThreadId)>>>()?;
     for chunk in refs.chunks(CHUNK_ROWS) {
         let mut qb =
@@ -772,8 +822,10 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
-    apply_merges(conn, ws, &new_ids).await?;
+    Ok(())
+}
 
+async fn insert_skips(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     let at = common::now();
     for chunk in ws.skips.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(

@@ -251,6 +251,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines)] // one table of attribution lines as clients write them
     fn names_from_attributions() {
         #[rustfmt::skip]
         let cases = [
