@@ -361,7 +361,7 @@ impl Store for PgStore {
         .await?;
         Ok(Some(ThreadDetail {
             thread: thread.into(),
-            messages: messages.into_iter().map(Into::into).collect(),
+            messages: (messages.into_iter().map(TryInto::try_into)).collect::<Result<_>>()?,
             linked: linked
                 .into_iter()
                 .map(|(thread_id, group_slug, subject)| LinkedThread {
@@ -383,7 +383,7 @@ impl Store for PgStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
