@@ -204,6 +204,8 @@ const HEADER_LABELS: &[(HeaderKey, &[&str])] = &[
     ]),
 ];
 
+/// The label part of a header line (`**From:** `), without captures so it runs on the DFA:
+/// it is tried on every line.
 static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     let mut labels: Vec<&str> = HEADER_LABELS
         .iter()
@@ -217,7 +219,7 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
         .collect::<Vec<_>>()
         .join("|");
     Regex::new(&format!(
-        r"(?i)^\*{{0,2}}({alternation})\s*\*{{0,2}}\s*[:：]\s*\*{{0,2}}\s*(.*)$"
+        r"(?i)^\*{{0,2}}(?:{alternation})\s*\*{{0,2}}\s*[:：]\s*\*{{0,2}}\s*"
     ))
     .unwrap()
 });
@@ -229,14 +231,18 @@ pub(crate) fn header_key(text: &str) -> Option<(HeaderKey, &str)> {
     if text[..colon].chars().count() > 20 {
         return None;
     }
-    let caps = HEADER_LINE.captures(text)?;
-    let label = caps.get(1)?.as_str().to_lowercase();
-    let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = HEADER_LINE.find(text)?.end();
+    let label = text[..colon].trim_matches(|c: char| c == '*' || c.is_whitespace());
+    let label = label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let kind = HEADER_LABELS
         .iter()
         .find(|(_, labels)| labels.contains(&label.as_str()))
         .map(|(k, _)| *k)?;
-    Some((kind, caps.get(2).map_or("", |m| m.as_str().trim())))
+    Some((kind, text[end..].trim()))
 }
 
 /// Legal boilerplate. A paragraph is a disclaimer when it contains a strong phrase or at least

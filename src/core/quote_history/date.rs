@@ -153,14 +153,21 @@ pub(crate) fn parse_date(s: &str, english: bool) -> Option<Written> {
 }
 
 /// Arabic-Indic and Persian digits as ASCII (Gmail in Arabic may write "٣ مارس ٢٠٢٥").
-fn ascii_digits(s: &str) -> String {
+fn ascii_digits(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| matches!(c as u32, 0x660..=0x669 | 0x6f0..=0x6f9))
+    {
+        return s.into();
+    }
     s.chars()
         .map(|c| match c as u32 {
             0x660..=0x669 => char::from(b'0' + (c as u32 - 0x660) as u8),
             0x6f0..=0x6f9 => char::from(b'0' + (c as u32 - 0x6f0) as u8),
             _ => c,
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 /// The first time of day not glued to a preceding number ("2025-03-03T10:02" still counts).
