@@ -31,6 +31,7 @@ impl Processed {
         self.reconstructed.get_or_init(|| {
             let ctx = QuoteContext {
                 date_offset_secs: self.mail.date_offset_secs,
+                date: self.mail.date,
             };
             reconstruct(&self.clean.quoted, ctx)
         })

@@ -146,9 +146,11 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d{1,2}[:：]\d{2}|\b(?:kl|klo|kello|pukul|jam)\.?\s*\d{1,2}[.:]\d{2}").unwrap()
 });
 /// The author's address right before the final colon: Gmail in Russian, Japanese, Hebrew,
-/// Arabic; Yandex; Mail.ru ("… <anna@x.ru>:").
-static ADDRESS_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[>)\]]*\s*[:：]$").unwrap());
+/// Arabic; Yandex; Mail.ru ("… <anna@x.ru>:"); mutt's common `* Name <a@x> [2025-03-03 10:02]:`.
+static ADDRESS_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[>)\]]*\s*(?:\[[^\]]*\d[^\]]*\]\s*)?[:：]$")
+        .unwrap()
+});
 
 /// "Felix Braun wrote:" with no date: accepted only right before a quote block.
 static WEAK: LazyLock<Regex> = LazyLock::new(|| {
@@ -221,6 +223,7 @@ mod tests {
             "Às 10:02 de 03/03/2025, João escreveu:",
             "Pada tanggal Sel, 4 Mar 2025 pukul 09.30 Budi <b@x.id> menulis:",
             "Am Dienstag, 4. März 2025 um 08:47:10 MEZ hat Klaus <k@x.de> Folgendes geschrieben:",
+            "* Price, Steven <sprice@globex.example> [2026-09-03 10:30]:",
         ] {
             assert!(is_strong(line), "{line}");
         }

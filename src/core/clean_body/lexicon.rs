@@ -176,14 +176,15 @@ const HEADER_LABELS: &[(HeaderKey, &[&str])] = &[
         "from", "von", "de", "de la", "van", "od", "差出人", "送信者", "från", "da", "fra", "от",
         "від", "kimden", "gönderen", "από", "מאת", "من", "مِن", "发件人", "寄件者", "寄件人", "從",
         "보낸 사람", "feladó", "lähettäjä", "expéditeur", "afzender", "absender", "remitente",
-        "mittente", "remetente", "відправник", "отправитель",
+        "mittente", "remetente", "відправник", "отправитель", "šalje", "dari", "từ",
     ]),
     (HeaderKey::Date, &[
         "sent", "gesendet", "envoyé", "enviado el", "enviado", "enviada em", "enviado em",
-        "enviada", "verzonden", "wysłano", "wysłany", "送信日時", "date", "datum", "fecha", "data",
+        "enviada", "verzonden", "wysłano", "wysłane", "wysłany", "送信日時", "date", "datum", "fecha", "data",
         "日付", "skickat", "sendt", "inviato", "odesláno", "odoslané", "отправлено", "надіслано",
-        "дата", "gönderildi", "gönderim tarihi", "tarih", "εστάλη", "ημερομηνία", "נשלח",
-        "תאריך", "تاريخ الإرسال", "التاريخ", "发送时间", "发送日期", "日期", "寄件日期",
+        "дата", "gönderildi", "gönderim tarihi", "tarih", "στάλθηκε", "εστάλη", "ημερομηνία",
+        "נשלח", "תאריך", "تم الإرسال", "تاريخ الإرسال", "التاريخ", "poslano", "изпратено",
+        "dikirim", "đã gửi", "发送时间", "发送日期", "日期", "寄件日期",
         "傳送時間", "傳送日期", "보낸 날짜", "날짜", "küldve", "dátum", "elküldve", "lähetetty",
         "päivämäärä", "päiväys", "trimis",
     ]),
@@ -191,16 +192,18 @@ const HEADER_LABELS: &[(HeaderKey, &[&str])] = &[
         "to", "an", "à", "a", "para", "aan", "do", "宛先", "till", "til", "komu", "кому", "kime",
         "προς", "אל", "إلى", "收件人", "收件者", "到", "給", "받는 사람", "címzett",
         "vastaanottaja", "către", "destinataire", "destinatario", "destinatário", "alıcı",
+        "prima", "za", "до", "kepada", "đến",
     ]),
     (HeaderKey::Cc, &[
         "cc", "bcc", "dw", "kopie", "kopia", "kopi", "копия", "копія", "bilgi", "κοιν", "κοιν.",
         "κοινοποίηση", "עותק", "نسخة", "抄送", "副本", "참조", "másolatot kap", "másolat",
-        "kopio", "copie à", "kopie (cc)", "kopi til (cc)", "reply-to", "antwort an",
+        "kopio", "copie à", "kopie (cc)", "kopi til (cc)", "kópia", "reply-to", "antwort an",
     ]),
     (HeaderKey::Subject, &[
         "subject", "betreff", "objet", "asunto", "onderwerp", "temat", "件名", "ämne", "emne",
         "oggetto", "assunto", "předmět", "predmet", "тема", "konu", "θέμα", "נושא", "الموضوع",
-        "主题", "主旨", "제목", "tárgy", "aihe", "subiect", "sujet",
+        "主题", "主旨", "제목", "tárgy", "aihe", "subiect", "sujet", "zadeva", "относно",
+        "subjek", "chủ đề",
     ]),
 ];
 
@@ -348,6 +351,14 @@ mod tests {
         assert_eq!(
             header_key("送信日時: 2025年3月3日 10:02").map(|h| h.0),
             Some(HeaderKey::Date)
+        );
+        assert_eq!(
+            header_key("Wysłane: wtorek, 26 maja 2026 17:17"),
+            Some((HeaderKey::Date, "wtorek, 26 maja 2026 17:17"))
+        );
+        assert_eq!(
+            header_key("**Kimden:** Ayşe <a@x>").map(|h| h.0),
+            Some(HeaderKey::From)
         );
         assert!(header_key("Note: this is prose that happens to have a colon").is_none());
         assert!(is_contact("T: +44 20 7946 0958 | M: +44 7700 900123"));

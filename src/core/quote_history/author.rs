@@ -203,8 +203,10 @@ static NOTES_NAME: LazyLock<Regex> =
 /// `"Robert \"Bob\" O'Neil"`, Outlook's `'Müller, Hans'`); quotes inside a name
 /// (`Oscar "Ozzy" Diaz`) stay.
 fn clean_name(s: &str) -> Option<String> {
+    // "* Anna <a@x> [date]:" (mutt) starts with a bullet.
     let t = s
         .trim()
+        .trim_start_matches(['*', ' '])
         .trim_end_matches([':', '：', ',', '(', '<', '['])
         .trim();
     let t = unquote(t);
@@ -325,6 +327,7 @@ mod tests {
             ("Anna Smith/Sales/ACME@ACME wrote on 03/03/2025 10:02:02 AM:", "Anna Smith"),
             ("Quoting Anna Smith <anna@x.com>:", "Anna Smith"),
             ("Zitat von Anna Schmidt <anna@x.de>:", "Anna Schmidt"),
+            ("* Price, Steven <sprice@globex.example> [2026-09-03 10:30]:", "Price, Steven"),
         ];
         for (line, want) in cases {
             assert_eq!(name(line).as_deref(), Some(want), "{line}");
