@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Published,
-    Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, PersonZone,
+    Published, Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason};
 
@@ -349,6 +349,13 @@ impl KnownBuilder {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// `(email, offset, seen_at)` of a person with a known zone.
+    pub fn zone(&mut self, row: (String, i32, i64)) {
+        let (email, offset, seen_at) = row;
+        let zone = PersonZone { offset, seen_at };
+        self.known.zones.insert(email, zone);
     }
 
     pub fn published(&mut self, p: Published) {

@@ -501,6 +501,16 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
+    if !lookup.zones.is_empty() {
+        let rows: Vec<(String, i32, i64)> = sqlx::query_as(
+            "SELECT email, utc_offset, utc_offset_at FROM people \
+             WHERE utc_offset IS NOT NULL AND email = ANY($1)",
+        )
+        .bind(&lookup.zones)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.zone(r));
+    }
     let found = kb.found_threads();
     if !found.is_empty() {
         let rows: Vec<PublishedTuple> = sqlx::query_as(&format!(
@@ -616,6 +626,17 @@ async fn upsert_people(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .bind(people.iter().map(|p| t(p.email)).collect::<Vec<_>>())
         .bind(people.iter().map(|p| t_opt(p.name)).collect::<Vec<_>>())
         .bind(people.iter().map(|p| p.first_seen).collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (email, zone) in &ws.zones {
+        sqlx::query(
+            "UPDATE people SET utc_offset = $1, utc_offset_at = $2 WHERE email = $3 \
+             AND (utc_offset_at IS NULL OR utc_offset_at <= $2)",
+        )
+        .bind(zone.offset)
+        .bind(zone.seen_at)
+        .bind(t(email))
         .execute(&mut *conn)
         .await?;
     }

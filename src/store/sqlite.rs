@@ -531,6 +531,19 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
+    for chunk in lookup.zones.chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT email, utc_offset, utc_offset_at FROM people \
+             WHERE utc_offset IS NOT NULL AND email IN (",
+        );
+        let mut list = qb.separated(", ");
+        for email in chunk {
+            list.push_bind(email.as_str());
+        }
+        qb.push(")");
+        let rows: Vec<(String, i32, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.zone(r));
+    }
     for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
@@ -644,6 +657,22 @@ async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
 }
 
 async fn upsert_people(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
+    upsert_people_rows(conn, ws).await?;
+    for (email, zone) in &ws.zones {
+        sqlx::query(
+            "UPDATE people SET utc_offset = ?1, utc_offset_at = ?2 WHERE email = ?3 \
+             AND (utc_offset_at IS NULL OR utc_offset_at <= ?2)",
+        )
+        .bind(zone.offset)
+        .bind(zone.seen_at)
+        .bind(email.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn upsert_people_rows(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in people_rows(ws).chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO people (email, name, first_seen) ");
         qb.push_values(chunk, |mut b, p| {
