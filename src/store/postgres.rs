@@ -26,7 +26,9 @@ use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
     Store, StoreError, ThreadDetail, ThreadSummary,
 };
-use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
+use crate::core::plan::{
+    Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
+};
 use crate::model::{GroupAddress, GroupEntry, Slug};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -699,46 +701,120 @@ async fn apply_touches(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     Ok(())
 }
 
+/// The columns a message row is written with, in [`bind_messages`]' order.
+const MESSAGE_COLUMNS_WRITTEN: [&str; 20] = [
+    "thread_id",
+    "group_id",
+    "raw_sha256",
+    "message_id",
+    "author_email",
+    "author_name",
+    "date",
+    "date_trust",
+    "subject",
+    "subject_key",
+    "subject_link",
+    "body",
+    "quoted",
+    "signoff",
+    "signature",
+    "disclaimer",
+    "html",
+    "attachments",
+    "via",
+    "reconstructed",
+];
+
+/// `UNNEST` over the arrays [`bind_messages`] binds, plus `extra` more array parameters.
+fn unnest_messages(extra: &[&str]) -> String {
+    let types = [
+        "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "SMALLINT", "TEXT", "TEXT",
+        "BOOLEAN", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BOOLEAN",
+    ];
+    let params = (types.iter().chain(extra))
+        .enumerate()
+        .map(|(i, ty)| format!("${}::{ty}[]", i + 1))
+        .collect::<Vec<_>>();
+    format!("UNNEST({})", params.join(", "))
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the messages' columns as arrays, one per column of [`MESSAGE_COLUMNS_WRITTEN`]:
+/// shared by insert and replacement.
+fn bind_messages<'q>(q: PgQuery<'q>, rows: &'q [(ThreadId, &'q NewMessage)]) -> PgQuery<'q> {
+    let col = |f: fn(&'q NewMessage) -> Option<Cow<'q, str>>| {
+        rows.iter().map(|(_, m)| f(m)).collect::<Vec<_>>()
+    };
+    q.bind(rows.iter().map(|(t, _)| *t).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, m)| m.group_id).collect::<Vec<_>>())
+        .bind(col(|m| t_opt(m.raw_sha256.as_deref())))
+        .bind(col(|m| Some(t(&m.message_id))))
+        .bind(col(|m| Some(t(&m.author.email))))
+        .bind(col(|m| t_opt(m.author.name.as_deref())))
+        .bind(rows.iter().map(|(_, m)| m.date).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|(_, m)| m.date_trust.as_i16())
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(|m| Some(t(&m.subject))))
+        .bind(col(|m| Some(t(&m.subject_key))))
+        .bind(rows.iter().map(|(_, m)| m.subject_link).collect::<Vec<_>>())
+        .bind(col(|m| Some(t(&m.body))))
+        .bind(col(|m| Some(t(&m.quoted))))
+        .bind(col(|m| Some(t(&m.signoff))))
+        .bind(col(|m| Some(t(&m.signature))))
+        .bind(col(|m| Some(t(&m.disclaimer))))
+        .bind(col(|m| t_opt(m.html.as_deref())))
+        .bind(col(|m| {
+            Some(Cow::Owned(
+                t(&encode_attachments(&m.attachments)).into_owned(),
+            ))
+        }))
+        .bind(col(|m| Some(Cow::Borrowed(m.via.as_str()))))
+        .bind(
+            rows.iter()
+                .map(|(_, m)| m.reconstructed)
+                .collect::<Vec<_>>(),
+        )
+}
+
+fn resolved<'m>(
+    messages: impl Iterator<Item = &'m NewMessage>,
+    new_ids: &[ThreadId],
+) -> Result<Vec<(ThreadId, &'m NewMessage)>> {
+    messages
+        .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
+        .collect()
+}
+
+/// Originals overwriting their reconstructed rows, before the inserts: a row it renames may
+/// free a Message-ID that a new message of this batch takes.
 async fn apply_replacements(
     conn: &mut PgConnection,
     ws: &WriteSet,
     new_ids: &[ThreadId],
 ) -> Result<()> {
-    // Rare (an original arriving after its reconstruction): one statement each, before the
-    // inserts, since a row it renames may free a Message-ID that a new message of this batch
-    // takes.
-    for (row_id, m) in &ws.replacements {
-        sqlx::query(
-            "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
-             author_email = $5, author_name = $6, date = $7, date_trust = $8, subject = $9, \
-             subject_key = $10, subject_link = $11, body = $12, quoted = $13, signoff = $14, \
-             signature = $15, disclaimer = $16, html = $17, attachments = $18, via = $19, \
-             reconstructed = FALSE WHERE id = $20",
-        )
-        .bind(resolve(m.thread, new_ids)?)
-        .bind(m.group_id)
-        .bind(t_opt(m.raw_sha256.as_deref()))
-        .bind(t(&m.message_id))
-        .bind(t(&m.author.email))
-        .bind(t_opt(m.author.name.as_deref()))
-        .bind(m.date)
-        .bind(m.date_trust.as_i16())
-        .bind(t(&m.subject))
-        .bind(t(&m.subject_key))
-        .bind(m.subject_link)
-        .bind(t(&m.body))
-        .bind(t(&m.quoted))
-        .bind(t(&m.signoff))
-        .bind(t(&m.signature))
-        .bind(t(&m.disclaimer))
-        .bind(t_opt(m.html.as_deref()))
-        .bind(t(&encode_attachments(&m.attachments)).into_owned())
-        .bind(m.via.as_str())
-        .bind(*row_id)
+    if ws.replacements.is_empty() {
+        return Ok(());
+    }
+    let rows = resolved(ws.replacements.iter().map(|(_, m)| m), new_ids)?;
+    let ids: Vec<i64> = ws.replacements.iter().map(|(id, _)| *id).collect();
+    let cols = MESSAGE_COLUMNS_WRITTEN.join(", ");
+    let values = (MESSAGE_COLUMNS_WRITTEN.iter())
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE messages SET ({cols}) = ({values}) FROM {} AS v({cols}, row_id) \
+         WHERE messages.id = v.row_id",
+        unnest_messages(&["BIGINT"])
+    );
+    bind_messages(sqlx::query(&sql), &rows)
+        .bind(ids)
         .execute(&mut *conn)
         .await?;
-    }
-
     Ok(())
 }
 
@@ -747,44 +823,18 @@ async fn insert_messages(
     ws: &WriteSet,
     new_ids: &[ThreadId],
 ) -> Result<()> {
-    if !ws.messages.is_empty() {
-        let m = &ws.messages;
-        let thread_ids = m
-            .iter()
-            .map(|m| resolve(m.thread, new_ids))
-            .collect::<Result<Vec<_>>>()?;
-        sqlx::query(
-            "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, signature, \
-             disclaimer, html, attachments, via, reconstructed) \
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
-             $7::BIGINT[], $8::SMALLINT[], $9::TEXT[], $10::TEXT[], $11::BOOLEAN[], $12::TEXT[], $13::TEXT[], \
-             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], $20::BOOLEAN[])",
-        )
-        .bind(thread_ids)
-        .bind(m.iter().map(|m| m.group_id).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t_opt(m.raw_sha256.as_deref())).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.message_id)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.author.email)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t_opt(m.author.name.as_deref())).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.date).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.date_trust.as_i16()).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.subject)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.subject_key)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.subject_link).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.body)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.quoted)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.signoff)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.signature)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.disclaimer)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t_opt(m.html.as_deref())).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&encode_attachments(&m.attachments)).into_owned()).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.via.as_str()).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.reconstructed).collect::<Vec<_>>())
+    if ws.messages.is_empty() {
+        return Ok(());
+    }
+    let rows = resolved(ws.messages.iter(), new_ids)?;
+    let sql = format!(
+        "INSERT INTO messages ({}) SELECT * FROM {}",
+        MESSAGE_COLUMNS_WRITTEN.join(", "),
+        unnest_messages(&[])
+    );
+    bind_messages(sqlx::query(&sql), &rows)
         .execute(&mut *conn)
         .await?;
-    }
-
     Ok(())
 }
 

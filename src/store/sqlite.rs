@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -753,38 +754,49 @@ async fn apply_replacements(
     // inserts, since a row it renames may free a Message-ID that a new message of this batch
     // takes.
     for (row_id, m) in &ws.replacements {
-        sqlx::query(
-            "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
-             author_name = ?, date = ?, date_trust = ?, subject = ?, subject_key = ?, subject_link = ?, \
-             body = ?, quoted = ?, \
-             signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
-             WHERE id = ?",
-        )
-        .bind(resolve(m.thread, new_ids)?)
-        .bind(m.group_id)
-        .bind(m.raw_sha256.as_deref())
-        .bind(m.message_id.as_str())
-        .bind(m.author.email.as_str())
-        .bind(m.author.name.as_deref())
-        .bind(m.date)
-        .bind(m.date_trust.as_i16())
-        .bind(m.subject.as_str())
-        .bind(m.subject_key.as_str())
-        .bind(m.subject_link)
-        .bind(m.body.as_str())
-        .bind(m.quoted.as_str())
-        .bind(m.signoff.as_str())
-        .bind(m.signature.as_str())
-        .bind(m.disclaimer.as_str())
-        .bind(m.html.as_deref())
-        .bind(encode_attachments(&m.attachments))
-        .bind(m.via.as_str())
-        .bind(*row_id)
-        .execute(&mut *conn)
-        .await?;
+        // Row-value assignment: the same column list and binds as an insert.
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "UPDATE messages SET ({MESSAGE_INSERT_COLUMNS}) = ("
+        ));
+        push_message(&mut qb.separated(", "), resolve(m.thread, new_ids)?, m);
+        qb.push(") WHERE id = ").push_bind(*row_id);
+        qb.build().execute(&mut *conn).await?;
     }
 
     Ok(())
+}
+
+/// The columns a message row is written with, in [`push_message`]'s order.
+const MESSAGE_INSERT_COLUMNS: &str = "thread_id, group_id, raw_sha256, message_id, author_email, \
+     author_name, date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, \
+     signature, disclaimer, html, attachments, via, reconstructed";
+
+/// One message's values for [`MESSAGE_INSERT_COLUMNS`]: shared by insert and replacement.
+fn push_message<'args>(
+    b: &mut Separated<'_, 'args, Sqlite, &'static str>,
+    thread_id: ThreadId,
+    m: &'args NewMessage,
+) {
+    b.push_bind(thread_id)
+        .push_bind(m.group_id)
+        .push_bind(m.raw_sha256.as_deref())
+        .push_bind(m.message_id.as_str())
+        .push_bind(m.author.email.as_str())
+        .push_bind(m.author.name.as_deref())
+        .push_bind(m.date)
+        .push_bind(m.date_trust.as_i16())
+        .push_bind(m.subject.as_str())
+        .push_bind(m.subject_key.as_str())
+        .push_bind(m.subject_link)
+        .push_bind(m.body.as_str())
+        .push_bind(m.quoted.as_str())
+        .push_bind(m.signoff.as_str())
+        .push_bind(m.signature.as_str())
+        .push_bind(m.disclaimer.as_str())
+        .push_bind(m.html.as_deref())
+        .push_bind(encode_attachments(&m.attachments))
+        .push_bind(m.via.as_str())
+        .push_bind(m.reconstructed);
 }
 
 async fn insert_messages(
@@ -798,32 +810,11 @@ async fn insert_messages(
         .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
         .collect::<Result<Vec<(ThreadId, &NewMessage)>>>()?;
     for chunk in messages.chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, signature, \
-             disclaimer, html, attachments, via, reconstructed) ",
-        );
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) "
+        ));
         qb.push_values(chunk, |mut b, (thread_id, m)| {
-            b.push_bind(*thread_id)
-                .push_bind(m.group_id)
-                .push_bind(m.raw_sha256.as_deref())
-                .push_bind(m.message_id.as_str())
-                .push_bind(m.author.email.as_str())
-                .push_bind(m.author.name.as_deref())
-                .push_bind(m.date)
-                .push_bind(m.date_trust.as_i16())
-                .push_bind(m.subject.as_str())
-                .push_bind(m.subject_key.as_str())
-                .push_bind(m.subject_link)
-                .push_bind(m.body.as_str())
-                .push_bind(m.quoted.as_str())
-                .push_bind(m.signoff.as_str())
-                .push_bind(m.signature.as_str())
-                .push_bind(m.disclaimer.as_str())
-                .push_bind(m.html.as_deref())
-                .push_bind(encode_attachments(&m.attachments))
-                .push_bind(m.via.as_str())
-                .push_bind(m.reconstructed);
+            push_message(&mut b, *thread_id, m)
         });
         qb.build().execute(&mut *conn).await?;
     }
