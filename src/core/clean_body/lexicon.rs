@@ -65,7 +65,9 @@ const CLOSINGS: &[&str] = &[
     "abraços", "cumprimentos", "grazie mille", "distinti saluti", "saluti cordiali", "cordialmente",
     "un caro saluto", "buona giornata", "a presto", "un abbraccio", "abraço", "um abraço", "att",
     "melhores cumprimentos", "com os melhores cumprimentos", "muito obrigado", "muito obrigada",
-    "beijos", "até logo",
+    "beijos", "até logo", "abs", "grato", "grata", "saudações", "cordiais saudações",
+    "atenciosamente e obrigado", "um grande abraço", "bom trabalho", "boa semana",
+    "tenha um bom dia", "obrigado desde já", "desde já agradeço", "fico no aguardo",
     // Swedish, Danish, Norwegian, Finnish, Hungarian
     "hälsningar", "med vänliga hälsningar", "vänliga hälsningar", "bästa hälsningar", "mvh",
     "tack", "tack på förhand", "med venlig hilsen", "venlig hilsen", "hilsen", "tak",
@@ -74,7 +76,11 @@ const CLOSINGS: &[&str] = &[
     // Czech, Slovak, Russian, Ukrainian, Greek, Turkish
     "s pozdravem", "děkuji", "díky", "děkuji předem", "zdravím", "s pozdravom", "ďakujem",
     "с уважением", "спасибо", "заранее спасибо", "всего доброго", "всего хорошего",
-    "с наилучшими пожеланиями", "з повагою", "дякую", "заздалегідь дякую", "всього найкращого",
+    "с наилучшими пожеланиями", "всего наилучшего", "хорошего дня", "хорошего вечера",
+    "хороших выходных", "удачного дня", "благодарю", "заранее благодарю", "спасибо заранее",
+    "большое спасибо", "до связи", "с уважением и благодарностью", "с благодарностью",
+    "з повагою", "дякую", "заздалегідь дякую", "всього найкращого", "всього доброго",
+    "гарного дня", "гарних вихідних", "до зв'язку", "щиро дякую", "з найкращими побажаннями",
     "ευχαριστώ", "ευχαριστώ πολύ", "με εκτίμηση", "φιλικά", "χαιρετισμούς", "saygılarımla",
     "teşekkürler", "teşekkür ederim", "iyi çalışmalar", "selamlar", "sevgiler",
     // Chinese, Korean, Hebrew, Arabic
@@ -126,7 +132,6 @@ pub(crate) static MOBILE_SIG: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)^outlook für (?:ios|android) (?:beziehen|herunterladen)$",
         r"(?i)^(?:obtener|descargar) outlook para (?:ios|android)$",
         r"(?i)^outlook voor (?:ios|android) (?:downloaden|ophalen)$",
-        r"(?i)^pobierz (?:aplikację )?outlook (?:dla|na) (?:systemu )?(?:ios|android)$",
         r"(?i)^(?:ios|android) ?版?の? ?outlook ?を入手$",
         r"(?i)^von meine[mr] [^,;:!?]+ gesendet$",
         r"(?i)^gesendet (?:von|mit|vom|via|aus) (?:meinem |meiner |der |dem )?[^,;:!?]+$",
@@ -137,6 +142,15 @@ pub(crate) static MOBILE_SIG: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)^wysłane (?:z|ze|przy użyciu|za pomocą|z mojego) [^,;:!?]+$",
         r"(?i)^[\w ]+から送信$",
         r"(?i)^inviato da (?:il mio |iphone|ipad)[^,;:!?]*$",
+        // Outlook mobile's download line in ru/uk/pt/it/pl/cs/tr ("Obter o Outlook para iOS")
+        r"(?i)^(?:получить|скачать|загрузить|завантажити|отримати) outlook для (?:ios|android)$",
+        r"(?i)^(?:obter|baixar|transferir) o outlook para (?:ios|android)$",
+        r"(?i)^(?:ottieni|scarica) outlook per (?:ios|android)$",
+        r"(?i)^(?:uzyskaj|pobierz) (?:aplikację |program )?outlook (?:dla|na) (?:systemu )?(?:ios|android)$",
+        r"(?i)^(?:získat|stáhnout|získejte) outlook pro (?:ios|android)$",
+        r"(?i)^(?:ios|android) için outlook'?u? (?:edinin|indirin|alın)$",
+        // "Отправлено с iPhone", "Надіслано з iPhone", "Enviado do meu iPhone"
+        r"(?i)^(?:отправлено|послано|надіслано) (?:с|со|из|через|з|із) [^,;:!?]+$",
     ])
     .unwrap()
 });
@@ -276,6 +290,35 @@ pub(crate) const DISCLAIMER_WEAK: &[&str] = &[
     "persoonsgegevens", "個人情報",
 ];
 
+/// Company register particulars that business mail must carry (German §35a GmbHG, §80 AktG,
+/// §37a HGB; Austrian §14 UGB; UK Companies Act 2006 / Company Regulations 2008; French
+/// R123-237 Code de commerce; Dutch Handelsregisterbesluit art. 24): a legal footer even without
+/// any confidentiality wording.
+#[rustfmt::skip]
+const REGISTER_CUES: &[&str] = &[
+    "sitz der gesellschaft", "sitz:", "registergericht", "amtsgericht", "handelsregister",
+    "firmenbuch", "geschäftsführer", "geschäftsführung", "vorstand", "aufsichtsrat", "ust-id",
+    "steuernummer", "registered office", "registered in england", "registered in scotland",
+    "registered in ireland", "company number", "company no", "directors:", "vat no",
+    "vat reg", "siège social", "capital social", "capital de", "kamer van koophandel",
+];
+
+/// The register number itself: `HRB 123456`, `FN 123456a`, `USt-IdNr. DE123456789`, `ATU…`,
+/// `CHE-123.456.789`, `Company No. 01234567`, `KvK 12345678`, `RCS Paris B 123 456 789`, SIREN.
+static REGISTER_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:HR[AB]|FN|GnR|PR|VR)\s?\d{2,}|\bDE\s?\d{9}\b|\bATU\d{8}\b|\bCHE-?\d{3}\.?\d{3}\.?\d{3}|\b(?:company|registration|reg\.?)\s+(?:no|number|nr)\.?:?\s*\d{6,}|\bkvk(?:-nummer|-nr\.?)?:?\s*\d{8}\b|\brcs\s+[\p{L} -]+\d{3}\s?\d{3}\s?\d{3}|\bsi(?:ren|ret)\s*:?\s*\d{3}\s?\d{3}\s?\d{3}",
+    )
+    .unwrap()
+});
+
+/// A company's legal footer ("Sitz der Gesellschaft: München | Registergericht: Amtsgericht
+/// München HRB 123456 | Vorstand: …"): a register number plus one more register particular.
+/// `lower` is the lower-cased paragraph.
+pub(crate) fn is_register_footer(lower: &str) -> bool {
+    REGISTER_ID.is_match(lower) && REGISTER_CUES.iter().any(|c| lower.contains(c))
+}
+
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+\d{1,3}[\s.\-/]?|\(\d{2,5}\)\s?|\b0\d{1,4}[\s.\-/])\d[\d\s.\-/()]{4,}\d")
         .unwrap()
@@ -365,5 +408,17 @@ mod tests {
         assert!(is_contact("mike@northwind.example | (555) 010-2398"));
         assert!(!is_contact("Expiry is now 2026-03-01."));
         assert!(!is_contact("between 08:00 and 17:00"));
+        assert!(is_register_footer(
+            "sitz der gesellschaft: münchen | registergericht: amtsgericht münchen hrb 123456"
+        ));
+        assert!(is_register_footer(
+            "registered in england and wales, company no. 01234567. registered office: 1 high st"
+        ));
+        assert!(!is_register_footer(
+            "der vorstand hat beim amtsgericht den eintrag ins handelsregister beantragt."
+        ));
+        assert!(MOBILE_SIG.is_match("Получить Outlook для iOS"));
+        assert!(MOBILE_SIG.is_match("Obter o Outlook para Android"));
+        assert!(MOBILE_SIG.is_match("Отправлено с iPhone"));
     }
 }

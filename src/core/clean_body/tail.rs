@@ -4,8 +4,8 @@
 //! signature above the quote and a bottom-posted one at the very end look the same.
 
 use super::lexicon::{
-    is_company, is_contact, is_title, CLOSING_JOINERS, CLOSING_SET, DISCLAIMER_STRONG,
-    DISCLAIMER_WEAK, MOBILE_SIG, NAME_PARTICLES, NOT_NAMES, PLACE_SUFFIX,
+    is_company, is_contact, is_register_footer, is_title, CLOSING_JOINERS, CLOSING_SET,
+    DISCLAIMER_STRONG, DISCLAIMER_WEAK, MOBILE_SIG, NAME_PARTICLES, NOT_NAMES, PLACE_SUFFIX,
 };
 use super::lines::{is_cjk, is_rule, Line};
 use super::Part;
@@ -82,8 +82,15 @@ pub(crate) fn analyse(lines: &[Line], items: &[Item], parts: &mut [Part]) {
         for k in found.block..found.ps {
             parts[items[k].idx] = Part::Signature;
         }
-        // P.S. paragraphs after the sign-off stay in the body.
+        // P.S. paragraphs after the sign-off stay in the body, but a name/title block below
+        // them is still the signature ("Best,\nJoost\n\nPS: …\n\nJoost Bakker\n+31 …").
         signature_from = sig_start;
+        if found.ps < sig_start {
+            if let Some(s) = find_signature_block(lines, items, sig_start).filter(|&s| s > found.ps)
+            {
+                signature_from = s;
+            }
+        }
     } else if let Some(s) = find_signature_block(lines, items, sig_start) {
         signature_from = s;
         if let Some(l) = lone_name(lines, items, s) {
@@ -312,11 +319,16 @@ fn closing_kind(t: &str) -> Option<Closing> {
     None
 }
 
+/// "P.S." and its spellings: Spanish "P.D." (posdata), French "P.-S.", Japanese 追伸,
+/// Korean 추신, Chinese 附言, Russian/Ukrainian Cyrillic "П.С.".
 fn is_postscript(t: &str) -> bool {
     let u = t.to_uppercase();
-    ["P.S.", "PS:", "PS ", "P.S ", "PPS", "P.P.S", "PS.", "P. S."]
-        .iter()
-        .any(|p| u.starts_with(p))
+    [
+        "P.S.", "PS:", "PS ", "P.S ", "PPS", "P.P.S", "PS.", "P. S.", "P.D.", "P.-S.", "P.S:",
+        "追伸", "追記", "추신", "附言", "П.С.", "ПС:",
+    ]
+    .iter()
+    .any(|p| u.starts_with(p))
 }
 
 /// A name line right after a closing: short, no sentence, no digits ("i. A. Christina Braun",
@@ -405,7 +417,7 @@ fn is_disclaimer(para: &[&str]) -> bool {
     if lower.chars().count() < 20 {
         return false;
     }
-    if DISCLAIMER_STRONG.iter().any(|p| lower.contains(p)) {
+    if DISCLAIMER_STRONG.iter().any(|p| lower.contains(p)) || is_register_footer(&lower) {
         return true;
     }
     DISCLAIMER_WEAK
