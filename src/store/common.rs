@@ -351,6 +351,20 @@ impl KnownBuilder {
         ids
     }
 
+    /// Threads whose published messages the planner may compare rebuilt entries with: those
+    /// found through refs (a mail may merge or join them) and those with rebuilt entries (a
+    /// mail may join them by its quoted history). Other same-subject threads are never joined
+    /// that way, so their messages stay unread.
+    pub fn published_threads(&self) -> Vec<ThreadId> {
+        let k = &self.known;
+        let mut ids: Vec<ThreadId> = (k.refs.values().copied())
+            .chain(k.reconstructions.keys().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// `(email, offset, seen_at)` of a person with a known zone.
     pub fn zone(&mut self, row: (String, i32, i64)) {
         let (email, offset, seen_at) = row;

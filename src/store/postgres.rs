@@ -513,7 +513,7 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         .await?;
         rows.into_iter().for_each(|r| kb.zone(r));
     }
-    let found = kb.found_threads();
+    let found = kb.published_threads();
     if !found.is_empty() {
         let rows: Vec<PublishedTuple> = sqlx::query_as(&format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \

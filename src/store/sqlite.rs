@@ -545,7 +545,7 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         let rows: Vec<(String, i32, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         rows.into_iter().for_each(|r| kb.zone(r));
     }
-    for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
+    for chunk in kb.published_threads().chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
              FROM messages WHERE reconstructed = 0 AND thread_id IN ("
