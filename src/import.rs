@@ -122,20 +122,7 @@ pub async fn import(
             return Err(ImportError::UnknownGroup(slug.clone()));
         }
     }
-    let total_bytes: u64 = opts.paths.iter().map(|p| path_size(p)).sum();
-    let bar = if opts.progress {
-        let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ({eta})",
-            )
-            .expect("static template")
-            .progress_chars("=> "),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(&opts);
 
     // Reader thread → bounded channel: memory stays flat however large the mailbox.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Read>(2);
@@ -172,24 +159,7 @@ pub async fn import(
             match next {
                 Ok((batch, bytes)) => {
                     let reports = ingestor.store_batch(batch, None, now()).await?;
-                    for r in reports {
-                        summary.read += 1;
-                        match r.result {
-                            MailResult::Published { replaced, .. } => {
-                                summary.imported += 1;
-                                summary.replaced += u64::from(replaced > 0);
-                            }
-                            MailResult::Duplicate => summary.duplicates += 1,
-                            MailResult::Skipped { reason, rule, .. } => {
-                                *summary
-                                    .skipped
-                                    .entry(reason.as_str().to_string())
-                                    .or_default() += 1;
-                                *summary.skipped_by_rule.entry(rule).or_default() += 1;
-                            }
-                            MailResult::Quarantined { .. } => summary.quarantined += 1,
-                        }
-                    }
+                    reports.into_iter().for_each(|r| summary.count(r.result));
                     bar.inc(bytes);
                     bar.set_message(format!("{} mails", summary.read));
                 }
@@ -209,6 +179,42 @@ pub async fn import(
         .join()
         .map_err(|_| ImportError::Reader("panicked".into()))?;
     Ok(summary)
+}
+
+/// A bar over the bytes to read, drawn on stderr when asked for; hidden otherwise.
+fn progress_bar(opts: &ImportOptions) -> ProgressBar {
+    if !opts.progress {
+        return ProgressBar::hidden();
+    }
+    let total_bytes: u64 = opts.paths.iter().map(|p| path_size(p)).sum();
+    let b = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+    b.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ({eta})",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    b
+}
+
+impl ImportSummary {
+    /// Count one mail's result.
+    fn count(&mut self, result: MailResult) {
+        self.read += 1;
+        match result {
+            MailResult::Published { replaced, .. } => {
+                self.imported += 1;
+                self.replaced += u64::from(replaced > 0);
+            }
+            MailResult::Duplicate => self.duplicates += 1,
+            MailResult::Skipped { reason, rule, .. } => {
+                *self.skipped.entry(reason.as_str().to_string()).or_default() += 1;
+                *self.skipped_by_rule.entry(rule).or_default() += 1;
+            }
+            MailResult::Quarantined { .. } => self.quarantined += 1,
+        }
+    }
 }
 
 fn path_size(p: &std::path::Path) -> u64 {

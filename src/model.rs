@@ -102,6 +102,38 @@ pub struct ParsedMail {
     pub raw_sha256: String,
 }
 
+/// A stored or configured value that is none of an enum's spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {value:?}")]
+pub struct UnknownSpelling {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+/// One spelling per variant, used by serde (`rename_all`), SQL columns and parsing alike:
+/// `as_str` writes it, `FromStr` reads it back and refuses anything else.
+macro_rules! spellings {
+    ($t:ident, $kind:literal, { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$v => $s,)*
+                }
+            }
+        }
+
+        impl std::str::FromStr for $t {
+            type Err = UnknownSpelling;
+            fn from_str(s: &str) -> Result<Self, UnknownSpelling> {
+                match s {
+                    $($s => Ok($t::$v),)*
+                    _ => Err(UnknownSpelling { kind: $kind, value: s.to_string() }),
+                }
+            }
+        }
+    };
+}
+
 /// How a group was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,24 +146,12 @@ pub enum Via {
     Import,
 }
 
-impl Via {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Via::To => "to",
-            Via::Cc => "cc",
-            Via::Bcc => "bcc",
-            Via::Import => "import",
-        }
-    }
-    pub fn parse(s: &str) -> Via {
-        match s {
-            "to" => Via::To,
-            "bcc" => Via::Bcc,
-            "import" => Via::Import,
-            _ => Via::Cc,
-        }
-    }
-}
+spellings!(Via, "how a group was reached", {
+    To => "to",
+    Cc => "cc",
+    Bcc => "bcc",
+    Import => "import",
+});
 
 /// A group known to the router.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,16 +181,12 @@ pub enum SkipReason {
     NoGroup,
 }
 
-impl SkipReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::AutoReply => "auto_reply",
-            SkipReason::Bounce => "bounce",
-            SkipReason::Loop => "loop",
-            SkipReason::NoGroup => "no_group",
-        }
-    }
-}
+spellings!(SkipReason, "skip reason", {
+    AutoReply => "auto_reply",
+    Bounce => "bounce",
+    Loop => "loop",
+    NoGroup => "no_group",
+});
 
 /// The rule that skipped a mail: finer than [`SkipReason`] (which is what the database stores
 /// and exports), for logs and import summaries. Declared in reason order, so sorting groups
@@ -284,4 +300,38 @@ pub struct QuotedMail {
     pub subject: Option<String>,
     /// Cleaned body of the quoted mail (its own quotes removed).
     pub body: String,
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::*;
+
+    #[test]
+    fn one_spelling_each_way_and_unknown_is_an_error() {
+        for v in [Via::To, Via::Cc, Via::Bcc, Via::Import] {
+            assert_eq!(v.as_str().parse::<Via>(), Ok(v));
+            assert_eq!(
+                serde_json::to_string(&v).unwrap(),
+                format!("\"{}\"", v.as_str())
+            );
+        }
+        for r in [
+            SkipReason::AutoReply,
+            SkipReason::Bounce,
+            SkipReason::Loop,
+            SkipReason::NoGroup,
+        ] {
+            assert_eq!(r.as_str().parse::<SkipReason>(), Ok(r));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
+        }
+        let err = "carrier-pigeon".parse::<Via>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown how a group was reached \"carrier-pigeon\""
+        );
+        assert!("Loop".parse::<SkipReason>().is_err());
+    }
 }

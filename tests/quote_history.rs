@@ -54,6 +54,7 @@ fn reconstruct_fixtures() {
             serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
         let ctx = QuoteContext {
             date_offset_secs: date_offset(dir),
+            date: None,
         };
         let got = reconstruct(&clean_body(&input, from_html).quoted, ctx);
         let mut case_ok = got.len() == expected.len();

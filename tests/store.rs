@@ -3,6 +3,8 @@
 //!
 //! PostgreSQL: `postgres://postgres@127.0.0.1:5432/test` or `$OUTLOUD_TEST_PG`. When it is
 //! unreachable the postgres tests fail, saying how to start it.
+// Each story reads top to bottom, one step after another: splitting it would hide the order.
+#![allow(clippy::too_many_lines)]
 
 use std::sync::{Arc, Mutex};
 
@@ -12,8 +14,8 @@ use common::{addresses, slug};
 
 use outloud::core::plan::{
     Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
-    NewThread, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge, ThreadRef,
-    ThreadTouch, WriteSet,
+    NewThread, PersonZone, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
+    ThreadRef, ThreadTouch, WriteSet,
 };
 use outloud::model::{Address, Attachment, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
@@ -300,6 +302,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
                 (g, "zzz".into()),
             ],
             subjects: vec![subject(g, 2000, 5000), subject(other, 0, 5000)],
+            zones: Vec::new(),
         },
     )
     .await;
@@ -623,6 +626,40 @@ async fn merged_threads_move_messages_and_refs(store: Arc<dyn Store>) {
     )
     .await;
     assert!(k.refs.values().all(|t| *t == keep), "{:?}", k.refs);
+}
+
+async fn person_zones_keep_the_newest(store: Arc<dyn Store>) {
+    let s = &*store;
+    let zone = |offset, seen_at| {
+        (
+            "ann@corp.example".to_string(),
+            PersonZone { offset, seen_at },
+        )
+    };
+    let ann = vec![Address::new(Some("Ann"), "ann@corp.example")];
+    let people = |zones| WriteSet {
+        people: ann.clone(),
+        zones,
+        ..Default::default()
+    };
+    write(s, people(vec![zone(7200, 2000)])).await;
+    write(s, people(vec![zone(3600, 1000)])).await;
+    let asked = Lookup {
+        zones: vec!["ann@corp.example".into(), "bob@corp.example".into()],
+        ..Default::default()
+    };
+    let k = known(s, asked.clone()).await;
+    assert_eq!(k.zones.len(), 1);
+    assert_eq!(
+        k.zones["ann@corp.example"],
+        zone(7200, 2000).1,
+        "an older one does not win"
+    );
+    write(s, people(vec![zone(-18000, 3000)])).await;
+    assert_eq!(
+        known(s, asked).await.zones["ann@corp.example"].offset,
+        -18000
+    );
 }
 
 async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
@@ -962,6 +999,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
             messages: vec![(g, "m1@x".into())],
             refs: vec![(g, "m1@x".into())],
             subjects: vec![subject(g, 0, 10_000)],
+            zones: Vec::new(),
         },
     )
     .await;
@@ -1082,6 +1120,7 @@ async fn large_batch(store: Arc<dyn Store>) {
                 until: N as i64,
             })
             .collect(),
+        zones: Vec::new(),
     };
     let k = known(s, lookup).await;
     assert_eq!(
@@ -1303,6 +1342,7 @@ story!(
     messages_with_equal_dates_keep_insert_order,
     reconstructions_replacement_and_touches,
     merged_threads_move_messages_and_refs,
+    person_zones_keep_the_newest,
     skips_and_raws_are_idempotent,
     cross_posted_mail_links_threads,
     checkpoint_commits_with_its_batch,

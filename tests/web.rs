@@ -1,4 +1,6 @@
 //! The read view over a real SQLite store: pages, API, security headers, and one run over TCP.
+// The fixture builds one realistic network in one place; splitting it would scatter it.
+#![allow(clippy::too_many_lines)]
 
 use std::sync::Arc;
 

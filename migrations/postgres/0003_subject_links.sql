@@ -17,3 +17,7 @@ ON CONFLICT (group_id, ref_id) DO NOTHING;
 -- How a reconstructed entry's date was read (0 undated, 1 zone-less time in a UTC Date,
 -- 2 in the quoting mail's own offset, 3 exact): a later, better reading re-dates it.
 ALTER TABLE messages ADD COLUMN date_trust SMALLINT NOT NULL DEFAULT 3;
+-- A person's last Date offset other than +0000 and when it was seen: the zone their quotes are
+-- read in when a server stamped their mail +0000 (Exchange Online does).
+ALTER TABLE people ADD COLUMN utc_offset INTEGER;
+ALTER TABLE people ADD COLUMN utc_offset_at BIGINT;

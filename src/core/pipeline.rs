@@ -31,6 +31,7 @@ impl Processed {
         self.reconstructed.get_or_init(|| {
             let ctx = QuoteContext {
                 date_offset_secs: self.mail.date_offset_secs,
+                date: self.mail.date,
             };
             reconstruct(&self.clean.quoted, ctx)
         })
@@ -100,4 +101,33 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
         reconstructed,
         safe_html,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GroupEntry;
+
+    #[test]
+    fn quoted_times_are_read_in_the_mail_zone() {
+        let dir = GroupDirectory::new(vec![GroupEntry {
+            id: 1,
+            slug: "eng".into(),
+            name: "Engineering".into(),
+            addresses: vec!["eng@corp.example".into()],
+        }]);
+        let raw = "From: Bob <bob@corp.example>\r\nTo: alice@corp.example\r\n\
+            Cc: eng@corp.example\r\nSubject: Re: Rota\r\nMessage-ID: <b@corp.example>\r\n\
+            Date: Mon, 3 Mar 2025 16:30:00 -0500\r\n\r\nAdding the group.\r\n\r\n\
+            On Mon, Mar 3, 2025 at 10:02 AM Alice <alice@corp.example> wrote:\r\n\r\n\
+            > Who is on call?\r\n";
+        let Ok(Outcome::Publish(p)) = process(raw.as_bytes(), &dir, &Options::default()) else {
+            panic!("not published");
+        };
+        let q = p.reconstructed();
+        assert_eq!(q.len(), 1);
+        // 10:02 in New York (the quoting mail's -0500), not 10:02 UTC.
+        assert_eq!(q[0].date, Some(1_741_014_120));
+        assert_eq!(q[0].author.email, "alice@corp.example");
+    }
 }

@@ -53,6 +53,17 @@ pub struct Lookup {
     pub refs: Vec<(GroupId, String)>,
     /// Published (not reconstructed) messages by subject key and date.
     pub subjects: Vec<SubjectQuery>,
+    /// Authors whose Date header says `+0000`: their usual zone, if known (see [`PersonZone`]).
+    pub zones: Vec<String>,
+}
+
+/// A person's last non-UTC Date offset and when it was seen. Exchange Online stamps `+0000` on
+/// whatever its users send, so their quotes' zone-less times are read in the zone their other
+/// mail shows (with daylight saving worked out from the date it was seen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonZone {
+    pub offset: i32,
+    pub seen_at: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +149,8 @@ pub struct Known {
     pub reconstructions: HashMap<ThreadId, Vec<Reconstruction>>,
     /// Published messages (their openings) of the threads found through `refs` or `subjects`.
     pub published: HashMap<ThreadId, Vec<Published>>,
+    /// The zones of the authors asked for in `zones`.
+    pub zones: HashMap<String, PersonZone>,
 }
 
 /// A thread either already stored or created by this plan (index into `WriteSet::threads`).
@@ -262,6 +275,8 @@ pub struct WriteSet {
     pub deletes: Vec<MessageRowId>,
     /// Reconstructed rows a better reading of their quote re-dates.
     pub redates: Vec<(MessageRowId, i64, DateTrust)>,
+    /// Authors' zones seen in this batch's Date headers (not `+0000`).
+    pub zones: Vec<(String, PersonZone)>,
     /// Executed after every other write of the batch.
     pub merges: Vec<ThreadMerge>,
     pub skips: Vec<SkipRow>,
@@ -330,6 +345,11 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
         };
         let date = p.mail.date.unwrap_or(opts.now);
         let own = p.mail.message_id.as_str();
+        if p.mail.date_offset_secs == Some(0) {
+            if let Some(from) = &p.mail.from {
+                l.zones.push(from.email.clone());
+            }
+        }
         let keys = thread_ref_keys(p);
         for g in p.routes.iter().map(|r| r.group_id) {
             // Its parents too: a parent the group does not show means history to rebuild.
@@ -355,6 +375,8 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
             }
         }
     }
+    l.zones.sort_unstable();
+    l.zones.dedup();
     let mut subjects: Vec<_> = subjects.into_iter().collect();
     subjects.sort_unstable();
     l.subjects = subjects

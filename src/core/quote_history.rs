@@ -16,8 +16,10 @@ use crate::model::{Address, QuotedMail};
 
 mod author;
 mod date;
+mod zone;
 
 use author::{parse_attribution, parse_header_block, Header};
+use zone::Reader;
 
 /// Quotes nest; a pathological mail should not recurse without bound.
 const MAX_LEVELS: usize = 64;
@@ -29,6 +31,9 @@ pub struct QuoteContext {
     /// without a zone are read in it: that is the zone the quoting client displayed them in.
     /// `None`: UTC.
     pub date_offset_secs: Option<i32>,
+    /// The quoting mail's Date (unix seconds): with the offset it tells whether the zone keeps
+    /// daylight-saving time, for quotes from before a change (see `quote_history::zone`).
+    pub date: Option<i64>,
 }
 
 /// Earlier mails found in `quoted` (the `CleanBody::quoted` part), oldest first. Each needs an
@@ -44,7 +49,7 @@ pub fn reconstruct(quoted: &str, ctx: QuoteContext) -> Vec<QuotedMail> {
     let walk = Walk {
         notes: &notes,
         level: 0,
-        zone: ctx.date_offset_secs,
+        zone: ctx.date_offset_secs.map(|o| Reader::of_mail(o, ctx.date)),
     };
     let mut out = Vec::new();
     rebuild(&lines[..notes_at], walk, &mut out);
@@ -57,11 +62,11 @@ pub fn reconstruct(quoted: &str, ctx: QuoteContext) -> Vec<QuotedMail> {
 struct Walk<'a> {
     notes: &'a [(u32, &'a str)],
     level: usize,
-    zone: Option<i32>,
+    zone: Option<Reader>,
 }
 
 impl Walk<'_> {
-    fn deeper(self, zone: Option<i32>) -> Self {
+    fn deeper(self, zone: Option<Reader>) -> Self {
         Walk {
             level: self.level + 1,
             zone,
@@ -128,6 +133,7 @@ fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
     let inner_zone = header
         .date
         .and_then(|d| d.zone_secs(walk.zone))
+        .map(Reader::fixed)
         .or(walk.zone);
     rebuild(&split_lines(&clean.quoted), walk.deeper(inner_zone), out);
     if !header.readable() {

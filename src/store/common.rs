@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, Published,
-    Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, PersonZone,
+    Published, Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
-use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason, Via};
+use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason};
 
 use super::{
     GroupSummary, MessageRow, RawAccount, RawRow, Result, SkipCount, StoreError, ThreadSummary,
@@ -55,17 +55,8 @@ pub(crate) fn decode_attachments(text: &str) -> Vec<Attachment> {
 }
 
 pub(crate) fn parse_skip_reason(s: &str) -> Result<SkipReason> {
-    Ok(match s {
-        "auto_reply" => SkipReason::AutoReply,
-        "bounce" => SkipReason::Bounce,
-        "loop" => SkipReason::Loop,
-        "no_group" => SkipReason::NoGroup,
-        other => {
-            return Err(StoreError::Invalid(format!(
-                "unknown skip reason {other:?} in database"
-            )))
-        }
-    })
+    s.parse()
+        .map_err(|e| StoreError::Invalid(format!("{e} in database")))
 }
 
 // --- row records -----------------------------------------------------------------------
@@ -100,9 +91,14 @@ pub(crate) const MESSAGE_COLUMNS: &str =
      m.raw_sha256, m.author_email, m.author_name, m.date, m.subject, m.body, m.quoted, m.signoff, \
      m.signature, m.disclaimer, m.html, m.attachments, m.via, m.reconstructed";
 
-impl From<MessageRecord> for MessageRow {
-    fn from(r: MessageRecord) -> Self {
-        MessageRow {
+impl TryFrom<MessageRecord> for MessageRow {
+    type Error = StoreError;
+
+    fn try_from(r: MessageRecord) -> Result<Self> {
+        let via = (r.via.parse()).map_err(|e| {
+            StoreError::Invalid(format!("message {} in database: {e}", r.message_id))
+        })?;
+        Ok(MessageRow {
             id: r.id,
             thread_id: r.thread_id,
             group_id: r.group_id,
@@ -120,9 +116,9 @@ impl From<MessageRecord> for MessageRow {
             disclaimer: r.disclaimer,
             html: r.html,
             attachments: decode_attachments(&r.attachments),
-            via: Via::parse(&r.via),
+            via,
             reconstructed: r.reconstructed,
-        }
+        })
     }
 }
 
@@ -353,6 +349,13 @@ impl KnownBuilder {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// `(email, offset, seen_at)` of a person with a known zone.
+    pub fn zone(&mut self, row: (String, i32, i64)) {
+        let (email, offset, seen_at) = row;
+        let zone = PersonZone { offset, seen_at };
+        self.known.zones.insert(email, zone);
     }
 
     pub fn published(&mut self, p: Published) {

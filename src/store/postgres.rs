@@ -30,7 +30,9 @@ use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
     Store, StoreError, ThreadDetail, ThreadSummary,
 };
-use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
+use crate::core::plan::{
+    Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
+};
 use crate::model::{GroupAddress, GroupEntry, Slug};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -367,7 +369,7 @@ impl Store for PgStore {
         .await?;
         Ok(Some(ThreadDetail {
             thread: thread.into(),
-            messages: messages.into_iter().map(Into::into).collect(),
+            messages: (messages.into_iter().map(TryInto::try_into)).collect::<Result<_>>()?,
             linked: linked
                 .into_iter()
                 .map(|(thread_id, group_slug, subject)| LinkedThread {
@@ -389,7 +391,7 @@ impl Store for PgStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
@@ -507,6 +509,16 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
+    if !lookup.zones.is_empty() {
+        let rows: Vec<(String, i32, i64)> = sqlx::query_as(
+            "SELECT email, utc_offset, utc_offset_at FROM people \
+             WHERE utc_offset IS NOT NULL AND email = ANY($1)",
+        )
+        .bind(&lookup.zones)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.zone(r));
+    }
     let found = kb.found_threads();
     if !found.is_empty() {
         let rows: Vec<PublishedTuple> = sqlx::query_as(AssertSqlSafe(format!(
@@ -574,8 +586,22 @@ async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadI
     Ok(())
 }
 
-/// Executes a write set: one statement per table (plus one per replacement).
+/// Executes a write set: one statement per table (plus one per replacement), in an order that
+/// keeps every reference valid (threads before messages, replacements before inserts, merges
+/// last).
 async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
+    insert_raws(conn, ws).await?;
+    upsert_people(conn, ws).await?;
+    let new_ids = insert_threads(conn, ws).await?;
+    apply_touches(conn, ws).await?;
+    apply_replacements(conn, ws, &new_ids).await?;
+    insert_messages(conn, ws, &new_ids).await?;
+    insert_refs(conn, ws, &new_ids).await?;
+    apply_merges(conn, ws, &new_ids).await?;
+    insert_skips(conn, ws).await
+}
+
+async fn insert_raws(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     if !ws.raws.is_empty() {
         let r = &ws.raws;
         sqlx::query(
@@ -593,6 +619,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(())
+}
+
+async fn upsert_people(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     let people = people_rows(ws);
     if !people.is_empty() {
         sqlx::query(
@@ -607,7 +637,23 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
+    for (email, zone) in &ws.zones {
+        sqlx::query(
+            "UPDATE people SET utc_offset = $1, utc_offset_at = $2 WHERE email = $3 \
+             AND (utc_offset_at IS NULL OR utc_offset_at <= $2)",
+        )
+        .bind(zone.offset)
+        .bind(zone.seen_at)
+        .bind(t(email))
+        .execute(&mut *conn)
+        .await?;
+    }
 
+    Ok(())
+}
+
+/// Inserts the plan's new threads; their ids, in `ws.threads` order.
+async fn insert_threads(conn: &mut PgConnection, ws: &WriteSet) -> Result<Vec<ThreadId>> {
     // Ids are taken from the sequence first, so `ThreadRef::New(i)` maps to them without
     // relying on the order of rows returned by an INSERT.
     let mut new_ids: Vec<ThreadId> = Vec::new();
@@ -637,6 +683,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
+    Ok(new_ids)
+}
+
+async fn apply_touches(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     let touches = merge_touches(&ws.touches);
     if !touches.is_empty() {
         sqlx::query(
@@ -654,84 +704,152 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
-    // Rare (an original arriving after its reconstruction): one statement each, before the
-    // inserts, since a row it renames may free a Message-ID that a new message of this batch
-    // takes.
-    for (row_id, m) in &ws.replacements {
-        sqlx::query(
-            "UPDATE messages SET thread_id = $1, group_id = $2, raw_sha256 = $3, message_id = $4, \
-             author_email = $5, author_name = $6, date = $7, date_trust = $8, subject = $9, \
-             subject_key = $10, subject_link = $11, body = $12, quoted = $13, signoff = $14, \
-             signature = $15, disclaimer = $16, html = $17, attachments = $18, via = $19, \
-             reconstructed = FALSE WHERE id = $20",
+    Ok(())
+}
+
+/// The columns a message row is written with, in [`bind_messages`]' order.
+const MESSAGE_COLUMNS_WRITTEN: [&str; 20] = [
+    "thread_id",
+    "group_id",
+    "raw_sha256",
+    "message_id",
+    "author_email",
+    "author_name",
+    "date",
+    "date_trust",
+    "subject",
+    "subject_key",
+    "subject_link",
+    "body",
+    "quoted",
+    "signoff",
+    "signature",
+    "disclaimer",
+    "html",
+    "attachments",
+    "via",
+    "reconstructed",
+];
+
+/// `UNNEST` over the arrays [`bind_messages`] binds, plus `extra` more array parameters.
+fn unnest_messages(extra: &[&str]) -> String {
+    let types = [
+        "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "SMALLINT", "TEXT", "TEXT",
+        "BOOLEAN", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BOOLEAN",
+    ];
+    let params = (types.iter().chain(extra))
+        .enumerate()
+        .map(|(i, ty)| format!("${}::{ty}[]", i + 1))
+        .collect::<Vec<_>>();
+    format!("UNNEST({})", params.join(", "))
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds the messages' columns as arrays, one per column of [`MESSAGE_COLUMNS_WRITTEN`]:
+/// shared by insert and replacement.
+fn bind_messages<'q>(q: PgQuery<'q>, rows: &'q [(ThreadId, &'q NewMessage)]) -> PgQuery<'q> {
+    let col = |f: fn(&'q NewMessage) -> Option<Cow<'q, str>>| {
+        rows.iter().map(|(_, m)| f(m)).collect::<Vec<_>>()
+    };
+    q.bind(rows.iter().map(|(t, _)| *t).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, m)| m.group_id).collect::<Vec<_>>())
+        .bind(col(|m| t_opt(m.raw_sha256.as_deref())))
+        .bind(col(|m| Some(t(&m.message_id))))
+        .bind(col(|m| Some(t(&m.author.email))))
+        .bind(col(|m| t_opt(m.author.name.as_deref())))
+        .bind(rows.iter().map(|(_, m)| m.date).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|(_, m)| m.date_trust.as_i16())
+                .collect::<Vec<_>>(),
         )
-        .bind(resolve(m.thread, &new_ids)?)
-        .bind(m.group_id)
-        .bind(t_opt(m.raw_sha256.as_deref()))
-        .bind(t(&m.message_id))
-        .bind(t(&m.author.email))
-        .bind(t_opt(m.author.name.as_deref()))
-        .bind(m.date)
-        .bind(m.date_trust.as_i16())
-        .bind(t(&m.subject))
-        .bind(t(&m.subject_key))
-        .bind(m.subject_link)
-        .bind(t(&m.body))
-        .bind(t(&m.quoted))
-        .bind(t(&m.signoff))
-        .bind(t(&m.signature))
-        .bind(t(&m.disclaimer))
-        .bind(t_opt(m.html.as_deref()))
-        .bind(t(&encode_attachments(&m.attachments)).into_owned())
-        .bind(m.via.as_str())
-        .bind(*row_id)
+        .bind(col(|m| Some(t(&m.subject))))
+        .bind(col(|m| Some(t(&m.subject_key))))
+        .bind(rows.iter().map(|(_, m)| m.subject_link).collect::<Vec<_>>())
+        .bind(col(|m| Some(t(&m.body))))
+        .bind(col(|m| Some(t(&m.quoted))))
+        .bind(col(|m| Some(t(&m.signoff))))
+        .bind(col(|m| Some(t(&m.signature))))
+        .bind(col(|m| Some(t(&m.disclaimer))))
+        .bind(col(|m| t_opt(m.html.as_deref())))
+        .bind(col(|m| {
+            Some(Cow::Owned(
+                t(&encode_attachments(&m.attachments)).into_owned(),
+            ))
+        }))
+        .bind(col(|m| Some(Cow::Borrowed(m.via.as_str()))))
+        .bind(
+            rows.iter()
+                .map(|(_, m)| m.reconstructed)
+                .collect::<Vec<_>>(),
+        )
+}
+
+fn resolved<'m>(
+    messages: impl Iterator<Item = &'m NewMessage>,
+    new_ids: &[ThreadId],
+) -> Result<Vec<(ThreadId, &'m NewMessage)>> {
+    messages
+        .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
+        .collect()
+}
+
+/// Originals overwriting their reconstructed rows, before the inserts: a row it renames may
+/// free a Message-ID that a new message of this batch takes.
+async fn apply_replacements(
+    conn: &mut PgConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
+    if ws.replacements.is_empty() {
+        return Ok(());
+    }
+    let rows = resolved(ws.replacements.iter().map(|(_, m)| m), new_ids)?;
+    let ids: Vec<i64> = ws.replacements.iter().map(|(id, _)| *id).collect();
+    let cols = MESSAGE_COLUMNS_WRITTEN.join(", ");
+    let values = (MESSAGE_COLUMNS_WRITTEN.iter())
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE messages SET ({cols}) = ({values}) FROM {} AS v({cols}, row_id) \
+         WHERE messages.id = v.row_id",
+        unnest_messages(&["BIGINT"])
+    );
+    bind_messages(sqlx::query(AssertSqlSafe(sql)), &rows)
+        .bind(ids)
         .execute(&mut *conn)
         .await?;
-    }
+    Ok(())
+}
 
-    if !ws.messages.is_empty() {
-        let m = &ws.messages;
-        let thread_ids = m
-            .iter()
-            .map(|m| resolve(m.thread, &new_ids))
-            .collect::<Result<Vec<_>>>()?;
-        sqlx::query(
-            "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, signature, \
-             disclaimer, html, attachments, via, reconstructed) \
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
-             $7::BIGINT[], $8::SMALLINT[], $9::TEXT[], $10::TEXT[], $11::BOOLEAN[], $12::TEXT[], $13::TEXT[], \
-             $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[], $19::TEXT[], $20::BOOLEAN[])",
-        )
-        .bind(thread_ids)
-        .bind(m.iter().map(|m| m.group_id).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t_opt(m.raw_sha256.as_deref())).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.message_id)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.author.email)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t_opt(m.author.name.as_deref())).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.date).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.date_trust.as_i16()).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.subject)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.subject_key)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.subject_link).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.body)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.quoted)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.signoff)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.signature)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&m.disclaimer)).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t_opt(m.html.as_deref())).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| t(&encode_attachments(&m.attachments)).into_owned()).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.via.as_str()).collect::<Vec<_>>())
-        .bind(m.iter().map(|m| m.reconstructed).collect::<Vec<_>>())
+async fn insert_messages(
+    conn: &mut PgConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
+    if ws.messages.is_empty() {
+        return Ok(());
+    }
+    let rows = resolved(ws.messages.iter(), new_ids)?;
+    let sql = format!(
+        "INSERT INTO messages ({}) SELECT * FROM {}",
+        MESSAGE_COLUMNS_WRITTEN.join(", "),
+        unnest_messages(&[])
+    );
+    bind_messages(sqlx::query(AssertSqlSafe(sql)), &rows)
         .execute(&mut *conn)
         .await?;
-    }
+    Ok(())
+}
 
+async fn insert_refs(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadId]) -> Result<()> {
     if !ws.refs.is_empty() {
         let r = &ws.refs;
         let thread_ids = r
             .iter()
-            .map(|(_, _, th)| resolve(*th, &new_ids))
+            .map(|(_, _, th)| resolve(*th, new_ids))
             .collect::<Result<Vec<_>>>()?;
         sqlx::query(
             "INSERT INTO thread_refs (group_id, ref_id, thread_id) \
@@ -745,8 +863,10 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .await?;
     }
 
-    apply_merges(conn, ws, &new_ids).await?;
+    Ok(())
+}
 
+async fn insert_skips(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     if !ws.skips.is_empty() {
         let s = &ws.skips;
         sqlx::query(

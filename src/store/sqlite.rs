@@ -13,6 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -383,7 +384,7 @@ impl Store for SqliteStore {
         .await?;
         Ok(Some(ThreadDetail {
             thread: thread.into(),
-            messages: messages.into_iter().map(Into::into).collect(),
+            messages: (messages.into_iter().map(TryInto::try_into)).collect::<Result<_>>()?,
             linked: linked
                 .into_iter()
                 .map(|(thread_id, group_slug, subject)| LinkedThread {
@@ -405,7 +406,7 @@ impl Store for SqliteStore {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
@@ -537,6 +538,19 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
+    for chunk in lookup.zones.chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT email, utc_offset, utc_offset_at FROM people \
+             WHERE utc_offset IS NOT NULL AND email IN (",
+        );
+        let mut list = qb.separated(", ");
+        for email in chunk {
+            list.push_bind(email.as_str());
+        }
+        qb.push(")");
+        let rows: Vec<(String, i32, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.zone(r));
+    }
     for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
@@ -615,8 +629,21 @@ async fn apply_merges(
     Ok(())
 }
 
-/// Executes a write set: a handful of multi-row statements per table.
+/// Executes a write set: a handful of multi-row statements per table, in an order that keeps
+/// every reference valid (threads before messages, replacements before inserts, merges last).
 async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
+    insert_raws(conn, ws).await?;
+    upsert_people(conn, ws).await?;
+    let new_ids = insert_threads(conn, ws).await?;
+    apply_touches(conn, ws).await?;
+    apply_replacements(conn, ws, &new_ids).await?;
+    insert_messages(conn, ws, &new_ids).await?;
+    insert_refs(conn, ws, &new_ids).await?;
+    apply_merges(conn, ws, &new_ids).await?;
+    insert_skips(conn, ws).await
+}
+
+async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in ws.raws.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO raw_mails (sha256, message_id, source, force_groups, received_at, bytes) ",
@@ -633,6 +660,26 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+async fn upsert_people(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
+    upsert_people_rows(conn, ws).await?;
+    for (email, zone) in &ws.zones {
+        sqlx::query(
+            "UPDATE people SET utc_offset = ?1, utc_offset_at = ?2 WHERE email = ?3 \
+             AND (utc_offset_at IS NULL OR utc_offset_at <= ?2)",
+        )
+        .bind(zone.offset)
+        .bind(zone.seen_at)
+        .bind(email.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn upsert_people_rows(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in people_rows(ws).chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO people (email, name, first_seen) ");
         qb.push_values(chunk, |mut b, p| {
@@ -647,6 +694,11 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+/// Inserts the plan's new threads; their ids, in `ws.threads` order.
+async fn insert_threads(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<Vec<ThreadId>> {
     // Ids are allocated here rather than read back through RETURNING, whose row order SQLite
     // leaves unspecified; the IMMEDIATE transaction holds the write lock, so MAX(id) is ours.
     let mut new_ids: Vec<ThreadId> = Vec::with_capacity(ws.threads.len());
@@ -675,6 +727,10 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(new_ids)
+}
+
+async fn apply_touches(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     for chunk in merge_touches(&ws.touches).chunks(CHUNK_ROWS) {
         let mut qb =
             QueryBuilder::<Sqlite>::new("WITH v(id, started_at, last_activity, added) AS (");
@@ -692,81 +748,91 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+async fn apply_replacements(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     // Rare (an original arriving after its reconstruction): one statement each, before the
     // inserts, since a row it renames may free a Message-ID that a new message of this batch
     // takes.
     for (row_id, m) in &ws.replacements {
-        sqlx::query(
-            "UPDATE messages SET thread_id = ?, group_id = ?, raw_sha256 = ?, message_id = ?, author_email = ?, \
-             author_name = ?, date = ?, date_trust = ?, subject = ?, subject_key = ?, subject_link = ?, \
-             body = ?, quoted = ?, \
-             signoff = ?, signature = ?, disclaimer = ?, html = ?, attachments = ?, via = ?, reconstructed = 0 \
-             WHERE id = ?",
-        )
-        .bind(resolve(m.thread, &new_ids)?)
-        .bind(m.group_id)
-        .bind(m.raw_sha256.as_deref())
-        .bind(m.message_id.as_str())
-        .bind(m.author.email.as_str())
-        .bind(m.author.name.as_deref())
-        .bind(m.date)
-        .bind(m.date_trust.as_i16())
-        .bind(m.subject.as_str())
-        .bind(m.subject_key.as_str())
-        .bind(m.subject_link)
-        .bind(m.body.as_str())
-        .bind(m.quoted.as_str())
-        .bind(m.signoff.as_str())
-        .bind(m.signature.as_str())
-        .bind(m.disclaimer.as_str())
-        .bind(m.html.as_deref())
-        .bind(encode_attachments(&m.attachments))
-        .bind(m.via.as_str())
-        .bind(*row_id)
-        .execute(&mut *conn)
-        .await?;
+        // Row-value assignment: the same column list and binds as an insert.
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "UPDATE messages SET ({MESSAGE_INSERT_COLUMNS}) = ("
+        ));
+        push_message(&mut qb.separated(", "), resolve(m.thread, new_ids)?, m);
+        qb.push(") WHERE id = ").push_bind(*row_id);
+        qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+/// The columns a message row is written with, in [`push_message`]'s order.
+const MESSAGE_INSERT_COLUMNS: &str = "thread_id, group_id, raw_sha256, message_id, author_email, \
+     author_name, date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, \
+     signature, disclaimer, html, attachments, via, reconstructed";
+
+/// One message's values for [`MESSAGE_INSERT_COLUMNS`]: shared by insert and replacement.
+fn push_message(b: &mut Separated<'_, Sqlite, &'static str>, thread_id: ThreadId, m: &NewMessage) {
+    b.push_bind(thread_id)
+        .push_bind(m.group_id)
+        .push_bind(m.raw_sha256.as_deref())
+        .push_bind(m.message_id.as_str())
+        .push_bind(m.author.email.as_str())
+        .push_bind(m.author.name.as_deref())
+        .push_bind(m.date)
+        .push_bind(m.date_trust.as_i16())
+        .push_bind(m.subject.as_str())
+        .push_bind(m.subject_key.as_str())
+        .push_bind(m.subject_link)
+        .push_bind(m.body.as_str())
+        .push_bind(m.quoted.as_str())
+        .push_bind(m.signoff.as_str())
+        .push_bind(m.signature.as_str())
+        .push_bind(m.disclaimer.as_str())
+        .push_bind(m.html.as_deref())
+        .push_bind(encode_attachments(&m.attachments))
+        .push_bind(m.via.as_str())
+        .push_bind(m.reconstructed);
+}
+
+async fn insert_messages(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     let messages = ws
         .messages
         .iter()
-        .map(|m| Ok((resolve(m.thread, &new_ids)?, m)))
+        .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
         .collect::<Result<Vec<(ThreadId, &NewMessage)>>>()?;
     for chunk in messages.chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO messages (thread_id, group_id, raw_sha256, message_id, author_email, author_name, \
-             date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, signature, \
-             disclaimer, html, attachments, via, reconstructed) ",
-        );
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) "
+        ));
         qb.push_values(chunk, |mut b, (thread_id, m)| {
-            b.push_bind(*thread_id)
-                .push_bind(m.group_id)
-                .push_bind(m.raw_sha256.as_deref())
-                .push_bind(m.message_id.as_str())
-                .push_bind(m.author.email.as_str())
-                .push_bind(m.author.name.as_deref())
-                .push_bind(m.date)
-                .push_bind(m.date_trust.as_i16())
-                .push_bind(m.subject.as_str())
-                .push_bind(m.subject_key.as_str())
-                .push_bind(m.subject_link)
-                .push_bind(m.body.as_str())
-                .push_bind(m.quoted.as_str())
-                .push_bind(m.signoff.as_str())
-                .push_bind(m.signature.as_str())
-                .push_bind(m.disclaimer.as_str())
-                .push_bind(m.html.as_deref())
-                .push_bind(encode_attachments(&m.attachments))
-                .push_bind(m.via.as_str())
-                .push_bind(m.reconstructed);
+            push_message(&mut b, *thread_id, m)
         });
         qb.build().execute(&mut *conn).await?;
     }
 
+    Ok(())
+}
+
+async fn insert_refs(
+    conn: &mut SqliteConnection,
+    ws: &WriteSet,
+    new_ids: &[ThreadId],
+) -> Result<()> {
     let refs = ws
         .refs
         .iter()
-        .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, &new_ids)?)))
+        .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, new_ids)?)))
         .collect::<Result<Vec<(GroupId, &str, ThreadId)>>>()?;
     for chunk in refs.chunks(CHUNK_ROWS) {
         let mut qb =
@@ -778,8 +844,10 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
 
-    apply_merges(conn, ws, &new_ids).await?;
+    Ok(())
+}
 
+async fn insert_skips(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     let at = common::now();
     for chunk in ws.skips.chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(

@@ -35,66 +35,106 @@ pub(crate) const WROTE: &[&str] = &[
 
 /// Regex alternation of [`WROTE`], with word boundaries where the script has words.
 pub(crate) fn wrote_alternation() -> String {
-    verb_alternation(WROTE)
-}
-
-fn verb_alternation(list: &[&str]) -> String {
-    let mut verbs: Vec<&str> = list.to_vec();
+    let mut verbs: Vec<&str> = WROTE.to_vec();
     verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
     verbs
         .iter()
         .map(|v| {
             let first = v.chars().next().unwrap_or(' ');
             let last = v.chars().last().unwrap_or(' ');
-            let bound = |c: char| c.is_alphanumeric() && !is_cjk(c) && !is_hangul(c);
             format!(
                 "{}{}{}",
-                if bound(first) { r"\b" } else { "" },
+                if is_word(first) { r"\b" } else { "" },
                 regex::escape(v),
-                if bound(last) { r"\b" } else { "" }
+                if is_word(last) { r"\b" } else { "" }
             )
         })
         .collect::<Vec<_>>()
         .join("|")
 }
 
+/// Letters of scripts that separate words by spaces (CJK and Hangul run on without them).
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c) && !is_hangul(c)
+}
+
 pub(crate) fn is_hangul(c: char) -> bool {
     matches!(c as u32, 0xac00..=0xd7af | 0x1100..=0x11ff | 0x3130..=0x318f)
 }
 
+/// Finds the phrases of a list like [`WROTE`] as whole words. The word boundaries are checked
+/// by hand: a plain (case-insensitive) alternation runs on the fast automaton, a Unicode `\b`
+/// would not, and this runs on every attribution.
+pub(crate) struct Verbs(Regex);
+
+impl Verbs {
+    fn new(list: &[&str]) -> Self {
+        let mut verbs: Vec<&str> = list.to_vec();
+        verbs.sort_by_key(|v| std::cmp::Reverse(v.chars().count()));
+        let alternation = verbs
+            .iter()
+            .map(|v| regex::escape(v))
+            .collect::<Vec<_>>()
+            .join("|");
+        Verbs(Regex::new(&format!("(?i){alternation}")).unwrap())
+    }
+
+    /// Start and end of each whole-word occurrence.
+    pub fn find_iter<'a>(&'a self, s: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
+        self.0
+            .find_iter(s)
+            .map(|m| (m.start(), m.end()))
+            .filter(move |&(a, b)| {
+                let glued = |inner: Option<char>, outer: Option<char>| {
+                    inner.is_some_and(is_word) && outer.is_some_and(is_word)
+                };
+                !glued(s[a..].chars().next(), s[..a].chars().next_back())
+                    && !glued(s[..b].chars().next_back(), s[b..].chars().next())
+            })
+    }
+
+    pub fn is_match(&self, s: &str) -> bool {
+        self.find_iter(s).next().is_some()
+    }
+}
+
+/// Every phrase of [`WROTE`].
+pub(crate) static WROTE_VERBS: LazyLock<Verbs> = LazyLock::new(|| Verbs::new(WROTE));
+
 /// The verbs for the generic rule. English attributions all have a frame below, and "said"
 /// in a dated prose line ("The log from 3.3.2025 10:02 said:") is not one.
-static VERB: LazyLock<Regex> = LazyLock::new(|| {
+static VERB: LazyLock<Verbs> = LazyLock::new(|| {
     let verbs: Vec<&str> = WROTE.iter().copied().filter(|v| *v != "said").collect();
-    Regex::new(&format!("(?i)(?:{})", verb_alternation(&verbs))).unwrap()
+    Verbs::new(&verbs)
 });
 
-/// Language-specific frames: the opening word and the verb of each client's template.
+/// Language-specific frames: the opening word and the verb of each client's template. ASCII
+/// word boundaries (every keyword here starts or ends in ASCII) keep the set on the DFA.
 static FRAMES: LazyLock<RegexSet> = LazyLock::new(|| {
     RegexSet::new([
         // English: Gmail, Apple Mail, Thunderbird, Yahoo, mutt, Evolution
-        r"(?i)^on\b.{4,}\b(?:wrote|writes|said)\s*:$",
-        r"(?i)^.+\bwrote on\b.{4,}:$",
+        r"(?i)^on(?-u:\b).{4,}(?-u:\b)(?:wrote|writes|said)\s*:$",
+        r"(?i)^.+(?-u:\b)wrote on(?-u:\b).{4,}:$",
         // German
-        r"(?i)^am\b.{4,}\bschrieb\b.*:$",
-        r"(?i)^.+\bschrieb am\b.{4,}:$",
-        r"(?i)^.+\bhat am\b.{4,}\bgeschrieben\s*:$",
+        r"(?i)^am(?-u:\b).{4,}(?-u:\b)schrieb(?-u:\b).*:$",
+        r"(?i)^.+(?-u:\b)schrieb am(?-u:\b).{4,}:$",
+        r"(?i)^.+(?-u:\b)hat am(?-u:\b).{4,}(?-u:\b)geschrieben\s*:$",
         // French
-        r"(?i)^le\b.{4,}\ba écrit\s*:$",
+        r"(?i)^le(?-u:\b).{4,}(?-u:\b)a écrit\s*:$",
         // Spanish
-        r"(?i)^el\b.{4,}\bescribió\s*:$",
+        r"(?i)^el(?-u:\b).{4,}(?-u:\b)escribió\s*:$",
         // Dutch
-        r"(?i)^op\b.{4,}\b(?:schreef|geschreven)\b.*:$",
+        r"(?i)^op(?-u:\b).{4,}(?-u:\b)(?:schreef|geschreven)(?-u:\b).*:$",
         // Polish
-        r"(?i)^(?:w dniu|dnia)\b.{4,}\b(?:pisze|napisał|napisała|napisał\(a\))\s*:$",
-        r"(?i)^(?:pon|wt|śr|czw|pt|sob|niedz|nie)\.?,?\s.{4,}\b(?:napisał|napisała|napisał\(a\))\s*:$",
-        r"(?i)^wiadomość napisana przez\b.{4,}:$",
+        r"(?i)^(?:w dniu|dnia)(?-u:\b).{4,}(?-u:\b)(?:pisze|napisał|napisała|napisał\(a\))\s*:$",
+        r"(?i)^(?:pon|wt|śr|czw|pt|sob|niedz|nie)\.?,?\s.{4,}(?-u:\b)(?:napisał|napisała|napisał\(a\))\s*:$",
+        r"(?i)^wiadomość napisana przez(?-u:\b).{4,}:$",
         // Japanese (Gmail, Thunderbird, Apple Mail)
         r"^\d{4}年\d{1,2}月\d{1,2}日.*[:：]$",
         r"^\d{4}/\d{1,2}/\d{1,2}.*(?:書きました|のメール)\s*[:：]$",
         // Italian, Portuguese
-        r"(?i)^il (?:giorno )?.{4,}\bha scritto\s*:$",
-        r"(?i)^(?:em|no dia|às)\b.{4,}\bescreveu\s*:$",
+        r"(?i)^il (?:giorno )?.{4,}(?-u:\b)ha scritto\s*:$",
+        r"(?i)^(?:em|no dia|às)(?-u:\b).{4,}(?-u:\b)escreveu\s*:$",
     ])
     .unwrap()
 });
@@ -106,9 +146,11 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d{1,2}[:：]\d{2}|\b(?:kl|klo|kello|pukul|jam)\.?\s*\d{1,2}[.:]\d{2}").unwrap()
 });
 /// The author's address right before the final colon: Gmail in Russian, Japanese, Hebrew,
-/// Arabic; Yandex; Mail.ru ("… <anna@x.ru>:").
-static ADDRESS_END: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[>)\]]*\s*[:：]$").unwrap());
+/// Arabic; Yandex; Mail.ru ("… <anna@x.ru>:"); mutt's common `* Name <a@x> [2025-03-03 10:02]:`.
+static ADDRESS_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\w.+'\-]+@[\w\-]+(?:\.[\w\-]+)+\s*[>)\]]*\s*(?:\[[^\]]*\d[^\]]*\]\s*)?[:：]$")
+        .unwrap()
+});
 
 /// "Felix Braun wrote:" with no date: accepted only right before a quote block.
 static WEAK: LazyLock<Regex> = LazyLock::new(|| {
@@ -181,6 +223,7 @@ mod tests {
             "Às 10:02 de 03/03/2025, João escreveu:",
             "Pada tanggal Sel, 4 Mar 2025 pukul 09.30 Budi <b@x.id> menulis:",
             "Am Dienstag, 4. März 2025 um 08:47:10 MEZ hat Klaus <k@x.de> Folgendes geschrieben:",
+            "* Price, Steven <sprice@globex.example> [2026-09-03 10:30]:",
         ] {
             assert!(is_strong(line), "{line}");
         }

@@ -176,14 +176,15 @@ const HEADER_LABELS: &[(HeaderKey, &[&str])] = &[
         "from", "von", "de", "de la", "van", "od", "差出人", "送信者", "från", "da", "fra", "от",
         "від", "kimden", "gönderen", "από", "מאת", "من", "مِن", "发件人", "寄件者", "寄件人", "從",
         "보낸 사람", "feladó", "lähettäjä", "expéditeur", "afzender", "absender", "remitente",
-        "mittente", "remetente", "відправник", "отправитель",
+        "mittente", "remetente", "відправник", "отправитель", "šalje", "dari", "từ",
     ]),
     (HeaderKey::Date, &[
         "sent", "gesendet", "envoyé", "enviado el", "enviado", "enviada em", "enviado em",
-        "enviada", "verzonden", "wysłano", "wysłany", "送信日時", "date", "datum", "fecha", "data",
+        "enviada", "verzonden", "wysłano", "wysłane", "wysłany", "送信日時", "date", "datum", "fecha", "data",
         "日付", "skickat", "sendt", "inviato", "odesláno", "odoslané", "отправлено", "надіслано",
-        "дата", "gönderildi", "gönderim tarihi", "tarih", "εστάλη", "ημερομηνία", "נשלח",
-        "תאריך", "تاريخ الإرسال", "التاريخ", "发送时间", "发送日期", "日期", "寄件日期",
+        "дата", "gönderildi", "gönderim tarihi", "tarih", "στάλθηκε", "εστάλη", "ημερομηνία",
+        "נשלח", "תאריך", "تم الإرسال", "تاريخ الإرسال", "التاريخ", "poslano", "изпратено",
+        "dikirim", "đã gửi", "发送时间", "发送日期", "日期", "寄件日期",
         "傳送時間", "傳送日期", "보낸 날짜", "날짜", "küldve", "dátum", "elküldve", "lähetetty",
         "päivämäärä", "päiväys", "trimis",
     ]),
@@ -191,19 +192,23 @@ const HEADER_LABELS: &[(HeaderKey, &[&str])] = &[
         "to", "an", "à", "a", "para", "aan", "do", "宛先", "till", "til", "komu", "кому", "kime",
         "προς", "אל", "إلى", "收件人", "收件者", "到", "給", "받는 사람", "címzett",
         "vastaanottaja", "către", "destinataire", "destinatario", "destinatário", "alıcı",
+        "prima", "za", "до", "kepada", "đến",
     ]),
     (HeaderKey::Cc, &[
         "cc", "bcc", "dw", "kopie", "kopia", "kopi", "копия", "копія", "bilgi", "κοιν", "κοιν.",
         "κοινοποίηση", "עותק", "نسخة", "抄送", "副本", "참조", "másolatot kap", "másolat",
-        "kopio", "copie à", "kopie (cc)", "kopi til (cc)", "reply-to", "antwort an",
+        "kopio", "copie à", "kopie (cc)", "kopi til (cc)", "kópia", "reply-to", "antwort an",
     ]),
     (HeaderKey::Subject, &[
         "subject", "betreff", "objet", "asunto", "onderwerp", "temat", "件名", "ämne", "emne",
         "oggetto", "assunto", "předmět", "predmet", "тема", "konu", "θέμα", "נושא", "الموضوع",
-        "主题", "主旨", "제목", "tárgy", "aihe", "subiect", "sujet",
+        "主题", "主旨", "제목", "tárgy", "aihe", "subiect", "sujet", "zadeva", "относно",
+        "subjek", "chủ đề",
     ]),
 ];
 
+/// The label part of a header line (`**From:** `), without captures so it runs on the DFA:
+/// it is tried on every line.
 static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     let mut labels: Vec<&str> = HEADER_LABELS
         .iter()
@@ -217,7 +222,7 @@ static HEADER_LINE: LazyLock<Regex> = LazyLock::new(|| {
         .collect::<Vec<_>>()
         .join("|");
     Regex::new(&format!(
-        r"(?i)^\*{{0,2}}({alternation})\s*\*{{0,2}}\s*[:：]\s*\*{{0,2}}\s*(.*)$"
+        r"(?i)^\*{{0,2}}(?:{alternation})\s*\*{{0,2}}\s*[:：]\s*\*{{0,2}}\s*"
     ))
     .unwrap()
 });
@@ -229,14 +234,18 @@ pub(crate) fn header_key(text: &str) -> Option<(HeaderKey, &str)> {
     if text[..colon].chars().count() > 20 {
         return None;
     }
-    let caps = HEADER_LINE.captures(text)?;
-    let label = caps.get(1)?.as_str().to_lowercase();
-    let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = HEADER_LINE.find(text)?.end();
+    let label = text[..colon].trim_matches(|c: char| c == '*' || c.is_whitespace());
+    let label = label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let kind = HEADER_LABELS
         .iter()
         .find(|(_, labels)| labels.contains(&label.as_str()))
         .map(|(k, _)| *k)?;
-    Some((kind, caps.get(2).map_or("", |m| m.as_str().trim())))
+    Some((kind, text[end..].trim()))
 }
 
 /// Legal boilerplate. A paragraph is a disclaimer when it contains a strong phrase or at least
@@ -342,6 +351,14 @@ mod tests {
         assert_eq!(
             header_key("送信日時: 2025年3月3日 10:02").map(|h| h.0),
             Some(HeaderKey::Date)
+        );
+        assert_eq!(
+            header_key("Wysłane: wtorek, 26 maja 2026 17:17"),
+            Some((HeaderKey::Date, "wtorek, 26 maja 2026 17:17"))
+        );
+        assert_eq!(
+            header_key("**Kimden:** Ayşe <a@x>").map(|h| h.0),
+            Some(HeaderKey::From)
         );
         assert!(header_key("Note: this is prose that happens to have a colon").is_none());
         assert!(is_contact("T: +44 20 7946 0958 | M: +44 7700 900123"));

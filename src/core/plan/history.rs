@@ -14,6 +14,9 @@
 use super::matching::{is_original_of, zone_shift, Entry};
 use super::state::{Filing, OpenReconstruction, State};
 use super::{DateTrust, GroupId, NewMessage, ThreadRef};
+use std::borrow::Cow;
+
+use crate::core::quote_history::{reconstruct, QuoteContext};
 use crate::core::thread_keys::subject_key_of;
 use crate::model::{QuotedMail, Via};
 
@@ -45,10 +48,14 @@ impl State {
     /// thread shows already may be re-dated by a better reading instead.
     pub(super) fn add_reconstructions(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
         let p = f.p;
-        let rebuilt = p.reconstructed();
+        let (rebuilt, person_zone) = self.rebuilt_quote(f);
+        let rebuilt: &[QuotedMail] = &rebuilt;
         let n = rebuilt.len();
         let shift = self.calibration(t, rebuilt);
-        let zone_less = reading(f, shift.is_some());
+        let zone_less = match reading(f, shift.is_some()) {
+            DateTrust::UtcGuess if person_zone => DateTrust::QuoterZone,
+            trust => trust,
+        };
         // When the quote chain and References line up one to one, the rebuilt entries take the
         // real Message-IDs, so the originals are recognised by id when they arrive.
         let ids_line_up = n > 0 && n == p.mail.references.len();
@@ -88,6 +95,24 @@ impl State {
                 .push(OpenReconstruction::Pending(index));
             self.add_person(&q.author);
             self.touch(t, date, 1);
+        }
+    }
+
+    /// The mails the quote shows. A `+0000` Date may be a server's UTC stamp: when the author's
+    /// other mail shows their zone, the quote's zone-less times are read in it instead (true
+    /// in the second value).
+    fn rebuilt_quote<'p>(&self, f: &Filing<'p>) -> (Cow<'p, [QuotedMail]>, bool) {
+        let p = f.p;
+        let zone = self.zones.get(&f.author.email);
+        match (p.mail.date_offset_secs, zone) {
+            (Some(0), Some(z)) => {
+                let ctx = QuoteContext {
+                    date_offset_secs: Some(z.offset),
+                    date: Some(z.seen_at),
+                };
+                (Cow::Owned(reconstruct(&p.clean.quoted, ctx)), true)
+            }
+            _ => (Cow::Borrowed(p.reconstructed()), false),
         }
     }
 

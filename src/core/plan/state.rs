@@ -78,6 +78,8 @@ pub(super) struct State {
     /// Merged threads: each merged-away thread points at the one it joined.
     pub(super) merged: HashMap<ThreadRef, ThreadRef>,
     pub(super) touches: HashMap<ThreadId, ThreadTouch>,
+    /// Authors' usual zones: stored, and learned from this batch's Date headers.
+    pub(super) zones: HashMap<String, super::PersonZone>,
     pub(super) raws: HashSet<String>,
     pub(super) people: HashSet<String>,
 }
@@ -122,6 +124,7 @@ impl State {
             replaced_rows: HashSet::new(),
             merged: HashMap::new(),
             touches: HashMap::new(),
+            zones: known.zones,
             raws: HashSet::new(),
             people: HashSet::new(),
         }
@@ -489,6 +492,19 @@ impl State {
         self.after_filing(f, g, t, 0);
     }
 
+    /// The author's Date offset, unless `+0000` (which may be a server's UTC stamp).
+    fn learn_zone(&mut self, f: &Filing) {
+        let (Some(offset), Some(seen_at)) = (f.p.mail.date_offset_secs, f.p.mail.date) else {
+            return;
+        };
+        let newer = |z: &super::PersonZone| z.seen_at <= seen_at;
+        if offset != 0 && self.zones.get(&f.author.email).is_none_or(newer) {
+            let zone = super::PersonZone { offset, seen_at };
+            self.zones.insert(f.author.email.clone(), zone);
+            self.ws.zones.push((f.author.email.clone(), zone));
+        }
+    }
+
     /// A stored row now holds this published message.
     fn note_published_row(&mut self, t: ThreadRef, m: &NewMessage) {
         let row = Published {
@@ -564,6 +580,7 @@ impl State {
     /// Bookkeeping common to every way a mail lands in a thread: raw, author, keys, subject.
     fn after_filing(&mut self, f: &Filing, g: GroupId, t: ThreadRef, added: i64) {
         let p = f.p;
+        self.learn_zone(f);
         self.add_raw(f.item, &p.mail.raw_sha256, &p.mail.message_id);
         self.add_person(&f.author);
         self.touch(t, f.date, added);

@@ -5,7 +5,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 use super::date::{parse_date, Written};
-use crate::core::clean_body::attribution::wrote_alternation;
+use crate::core::clean_body::attribution::WROTE_VERBS;
 use crate::core::clean_body::lexicon::{email_in, header_key, HeaderKey};
 use crate::core::clean_body::lines::Line;
 
@@ -53,9 +53,6 @@ static CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
     )
     .unwrap()
 });
-/// "wrote" in any language (see [`WROTE`](crate::core::clean_body::attribution::WROTE)).
-static VERB: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"(?i)(?:{})", wrote_alternation())).unwrap());
 static POLISH_APPLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^wiadomość napisana przez (.+?)\s*(?:<|\bw dniu\b)").unwrap()
 });
@@ -155,7 +152,7 @@ fn name_in(before: &str, has_email: bool) -> Option<String> {
 /// The text before the last (or first) "wrote" that has something in front of it, so a name
 /// like "Said Ahmed" keeps its first word.
 fn before_verb(s: &str, last: bool) -> &str {
-    let mut cuts = VERB.find_iter(s).map(|m| m.start()).filter(|&i| i > 0);
+    let mut cuts = WROTE_VERBS.find_iter(s).map(|(a, _)| a).filter(|&i| i > 0);
     let cut = if last { cuts.last() } else { cuts.next() };
     cut.map_or(s, |i| &s[..i])
 }
@@ -206,8 +203,10 @@ static NOTES_NAME: LazyLock<Regex> =
 /// `"Robert \"Bob\" O'Neil"`, Outlook's `'Müller, Hans'`); quotes inside a name
 /// (`Oscar "Ozzy" Diaz`) stay.
 fn clean_name(s: &str) -> Option<String> {
+    // "* Anna <a@x> [date]:" (mutt) starts with a bullet.
     let t = s
         .trim()
+        .trim_start_matches(['*', ' '])
         .trim_end_matches([':', '：', ',', '(', '<', '['])
         .trim();
     let t = unquote(t);
@@ -251,6 +250,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines)] // one table of attribution lines as clients write them
     fn names_from_attributions() {
         #[rustfmt::skip]
         let cases = [
@@ -328,6 +328,7 @@ mod tests {
             ("Anna Smith/Sales/ACME@ACME wrote on 03/03/2025 10:02:02 AM:", "Anna Smith"),
             ("Quoting Anna Smith <anna@x.com>:", "Anna Smith"),
             ("Zitat von Anna Schmidt <anna@x.de>:", "Anna Schmidt"),
+            ("* Price, Steven <sprice@globex.example> [2026-09-03 10:30]:", "Price, Steven"),
         ];
         for (line, want) in cases {
             assert_eq!(name(line).as_deref(), Some(want), "{line}");

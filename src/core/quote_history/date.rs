@@ -4,10 +4,12 @@
 //! "Tue, Mar 04, 2025 at 10:02:11AM +0100", …
 //!
 //! Most of them carry no time zone: the client showed the time in its user's zone, which is
-//! best guessed from the quoting mail's own Date header (see [`Written::utc`]).
+//! best guessed from the quoting mail's own Date header (see [`Written::utc`], [`Reader`]).
 
 use chrono::NaiveDate;
 use regex::{Captures, Regex};
+
+use super::zone::Reader;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -30,20 +32,26 @@ pub(crate) enum Zone {
 }
 
 impl Written {
-    /// The explicit zone, if any; an ambiguous name resolves to the candidate equal to
-    /// `reader` (the quoting mail's offset) or else the most common one.
-    pub fn zone_secs(&self, reader: Option<i32>) -> Option<i32> {
+    /// The explicit zone, if any; an ambiguous name resolves to the candidate the reader's zone
+    /// has at that time, or else the most common one.
+    pub fn zone_secs(&self, reader: Option<Reader>) -> Option<i32> {
         match self.zone {
             Zone::Unknown => None,
             Zone::Fixed(o) => Some(o),
-            Zone::Ambiguous(c) => Some(reader.filter(|r| c.contains(r)).unwrap_or(c[0])),
+            Zone::Ambiguous(c) => {
+                let here = reader.map(|r| r.offset_at(self.local));
+                Some(here.filter(|r| c.contains(r)).unwrap_or(c[0]))
+            }
         }
     }
 
     /// Unix seconds (UTC). A time written without a zone is read in `reader`, the zone of the
     /// mail that quotes it (what the quoting client displayed), or UTC when that is unknown.
-    pub fn utc(&self, reader: Option<i32>) -> i64 {
-        self.local - i64::from(self.zone_secs(reader).or(reader).unwrap_or(0))
+    pub fn utc(&self, reader: Option<Reader>) -> i64 {
+        let offset = self
+            .zone_secs(reader)
+            .or_else(|| reader.map(|r| r.offset_at(self.local)));
+        self.local - i64::from(offset.unwrap_or(0))
     }
 }
 
@@ -70,8 +78,10 @@ static NUMERIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\d{1,2})([./\-])\s?(\d{1,2})[./\-]\s?(\d{4}|\d{2})\b").unwrap()
 });
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\p{L}+|\d+").unwrap());
-static NOISE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<[^>]*>|\[[^\]]*\]|\([^)]*@[^)]*\)|\S+@\S+").unwrap());
+static NOISE: LazyLock<Regex> = LazyLock::new(|| {
+    // Addresses and footnote marks; a bracketed date (mutt's `[2025-03-03 10:02]`) stays.
+    Regex::new(r"<[^>]*>|\[[^\]]*@[^\]]*\]|\[\d{1,3}\]|\([^)]*@[^)]*\)|\S+@\S+").unwrap()
+});
 
 /// Month names and abbreviations, lower case, in the languages the clients write dates in.
 #[rustfmt::skip]
@@ -153,14 +163,21 @@ pub(crate) fn parse_date(s: &str, english: bool) -> Option<Written> {
 }
 
 /// Arabic-Indic and Persian digits as ASCII (Gmail in Arabic may write "٣ مارس ٢٠٢٥").
-fn ascii_digits(s: &str) -> String {
+fn ascii_digits(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| matches!(c as u32, 0x660..=0x669 | 0x6f0..=0x6f9))
+    {
+        return s.into();
+    }
     s.chars()
         .map(|c| match c as u32 {
             0x660..=0x669 => char::from(b'0' + (c as u32 - 0x660) as u8),
             0x6f0..=0x6f9 => char::from(b'0' + (c as u32 - 0x6f0) as u8),
             _ => c,
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 /// The first time of day not glued to a preceding number ("2025-03-03T10:02" still counts).
@@ -334,7 +351,7 @@ mod tests {
     }
 
     fn read(s: &str, en: bool, reader: Option<i32>) -> Option<i64> {
-        parse_date(s, en).map(|w| w.utc(reader))
+        parse_date(s, en).map(|w| w.utc(reader.map(Reader::fixed)))
     }
 
     #[test]
@@ -389,6 +406,7 @@ mod tests {
             ("Sen, 3 Mar 2025 pukul 10.02", false),
             ("Th 2, 3 thg 3, 2025 vào lúc 10:02", false),
             ("Montag, 3. März 2025 um 11:02:00 MEZ", false),
+            ("* Anna <a@x.com> [2025-03-03 10:02]:", false),
         ] {
             assert_eq!(read(s, en, None), Some(t), "{s}");
         }
