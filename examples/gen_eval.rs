@@ -46,9 +46,7 @@ mod render;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use outloud::seeded::{SeededRng, SliceSeeded};
 
 use mail::{Ctx, Mail};
 use people::{Lang, Person};
@@ -137,7 +135,7 @@ fn main() -> ExitCode {
 }
 
 pub struct Gen {
-    rng: StdRng,
+    rng: SeededRng,
     pub split: String,
     pub roster: Vec<Person>,
     pub plans: Vec<Plan>,
@@ -163,7 +161,7 @@ fn generic_subject(lang: Lang) -> &'static str {
 
 impl Gen {
     fn new(args: &Args) -> Gen {
-        let mut rng = StdRng::seed_from_u64(args.seed);
+        let mut rng = SeededRng::seed_from_u64(args.seed);
         let parity = usize::from(args.split == "test");
         let roster = people::roster(&mut rng, parity);
         Gen {
@@ -177,7 +175,7 @@ impl Gen {
     }
 
     fn group(&mut self) -> usize {
-        let x: f64 = self.rng.gen();
+        let x: f64 = self.rng.random();
         if x < 0.6 {
             0
         } else if x < 0.85 {

@@ -34,9 +34,7 @@ mod text;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use outloud::seeded::{SeededRng, SliceSeeded};
 
 use body::{prefixed, Body, Quote, QuoteStyle};
 use outloud::mailbox_files::{Envelope, MboxWriter};
@@ -226,7 +224,7 @@ struct Stats {
 }
 
 struct Gen {
-    rng: StdRng,
+    rng: SeededRng,
     people: Vec<Person>,
     groups: Vec<String>,
     out: Vec<Outgoing>,
@@ -235,7 +233,7 @@ struct Gen {
 
 impl Gen {
     fn new(seed: u64, groups: Vec<String>) -> Gen {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = SeededRng::seed_from_u64(seed);
         let people = make_people(&mut rng, &groups);
         Gen {
             rng,
@@ -280,7 +278,7 @@ impl Gen {
             .to_string();
         match self.people[author].client {
             Client::Gmail => {
-                let token = mime::base64(&(0..30).map(|_| self.rng.gen()).collect::<Vec<u8>>());
+                let token = mime::base64(&(0..30).map(|_| self.rng.random()).collect::<Vec<u8>>());
                 let token: String = token
                     .chars()
                     .map(|c| if c == '/' { '_' } else { c })
@@ -814,12 +812,12 @@ impl Gen {
         let thread_index = outlook.then(|| match parent.and_then(|p| p.thread_index.as_ref()) {
             Some(pi) => {
                 let mut ti = pi.clone();
-                ti.extend((0..5).map(|_| self.rng.gen::<u8>()));
+                ti.extend((0..5).map(|_| self.rng.random::<u8>()));
                 ti
             }
             None => {
                 let mut ti = vec![0x01];
-                ti.extend((0..21).map(|_| self.rng.gen::<u8>()));
+                ti.extend((0..21).map(|_| self.rng.random::<u8>()));
                 ti
             }
         });

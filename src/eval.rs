@@ -20,13 +20,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
 use crate::import::{import, ImportError, ImportOptions};
 use crate::ingest::{IngestError, IngestSettings, Ingestor};
+use crate::seeded::{SeededRng, SliceSeeded};
 use crate::store::{Store, StoreError};
 
 /// A rebuilt date counts as right within this many seconds (attributions show minutes).
@@ -597,7 +595,7 @@ fn shuffled_copy(mbox: &Path, out: &Path) -> Result<(), EvalError> {
     for item in crate::mailbox_files::open(mbox).map_err(err)? {
         items.push(item.map_err(err)?.bytes);
     }
-    items.shuffle(&mut StdRng::seed_from_u64(SHUFFLE_SEED));
+    items.shuffle(&mut SeededRng::seed_from_u64(SHUFFLE_SEED));
     let mut w = crate::mailbox_files::MboxWriter::create(out).map_err(err)?;
     for bytes in &items {
         w.write_message(bytes).map_err(err)?;

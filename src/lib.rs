@@ -17,7 +17,8 @@
 //! - [`web`]: the read view (HTML and JSON API).
 //! - [`config`], [`cli`]: configuration loading and the command line (`main.rs` only calls
 //!   [`cli::main`]); [`clock`]: wall-clock time, injected where it is stored or reported;
-//!   [`preflight`]: `outloud check-config`, what `run` needs before starting.
+//!   [`preflight`]: `outloud check-config`, what `run` needs before starting; [`seeded`]:
+//!   reproducible seeded draws for the eval's shuffle and the corpus generators.
 
 pub mod check;
 pub mod cli;
@@ -34,5 +35,6 @@ pub mod ingest;
 pub mod mailbox_files;
 pub mod model;
 pub mod preflight;
+pub mod seeded;
 pub mod store;
 pub mod web;

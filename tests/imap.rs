@@ -14,7 +14,8 @@ use futures::StreamExt;
 use outloud::clock::Clock;
 use outloud::config::{AfterAction, MailboxConfig, Secret, TlsMode};
 use outloud::health::{Health, Role};
-use outloud::imap::{connect, ImapError, Session, Watcher, WatcherSettings};
+use outloud::imap::commands::move_uids;
+use outloud::imap::{connect, Account, Capabilities, ImapError, Session, Watcher, WatcherSettings};
 use outloud::ingest::Ingestor;
 use outloud::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -357,6 +358,47 @@ async fn move_after_action_empties_the_folder() {
     assert_eq!(w.run_once().await.unwrap().fetched, 0);
     assert_eq!(messages(&db.store).await, 4);
     remove_folders(&mut admin, &folder).await;
+}
+
+/// A server without MOVE gets COPY + \Deleted + UID EXPUNGE; the target's name is quoted exactly
+/// once on the way (a space and a double quote in it must survive).
+#[tokio::test]
+async fn copy_fallback_moves_into_a_folder_whose_name_needs_quoting() {
+    let stack = stack_or_skip!();
+    let mut admin = stack.admin().await;
+    let folder = new_folder(&mut admin).await;
+    let target = format!("{folder} done \"q\"");
+    admin.create(&target).await.expect("create target");
+    for i in 0..3 {
+        append(
+            &mut admin,
+            &folder,
+            mail(&format!("{folder}-{i}@x"), "copied", "x@corp.example").as_bytes(),
+        )
+        .await;
+    }
+    admin.select(&folder).await.expect("select");
+    let mut uids: Vec<u32> = admin
+        .uid_search("ALL")
+        .await
+        .expect("search")
+        .into_iter()
+        .collect();
+    uids.sort_unstable();
+    let caps = Capabilities {
+        idle: true,
+        mv: false,
+        uidplus: true,
+    };
+    let account = Account::of(&stack.mailbox("admin", TlsMode::None, &folder));
+    let expunged = move_uids(&mut admin, &account, caps, &uids, &target)
+        .await
+        .expect("move");
+    assert!(expunged, "UIDPLUS: the originals are expunged");
+    assert_eq!(count(&mut admin, &folder).await, 0);
+    assert_eq!(count(&mut admin, &target).await, 3);
+    remove_folders(&mut admin, &folder).await;
+    let _ = admin.delete(&target).await;
 }
 
 #[tokio::test]

@@ -4,8 +4,7 @@
 //! what the clients write: Gmail, Apple Mail, Thunderbird, mutt, Outlook (desktop, plain
 //! text, web, mobile, Mac) and Samsung Email.
 
-use rand::rngs::StdRng;
-use rand::Rng;
+use outloud::seeded::SeededRng;
 
 use crate::clients::Client;
 use crate::dates::{self, Civil, Words, Zone};
@@ -94,7 +93,7 @@ fn line_attr(w: &Writer, line: String, has_address: bool, explicit: bool) -> Att
 }
 
 /// The reply attribution (or header block) the writer's client puts above the quote.
-pub fn attribution(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+pub fn attribution(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     match w.client {
         Client::GmailWeb => gmail(rng, w, q),
         Client::GmailMobile => gmail_mobile(rng, w, q),
@@ -106,7 +105,7 @@ pub fn attribution(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
     }
 }
 
-fn gmail(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+fn gmail(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     let (c, _) = w.zone.local(q.when);
     let wd = words(w.ui.lang());
     let (d, y) = (c.d, c.y);
@@ -180,7 +179,7 @@ fn gmail_attr_html(line: &str, email: &str) -> String {
     format!("<div dir=\"ltr\" class=\"gmail_attr\">{linked}<br></div>")
 }
 
-fn gmail_mobile(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+fn gmail_mobile(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     let (c, _) = w.zone.local(q.when);
     let wd = words(w.ui.lang());
     let (d, y, t) = (c.d, c.y, hm(&c));
@@ -243,7 +242,7 @@ fn apple(w: &Writer, q: &Quoted) -> Attribution {
     line_attr(w, line, true, false)
 }
 
-fn thunderbird(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+fn thunderbird(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     let (c, _) = w.zone.local(q.when);
     let t = hm(&c);
     let (dd, mm, yy) = (
@@ -277,7 +276,7 @@ fn thunderbird(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
     a
 }
 
-fn mutt(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+fn mutt(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     let name = if q.name.is_empty() { q.email } else { q.name };
     if rng.gen_bool(0.3) {
         // A common custom attribution: `* Name <addr> [date]:` in the sender's local time.
@@ -414,7 +413,7 @@ fn outlook_list(list: &[(String, String)], names_only: bool) -> String {
         .join("; ")
 }
 
-fn outlook(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+fn outlook(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     let l = w.ui.lang();
     let mac = w.client == Client::OutlookMac;
     let keys = outlook_keys(l, mac);
@@ -660,7 +659,7 @@ pub fn mutt_forward_end() -> &'static str {
 }
 
 /// The header a client writes above a forwarded mail.
-pub fn forward_header(rng: &mut StdRng, w: &Writer, q: &Quoted) -> Attribution {
+pub fn forward_header(rng: &mut SeededRng, w: &Writer, q: &Quoted) -> Attribution {
     let style = format!("{}-fwd/{}", w.client.name(), w.ui.tag());
     let (lines, explicit) = match w.client {
         Client::GmailWeb | Client::GmailMobile => (gmail_forward(w, q), false),

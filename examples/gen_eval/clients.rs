@@ -2,8 +2,7 @@
 //! shapes, identifying headers, charsets and transfer encodings, reply subject prefixes,
 //! threading headers, phone footers, posting habits.
 
-use rand::rngs::StdRng;
-use rand::Rng;
+use outloud::seeded::SeededRng;
 use serde::Serialize;
 
 use crate::people::{Lang, Locale};
@@ -105,8 +104,8 @@ impl Client {
     }
 
     /// How the author answers, given what the client makes easy.
-    pub fn posting(self, rng: &mut StdRng) -> Posting {
-        let x: f64 = rng.gen();
+    pub fn posting(self, rng: &mut SeededRng) -> Posting {
+        let x: f64 = rng.random();
         match self {
             Client::Thunderbird if x < 0.6 => Posting::Bottom,
             Client::Thunderbird if x < 0.8 => Posting::Interleaved,
@@ -147,11 +146,11 @@ impl Posting {
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 const B64ISH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+_-=";
 
-fn hex(rng: &mut StdRng, n: usize) -> String {
+fn hex(rng: &mut SeededRng, n: usize) -> String {
     (0..n).map(|_| HEX[rng.gen_range(0..16)] as char).collect()
 }
 
-fn uuid(rng: &mut StdRng) -> String {
+fn uuid(rng: &mut SeededRng) -> String {
     format!(
         "{}-{}-{}-{}-{}",
         hex(rng, 8),
@@ -163,7 +162,7 @@ fn uuid(rng: &mut StdRng) -> String {
 }
 
 /// A Message-ID (without brackets) shaped like the client's.
-pub fn message_id(rng: &mut StdRng, client: Client, domain: &str, date: i64) -> String {
+pub fn message_id(rng: &mut SeededRng, client: Client, domain: &str, date: i64) -> String {
     match client {
         Client::GmailWeb | Client::GmailMobile => {
             let body: String = (0..44)
@@ -239,7 +238,7 @@ pub fn identity_headers(client: Client, ui: Locale) -> Vec<(String, String)> {
 
 /// Whether the Date header is written in UTC (Exchange Online stamps `+0000`) rather than
 /// the writer's local offset.
-pub fn date_in_utc(client: Client, rng: &mut StdRng) -> bool {
+pub fn date_in_utc(client: Client, rng: &mut SeededRng) -> bool {
     client.is_outlook() && rng.gen_bool(0.3)
 }
 
@@ -334,8 +333,8 @@ pub fn footer(client: Client, ui: Locale, android: bool) -> Option<(String, Stri
 }
 
 /// Text charset and transfer encoding the client picks for this language.
-pub fn encoding(client: Client, lang: Lang, rng: &mut StdRng) -> (&'static str, &'static str) {
-    let x: f64 = rng.gen();
+pub fn encoding(client: Client, lang: Lang, rng: &mut SeededRng) -> (&'static str, &'static str) {
+    let x: f64 = rng.random();
     match (client, lang) {
         (Client::GmailWeb | Client::GmailMobile, Lang::Ru | Lang::Ja) => ("UTF-8", "base64"),
         (Client::GmailWeb | Client::GmailMobile, _) => ("UTF-8", "quoted-printable"),
@@ -370,20 +369,20 @@ pub fn encoding(client: Client, lang: Lang, rng: &mut StdRng) -> (&'static str, 
 
 /// Outlook's Thread-Index: 22 bytes for a new conversation (reserved byte, 5 bytes of the
 /// FILETIME, a 16-byte GUID), 5 more bytes per reply level.
-pub fn thread_index_root(rng: &mut StdRng, date: i64) -> Vec<u8> {
+pub fn thread_index_root(rng: &mut SeededRng, date: i64) -> Vec<u8> {
     let filetime = (date as u64 + 11_644_473_600) * 10_000_000;
     let mut v = vec![0x01];
     v.extend_from_slice(&filetime.to_be_bytes()[..5]);
     for _ in 0..16 {
-        v.push(rng.gen());
+        v.push(rng.random());
     }
     v
 }
 
-pub fn thread_index_child(parent: &[u8], rng: &mut StdRng) -> Vec<u8> {
+pub fn thread_index_child(parent: &[u8], rng: &mut SeededRng) -> Vec<u8> {
     let mut v = parent.to_vec();
     for _ in 0..5 {
-        v.push(rng.gen());
+        v.push(rng.random());
     }
     v
 }

@@ -2,9 +2,7 @@
 //! signature, phone footer, disclaimer — and how it is arranged around the quoted mail for
 //! each posting style (top, bottom, interleaved, forward).
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::Rng;
+use outloud::seeded::{SeededRng, SliceSeeded};
 
 use crate::attrib::Attribution;
 use crate::clients::{self, Client, Posting};
@@ -61,7 +59,7 @@ fn fwd_note(lang: Lang) -> &'static str {
 }
 
 /// The body paragraphs (role Body): greeting, text, the line adding the group.
-pub fn body_paras(rng: &mut StdRng, me: &Person, c: &Content) -> Vec<Para> {
+pub fn body_paras(rng: &mut SeededRng, me: &Person, c: &Content) -> Vec<Para> {
     let b: &Bank = lang::bank(c.lang);
     let mut out = Vec::new();
     let greeting = match &c.greet {
@@ -108,7 +106,7 @@ pub fn body_paras(rng: &mut StdRng, me: &Person, c: &Content) -> Vec<Para> {
 }
 
 /// One answer per quoted paragraph, for an interleaved reply.
-pub fn fragments(rng: &mut StdRng, c: &Content, n: usize) -> Vec<Para> {
+pub fn fragments(rng: &mut SeededRng, c: &Content, n: usize) -> Vec<Para> {
     let b = lang::bank(c.lang);
     let topic = &b.topics[c.topic % b.topics.len()];
     let mut pool: Vec<&str> = b.generic.iter().chain(b.short.iter()).copied().collect();
@@ -128,7 +126,7 @@ pub fn fragments(rng: &mut StdRng, c: &Content, n: usize) -> Vec<Para> {
 
 /// Closing and name, P.S., signature, footer; and the disclaimer, if any, separately.
 pub fn tail(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     me: &Person,
     client: Client,
     lang: Lang,

@@ -1,8 +1,7 @@
 //! One step of a plot becomes one mail: client and posting style, the author's text, the
 //! quote of the parent, headers as the client writes them, MIME, and the ground truth.
 
-use rand::rngs::StdRng;
-use rand::Rng;
+use outloud::seeded::SeededRng;
 
 use crate::attrib::{self, Quoted, Writer};
 use crate::clients::{self, Client, Posting};
@@ -76,7 +75,7 @@ fn addr(p: &Person) -> (String, String) {
     (p.display.clone(), p.email.clone())
 }
 
-fn pick_client(rng: &mut StdRng, me: &Person, s: &Step) -> Client {
+fn pick_client(rng: &mut SeededRng, me: &Person, s: &Step) -> Client {
     match me.mobile {
         Some(m) if !s.desk_only && !s.forward && rng.gen_bool(0.3) => m,
         _ => me.desk,
@@ -132,7 +131,7 @@ fn recipients(cx: &Ctx, s: &Step, me: &Person, parent: Option<&Mail>) -> (AddrLi
 }
 
 /// Build the mail for step `si`.
-pub fn build(rng: &mut StdRng, cx: &Ctx, si: usize) -> Mail {
+pub fn build(rng: &mut SeededRng, cx: &Ctx, si: usize) -> Mail {
     let s = &cx.plan.steps[si];
     let me = &cx.roster[cx.plan.people[s.author]];
     let parent = s
@@ -219,7 +218,7 @@ pub fn build(rng: &mut StdRng, cx: &Ctx, si: usize) -> Mail {
 
 /// The author's text and the quote, arranged for the posting style.
 fn segments(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     cx: &Ctx,
     (s, me): (&Step, &Person),
     client: Client,
@@ -267,7 +266,7 @@ fn visible_body_paras(client: Client, segs: &[Seg]) -> Vec<String> {
 }
 
 /// Move a time outside 07:30–20:00 local (or on a weekend) to the next working morning.
-fn working_hours(rng: &mut StdRng, me: &Person, t: i64) -> i64 {
+fn working_hours(rng: &mut SeededRng, me: &Person, t: i64) -> i64 {
     let mut t = t;
     for _ in 0..4 {
         let (c, _) = me.zone.local(t);
@@ -288,13 +287,13 @@ fn working_hours(rng: &mut StdRng, me: &Person, t: i64) -> i64 {
 }
 
 fn greeting(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     cx: &Ctx,
     s: &Step,
     parent: Option<&Mail>,
     to: &[(String, String)],
 ) -> Greet {
-    let x: f64 = rng.gen();
+    let x: f64 = rng.random();
     let call_of = |email: &str| {
         cx.roster
             .iter()
@@ -324,7 +323,7 @@ fn greeting(
 /// The attribution the replying client writes (a few Thunderbird users set "#1 wrote:",
 /// without a date).
 fn reply_attribution(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     writer: &Writer,
     q: &Quoted,
     style: Posting,
@@ -348,7 +347,7 @@ fn reply_attribution(
 
 #[allow(clippy::too_many_arguments)]
 fn quote_parent(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     cx: &Ctx,
     me: &Person,
     client: Client,
@@ -486,7 +485,7 @@ fn threading(
     s: &Step,
     parent: Option<&Mail>,
     client: Client,
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
 ) -> (Vec<String>, Option<String>) {
     let Some(p) = parent else {
         return (Vec::new(), None);
@@ -522,7 +521,7 @@ fn header_list(list: &[(String, String)], charset: &str, b: bool) -> Vec<String>
 }
 
 fn raw_mail(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     m: &mut Mail,
     me: &Person,
     in_reply_to: Option<String>,
@@ -564,7 +563,7 @@ fn raw_mail(
 
 /// The header lines, in the part's charset (encoded words: Q for Latin charsets, else B).
 fn headers(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     m: &Mail,
     me: &Person,
     in_reply_to: Option<String>,
@@ -583,7 +582,7 @@ fn headers(
         h.push(format!(
             "Received: from smtp.{domain} (smtp.{domain} [192.0.2.{}])\n\tby mx.corp.example with ESMTPS id {:x}\n\tfor <{}>; {}",
             rng.gen_range(2..250),
-            rng.gen::<u32>(),
+            rng.random::<u32>(),
             cx.group.1,
             dates::rfc5322(m.arrival, 0, false)
         ));

@@ -2,8 +2,7 @@
 //! ISO-2022-JP, Shift_JIS) through encoding_rs, quoted-printable and base64 on bytes, RFC 2047
 //! encoded words in the part's charset, and the assembly of a whole message.
 
-use rand::rngs::StdRng;
-use rand::Rng;
+use outloud::seeded::SeededRng;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -276,7 +275,7 @@ impl TextPart {
 
 /// The whole message: headers (already folded/encoded), then one part or
 /// multipart/alternative of several.
-pub fn assemble(rng: &mut StdRng, headers: &[String], parts: &[TextPart]) -> Vec<u8> {
+pub fn assemble(rng: &mut SeededRng, headers: &[String], parts: &[TextPart]) -> Vec<u8> {
     let mut out = Vec::new();
     for h in headers {
         out.extend_from_slice(h.as_bytes());
@@ -292,7 +291,7 @@ pub fn assemble(rng: &mut StdRng, headers: &[String], parts: &[TextPart]) -> Vec
     }
     let boundary: String = format!(
         "000000000000{:016x}",
-        rng.gen::<u64>() & 0x00ff_ffff_ffff_ffff
+        rng.random::<u64>() & 0x00ff_ffff_ffff_ffff
     );
     out.extend_from_slice(
         format!("Content-Type: multipart/alternative; boundary=\"{boundary}\"\n\n").as_bytes(),

@@ -5,9 +5,7 @@
 //! Every name pool is split by position: even entries only ever appear in the dev split, odd
 //! ones only in the test split, so the two halves share no person.
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::Rng;
+use outloud::seeded::{SeededRng, SliceSeeded};
 use serde::Serialize;
 
 use crate::clients::Client;
@@ -543,7 +541,7 @@ fn titles(lang: Lang) -> &'static [&'static str] {
     }
 }
 
-fn pick_weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
+fn pick_weighted<T: Copy>(rng: &mut SeededRng, items: &[(T, u32)]) -> T {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
     let mut x = rng.gen_range(0..total);
     for (item, w) in items {
@@ -560,7 +558,7 @@ fn is_latin(s: &str) -> bool {
 }
 
 /// Everyone of one split. `parity` 0 = dev, 1 = test.
-pub fn roster(rng: &mut StdRng, parity: usize) -> Vec<Person> {
+pub fn roster(rng: &mut SeededRng, parity: usize) -> Vec<Person> {
     let mut people = Vec::new();
     for (oi, office) in OFFICES.iter().enumerate() {
         for (i, entry) in office.names.iter().enumerate() {
@@ -573,7 +571,7 @@ pub fn roster(rng: &mut StdRng, parity: usize) -> Vec<Person> {
     people
 }
 
-fn person(rng: &mut StdRng, oi: usize, office: &Office, entry: &NameEntry) -> Person {
+fn person(rng: &mut SeededRng, oi: usize, office: &Office, entry: &NameEntry) -> Person {
     let (given, family, local, display, call) = *entry;
     let latin = is_latin(given) && is_latin(family);
     let full = match office.order {
@@ -642,7 +640,7 @@ fn person(rng: &mut StdRng, oi: usize, office: &Office, entry: &NameEntry) -> Pe
     }
 }
 
-fn pick_mobile(rng: &mut StdRng, desk: Client, lang: Lang) -> Option<Client> {
+fn pick_mobile(rng: &mut SeededRng, desk: Client, lang: Lang) -> Option<Client> {
     if !rng.gen_bool(0.75) {
         return None;
     }

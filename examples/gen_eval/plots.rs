@@ -4,9 +4,7 @@
 //! subject a year apart, replies arriving before their parents, Outlook mails with only a
 //! Thread-Index, clients that truncate References.
 
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::Rng;
+use outloud::seeded::{SeededRng, SliceSeeded};
 
 use crate::clients::Client;
 use crate::people::{Lang, Person};
@@ -77,8 +75,8 @@ fn step(author: usize, parent: Option<usize>, in_group: bool, delay: i64) -> Ste
 }
 
 /// How long people take to answer: mostly within the hour, sometimes the next day.
-pub fn reply_delay(rng: &mut StdRng) -> i64 {
-    let x: f64 = rng.gen();
+pub fn reply_delay(rng: &mut SeededRng) -> i64 {
+    let x: f64 = rng.random();
     if x < 0.4 {
         rng.gen_range(4 * 60..60 * 60)
     } else if x < 0.75 {
@@ -89,7 +87,7 @@ pub fn reply_delay(rng: &mut StdRng) -> i64 {
 }
 
 /// A start time in working hours of the initiator's office, on a weekday.
-pub fn start_time(rng: &mut StdRng, p: &Person) -> i64 {
+pub fn start_time(rng: &mut SeededRng, p: &Person) -> i64 {
     loop {
         let day = EPOCH + rng.gen_range(0..SPAN_DAYS) * 86_400;
         let local_hour = rng.gen_range(8..18) * 3600 + rng.gen_range(0..3600);
@@ -104,7 +102,7 @@ pub fn start_time(rng: &mut StdRng, p: &Person) -> i64 {
 /// People for a conversation: mostly one office, sometimes a colleague elsewhere or a
 /// partner. `outlook_only` picks Outlook desk users only; `office` fixes the office.
 pub fn pick_people(
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
     roster: &[Person],
     n: usize,
     outlook_only: bool,
@@ -166,7 +164,7 @@ pub fn conv_lang(roster: &[Person], people: &[usize]) -> Lang {
     }
 }
 
-fn private_author(k: usize, people: usize, rng: &mut StdRng) -> usize {
+fn private_author(k: usize, people: usize, rng: &mut SeededRng) -> usize {
     if people > 2 && k >= 2 && rng.gen_bool(0.3) {
         2
     } else {
@@ -175,7 +173,7 @@ fn private_author(k: usize, people: usize, rng: &mut StdRng) -> usize {
 }
 
 /// Replies in the group phase: to the latest mail mostly, sometimes to an earlier group mail.
-fn group_replies(rng: &mut StdRng, steps: &mut Vec<Step>, n: usize, people: usize) {
+fn group_replies(rng: &mut SeededRng, steps: &mut Vec<Step>, n: usize, people: usize) {
     let first_group = steps.iter().position(|s| s.in_group).unwrap_or(0);
     for _ in 0..n {
         let last = steps.len() - 1;
@@ -194,7 +192,7 @@ fn group_replies(rng: &mut StdRng, steps: &mut Vec<Step>, n: usize, people: usiz
 }
 
 /// The group is cc'd after `private` private mails; `public` group replies follow.
-pub fn late_cc(rng: &mut StdRng, people: usize, private: usize, public: usize) -> Vec<Step> {
+pub fn late_cc(rng: &mut SeededRng, people: usize, private: usize, public: usize) -> Vec<Step> {
     let mut steps = vec![step(0, None, false, 0)];
     for k in 1..private {
         let author = private_author(k, people, rng);
@@ -219,7 +217,7 @@ pub fn late_cc(rng: &mut StdRng, people: usize, private: usize, public: usize) -
 }
 
 /// The group is on the first mail.
-pub fn from_start(rng: &mut StdRng, people: usize, n: usize) -> Vec<Step> {
+pub fn from_start(rng: &mut SeededRng, people: usize, n: usize) -> Vec<Step> {
     let mut first = step(0, None, true, 0);
     first.group_in_to = rng.gen_bool(0.5);
     let mut steps = vec![first];
@@ -228,7 +226,7 @@ pub fn from_start(rng: &mut StdRng, people: usize, n: usize) -> Vec<Step> {
 }
 
 /// A private exchange forwarded to the group, then answered there.
-pub fn forward(rng: &mut StdRng, people: usize, private: usize, public: usize) -> Vec<Step> {
+pub fn forward(rng: &mut SeededRng, people: usize, private: usize, public: usize) -> Vec<Step> {
     let mut steps = vec![step(1, None, false, 0)];
     for k in 1..private {
         steps.push(step((k + 1) % 2, Some(k - 1), false, reply_delay(rng)));
@@ -242,7 +240,7 @@ pub fn forward(rng: &mut StdRng, people: usize, private: usize, public: usize) -
 }
 
 /// Delivery delays: seconds normally; `late` makes one group mail arrive after its reply.
-pub fn deliveries(rng: &mut StdRng, steps: &mut [Step], late: bool) -> bool {
+pub fn deliveries(rng: &mut SeededRng, steps: &mut [Step], late: bool) -> bool {
     for s in steps.iter_mut() {
         s.delivery = rng.gen_range(2..40);
     }

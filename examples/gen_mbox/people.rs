@@ -1,9 +1,7 @@
 //! The ~200 people of the corpus: names, languages, mail clients, time zones, signatures.
 
 use chrono::{DateTime, Datelike, FixedOffset};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::Rng;
+use outloud::seeded::{SeededRng, SliceSeeded};
 
 use super::text::{Client, Lang, SigStyle};
 
@@ -198,7 +196,7 @@ pub(crate) fn ascii_fold(s: &str) -> String {
     out
 }
 
-pub(crate) fn make_people(rng: &mut StdRng, groups: &[String]) -> Vec<Person> {
+pub(crate) fn make_people(rng: &mut SeededRng, groups: &[String]) -> Vec<Person> {
     let mut people: Vec<Person> = Vec::new();
     let mut taken: Vec<String> = groups.to_vec();
     for i in 0..200 {

@@ -2,7 +2,6 @@
 //! client-specific headers and the MIME structure.
 
 use chrono::DateTime;
-use rand::Rng;
 
 use super::body::{Body, Enc};
 use super::mime;
@@ -74,8 +73,8 @@ impl Gen {
             ));
         }
         if self.rng.gen_bool(0.6) {
-            let bh = mime::base64(&(0..32).map(|_| self.rng.gen()).collect::<Vec<u8>>());
-            let b = mime::base64(&(0..256).map(|_| self.rng.gen()).collect::<Vec<u8>>());
+            let bh = mime::base64(&(0..32).map(|_| self.rng.random()).collect::<Vec<u8>>());
+            let b = mime::base64(&(0..256).map(|_| self.rng.random()).collect::<Vec<u8>>());
             let b_lines: Vec<&str> = b
                 .as_bytes()
                 .chunks(72)
@@ -219,7 +218,7 @@ impl Gen {
     }
 
     pub(crate) fn pick_encoding(&mut self, text: &str) -> Enc {
-        let r: f64 = self.rng.gen();
+        let r: f64 = self.rng.random();
         if text.is_ascii() {
             if r < 0.03 {
                 Enc::QuotedPrintable
@@ -256,7 +255,7 @@ impl Gen {
                 let mut data =
                     b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
                         .to_vec();
-                data.extend((0..size).map(|_| self.rng.gen::<u8>()));
+                data.extend((0..size).map(|_| self.rng.random::<u8>()));
                 data.extend_from_slice(b"\n%%EOF\n");
                 (
                     format!("report-{}.pdf", self.rng.gen_range(1..100)),
@@ -266,7 +265,7 @@ impl Gen {
             }
             1 => {
                 let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-                data.extend((0..size).map(|_| self.rng.gen::<u8>()));
+                data.extend((0..size).map(|_| self.rng.random::<u8>()));
                 ("screenshot.png".to_string(), "image/png", data)
             }
             _ => {

@@ -2,9 +2,7 @@
 //! the reply/forward header lines of each mail client, in English, German, French and Japanese.
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::Rng;
+use outloud::seeded::{SeededRng, SliceSeeded};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Lang {
@@ -336,7 +334,7 @@ fn hm(d: &DateTime<FixedOffset>) -> String {
 }
 
 /// Replace the `{x}` placeholders of a template.
-pub fn fill(template: &str, t: &Topic, lang: Lang, rng: &mut StdRng) -> String {
+pub fn fill(template: &str, t: &Topic, lang: Lang, rng: &mut SeededRng) -> String {
     let mut out = template.to_string();
     let day = WEEKDAYS[li(lang)][rng.gen_range(0..5)];
     let time = match lang {
@@ -373,7 +371,7 @@ pub fn fill(template: &str, t: &Topic, lang: Lang, rng: &mut StdRng) -> String {
     out
 }
 
-pub fn subject(lang: Lang, t: &Topic, rng: &mut StdRng) -> String {
+pub fn subject(lang: Lang, t: &Topic, rng: &mut SeededRng) -> String {
     let bank = match lang {
         Lang::En => EN_SUBJECTS,
         Lang::De => DE_SUBJECTS,
@@ -383,7 +381,7 @@ pub fn subject(lang: Lang, t: &Topic, rng: &mut StdRng) -> String {
     fill(bank.choose(rng).unwrap(), t, lang, rng)
 }
 
-pub fn sentence(lang: Lang, t: &Topic, rng: &mut StdRng) -> String {
+pub fn sentence(lang: Lang, t: &Topic, rng: &mut SeededRng) -> String {
     fill(sentence_bank(lang).choose(rng).unwrap(), t, lang, rng)
 }
 
@@ -403,7 +401,7 @@ pub fn paragraphs(
     t: &Topic,
     max_lines: usize,
     width: usize,
-    rng: &mut StdRng,
+    rng: &mut SeededRng,
 ) -> Vec<String> {
     let mut lines = Vec::new();
     // Each template at most once per mail: repeated sentences read as machine-made.
@@ -463,7 +461,12 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// `first`: the addressee's first name; `family`: family name (Japanese greetings use it).
-pub fn greeting(lang: Lang, first: Option<&str>, family: Option<&str>, rng: &mut StdRng) -> String {
+pub fn greeting(
+    lang: Lang,
+    first: Option<&str>,
+    family: Option<&str>,
+    rng: &mut SeededRng,
+) -> String {
     let first = first.unwrap_or("");
     let all = first.is_empty() || rng.gen_bool(0.15);
     match lang {
@@ -495,7 +498,7 @@ pub fn greeting(lang: Lang, first: Option<&str>, family: Option<&str>, rng: &mut
     }
 }
 
-pub fn signoff(lang: Lang, name: &str, rng: &mut StdRng) -> String {
+pub fn signoff(lang: Lang, name: &str, rng: &mut SeededRng) -> String {
     let close = match lang {
         Lang::En => [
             "Best,",
@@ -779,7 +782,7 @@ pub fn forward_prefix(client: Client, lang: Lang) -> &'static str {
     }
 }
 
-pub fn forward_note(lang: Lang, rng: &mut StdRng) -> String {
+pub fn forward_note(lang: Lang, rng: &mut SeededRng) -> String {
     let notes: &[&str] = match lang {
         Lang::En => &[
             "FYI, see below.",

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 pub const BASE: Duration = Duration::from_secs(1);
 pub const MAX: Duration = Duration::from_secs(60);
@@ -63,8 +63,8 @@ impl Backoff {
         let ceiling = self.ceiling();
         self.attempt = self.attempt.saturating_add(1);
         match self.jitter {
-            Jitter::Full => ceiling.mul_f64(rng.gen_range(0.0..=1.0)),
-            Jitter::Quarter => ceiling.mul_f64(rng.gen_range(0.75..=1.25)).min(self.max),
+            Jitter::Full => ceiling.mul_f64(rng.random_range(0.0..=1.0)),
+            Jitter::Quarter => ceiling.mul_f64(rng.random_range(0.75..=1.25)).min(self.max),
         }
     }
 

@@ -147,8 +147,8 @@ pub async fn move_uids(
         step(account, &what, session.uid_mv(&set, folder)).await?;
         return Ok(true);
     }
-    let quoted = format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""));
-    step(account, &what, session.uid_copy(&set, quoted)).await?;
+    // async-imap quotes the mailbox name (COPY, like MOVE, since 0.11.2).
+    step(account, &what, session.uid_copy(&set, folder)).await?;
     add_flags(session, account, uids, "\\Deleted").await?;
     if !caps.uidplus {
         return Ok(false);

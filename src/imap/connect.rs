@@ -283,15 +283,15 @@ async fn greeting(account: &Account, client: &mut Client) -> Result<(), ImapErro
                 what: "waiting for the greeting".into(),
             })
         }
-        Ok(None) => return Err(closed()),
-        Ok(Some(Err(e))) if is_closed(&e) => return Err(closed()),
-        Ok(Some(Err(e))) => {
+        Ok(Ok(None)) => return Err(closed()),
+        Ok(Err(e)) if is_closed(&e) => return Err(closed()),
+        Ok(Err(e)) => {
             return Err(ImapError::Protocol {
                 account: account.clone(),
                 message: format!("reading the greeting: {e}"),
             })
         }
-        Ok(Some(Ok(res))) => res,
+        Ok(Ok(Some(res))) => res,
     };
     match res.parsed() {
         Response::Data {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::{rngs::StdRng, SeedableRng};
+use rand::rngs::StdRng;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -576,7 +576,7 @@ impl Watcher {
     async fn watch(mut self, shutdown: CancellationToken) {
         self.stop = shutdown.clone();
         let mut backoff = Backoff::default();
-        let mut rng = StdRng::from_entropy();
+        let mut rng: StdRng = rand::make_rng();
         tracing::info!(instance = %self.settings.instance, "watching");
         while !shutdown.is_cancelled() {
             let result = match self.sync().await {

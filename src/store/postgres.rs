@@ -8,6 +8,10 @@
 //!
 //! PostgreSQL text cannot hold NUL characters; text columns and lookup keys are written
 //! without them (raw bytes are kept intact in `raw_mails`).
+//!
+//! SQL text is built only from this crate's constants (column lists, `NOW_MS`, fixed table
+//! names), never from data, which always goes through bind parameters: that is what each
+//! `AssertSqlSafe` around a `format!` asserts.
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -15,7 +19,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgConnection;
+use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::common::{
     self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
@@ -171,9 +175,9 @@ impl Store for PgStore {
         // UPDATE of that row) waits for this batch instead of overlapping it.
         if let Some(cp) = checkpoint {
             if let Some(holder) = &cp.lease_holder {
-                let held: Option<i32> = sqlx::query_scalar(&format!(
+                let held: Option<i32> = sqlx::query_scalar(AssertSqlSafe(format!(
                     "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND expires_at > {NOW_MS} FOR SHARE"
-                ))
+                )))
                 .bind(t(&cp.mailbox))
                 .bind(t(holder))
                 .fetch_optional(&mut *tx)
@@ -265,14 +269,14 @@ impl Store for PgStore {
         // ON CONFLICT locks the existing row and re-checks the WHERE against its latest
         // version, so of two racing replicas exactly one gets a row back.
         // `EXCLUDED.acquired_at` is this statement's "now".
-        let row: Option<String> = sqlx::query_scalar(&format!(
+        let row: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
             "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES ($1, $2, {NOW_MS} + $3, {NOW_MS}) \
              ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at, \
              acquired_at = CASE WHEN leases.holder = EXCLUDED.holder THEN leases.acquired_at \
              ELSE EXCLUDED.acquired_at END \
              WHERE leases.holder = EXCLUDED.holder OR leases.expires_at <= EXCLUDED.acquired_at \
              RETURNING holder"
-        ))
+        )))
         .bind(t(name))
         .bind(t(holder))
         .bind(ttl_secs.saturating_mul(1000))
@@ -327,7 +331,7 @@ impl Store for PgStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = $1 \
              ORDER BY t.last_activity DESC, t.id DESC LIMIT $2 OFFSET $3"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(group_id)
             .bind(limit)
             .bind(offset)
@@ -339,7 +343,7 @@ impl Store for PgStore {
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = $1");
-        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql)
+        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -350,8 +354,10 @@ impl Store for PgStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.thread_id = $1 ORDER BY m.date, m.id"
         );
-        let messages: Vec<MessageRecord> =
-            sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+        let messages: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
         let linked: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
              JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
@@ -380,7 +386,7 @@ impl Store for PgStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.id > $1 ORDER BY m.id LIMIT $2"
         );
-        let rows: Vec<MessageRecord> = sqlx::query_as(&sql)
+        let rows: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -393,7 +399,7 @@ impl Store for PgStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
              WHERE t.id > $1 ORDER BY t.id LIMIT $2"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -493,10 +499,10 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
     }
     let found = kb.found_threads();
     if !found.is_empty() {
-        let rows: Vec<ReconstructionTuple> = sqlx::query_as(&format!(
+        let rows: Vec<ReconstructionTuple> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {RECONSTRUCTION_COLUMNS} FROM messages \
              WHERE reconstructed AND thread_id = ANY($1) ORDER BY thread_id, date, id"
-        ))
+        )))
         .bind(found)
         .fetch_all(&mut *conn)
         .await?;
@@ -515,10 +521,10 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
     }
     let found = kb.published_threads();
     if !found.is_empty() {
-        let rows: Vec<PublishedTuple> = sqlx::query_as(&format!(
+        let rows: Vec<PublishedTuple> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
              FROM messages WHERE NOT reconstructed AND thread_id = ANY($1)"
-        ))
+        )))
         .bind(found)
         .fetch_all(&mut *conn)
         .await?;
@@ -556,10 +562,10 @@ async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadI
         .map(|m| resolve(m.into, new_ids))
         .collect::<Result<Vec<_>>>()?;
     for table in ["messages", "thread_refs"] {
-        sqlx::query(&format!(
+        sqlx::query(AssertSqlSafe(format!(
             "UPDATE {table} x SET thread_id = v.into_id \
              FROM UNNEST($1::BIGINT[], $2::BIGINT[]) AS v(from_id, into_id) WHERE x.thread_id = v.from_id"
-        ))
+        )))
         .bind(&from)
         .bind(&into)
         .execute(&mut *conn)
@@ -811,7 +817,7 @@ async fn apply_replacements(
          WHERE messages.id = v.row_id",
         unnest_messages(&["BIGINT"])
     );
-    bind_messages(sqlx::query(&sql), &rows)
+    bind_messages(sqlx::query(AssertSqlSafe(sql)), &rows)
         .bind(ids)
         .execute(&mut *conn)
         .await?;
@@ -832,7 +838,7 @@ async fn insert_messages(
         MESSAGE_COLUMNS_WRITTEN.join(", "),
         unnest_messages(&[])
     );
-    bind_messages(sqlx::query(&sql), &rows)
+    bind_messages(sqlx::query(AssertSqlSafe(sql)), &rows)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -4,6 +4,10 @@
 //! transaction that has already read never fails to upgrade (SQLITE_BUSY), and the
 //! lookup → plan → apply of one batch sees no concurrent writer. Batches are written with
 //! multi-row statements of at most [`CHUNK_ROWS`] rows.
+//!
+//! SQL text is built only from this crate's constants (column lists, `NOW_MS`, fixed table
+//! names), never from data, which always goes through bind parameters: that is what each
+//! `AssertSqlSafe` around a `format!` asserts.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,7 +17,7 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
     self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
@@ -186,9 +190,9 @@ impl Store for SqliteStore {
         // while it fetched must not publish (a successor may already be working the mailbox).
         if let Some(cp) = checkpoint {
             if let Some(holder) = &cp.lease_holder {
-                let held: Option<i64> = sqlx::query_scalar(&format!(
+                let held: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
                     "SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at > {NOW_MS}"
-                ))
+                )))
                 .bind(cp.mailbox.as_str())
                 .bind(holder.as_str())
                 .fetch_optional(&mut *tx)
@@ -264,7 +268,7 @@ impl Store for SqliteStore {
     async fn reset_derived(&self) -> Result<()> {
         let mut tx = self.write_tx().await?;
         for table in ["thread_refs", "messages", "threads", "skipped", "people"] {
-            sqlx::query(&format!("DELETE FROM {table}"))
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}")))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -277,14 +281,14 @@ impl Store for SqliteStore {
         // IMMEDIATE transaction serialises it with other processes on the same file and with
         // ingest's fencing check. `excluded.acquired_at` is this statement's "now".
         let mut tx = self.write_tx().await?;
-        let row: Option<String> = sqlx::query_scalar(&format!(
+        let row: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
             "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES (?, ?, {NOW_MS} + ?, {NOW_MS}) \
              ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, \
              acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at \
              ELSE excluded.acquired_at END \
              WHERE leases.holder = excluded.holder OR leases.expires_at <= excluded.acquired_at \
              RETURNING holder"
-        ))
+        )))
         .bind(name)
         .bind(holder)
         .bind(ttl_secs.saturating_mul(1000))
@@ -342,7 +346,7 @@ impl Store for SqliteStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = ? \
              ORDER BY t.last_activity DESC, t.id DESC LIMIT ? OFFSET ?"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(group_id)
             .bind(limit)
             .bind(offset)
@@ -354,7 +358,7 @@ impl Store for SqliteStore {
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = ?");
-        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(&sql)
+        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -365,8 +369,10 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.thread_id = ? ORDER BY m.date, m.id"
         );
-        let messages: Vec<MessageRecord> =
-            sqlx::query_as(&sql).bind(id).fetch_all(&mut *conn).await?;
+        let messages: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
         let linked: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
              JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
@@ -395,7 +401,7 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.id > ? ORDER BY m.id LIMIT ?"
         );
-        let rows: Vec<MessageRecord> = sqlx::query_as(&sql)
+        let rows: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -408,7 +414,7 @@ impl Store for SqliteStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
              WHERE t.id > ? ORDER BY t.id LIMIT ?"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(&sql)
+        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -594,9 +600,9 @@ async fn apply_merges(
     for m in &ws.merges {
         let into = resolve(m.into, new_ids)?;
         for table in ["messages", "thread_refs"] {
-            sqlx::query(&format!(
+            sqlx::query(AssertSqlSafe(format!(
                 "UPDATE {table} SET thread_id = ? WHERE thread_id = ?"
-            ))
+            )))
             .bind(into)
             .bind(m.from)
             .execute(&mut *conn)
@@ -772,11 +778,7 @@ const MESSAGE_INSERT_COLUMNS: &str = "thread_id, group_id, raw_sha256, message_i
      signature, disclaimer, html, attachments, via, reconstructed";
 
 /// One message's values for [`MESSAGE_INSERT_COLUMNS`]: shared by insert and replacement.
-fn push_message<'args>(
-    b: &mut Separated<'_, 'args, Sqlite, &'static str>,
-    thread_id: ThreadId,
-    m: &'args NewMessage,
-) {
+fn push_message(b: &mut Separated<'_, Sqlite, &'static str>, thread_id: ThreadId, m: &NewMessage) {
     b.push_bind(thread_id)
         .push_bind(m.group_id)
         .push_bind(m.raw_sha256.as_deref())

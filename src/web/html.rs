@@ -4,6 +4,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
+use minijinja::value::Serde;
 
 use super::{resanitize, AppState};
 use crate::store::StoreError;
@@ -67,7 +68,7 @@ fn template_error(e: minijinja::Error) -> PageError {
 pub(super) async fn index(State(st): State<AppState>) -> Response {
     let r = async {
         let groups = st.store.group_summaries().await?;
-        st.render("index.html", context! { groups })
+        st.render("index.html", context! { groups => Serde(groups) })
     }
     .await;
     st.respond(r)
@@ -121,7 +122,7 @@ pub(super) async fn group(
         };
         st.render(
             "group.html",
-            context! { group, threads, page, pages, has_next },
+            context! { group, threads => Serde(threads), page, pages, has_next },
         )
     }
     .await;
@@ -136,7 +137,11 @@ pub(super) async fn thread(State(st): State<AppState>, Path(id): Path<String>) -
         resanitize(&mut detail);
         st.render(
             "thread.html",
-            context! { thread => detail.thread, messages => detail.messages, linked => detail.linked },
+            context! {
+                thread => Serde(detail.thread),
+                messages => Serde(detail.messages),
+                linked => Serde(detail.linked),
+            },
         )
     }
     .await;

@@ -56,7 +56,8 @@ pub async fn postgres() -> TestDb {
             )
         });
     let name = format!("outloud_test_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    // The name is ours (hex digits), so the statement is safe to build.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .unwrap_or_else(|e| panic!("cannot create a test database on {base}: {e}"));
@@ -105,7 +106,9 @@ impl Drop for PgDatabase {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&url).await {
                         let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::query(&drop).execute(&mut conn).await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                            .execute(&mut conn)
+                            .await;
                         let _ = conn.close().await;
                     }
                 })

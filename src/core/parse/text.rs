@@ -26,12 +26,68 @@ pub(super) fn html_to_text(html: &str) -> String {
             .no_table_borders()
             .allow_width_overflow()
             .link_footnotes(false)
-            .string_from_read(html.as_bytes(), HTML_WIDTH)
+            .string_from_read(collapsible_nbsp(&html).as_bytes(), HTML_WIDTH)
             .ok()
     }));
     match rendered {
         Ok(Some(text)) => inline_links(&text),
         _ => mail_parser::decoders::html::html_to_text(&html),
+    }
+}
+
+/// Non-breaking and zero-width spaces in text, as characters or character references.
+static SPACE_CHARS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        "\u{a0}|\u{200b}|&(?:nbsp;?|NonBreakingSpace;|ZeroWidthSpace;\
+         |Negative(?:VeryThin|Thin|Medium|Thick)Space;|#[xX]([0-9a-fA-F]+);?|#([0-9]+);?)",
+    )
+    .unwrap()
+});
+
+/// The text html2text 0.14 rendered, which the body rules are built on: it collapsed a
+/// non-breaking space like any space (Outlook's `<p>&nbsp;</p>` blank line vanished) and kept
+/// a zero-width space as a character. Later versions keep NBSP as content and drop ZWSP, which
+/// adds or removes blank lines and moves signature splits. So, outside tags, NBSP becomes a
+/// space and ZWSP a word joiner (U+2060, a character to html2text; [`normalise`] drops both).
+fn collapsible_nbsp(html: &str) -> std::borrow::Cow<'_, str> {
+    if !html.contains(['\u{a0}', '\u{200b}', '&']) {
+        return html.into();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = next_tag(rest) {
+        out.push_str(&SPACE_CHARS.replace_all(&rest[..lt], old_space));
+        let end = rest[lt..].find('>').map_or(rest.len(), |g| lt + g + 1);
+        out.push_str(&rest[lt..end]);
+        rest = &rest[end..];
+    }
+    out.push_str(&SPACE_CHARS.replace_all(rest, old_space));
+    out.into()
+}
+
+/// Where the next tag starts: `<` and a letter, `/`, `!` or `?` (a lone `<` is text).
+fn next_tag(s: &str) -> Option<usize> {
+    s.match_indices('<').map(|(i, _)| i).find(|&i| {
+        s[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
+    })
+}
+
+/// What html2text 0.14 made of one [`SPACE_CHARS`] match, as text html2text 0.17 renders
+/// the same way.
+fn old_space(c: &regex::Captures) -> String {
+    let number = (c.get(1).map(|h| u32::from_str_radix(h.as_str(), 16)))
+        .or_else(|| c.get(2).map(|d| d.as_str().parse::<u32>()));
+    let ch = match number {
+        Some(n) => n.ok().and_then(char::from_u32),
+        None if c[0].starts_with("&nbsp") || matches!(&c[0], "\u{a0}" | "&NonBreakingSpace;") => {
+            Some('\u{a0}')
+        }
+        None => Some('\u{200b}'),
+    };
+    match ch {
+        Some('\u{a0}') => " ".into(),
+        Some('\u{200b}') => "\u{2060}".into(),
+        _ => c[0].to_string(),
     }
 }
 
@@ -390,6 +446,35 @@ mod tests {
         // Markers typed into the mail are not ours.
         let t = html_to_text("<p>a\u{f8f0}b\u{f8f1}c\u{f8f2}d</p>");
         assert_eq!(t.trim(), "abcd");
+    }
+
+    /// Expected texts are what html2text 0.14 gave for the same HTML.
+    #[test]
+    fn nbsp_collapses_and_zwsp_stays_as_in_html2text_0_14() {
+        let text = |html: &str| normalise(&html_to_text(html));
+        assert_eq!(text("<div>a</div><div>&nbsp;</div><div>b</div>"), "a\nb");
+        assert_eq!(text("<div>a<br>&nbsp;<br>b</div>"), "a\n\nb");
+        assert_eq!(text("<p>a</p><p>&#8203;</p><p>b</p>"), "a\n\n\n\nb");
+        assert_eq!(
+            text("<p>Thanks,&#160;</p><p>Tom&#xA0;Lee&nbsp</p>"),
+            "Thanks,\n\nTom Lee"
+        );
+        assert_eq!(
+            text(
+                "<blockquote><p>a</p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p>b</p></blockquote>"
+            ),
+            "> a\n>\n>\n> b"
+        );
+        assert_eq!(
+            text("<p>x&ZeroWidthSpace;y&NegativeThinSpace;z&NonBreakingSpace;w</p>"),
+            "xyz w"
+        );
+        // Attributes are left alone; a lone `<` is text; other references are kept.
+        assert_eq!(
+            text("<p>See <a href=\"https://x.example/?q=a&nbsp=1\">the list</a>.</p>"),
+            "See the list (https://x.example/?q=a&nbsp=1)."
+        );
+        assert_eq!(text("<p>a < b&nbsp;&nbsp;c &#1601;</p>"), "a < b c \u{641}");
     }
 
     #[test]
