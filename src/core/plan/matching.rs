@@ -30,6 +30,18 @@ pub struct Entry<'a> {
     pub body: &'a str,
 }
 
+impl<'a> Entry<'a> {
+    /// What matching looks at in a message of the plan.
+    pub fn of(m: &'a super::NewMessage) -> Self {
+        Entry {
+            email: &m.author.email,
+            name: m.author.name.as_deref(),
+            date: m.date,
+            body: &m.body,
+        }
+    }
+}
+
 /// `mail` is the original of the rebuilt entry `rec`: same author, and a matching date and
 /// body. When either body is empty (a quote that held only a signature) the dates must agree
 /// to the minute, without zone shifts.

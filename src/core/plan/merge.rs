@@ -86,15 +86,7 @@ impl State {
                 date: p.date,
                 body: &p.body,
             },
-            PublishedEntry::Pending(i) => {
-                let m = &self.ws.messages[*i];
-                Entry {
-                    email: &m.author.email,
-                    name: m.author.name.as_deref(),
-                    date: m.date,
-                    body: &m.body,
-                }
-            }
+            PublishedEntry::Pending(i) => Entry::of(&self.ws.messages[*i]),
         }
     }
 

@@ -250,16 +250,8 @@ impl State {
                 self.forget_reconstruction(
                     |r| matches!(r, OpenReconstruction::Pending(i) if *i == index),
                 );
-                self.ws.messages[index] = self.message(f, g, via, t);
-                self.published
-                    .entry(t)
-                    .or_default()
-                    .push(PublishedEntry::Pending(index));
-                let pending = KnownMessage::Pending {
-                    index,
-                    reconstructed: false,
-                };
-                self.messages.insert(key, pending);
+                let message = self.message(f, g, via, t);
+                self.publish_in_place(t, index, key, message);
                 t
             }
             _ => return Some(GroupOutcome::Duplicate { group_id: g }),
@@ -381,15 +373,7 @@ impl State {
                 date: r.date,
                 body: &r.body,
             },
-            OpenReconstruction::Pending(i) => {
-                let m = &self.ws.messages[*i];
-                Entry {
-                    email: &m.author.email,
-                    name: m.author.name.as_deref(),
-                    date: m.date,
-                    body: &m.body,
-                }
-            }
+            OpenReconstruction::Pending(i) => Entry::of(&self.ws.messages[*i]),
         }
     }
 
@@ -477,16 +461,7 @@ impl State {
             OpenReconstruction::Pending(index) => {
                 let old_id = std::mem::take(&mut self.ws.messages[index].message_id);
                 self.messages.remove(&(g, old_id));
-                self.ws.messages[index] = message;
-                self.published
-                    .entry(t)
-                    .or_default()
-                    .push(PublishedEntry::Pending(index));
-                let pending = KnownMessage::Pending {
-                    index,
-                    reconstructed: false,
-                };
-                self.messages.insert(key, pending);
+                self.publish_in_place(t, index, key, message);
             }
         }
         self.after_filing(f, g, t, 0);
@@ -503,6 +478,24 @@ impl State {
             self.zones.insert(f.author.email.clone(), zone);
             self.ws.zones.push((f.author.email.clone(), zone));
         }
+    }
+
+    /// The pending rebuilt entry at `index` becomes the published `message` (its original).
+    fn publish_in_place(
+        &mut self,
+        t: ThreadRef,
+        index: usize,
+        key: (GroupId, String),
+        message: NewMessage,
+    ) {
+        self.ws.messages[index] = message;
+        let published = PublishedEntry::Pending(index);
+        self.published.entry(t).or_default().push(published);
+        let pending = KnownMessage::Pending {
+            index,
+            reconstructed: false,
+        };
+        self.messages.insert(key, pending);
     }
 
     /// A stored row now holds this published message.
