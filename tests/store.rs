@@ -14,10 +14,10 @@ use common::{addresses, slug};
 
 use outloud::core::plan::{
     Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
-    NewThread, PersonZone, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
+    NewThread, PersonZone, Planned, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
     ThreadRef, ThreadTouch, WriteSet,
 };
-use outloud::model::{Address, Attachment, SkipReason, Via};
+use outloud::model::{Address, Attachment, Attachments, CleanBody, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
 
 // --- building write sets ------------------------------------------------------------------
@@ -62,23 +62,25 @@ fn msg(
     date: i64,
 ) -> NewMessage {
     NewMessage {
-        group_id,
-        thread,
+        place: Planned { group_id, thread },
         raw_sha256: sha.map(str::to_string),
         message_id: message_id.to_string(),
-        author: Address::new(Some("Ann Author"), "ann@corp.example"),
+        author_email: "ann@corp.example".to_string(),
+        author_name: Some("Ann Author".to_string()),
         date,
         date_trust: DateTrust::Exact,
         subject: "Hello".to_string(),
         subject_key: "hello".to_string(),
         subject_link: false,
-        body: format!("body of {message_id}"),
-        quoted: "> earlier".to_string(),
-        signoff: "Best,".to_string(),
-        signature: "Ann".to_string(),
-        disclaimer: String::new(),
+        clean: CleanBody {
+            body: format!("body of {message_id}"),
+            quoted: "> earlier".to_string(),
+            signoff: "Best,".to_string(),
+            signature: "Ann".to_string(),
+            disclaimer: String::new(),
+        },
         html: None,
-        attachments: vec![],
+        attachments: Attachments::default(),
         via: Via::Cc,
         reconstructed: false,
     }
@@ -102,13 +104,11 @@ fn hit(thread: i64, date: i64) -> SubjectHit {
 }
 
 fn reconstructed(group_id: i64, thread: ThreadRef, message_id: &str, date: i64) -> NewMessage {
-    NewMessage {
-        raw_sha256: None,
-        reconstructed: true,
-        author: Address::new(None, "bob@corp.example"),
-        body: "what bob wrote, rebuilt from a quote".to_string(),
-        ..msg(group_id, thread, message_id, None, date)
-    }
+    let mut m = msg(group_id, thread, message_id, None, date);
+    m.reconstructed = true;
+    (m.author_email, m.author_name) = ("bob@corp.example".to_string(), None);
+    m.clean.body = "what bob wrote, rebuilt from a quote".to_string();
+    m
 }
 
 /// A plan that ignores what the store knows.
@@ -258,11 +258,11 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     let other = group(s, "ops").await;
     let mut first = msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 1000);
     first.html = Some("<p>hi</p>".into());
-    first.attachments = vec![Attachment {
+    first.attachments = Attachments(vec![Attachment {
         filename: Some("plan.pdf".into()),
         content_type: "application/pdf".into(),
         size: 1234,
-    }];
+    }]);
     first.via = Via::To;
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
@@ -373,22 +373,26 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(ids, vec!["m1@x", "m2@x"]);
     let m = &detail.messages[0];
-    assert_eq!(m.thread_id, tid);
-    assert_eq!(m.group_id, g);
-    assert_eq!(m.group_slug, "eng");
+    assert_eq!(m.place.thread_id, tid);
+    assert_eq!(m.place.group_id, g);
+    assert_eq!(m.place.group_slug, "eng");
     assert_eq!(m.raw_sha256.as_deref(), Some("sha1"));
     assert_eq!(m.author_email, "ann@corp.example");
     assert_eq!(m.author_name.as_deref(), Some("Ann Author"));
     assert_eq!(m.date, 1000);
     assert_eq!(
-        (m.subject.as_str(), m.body.as_str()),
+        (m.subject.as_str(), m.clean.body.as_str()),
         ("Hello", "body of m1@x")
     );
     assert_eq!(
-        (m.quoted.as_str(), m.signoff.as_str(), m.signature.as_str()),
+        (
+            m.clean.quoted.as_str(),
+            m.clean.signoff.as_str(),
+            m.clean.signature.as_str()
+        ),
         ("> earlier", "Best,", "Ann")
     );
-    assert_eq!(m.disclaimer, "");
+    assert_eq!(m.clean.disclaimer, "");
     assert_eq!(m.html.as_deref(), Some("<p>hi</p>"));
     assert_eq!(m.attachments, first.attachments);
     assert_eq!(m.via, Via::To);
@@ -488,8 +492,9 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         Some("sha-orig"),
         90,
     );
-    original.author = Address::new(Some("Bob"), "bob@corp.example");
-    original.body = "the real text".into();
+    original.author_email = "bob@corp.example".into();
+    original.author_name = Some("Bob".into());
+    original.clean.body = "the real text".into();
     write(
         s,
         WriteSet {
@@ -532,9 +537,9 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         (400, 3)
     );
     let first = &detail.messages[0];
-    assert_eq!(first.id, orig.id, "replaced in place");
+    assert_eq!(first.place.id, orig.id, "replaced in place");
     assert!(!first.reconstructed);
-    assert_eq!(first.body, "the real text");
+    assert_eq!(first.clean.body, "the real text");
     assert_eq!(first.raw_sha256.as_deref(), Some("sha-orig"));
     assert_eq!(first.author_name.as_deref(), Some("Bob"));
     assert_eq!(first.date, 90);
@@ -938,13 +943,13 @@ async fn reading_apis(store: Arc<dyn Store>) {
 
     let all = s.messages_after(0, 100).await.unwrap();
     assert_eq!(all.len(), 5);
-    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
-    let page = s.messages_after(all[1].id, 2).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].place.id < w[1].place.id));
+    let page = s.messages_after(all[1].place.id, 2).await.unwrap();
     assert_eq!(
-        page.iter().map(|m| m.id).collect::<Vec<_>>(),
-        vec![all[2].id, all[3].id]
+        page.iter().map(|m| m.place.id).collect::<Vec<_>>(),
+        vec![all[2].place.id, all[3].place.id]
     );
-    assert_eq!(all[4].group_slug, "ops");
+    assert_eq!(all[4].place.group_slug, "ops");
 
     let threads = s.threads_after(0, 100).await.unwrap();
     assert_eq!(
@@ -1094,10 +1099,10 @@ async fn large_batch(store: Arc<dyn Store>) {
             1,
         ));
         let mut m = msg(g, ThreadRef::New(i), &id, Some(&sha), i as i64);
-        m.author = Address::new(None, &format!("p{}@x", i % 7));
+        (m.author_email, m.author_name) = (format!("p{}@x", i % 7), None);
         m.subject_key = format!("subject {i}");
         if i == 5 {
-            m.body = "nul\0inside".into();
+            m.clean.body = "nul\0inside".into();
         }
         ws.messages.push(m);
         ws.refs.push((g, id.clone(), ThreadRef::New(i)));
@@ -1139,7 +1144,7 @@ async fn large_batch(store: Arc<dyn Store>) {
     assert_eq!(s.raws_after(0, 10_000).await.unwrap().len(), N);
 
     let t5 = k.messages[&(g, "m5@x".to_string())].thread_id;
-    let body = &s.thread(t5).await.unwrap().unwrap().messages[0].body;
+    let body = &s.thread(t5).await.unwrap().unwrap().messages[0].clean.body;
     assert_eq!(body.replace('\0', ""), "nulinside");
 }
 
