@@ -38,7 +38,6 @@ fn raw(sha: &str, message_id: &str) -> NewRaw {
 fn thread(
     group_id: i64,
     subject: &str,
-    root: Option<&str>,
     started_at: i64,
     last_activity: i64,
     count: i64,
@@ -47,7 +46,6 @@ fn thread(
         group_id,
         subject: subject.to_string(),
         subject_key: subject.to_lowercase(),
-        thread_index_root: root.map(str::to_string),
         started_at,
         last_activity,
         message_count: count,
@@ -270,7 +268,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
             Address::new(Some("Ann Author"), "ann@corp.example"),
             Address::new(Some("Ann"), "ann@corp.example"),
         ],
-        threads: vec![thread(g, "Hello", Some("ROOT1"), 1000, 2000, 2)],
+        threads: vec![thread(g, "Hello", 1000, 2000, 2)],
         messages: vec![
             first.clone(),
             msg(g, ThreadRef::New(0), "m2@x", Some("sha2"), 2000),
@@ -335,7 +333,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![thread(g, "hello", None, 3000, 3000, 1)],
+            threads: vec![thread(g, "hello", 3000, 3000, 1)],
             messages: vec![
                 NewMessage {
                     subject_link: true,
@@ -408,7 +406,7 @@ async fn messages_with_equal_dates_keep_insert_order(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![thread(g, "Same time", None, 500, 500, 3)],
+            threads: vec![thread(g, "Same time", 500, 500, 3)],
             messages: vec![
                 msg(g, ThreadRef::New(0), "b@x", None, 500),
                 msg(g, ThreadRef::New(0), "a@x", None, 500),
@@ -435,8 +433,8 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         s,
         WriteSet {
             threads: vec![
-                thread(g, "Plan", Some("ROOTP"), 100, 300, 2),
-                thread(g, "Other", None, 100, 100, 1),
+                thread(g, "Plan", 100, 300, 2),
+                thread(g, "Other", 100, 100, 1),
             ],
             messages: vec![
                 reconstructed(g, ThreadRef::New(0), "orig@x", 100),
@@ -583,8 +581,8 @@ async fn merged_threads_move_messages_and_refs(store: Arc<dyn Store>) {
         s,
         WriteSet {
             threads: vec![
-                thread(g, "Plan", None, 200, 200, 1),
-                thread(g, "Plan", None, 100, 100, 1),
+                thread(g, "Plan", 200, 200, 1),
+                thread(g, "Plan", 100, 100, 1),
             ],
             messages: vec![
                 msg(g, ThreadRef::New(0), "b@x", None, 200),
@@ -737,9 +735,9 @@ async fn cross_posted_mail_links_threads(store: Arc<dyn Store>) {
         WriteSet {
             raws: vec![raw("sha-x", "x@x")],
             threads: vec![
-                thread(eng, "Outage", None, 10, 10, 1),
-                thread(ops, "Outage", None, 10, 10, 1),
-                thread(eng, "Lonely", None, 10, 10, 1),
+                thread(eng, "Outage", 10, 10, 1),
+                thread(ops, "Outage", 10, 10, 1),
+                thread(eng, "Lonely", 10, 10, 1),
             ],
             messages: vec![
                 msg(eng, ThreadRef::New(0), "x@x", Some("sha-x"), 10),
@@ -790,7 +788,7 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     };
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x")],
-        threads: vec![thread(g, "Hello", None, 10, 10, 1)],
+        threads: vec![thread(g, "Hello", 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         ..Default::default()
     };
@@ -812,7 +810,7 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     // its new thread and its checkpoint are all rolled back.
     let bad = WriteSet {
         raws: vec![raw("sha-new", "m2@x")],
-        threads: vec![thread(g, "Dup", None, 20, 20, 1)],
+        threads: vec![thread(g, "Dup", 20, 20, 1)],
         messages: vec![
             msg(g, ThreadRef::New(0), "m2@x", Some("sha-new"), 20),
             msg(g, ThreadRef::New(0), "m1@x", None, 20),
@@ -890,10 +888,10 @@ async fn reading_apis(store: Arc<dyn Store>) {
         s,
         WriteSet {
             threads: vec![
-                thread(eng, "Old", None, 10, 100, 2),
-                thread(eng, "New", None, 20, 300, 1),
-                thread(eng, "Mid", None, 30, 200, 1),
-                thread(ops, "Ops", None, 40, 50, 1),
+                thread(eng, "Old", 10, 100, 2),
+                thread(eng, "New", 20, 300, 1),
+                thread(eng, "Mid", 30, 200, 1),
+                thread(ops, "Ops", 40, 50, 1),
             ],
             messages: vec![
                 msg(eng, ThreadRef::New(0), "o1@x", None, 10),
@@ -972,7 +970,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
         people: vec![Address::new(Some("Ann"), "ann@corp.example")],
-        threads: vec![thread(g, "Hello", Some("R"), 10, 10, 1)],
+        threads: vec![thread(g, "Hello", 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         refs: vec![(g, "m1@x".into(), ThreadRef::New(0))],
         skips: vec![SkipRow {
@@ -1027,10 +1025,7 @@ async fn remove_group_cascades(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![
-                thread(eng, "E", None, 1, 1, 1),
-                thread(ops, "O", None, 1, 1, 1),
-            ],
+            threads: vec![thread(eng, "E", 1, 1, 1), thread(ops, "O", 1, 1, 1)],
             messages: vec![
                 msg(eng, ThreadRef::New(0), "e@x", None, 1),
                 msg(ops, ThreadRef::New(1), "o@x", None, 1),
@@ -1090,14 +1085,8 @@ async fn large_batch(store: Arc<dyn Store>) {
             Some(&format!("P {}", i % 7)),
             &format!("p{}@x", i % 7),
         ));
-        ws.threads.push(thread(
-            g,
-            &format!("Subject {i}"),
-            Some(&format!("root{i}")),
-            i as i64,
-            i as i64,
-            1,
-        ));
+        ws.threads
+            .push(thread(g, &format!("Subject {i}"), i as i64, i as i64, 1));
         let mut m = msg(g, ThreadRef::New(i), &id, Some(&sha), i as i64);
         (m.author_email, m.author_name) = (format!("p{}@x", i % 7), None);
         m.subject_key = format!("subject {i}");
@@ -1238,7 +1227,7 @@ async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
     };
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x")],
-        threads: vec![thread(g, "Hello", None, 10, 10, 1)],
+        threads: vec![thread(g, "Hello", 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         ..Default::default()
     };

@@ -44,7 +44,6 @@ fn thread(group_id: i64, subject: &str, start: i64, last: i64, count: i64) -> Ne
         group_id,
         subject: subject.into(),
         subject_key: subject.to_lowercase(),
-        thread_index_root: None,
         started_at: start,
         last_activity: last,
         message_count: count,

@@ -146,7 +146,6 @@ pub struct NewThread {
     pub group_id: GroupId,
     pub subject: String,
     pub subject_key: String,
-    pub thread_index_root: Option<String>,
     pub started_at: i64,
     pub last_activity: i64,
     pub message_count: i64,

@@ -656,16 +656,15 @@ async fn insert_threads(conn: &mut PgConnection, ws: &WriteSet) -> Result<Vec<Th
         .await?;
         let th = &ws.threads;
         sqlx::query(
-            "INSERT INTO threads (id, group_id, subject, subject_key, thread_index_root, started_at, \
-             last_activity, message_count) \
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
-             $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])",
+            "INSERT INTO threads (id, group_id, subject, subject_key, started_at, last_activity, \
+             message_count) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+             $5::BIGINT[], $6::BIGINT[], $7::BIGINT[])",
         )
         .bind(&new_ids)
         .bind(th.iter().map(|t| t.group_id).collect::<Vec<_>>())
         .bind(th.iter().map(|x| t(&x.subject)).collect::<Vec<_>>())
         .bind(th.iter().map(|x| t(&x.subject_key)).collect::<Vec<_>>())
-        .bind(th.iter().map(|x| t_opt(x.thread_index_root.as_deref())).collect::<Vec<_>>())
         .bind(th.iter().map(|t| t.started_at).collect::<Vec<_>>())
         .bind(th.iter().map(|t| t.last_activity).collect::<Vec<_>>())
         .bind(th.iter().map(|t| t.message_count).collect::<Vec<_>>())

@@ -701,15 +701,14 @@ async fn insert_threads(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<Ve
     for (n, chunk) in ws.threads.chunks(CHUNK_ROWS).enumerate() {
         let ids = &new_ids[n * CHUNK_ROWS..];
         let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO threads (id, group_id, subject, subject_key, thread_index_root, started_at, \
-             last_activity, message_count) ",
+            "INSERT INTO threads (id, group_id, subject, subject_key, started_at, last_activity, \
+             message_count) ",
         );
         qb.push_values(chunk.iter().zip(ids), |mut b, (t, id)| {
             b.push_bind(*id)
                 .push_bind(t.group_id)
                 .push_bind(t.subject.as_str())
                 .push_bind(t.subject_key.as_str())
-                .push_bind(t.thread_index_root.as_deref())
                 .push_bind(t.started_at)
                 .push_bind(t.last_activity)
                 .push_bind(t.message_count);

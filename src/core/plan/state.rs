@@ -389,7 +389,6 @@ impl State {
             group_id: g,
             subject,
             subject_key: p.keys.subject_key.clone(),
-            thread_index_root: p.keys.thread_index_root.clone(),
             started_at: f.date,
             last_activity: f.date,
             message_count: 0,
