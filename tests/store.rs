@@ -660,8 +660,14 @@ async fn person_zones_keep_the_newest(store: Arc<dyn Store>) {
     );
     write(s, people(vec![zone(-18000, 3000)])).await;
     assert_eq!(
-        known(s, asked).await.zones["ann@corp.example"].offset,
+        known(s, asked.clone()).await.zones["ann@corp.example"].offset,
         -18000
+    );
+    // Several readings in one batch, newest last: the last stands.
+    write(s, people(vec![zone(3600, 4000), zone(19800, 4000)])).await;
+    assert_eq!(
+        known(s, asked).await.zones["ann@corp.example"],
+        zone(19800, 4000).1
     );
 }
 

@@ -400,6 +400,24 @@ pub(crate) fn people_rows(ws: &WriteSet) -> Vec<PersonRow<'_>> {
     rows
 }
 
+/// One zone per person: the last the batch learned. The plan learns a person's zones in the
+/// order of their dates, so the last is the newest, and one multi-row update leaves what
+/// applying each in turn would.
+pub(crate) fn zone_rows(ws: &WriteSet) -> Vec<(&str, PersonZone)> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut rows: Vec<(&str, PersonZone)> = Vec::new();
+    for (email, zone) in &ws.zones {
+        match index.get(email.as_str()) {
+            Some(&i) => rows[i].1 = *zone,
+            None => {
+                index.insert(email.as_str(), rows.len());
+                rows.push((email.as_str(), *zone));
+            }
+        }
+    }
+    rows
+}
+
 /// Reconstruction row as selected by both backends.
 pub(crate) type ReconstructionTuple = (
     MessageRowId,

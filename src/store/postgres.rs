@@ -22,8 +22,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::common::{
-    self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, KnownBuilder,
-    PublishedTuple, ReconstructionTuple, MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS,
+    self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, zone_rows,
+    KnownBuilder, PublishedTuple, ReconstructionTuple, MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS,
     PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
@@ -627,14 +627,17 @@ async fn upsert_people(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
-    for (email, zone) in &ws.zones {
+    let zones = zone_rows(ws);
+    if !zones.is_empty() {
         sqlx::query(
-            "UPDATE people SET utc_offset = $1, utc_offset_at = $2 WHERE email = $3 \
-             AND (utc_offset_at IS NULL OR utc_offset_at <= $2)",
+            "UPDATE people SET utc_offset = v.utc_offset, utc_offset_at = v.seen_at \
+             FROM UNNEST($1::TEXT[], $2::INTEGER[], $3::BIGINT[]) AS v(email, utc_offset, seen_at) \
+             WHERE people.email = v.email \
+             AND (people.utc_offset_at IS NULL OR people.utc_offset_at <= v.seen_at)",
         )
-        .bind(zone.offset)
-        .bind(zone.seen_at)
-        .bind(t(email))
+        .bind(zones.iter().map(|(email, _)| t(email)).collect::<Vec<_>>())
+        .bind(zones.iter().map(|(_, z)| z.offset).collect::<Vec<_>>())
+        .bind(zones.iter().map(|(_, z)| z.seen_at).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
     }

@@ -20,9 +20,9 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
-    self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, KnownBuilder,
-    PublishedTuple, ReconstructionTuple, CHUNK_ROWS, MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS,
-    PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, zone_rows,
+    KnownBuilder, PublishedTuple, ReconstructionTuple, CHUNK_ROWS, MESSAGE_COLUMNS,
+    MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -655,16 +655,17 @@ async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
 
 async fn upsert_people(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     upsert_people_rows(conn, ws).await?;
-    for (email, zone) in &ws.zones {
-        sqlx::query(
-            "UPDATE people SET utc_offset = ?1, utc_offset_at = ?2 WHERE email = ?3 \
-             AND (utc_offset_at IS NULL OR utc_offset_at <= ?2)",
-        )
-        .bind(zone.offset)
-        .bind(zone.seen_at)
-        .bind(email.as_str())
-        .execute(&mut *conn)
-        .await?;
+    for chunk in zone_rows(ws).chunks(CHUNK_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new("WITH v(email, utc_offset, seen_at) AS (");
+        qb.push_values(chunk, |mut b, (email, z)| {
+            b.push_bind(*email).push_bind(z.offset).push_bind(z.seen_at);
+        });
+        qb.push(
+            ") UPDATE people SET utc_offset = v.utc_offset, utc_offset_at = v.seen_at FROM v \
+             WHERE people.email = v.email \
+             AND (people.utc_offset_at IS NULL OR people.utc_offset_at <= v.seen_at)",
+        );
+        qb.build().execute(&mut *conn).await?;
     }
     Ok(())
 }
