@@ -90,6 +90,7 @@ fn subject(group: i64, from: i64, until: i64) -> SubjectQuery {
         key: "hello".into(),
         from,
         until,
+        askers: vec![vec![]],
     }
 }
 
@@ -317,6 +318,23 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
         "published messages dated within the range"
     );
     assert!(k.reconstructions.is_empty());
+
+    // Asked only for mails the refs do not file: not when the only asker has a known key,
+    // but when another has none.
+    let asked_by = |askers| Lookup {
+        refs: vec![(g, "zzz".into()), (g, "parent@x".into())],
+        subjects: vec![SubjectQuery {
+            askers,
+            ..subject(g, 2000, 5000)
+        }],
+        ..Default::default()
+    };
+    assert!(known(s, asked_by(vec![vec![0, 1]]))
+        .await
+        .subjects
+        .is_empty());
+    let k = known(s, asked_by(vec![vec![0, 1], vec![0]])).await;
+    assert_eq!(k.subjects[&(g, "hello".to_string())], vec![hit(tid, 2000)]);
 
     // The range is inclusive; past both messages it finds nothing.
     let k = known(
@@ -1118,6 +1136,7 @@ async fn large_batch(store: Arc<dyn Store>) {
                 key: format!("subject {i}"),
                 from: 0,
                 until: N as i64,
+                askers: vec![vec![]],
             })
             .collect(),
         zones: Vec::new(),

@@ -19,7 +19,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::pipeline::Outcome;
+use super::pipeline::{Outcome, Processed};
 pub use crate::model::DateTrust;
 use crate::model::{Address, Message, SkipReason};
 
@@ -43,12 +43,18 @@ pub struct SubjectQuery {
     pub key: String,
     pub from: i64,
     pub until: i64,
+    /// The mails asking: for each, the indexes into [`Lookup::refs`] of its reference keys in
+    /// `group`. A mail the store knows one of those keys of is filed by that key and never
+    /// links by subject, so the store answers the query only when some asking mail has none
+    /// known.
+    pub askers: Vec<Vec<usize>>,
 }
 
 /// The keys the planner needs answered by the store, all at once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Lookup {
-    /// (group, Message-ID) of each mail and its parents: which are stored already?
+    /// (group, Message-ID) of each mail and, when it quotes, its parents: which are stored
+    /// already?
     pub messages: Vec<(GroupId, String)>,
     /// (group, key) of the mail's [`thread_ref_keys`]: which thread knows this key?
     pub refs: Vec<(GroupId, String)>,
@@ -263,20 +269,13 @@ pub struct PlanOptions {
     pub now: i64,
 }
 
-/// The kinds of key a batch asks about, so one `seen` set can tell them apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum KeyKind {
-    Message,
-    Ref,
-}
-
 /// Prefix of a Thread-Index root among a thread's reference keys: Message-IDs always hold an
 /// `@`, this never does, so the two cannot collide.
 pub const THREAD_INDEX_KEY: &str = "thread-index:";
 
 /// The keys that tie a mail to its thread, filed for every mail of a thread so that any later
 /// mail sharing one finds it: its own Message-ID, its parents' and its Thread-Index root.
-pub fn thread_ref_keys(p: &super::pipeline::Processed) -> Vec<String> {
+pub fn thread_ref_keys(p: &Processed) -> Vec<String> {
     let own = std::iter::once(p.mail.message_id.clone());
     let root = (p.keys.thread_index_root.as_ref()).map(|r| format!("{THREAD_INDEX_KEY}{r}"));
     own.chain(p.keys.parents.iter().cloned())
@@ -286,59 +285,84 @@ pub fn thread_ref_keys(p: &super::pipeline::Processed) -> Vec<String> {
 
 /// Every key the batch needs answered.
 pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
-    let mut l = Lookup::default();
-    let mut seen: HashSet<(KeyKind, GroupId, String)> = HashSet::new();
-    let mut subjects: HashMap<(GroupId, &str), (i64, i64)> = HashMap::new();
+    let mut b = LookupBuilder::default();
     for item in items {
-        let Outcome::Publish(p) = &item.outcome else {
-            continue;
-        };
+        if let Outcome::Publish(p) = &item.outcome {
+            b.add(p, opts);
+        }
+    }
+    b.finish()
+}
+
+/// Collects a batch's keys, each asked once.
+#[derive(Default)]
+struct LookupBuilder<'a> {
+    lookup: Lookup,
+    messages: HashSet<(GroupId, &'a str)>,
+    /// Index of each key in `lookup.refs`.
+    refs: HashMap<(GroupId, String), usize>,
+    subjects: HashMap<(GroupId, &'a str), SubjectQuery>,
+}
+
+impl<'a> LookupBuilder<'a> {
+    fn add(&mut self, p: &'a Processed, opts: &PlanOptions) {
         let date = p.mail.date.unwrap_or(opts.now);
-        let own = p.mail.message_id.as_str();
         if p.mail.date_offset_secs == Some(0) {
             if let Some(from) = &p.mail.from {
-                l.zones.push(from.email.clone());
+                self.lookup.zones.push(from.email.clone());
             }
         }
         let keys = thread_ref_keys(p);
+        let window = opts.subject_window_secs;
         for g in p.routes.iter().map(|r| r.group_id) {
-            // Its parents too: a parent the group does not show means history to rebuild.
-            for id in std::iter::once(own).chain(p.keys.parents.iter().map(String::as_str)) {
-                if seen.insert((KeyKind::Message, g, id.to_string())) {
-                    l.messages.push((g, id.to_string()));
+            // Its parents too when it quotes: a parent the group does not show means history
+            // to rebuild, and there is none without a quote.
+            let parents = if p.clean.quoted.is_empty() {
+                &[][..]
+            } else {
+                &p.keys.parents[..]
+            };
+            for id in std::iter::once(&p.mail.message_id).chain(parents) {
+                if self.messages.insert((g, id)) {
+                    self.lookup.messages.push((g, id.clone()));
                 }
             }
-            for key in &keys {
-                if seen.insert((KeyKind::Ref, g, key.clone())) {
-                    l.refs.push((g, key.clone()));
+            let asker: Vec<usize> = keys.iter().map(|key| self.reference(g, key)).collect();
+            if p.keys.subject_key.is_empty() {
+                continue;
+            }
+            let q = (self.subjects.entry((g, p.keys.subject_key.as_str()))).or_insert_with(|| {
+                SubjectQuery {
+                    group: g,
+                    key: p.keys.subject_key.clone(),
+                    from: date - window,
+                    until: date + window,
+                    askers: Vec::new(),
                 }
-            }
-            if !p.keys.subject_key.is_empty() {
-                let (from, until) = (
-                    date - opts.subject_window_secs,
-                    date + opts.subject_window_secs,
-                );
-                subjects
-                    .entry((g, p.keys.subject_key.as_str()))
-                    .and_modify(|w| *w = (w.0.min(from), w.1.max(until)))
-                    .or_insert((from, until));
-            }
+            });
+            (q.from, q.until) = (q.from.min(date - window), q.until.max(date + window));
+            q.askers.push(asker);
         }
     }
-    l.zones.sort_unstable();
-    l.zones.dedup();
-    let mut subjects: Vec<_> = subjects.into_iter().collect();
-    subjects.sort_unstable();
-    l.subjects = subjects
-        .into_iter()
-        .map(|((group, key), (from, until))| SubjectQuery {
-            group,
-            key: key.to_string(),
-            from,
-            until,
-        })
-        .collect();
-    l
+
+    /// The index of `(g, key)` in the lookup's refs, asked the first time.
+    fn reference(&mut self, g: GroupId, key: &str) -> usize {
+        let next = self.lookup.refs.len();
+        let i = *self.refs.entry((g, key.to_string())).or_insert(next);
+        if i == next {
+            self.lookup.refs.push((g, key.to_string()));
+        }
+        i
+    }
+
+    fn finish(mut self) -> Lookup {
+        self.lookup.zones.sort_unstable();
+        self.lookup.zones.dedup();
+        let mut subjects: Vec<SubjectQuery> = self.subjects.into_values().collect();
+        subjects.sort_unstable_by(|a, b| (a.group, &a.key).cmp(&(b.group, &b.key)));
+        self.lookup.subjects = subjects;
+        self.lookup
+    }
 }
 
 /// Decide every row to write for `items`, given what the store knows.

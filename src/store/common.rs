@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::core::plan::{
     Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, PersonZone, Published,
-    Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Reconstruction, SubjectHit, SubjectQuery, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::model::{GroupAddress, GroupEntry, SkipReason};
 
@@ -269,6 +269,17 @@ impl KnownBuilder {
                     subject_link,
                 });
         }
+    }
+
+    /// The subject queries to answer, with their index in `lookup.subjects`: those some asking
+    /// mail needs, since none of its reference keys is among the refs answered so far (a mail
+    /// with a known key is filed by it, never by subject).
+    pub fn subject_queries<'l>(&self, lookup: &'l Lookup) -> Vec<(usize, &'l SubjectQuery)> {
+        let known =
+            |i: &usize| (lookup.refs.get(*i)).is_some_and(|k| self.known.refs.contains_key(k));
+        (lookup.subjects.iter().enumerate())
+            .filter(|(_, q)| q.askers.iter().any(|keys| !keys.iter().any(known)))
+            .collect()
     }
 
     /// Every thread found through refs, Thread-Index or subject: the ones whose

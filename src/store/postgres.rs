@@ -441,8 +441,8 @@ fn key_arrays(keys: &[(GroupId, String)]) -> (Vec<i64>, Vec<Cow<'_, str>>) {
     keys.iter().map(|(g, s)| (*g, t(s))).unzip()
 }
 
-/// Answers a [`Lookup`] with one query per kind of key. `WITH ORDINALITY` numbers the keys, so
-/// answers map back to the exact key asked.
+/// Answers a [`Lookup`] with one query per kind of key. `WITH ORDINALITY` (or an index array)
+/// numbers the keys, so answers map back to the exact key asked.
 async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
     let mut kb = KnownBuilder::default();
     if !lookup.messages.is_empty() {
@@ -470,23 +470,7 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         .await?;
         rows.into_iter().for_each(|r| kb.reference(lookup, r));
     }
-    if !lookup.subjects.is_empty() {
-        let q = &lookup.subjects;
-        let rows: Vec<(i64, i64, i64, bool)> = sqlx::query_as(
-            "SELECT k.i - 1, m.thread_id, m.date, m.subject_link \
-             FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) \
-             WITH ORDINALITY AS k(g, s, lo, hi, i) \
-             JOIN messages m ON m.group_id = k.g AND m.subject_key = k.s \
-             AND m.date BETWEEN k.lo AND k.hi WHERE NOT m.reconstructed",
-        )
-        .bind(q.iter().map(|q| q.group).collect::<Vec<_>>())
-        .bind(q.iter().map(|q| t(&q.key)).collect::<Vec<_>>())
-        .bind(q.iter().map(|q| q.from).collect::<Vec<_>>())
-        .bind(q.iter().map(|q| q.until).collect::<Vec<_>>())
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter().for_each(|r| kb.subject(lookup, r));
-    }
+    answer_subjects(conn, lookup, &mut kb).await?;
     let found = kb.found_threads();
     if !found.is_empty() {
         let rows: Vec<ReconstructionTuple> = sqlx::query_as(AssertSqlSafe(format!(
@@ -522,6 +506,34 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
             .for_each(|r| kb.published(common::published(r)));
     }
     Ok(kb.known)
+}
+
+/// The subject queries some asking mail needs (after the refs are answered).
+async fn answer_subjects(
+    conn: &mut PgConnection,
+    lookup: &Lookup,
+    kb: &mut KnownBuilder,
+) -> Result<()> {
+    let q = kb.subject_queries(lookup);
+    if q.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, i64, i64, bool)> = sqlx::query_as(
+        "SELECT k.i, m.thread_id, m.date, m.subject_link \
+         FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[]) \
+         AS k(i, g, s, lo, hi) \
+         JOIN messages m ON m.group_id = k.g AND m.subject_key = k.s \
+         AND m.date BETWEEN k.lo AND k.hi WHERE NOT m.reconstructed",
+    )
+    .bind(q.iter().map(|(i, _)| *i as i64).collect::<Vec<_>>())
+    .bind(q.iter().map(|(_, q)| q.group).collect::<Vec<_>>())
+    .bind(q.iter().map(|(_, q)| t(&q.key)).collect::<Vec<_>>())
+    .bind(q.iter().map(|(_, q)| q.from).collect::<Vec<_>>())
+    .bind(q.iter().map(|(_, q)| q.until).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter().for_each(|r| kb.subject(lookup, r));
+    Ok(())
 }
 
 /// Deletes rebuilt entries found to repeat another, moves the messages and references of

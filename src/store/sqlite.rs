@@ -496,11 +496,10 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
     .await?;
     rows.into_iter().for_each(|r| kb.reference(lookup, r));
 
-    for (n, chunk) in lookup.subjects.chunks(CHUNK_ROWS).enumerate() {
-        let base = n * CHUNK_ROWS;
+    for chunk in kb.subject_queries(lookup).chunks(CHUNK_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, lo, hi) AS (");
-        qb.push_values(chunk.iter().enumerate(), |mut b, (j, q)| {
-            b.push_bind((base + j) as i64)
+        qb.push_values(chunk, |mut b, (i, q)| {
+            b.push_bind(*i as i64)
                 .push_bind(q.group)
                 .push_bind(q.key.as_str())
                 .push_bind(q.from)
