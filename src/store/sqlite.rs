@@ -3,7 +3,7 @@
 //! Writes run in `BEGIN IMMEDIATE` transactions: the write lock is taken up front, so a
 //! transaction that has already read never fails to upgrade (SQLITE_BUSY), and the
 //! lookup → plan → apply of one batch sees no concurrent writer. Batches are written with
-//! multi-row statements of at most [`CHUNK_ROWS`] rows.
+//! multi-row statements of at most [`CHUNK_ROWS`] rows, cut by [`chunks`].
 //!
 //! SQL text is built only from this crate's constants (column lists, `NOW_MS`, fixed table
 //! names), never from data, which always goes through bind parameters: that is what each
@@ -140,7 +140,7 @@ impl Store for SqliteStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        for chunk in addresses.chunks(CHUNK_ROWS) {
+        for chunk in chunks(&addresses) {
             let mut qb =
                 QueryBuilder::<Sqlite>::new("INSERT INTO group_addresses (address, group_id) ");
             qb.push_values(chunk, |mut b, a| {
@@ -451,6 +451,24 @@ impl Store for SqliteStore {
 
 // --- ingest ---------------------------------------------------------------------------
 
+/// `rows` as statement-sized pieces: full chunks of [`CHUNK_ROWS`], then the rest in
+/// power-of-two pieces, largest first. A statement's text depends on its row count, so a
+/// batch's odd-sized tail would otherwise be a new statement for SQLite to parse every time;
+/// from a small set of sizes each stays prepared in the connection's statement cache.
+fn chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        let n = match rest.len() {
+            0 => return None,
+            n if n >= CHUNK_ROWS => CHUNK_ROWS,
+            n => 1 << n.ilog2(),
+        };
+        let (piece, tail) = rest.split_at(n);
+        rest = tail;
+        Some(piece)
+    })
+}
+
 /// Runs `tail` (which selects from CTE `k(i, g, s)`) over `keys` in chunks; `i` is the key's
 /// index in `keys`, so answers map back to the exact key asked.
 async fn lookup_keys<T>(
@@ -462,8 +480,8 @@ where
     T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
 {
     let mut out = Vec::new();
-    for (n, chunk) in keys.chunks(CHUNK_ROWS).enumerate() {
-        let base = n * CHUNK_ROWS;
+    let mut base = 0;
+    for chunk in chunks(keys) {
         let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s) AS (");
         qb.push_values(chunk.iter().enumerate(), |mut b, (j, (g, s))| {
             b.push_bind((base + j) as i64)
@@ -472,6 +490,7 @@ where
         });
         qb.push(") ").push(tail);
         out.extend(qb.build_query_as::<T>().fetch_all(&mut *conn).await?);
+        base += chunk.len();
     }
     Ok(out)
 }
@@ -496,7 +515,7 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
     .await?;
     rows.into_iter().for_each(|r| kb.reference(lookup, r));
 
-    for chunk in kb.subject_queries(lookup).chunks(CHUNK_ROWS) {
+    for chunk in chunks(&kb.subject_queries(lookup)) {
         let mut qb = QueryBuilder::<Sqlite>::new("WITH k(i, g, s, lo, hi) AS (");
         qb.push_values(chunk, |mut b, (i, q)| {
             b.push_bind(*i as i64)
@@ -514,7 +533,7 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter().for_each(|r| kb.subject(lookup, r));
     }
 
-    for chunk in kb.found_threads().chunks(CHUNK_ROWS) {
+    for chunk in chunks(&kb.found_threads()) {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {RECONSTRUCTION_COLUMNS} FROM messages WHERE reconstructed = 1 AND thread_id IN ("
         ));
@@ -527,7 +546,7 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
-    for chunk in lookup.zones.chunks(CHUNK_ROWS) {
+    for chunk in chunks(&lookup.zones) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "SELECT email, utc_offset, utc_offset_at FROM people \
              WHERE utc_offset IS NOT NULL AND email IN (",
@@ -540,7 +559,7 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         let rows: Vec<(String, i32, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
         rows.into_iter().for_each(|r| kb.zone(r));
     }
-    for chunk in kb.published_threads().chunks(CHUNK_ROWS) {
+    for chunk in chunks(&kb.published_threads()) {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
              FROM messages WHERE reconstructed = 0 AND thread_id IN ("
@@ -575,7 +594,7 @@ async fn apply_merges(
         .execute(&mut *conn)
         .await?;
     }
-    for chunk in ws.deletes.chunks(CHUNK_ROWS) {
+    for chunk in chunks(&ws.deletes) {
         let mut qb =
             QueryBuilder::<Sqlite>::new("DELETE FROM messages WHERE reconstructed = 1 AND id IN (");
         let mut list = qb.separated(", ");
@@ -633,7 +652,7 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
 }
 
 async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
-    for chunk in ws.raws.chunks(CHUNK_ROWS) {
+    for chunk in chunks(&ws.raws) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO raw_mails (sha256, message_id, source, force_groups, received_at, bytes) ",
         );
@@ -654,7 +673,7 @@ async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
 
 async fn upsert_people(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     upsert_people_rows(conn, ws).await?;
-    for chunk in zone_rows(ws).chunks(CHUNK_ROWS) {
+    for chunk in chunks(&zone_rows(ws)) {
         let mut qb = QueryBuilder::<Sqlite>::new("WITH v(email, utc_offset, seen_at) AS (");
         qb.push_values(chunk, |mut b, (email, z)| {
             b.push_bind(*email).push_bind(z.offset).push_bind(z.seen_at);
@@ -670,7 +689,7 @@ async fn upsert_people(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()>
 }
 
 async fn upsert_people_rows(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
-    for chunk in people_rows(ws).chunks(CHUNK_ROWS) {
+    for chunk in chunks(&people_rows(ws)) {
         let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO people (email, name, first_seen) ");
         qb.push_values(chunk, |mut b, p| {
             b.push_bind(p.email)
@@ -698,13 +717,15 @@ async fn insert_threads(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<Ve
             .await?;
         new_ids.extend((1..=ws.threads.len() as i64).map(|n| max + n));
     }
-    for (n, chunk) in ws.threads.chunks(CHUNK_ROWS).enumerate() {
-        let ids = &new_ids[n * CHUNK_ROWS..];
+    let mut ids = new_ids.as_slice();
+    for chunk in chunks(&ws.threads) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO threads (id, group_id, subject, subject_key, started_at, last_activity, \
              message_count) ",
         );
-        qb.push_values(chunk.iter().zip(ids), |mut b, (t, id)| {
+        let (these, rest) = ids.split_at(chunk.len());
+        ids = rest;
+        qb.push_values(chunk.iter().zip(these), |mut b, (t, id)| {
             b.push_bind(*id)
                 .push_bind(t.group_id)
                 .push_bind(t.subject.as_str())
@@ -720,7 +741,7 @@ async fn insert_threads(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<Ve
 }
 
 async fn apply_touches(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
-    for chunk in merge_touches(&ws.touches).chunks(CHUNK_ROWS) {
+    for chunk in chunks(&merge_touches(&ws.touches)) {
         let mut qb =
             QueryBuilder::<Sqlite>::new("WITH v(id, started_at, last_activity, added) AS (");
         qb.push_values(chunk, |mut b, t| {
@@ -799,7 +820,7 @@ async fn insert_messages(
         .iter()
         .map(|m| Ok((resolve(m.place.thread, new_ids)?, m)))
         .collect::<Result<Vec<(ThreadId, &NewMessage)>>>()?;
-    for chunk in messages.chunks(CHUNK_ROWS) {
+    for chunk in chunks(&messages) {
         let cols = MESSAGE_WRITE_COLUMNS.join(", ");
         let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO messages ({cols}) "));
         qb.push_values(chunk, |mut b, (thread_id, m)| {
@@ -821,7 +842,7 @@ async fn insert_refs(
         .iter()
         .map(|(g, r, t)| Ok((*g, r.as_str(), resolve(*t, new_ids)?)))
         .collect::<Result<Vec<(GroupId, &str, ThreadId)>>>()?;
-    for chunk in refs.chunks(CHUNK_ROWS) {
+    for chunk in chunks(&refs) {
         let mut qb =
             QueryBuilder::<Sqlite>::new("INSERT INTO thread_refs (group_id, ref_id, thread_id) ");
         qb.push_values(chunk, |mut b, (g, r, t)| {
@@ -836,7 +857,7 @@ async fn insert_refs(
 
 async fn insert_skips(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     let at = common::now();
-    for chunk in ws.skips.chunks(CHUNK_ROWS) {
+    for chunk in chunks(&ws.skips) {
         let mut qb = QueryBuilder::<Sqlite>::new(
             "INSERT INTO skipped (raw_sha256, message_id, reason, detail, at) ",
         );
@@ -857,6 +878,15 @@ async fn insert_skips(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> 
 mod tests {
     use super::*;
     use crate::store::Store;
+
+    #[test]
+    fn chunks_are_full_then_powers_of_two() {
+        let sizes = |n: usize| chunks(&vec![0u8; n]).map(<[u8]>::len).collect::<Vec<_>>();
+        assert_eq!(sizes(1234), vec![500, 500, 128, 64, 32, 8, 2]);
+        assert_eq!(sizes(500), vec![500]);
+        assert_eq!(sizes(1), vec![1]);
+        assert!(sizes(0).is_empty());
+    }
 
     /// Columns read into the message shape: an unknown `via` is an error naming the column and
     /// the value (never a default), a damaged attachment list reads as empty.
