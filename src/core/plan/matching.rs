@@ -46,7 +46,9 @@ impl<'a> Entry<'a> {
 /// body. When either body is empty (a quote that held only a signature) the dates must agree
 /// to the minute, without zone shifts.
 pub fn is_original_of(rec: &Entry, mail: &Entry) -> bool {
-    if !same_author(rec, mail) {
+    // Author and dates first: they rule out most pairs without reading the bodies (dates to
+    // the minute are a `same_time` too).
+    if !same_author(rec, mail) || !same_time(rec.date, mail.date) {
         return false;
     }
     let (a, b) = (words(rec.body), words(mail.body));
@@ -59,13 +61,15 @@ pub fn is_original_of(rec: &Entry, mail: &Entry) -> bool {
 /// `rec` is a reading of `known` (same author and text) shown in another zone: the whole
 /// quarter hours it is off by (0 when it is right).
 pub fn zone_shift(rec: &Entry, known: &Entry) -> Option<i64> {
-    let (a, b) = (words(rec.body), words(known.body));
-    if !same_author(rec, known) || a.is_empty() || b.is_empty() || !same_opening(&a, &b) {
-        return None;
-    }
     let diff = rec.date - known.date;
     let shift = (diff as f64 / ZONE_STEP_SECS as f64).round() as i64 * ZONE_STEP_SECS;
-    ((diff - shift).abs() <= SAME_TIME_SECS && shift.abs() <= MAX_ZONE_SHIFT_SECS).then_some(shift)
+    // Dates and author first: they rule out most pairs without reading the bodies.
+    let in_step = (diff - shift).abs() <= SAME_TIME_SECS && shift.abs() <= MAX_ZONE_SHIFT_SECS;
+    if !in_step || !same_author(rec, known) {
+        return None;
+    }
+    let (a, b) = (words(rec.body), words(known.body));
+    (!a.is_empty() && !b.is_empty() && same_opening(&a, &b)).then_some(shift)
 }
 
 /// Same person: equal addresses when both have one, else equal names (word order and quoted
