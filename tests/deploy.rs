@@ -13,7 +13,10 @@ const INSTALLED_BINARY: &str = "/usr/local/bin/outloud";
 const EXPOSURE_THRESHOLD: &str = "20";
 
 fn systemd_analyze(args: &[&str], unit: &Path) -> Output {
-    let out = Command::new("systemd-analyze").args(args).arg(unit).output();
+    let out = Command::new("systemd-analyze")
+        .args(args)
+        .arg(unit)
+        .output();
     out.expect(
         "systemd-analyze is needed to check deploy/outloud.service \
          (Debian package `systemd`; scripts/test.sh installs it)",
@@ -65,7 +68,10 @@ fn unit_exec_start_is_a_command_outloud_understands() {
     let args: Vec<&str> = words.collect();
     assert_eq!(args.last(), Some(&"run"), "the unit runs the daemon");
     // clap parses the whole line; `--help` after it stops before the config is read.
-    let out = Command::new(env!("CARGO_BIN_EXE_outloud")).args(&args).arg("--help").output();
+    let out = Command::new(env!("CARGO_BIN_EXE_outloud"))
+        .args(&args)
+        .arg("--help")
+        .output();
     let out = out.unwrap();
     assert!(out.status.success(), "{}", show(&out));
 }
