@@ -156,12 +156,12 @@ async fn snapshot(store: &dyn Store) -> Result<Snapshot, EvalError> {
                 continue;
             };
             messages.extend(detail.messages.into_iter().map(|m| StoredMessage {
-                thread: m.thread_id,
+                thread: m.place.thread_id,
                 message_id: m.message_id,
                 author_email: m.author_email,
                 author_name: m.author_name,
                 date: m.date,
-                body: m.body,
+                body: m.clean.body,
                 reconstructed: m.reconstructed,
             }));
         }

@@ -123,23 +123,23 @@ pub async fn export_jsonl(
     loop {
         let page = store.messages_after(after, PAGE).await?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.place.id;
         for m in &page {
             let line = Line::Message(MessageLine {
                 message_id: &m.message_id,
-                group: &m.group_slug,
-                thread_id: m.thread_id,
+                group: &m.place.group_slug,
+                thread_id: m.place.thread_id,
                 author: Author {
                     email: &m.author_email,
                     name: m.author_name.as_deref(),
                 },
                 date: rfc3339(m.date),
                 subject: &m.subject,
-                body: &m.body,
-                quoted: &m.quoted,
-                signoff: &m.signoff,
-                signature: &m.signature,
-                disclaimer: &m.disclaimer,
+                body: &m.clean.body,
+                quoted: &m.clean.quoted,
+                signoff: &m.clean.signoff,
+                signature: &m.clean.signature,
+                disclaimer: &m.clean.disclaimer,
                 reconstructed: m.reconstructed,
                 via: m.via.as_str(),
                 attachments: &m.attachments,

@@ -111,7 +111,8 @@ pub struct UnknownSpelling {
 }
 
 /// One spelling per variant, used by serde (`rename_all`), SQL columns and parsing alike:
-/// `as_str` writes it, `FromStr` reads it back and refuses anything else.
+/// `as_str` writes it, `FromStr` (and `sqlx::Decode`, for columns) reads it back and refuses
+/// anything else.
 macro_rules! spellings {
     ($t:ident, $kind:literal, { $($v:ident => $s:literal),* $(,)? }) => {
         impl $t {
@@ -129,6 +130,28 @@ macro_rules! spellings {
                     $($s => Ok($t::$v),)*
                     _ => Err(UnknownSpelling { kind: $kind, value: s.to_string() }),
                 }
+            }
+        }
+
+        /// Read from a text column: an unknown spelling is a decoding error naming it.
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $t
+        where
+            str: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $t
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                Ok(<&'r str as sqlx::Decode<'r, DB>>::decode(value)?.parse()?)
             }
         }
     };
@@ -272,7 +295,8 @@ impl SkipRule {
 
 /// A body split into what the author wrote now and what was trimmed.
 /// Nothing is lost: `body` + the other parts hold every line of the input.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Stored as a message's columns of the same names.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, sqlx::FromRow)]
 pub struct CleanBody {
     /// The author's new text. Interleaved replies keep every fragment the author wrote,
     /// joined in order (quoted context between them goes to `quoted`).
@@ -285,6 +309,114 @@ pub struct CleanBody {
     pub signature: String,
     /// Legal/confidentiality disclaimer.
     pub disclaimer: String,
+}
+
+/// A message of a thread: one shape for what the planner writes and what the store reads back
+/// (both column for column, the body's parts flattened). `P` is where the message is filed: in
+/// a plan its group and a thread that may be new ([`crate::core::plan::Planned`]), when read
+/// back its row, thread and group ([`crate::store::Stored`]).
+///
+/// The threading columns (`date_trust`, `subject_key`, `subject_link`) are the planner's: not
+/// shown by the web view or its API.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Message<P> {
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub place: P,
+    pub message_id: String,
+    /// `None` for an entry reconstructed from quotes.
+    pub raw_sha256: Option<String>,
+    /// Lower-cased, as in [`Address`].
+    pub author_email: String,
+    pub author_name: Option<String>,
+    /// Unix seconds, UTC.
+    pub date: i64,
+    /// For a reconstructed entry: how its date was read. [`DateTrust::Exact`] for mail.
+    #[serde(skip)]
+    #[sqlx(try_from = "i16")]
+    pub date_trust: DateTrust,
+    pub subject: String,
+    /// Normalised subject ([`crate::core::thread_keys::ThreadKeys::subject_key`]).
+    #[serde(skip)]
+    pub subject_key: String,
+    /// No threading headers and a reply prefix: later mail may join it by subject alone.
+    #[serde(skip)]
+    pub subject_link: bool,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub clean: CleanBody,
+    /// Original HTML after sanitising (ammonia): safe to show.
+    pub html: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub attachments: Attachments,
+    pub via: Via,
+    pub reconstructed: bool,
+}
+
+/// A message's attachment list, stored as a JSON array.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
+pub struct Attachments(pub Vec<Attachment>);
+
+impl Attachments {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).expect("attachments serialise")
+    }
+}
+
+/// Reads the stored JSON. A damaged list must not make a whole thread unreadable: it reads as
+/// empty.
+impl From<String> for Attachments {
+    fn from(json: String) -> Self {
+        Attachments(serde_json::from_str(&json).unwrap_or_default())
+    }
+}
+
+impl From<Vec<Attachment>> for Attachments {
+    fn from(list: Vec<Attachment>) -> Self {
+        Attachments(list)
+    }
+}
+
+impl std::ops::Deref for Attachments {
+    type Target = [Attachment];
+    fn deref(&self) -> &[Attachment] {
+        &self.0
+    }
+}
+
+/// How far a rebuilt entry's date can be trusted, worst first. A later quote of the same mail
+/// read better re-dates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum DateTrust {
+    /// No readable date: placed just before the mail that quoted it.
+    #[default]
+    Undated,
+    /// A zone-less time read in a UTC Date offset, which servers such as Exchange Online stamp
+    /// whatever the writer's zone: possibly off by that zone.
+    UtcGuess,
+    /// A zone-less time read in the quoting mail's own non-UTC offset: what its client showed.
+    QuoterZone,
+    /// A written zone, a reading calibrated against a published mail, or a published message.
+    Exact,
+}
+
+impl DateTrust {
+    pub fn as_i16(self) -> i16 {
+        self as i16
+    }
+}
+
+/// The stored value; an unknown one reads as the least trusted.
+impl From<i16> for DateTrust {
+    fn from(v: i16) -> DateTrust {
+        match v {
+            3 => DateTrust::Exact,
+            2 => DateTrust::QuoterZone,
+            1 => DateTrust::UtcGuess,
+            _ => DateTrust::Undated,
+        }
+    }
 }
 
 /// An earlier mail rebuilt from the quoted history of a later one.

@@ -209,9 +209,9 @@ async fn threads(store: &dyn Store) -> BTreeSet<Thread> {
     loop {
         let page = store.messages_after(after, 1000).await.unwrap();
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.place.id;
         for m in page {
-            let t = by_thread.entry(m.thread_id).or_default();
+            let t = by_thread.entry(m.place.thread_id).or_default();
             if m.reconstructed {
                 t.1.push((m.author_email, m.date));
             } else {

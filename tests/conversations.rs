@@ -122,23 +122,27 @@ async fn story(db: TestDb) {
     );
     assert!(
         launch.messages[0]
+            .clean
             .body
             .contains("beta on June 5, GA on July 1"),
         "{:#?}",
         launch.messages[0]
     );
-    assert!(!launch.messages[0].body.contains('>'));
+    assert!(!launch.messages[0].clean.body.contains('>'));
     assert_eq!(
-        launch.messages[1].body.trim_end(),
+        launch.messages[1].clean.body.trim_end(),
         "Looks good. Can we move the beta to June 12? QA needs one more week."
     );
     assert_eq!(
-        launch.messages[2].body,
+        launch.messages[2].clean.body,
         "Adding eng so everyone sees the plan. Bob's date works for me; let's freeze\nthe scope on Friday."
     );
-    assert!(launch.messages[2].quoted.contains("Can we move the beta"));
+    assert!(launch.messages[2]
+        .clean
+        .quoted
+        .contains("Can we move the beta"));
     assert_eq!(
-        launch.messages[3].body,
+        launch.messages[3].clean.body,
         "The infra migration lands on June 10, so June 12 for the beta is tight but\ndoable. I'll block the week in the ops calendar."
     );
 
@@ -146,32 +150,45 @@ async fn story(db: TestDb) {
     let build = thread_by_subject(&store, "eng", "Build server maintenance on Thursday").await;
     assert_eq!(build.messages.len(), 3, "{build:#?}");
     assert!(build.messages.iter().all(|m| !m.reconstructed));
-    assert_eq!(build.messages[0].body, "Hi all,\n\nThe build server will be down on Thursday from 18:00 to 20:00 UTC for the disk upgrade. Please don't merge anything big that afternoon.");
+    assert_eq!(build.messages[0].clean.body, "Hi all,\n\nThe build server will be down on Thursday from 18:00 to 20:00 UTC for the disk upgrade. Please don't merge anything big that afternoon.");
     assert_eq!(
         build.messages[1].author_name.as_deref(),
         Some("Erik Müller")
     );
     assert_eq!(
-        build.messages[1].body,
+        build.messages[1].clean.body,
         "Hallo David,\n\nkönnen wir das auf Freitag verschieben? Am Donnerstag ist der Release-Freeze für 4.2."
     );
-    assert!(build.messages[1].quoted.contains("Ursprüngliche Nachricht"));
-    assert_eq!(build.messages[2].body, "Sure, Friday 18:00 UTC it is.");
+    assert!(build.messages[1]
+        .clean
+        .quoted
+        .contains("Ursprüngliche Nachricht"));
+    assert_eq!(
+        build.messages[2].clean.body,
+        "Sure, Friday 18:00 UTC it is."
+    );
 
     // Apple Mail and an interleaved Thunderbird reply: every fragment the author wrote is kept.
     let pricing = thread_by_subject(&store, "sales", "New pricing page draft").await;
     assert_eq!(pricing.messages.len(), 3);
     assert!(pricing.messages[0]
+        .clean
         .signature
         .contains("Sent from my iPhone"));
-    let george = &pricing.messages[1].body;
+    let george = &pricing.messages[1].clean.body;
     assert!(
         george.contains("comparison table still says 10%") && george.contains("Done, see my notes"),
         "{george}"
     );
     assert!(!george.contains("Comments by Friday"), "{george}");
-    assert!(pricing.messages[1].signature.contains("Account Executive"));
-    assert_eq!(pricing.messages[2].body, "Good catch, fixed the table.");
+    assert!(pricing.messages[1]
+        .clean
+        .signature
+        .contains("Account Executive"));
+    assert_eq!(
+        pricing.messages[2].clean.body,
+        "Good catch, fixed the table."
+    );
 
     // The originals arrive later (backfilled from Anna's mailbox): they replace the
     // reconstructions instead of duplicating them.

@@ -295,10 +295,10 @@ async fn message_ids(store: &dyn Store, slug: &str) -> Vec<String> {
     loop {
         let page = store.messages_after(after, 1000).await.unwrap();
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.place.id;
         ids.extend(
             page.iter()
-                .filter(|m| m.group_slug == slug)
+                .filter(|m| m.place.group_slug == slug)
                 .map(|m| m.message_id.clone()),
         );
     }

@@ -14,10 +14,10 @@ use common::{addresses, slug};
 
 use outloud::core::plan::{
     Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
-    NewThread, PersonZone, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
+    NewThread, PersonZone, Planned, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
     ThreadRef, ThreadTouch, WriteSet,
 };
-use outloud::model::{Address, Attachment, SkipReason, Via};
+use outloud::model::{Address, Attachment, Attachments, CleanBody, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
 
 // --- building write sets ------------------------------------------------------------------
@@ -38,7 +38,6 @@ fn raw(sha: &str, message_id: &str) -> NewRaw {
 fn thread(
     group_id: i64,
     subject: &str,
-    root: Option<&str>,
     started_at: i64,
     last_activity: i64,
     count: i64,
@@ -47,7 +46,6 @@ fn thread(
         group_id,
         subject: subject.to_string(),
         subject_key: subject.to_lowercase(),
-        thread_index_root: root.map(str::to_string),
         started_at,
         last_activity,
         message_count: count,
@@ -62,23 +60,25 @@ fn msg(
     date: i64,
 ) -> NewMessage {
     NewMessage {
-        group_id,
-        thread,
+        place: Planned { group_id, thread },
         raw_sha256: sha.map(str::to_string),
         message_id: message_id.to_string(),
-        author: Address::new(Some("Ann Author"), "ann@corp.example"),
+        author_email: "ann@corp.example".to_string(),
+        author_name: Some("Ann Author".to_string()),
         date,
         date_trust: DateTrust::Exact,
         subject: "Hello".to_string(),
         subject_key: "hello".to_string(),
         subject_link: false,
-        body: format!("body of {message_id}"),
-        quoted: "> earlier".to_string(),
-        signoff: "Best,".to_string(),
-        signature: "Ann".to_string(),
-        disclaimer: String::new(),
+        clean: CleanBody {
+            body: format!("body of {message_id}"),
+            quoted: "> earlier".to_string(),
+            signoff: "Best,".to_string(),
+            signature: "Ann".to_string(),
+            disclaimer: String::new(),
+        },
         html: None,
-        attachments: vec![],
+        attachments: Attachments::default(),
         via: Via::Cc,
         reconstructed: false,
     }
@@ -102,13 +102,11 @@ fn hit(thread: i64, date: i64) -> SubjectHit {
 }
 
 fn reconstructed(group_id: i64, thread: ThreadRef, message_id: &str, date: i64) -> NewMessage {
-    NewMessage {
-        raw_sha256: None,
-        reconstructed: true,
-        author: Address::new(None, "bob@corp.example"),
-        body: "what bob wrote, rebuilt from a quote".to_string(),
-        ..msg(group_id, thread, message_id, None, date)
-    }
+    let mut m = msg(group_id, thread, message_id, None, date);
+    m.reconstructed = true;
+    (m.author_email, m.author_name) = ("bob@corp.example".to_string(), None);
+    m.clean.body = "what bob wrote, rebuilt from a quote".to_string();
+    m
 }
 
 /// A plan that ignores what the store knows.
@@ -258,11 +256,11 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     let other = group(s, "ops").await;
     let mut first = msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 1000);
     first.html = Some("<p>hi</p>".into());
-    first.attachments = vec![Attachment {
+    first.attachments = Attachments(vec![Attachment {
         filename: Some("plan.pdf".into()),
         content_type: "application/pdf".into(),
         size: 1234,
-    }];
+    }]);
     first.via = Via::To;
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
@@ -270,7 +268,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
             Address::new(Some("Ann Author"), "ann@corp.example"),
             Address::new(Some("Ann"), "ann@corp.example"),
         ],
-        threads: vec![thread(g, "Hello", Some("ROOT1"), 1000, 2000, 2)],
+        threads: vec![thread(g, "Hello", 1000, 2000, 2)],
         messages: vec![
             first.clone(),
             msg(g, ThreadRef::New(0), "m2@x", Some("sha2"), 2000),
@@ -335,7 +333,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![thread(g, "hello", None, 3000, 3000, 1)],
+            threads: vec![thread(g, "hello", 3000, 3000, 1)],
             messages: vec![
                 NewMessage {
                     subject_link: true,
@@ -373,22 +371,26 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(ids, vec!["m1@x", "m2@x"]);
     let m = &detail.messages[0];
-    assert_eq!(m.thread_id, tid);
-    assert_eq!(m.group_id, g);
-    assert_eq!(m.group_slug, "eng");
+    assert_eq!(m.place.thread_id, tid);
+    assert_eq!(m.place.group_id, g);
+    assert_eq!(m.place.group_slug, "eng");
     assert_eq!(m.raw_sha256.as_deref(), Some("sha1"));
     assert_eq!(m.author_email, "ann@corp.example");
     assert_eq!(m.author_name.as_deref(), Some("Ann Author"));
     assert_eq!(m.date, 1000);
     assert_eq!(
-        (m.subject.as_str(), m.body.as_str()),
+        (m.subject.as_str(), m.clean.body.as_str()),
         ("Hello", "body of m1@x")
     );
     assert_eq!(
-        (m.quoted.as_str(), m.signoff.as_str(), m.signature.as_str()),
+        (
+            m.clean.quoted.as_str(),
+            m.clean.signoff.as_str(),
+            m.clean.signature.as_str()
+        ),
         ("> earlier", "Best,", "Ann")
     );
-    assert_eq!(m.disclaimer, "");
+    assert_eq!(m.clean.disclaimer, "");
     assert_eq!(m.html.as_deref(), Some("<p>hi</p>"));
     assert_eq!(m.attachments, first.attachments);
     assert_eq!(m.via, Via::To);
@@ -404,7 +406,7 @@ async fn messages_with_equal_dates_keep_insert_order(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![thread(g, "Same time", None, 500, 500, 3)],
+            threads: vec![thread(g, "Same time", 500, 500, 3)],
             messages: vec![
                 msg(g, ThreadRef::New(0), "b@x", None, 500),
                 msg(g, ThreadRef::New(0), "a@x", None, 500),
@@ -431,8 +433,8 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         s,
         WriteSet {
             threads: vec![
-                thread(g, "Plan", Some("ROOTP"), 100, 300, 2),
-                thread(g, "Other", None, 100, 100, 1),
+                thread(g, "Plan", 100, 300, 2),
+                thread(g, "Other", 100, 100, 1),
             ],
             messages: vec![
                 reconstructed(g, ThreadRef::New(0), "orig@x", 100),
@@ -488,8 +490,9 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         Some("sha-orig"),
         90,
     );
-    original.author = Address::new(Some("Bob"), "bob@corp.example");
-    original.body = "the real text".into();
+    original.author_email = "bob@corp.example".into();
+    original.author_name = Some("Bob".into());
+    original.clean.body = "the real text".into();
     write(
         s,
         WriteSet {
@@ -532,9 +535,9 @@ async fn reconstructions_replacement_and_touches(store: Arc<dyn Store>) {
         (400, 3)
     );
     let first = &detail.messages[0];
-    assert_eq!(first.id, orig.id, "replaced in place");
+    assert_eq!(first.place.id, orig.id, "replaced in place");
     assert!(!first.reconstructed);
-    assert_eq!(first.body, "the real text");
+    assert_eq!(first.clean.body, "the real text");
     assert_eq!(first.raw_sha256.as_deref(), Some("sha-orig"));
     assert_eq!(first.author_name.as_deref(), Some("Bob"));
     assert_eq!(first.date, 90);
@@ -578,8 +581,8 @@ async fn merged_threads_move_messages_and_refs(store: Arc<dyn Store>) {
         s,
         WriteSet {
             threads: vec![
-                thread(g, "Plan", None, 200, 200, 1),
-                thread(g, "Plan", None, 100, 100, 1),
+                thread(g, "Plan", 200, 200, 1),
+                thread(g, "Plan", 100, 100, 1),
             ],
             messages: vec![
                 msg(g, ThreadRef::New(0), "b@x", None, 200),
@@ -732,9 +735,9 @@ async fn cross_posted_mail_links_threads(store: Arc<dyn Store>) {
         WriteSet {
             raws: vec![raw("sha-x", "x@x")],
             threads: vec![
-                thread(eng, "Outage", None, 10, 10, 1),
-                thread(ops, "Outage", None, 10, 10, 1),
-                thread(eng, "Lonely", None, 10, 10, 1),
+                thread(eng, "Outage", 10, 10, 1),
+                thread(ops, "Outage", 10, 10, 1),
+                thread(eng, "Lonely", 10, 10, 1),
             ],
             messages: vec![
                 msg(eng, ThreadRef::New(0), "x@x", Some("sha-x"), 10),
@@ -785,7 +788,7 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     };
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x")],
-        threads: vec![thread(g, "Hello", None, 10, 10, 1)],
+        threads: vec![thread(g, "Hello", 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         ..Default::default()
     };
@@ -807,7 +810,7 @@ async fn checkpoint_commits_with_its_batch(store: Arc<dyn Store>) {
     // its new thread and its checkpoint are all rolled back.
     let bad = WriteSet {
         raws: vec![raw("sha-new", "m2@x")],
-        threads: vec![thread(g, "Dup", None, 20, 20, 1)],
+        threads: vec![thread(g, "Dup", 20, 20, 1)],
         messages: vec![
             msg(g, ThreadRef::New(0), "m2@x", Some("sha-new"), 20),
             msg(g, ThreadRef::New(0), "m1@x", None, 20),
@@ -885,10 +888,10 @@ async fn reading_apis(store: Arc<dyn Store>) {
         s,
         WriteSet {
             threads: vec![
-                thread(eng, "Old", None, 10, 100, 2),
-                thread(eng, "New", None, 20, 300, 1),
-                thread(eng, "Mid", None, 30, 200, 1),
-                thread(ops, "Ops", None, 40, 50, 1),
+                thread(eng, "Old", 10, 100, 2),
+                thread(eng, "New", 20, 300, 1),
+                thread(eng, "Mid", 30, 200, 1),
+                thread(ops, "Ops", 40, 50, 1),
             ],
             messages: vec![
                 msg(eng, ThreadRef::New(0), "o1@x", None, 10),
@@ -938,13 +941,13 @@ async fn reading_apis(store: Arc<dyn Store>) {
 
     let all = s.messages_after(0, 100).await.unwrap();
     assert_eq!(all.len(), 5);
-    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
-    let page = s.messages_after(all[1].id, 2).await.unwrap();
+    assert!(all.windows(2).all(|w| w[0].place.id < w[1].place.id));
+    let page = s.messages_after(all[1].place.id, 2).await.unwrap();
     assert_eq!(
-        page.iter().map(|m| m.id).collect::<Vec<_>>(),
-        vec![all[2].id, all[3].id]
+        page.iter().map(|m| m.place.id).collect::<Vec<_>>(),
+        vec![all[2].place.id, all[3].place.id]
     );
-    assert_eq!(all[4].group_slug, "ops");
+    assert_eq!(all[4].place.group_slug, "ops");
 
     let threads = s.threads_after(0, 100).await.unwrap();
     assert_eq!(
@@ -967,7 +970,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x"), raw("sha2", "m2@x")],
         people: vec![Address::new(Some("Ann"), "ann@corp.example")],
-        threads: vec![thread(g, "Hello", Some("R"), 10, 10, 1)],
+        threads: vec![thread(g, "Hello", 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         refs: vec![(g, "m1@x".into(), ThreadRef::New(0))],
         skips: vec![SkipRow {
@@ -1022,10 +1025,7 @@ async fn remove_group_cascades(store: Arc<dyn Store>) {
     write(
         s,
         WriteSet {
-            threads: vec![
-                thread(eng, "E", None, 1, 1, 1),
-                thread(ops, "O", None, 1, 1, 1),
-            ],
+            threads: vec![thread(eng, "E", 1, 1, 1), thread(ops, "O", 1, 1, 1)],
             messages: vec![
                 msg(eng, ThreadRef::New(0), "e@x", None, 1),
                 msg(ops, ThreadRef::New(1), "o@x", None, 1),
@@ -1085,19 +1085,13 @@ async fn large_batch(store: Arc<dyn Store>) {
             Some(&format!("P {}", i % 7)),
             &format!("p{}@x", i % 7),
         ));
-        ws.threads.push(thread(
-            g,
-            &format!("Subject {i}"),
-            Some(&format!("root{i}")),
-            i as i64,
-            i as i64,
-            1,
-        ));
+        ws.threads
+            .push(thread(g, &format!("Subject {i}"), i as i64, i as i64, 1));
         let mut m = msg(g, ThreadRef::New(i), &id, Some(&sha), i as i64);
-        m.author = Address::new(None, &format!("p{}@x", i % 7));
+        (m.author_email, m.author_name) = (format!("p{}@x", i % 7), None);
         m.subject_key = format!("subject {i}");
         if i == 5 {
-            m.body = "nul\0inside".into();
+            m.clean.body = "nul\0inside".into();
         }
         ws.messages.push(m);
         ws.refs.push((g, id.clone(), ThreadRef::New(i)));
@@ -1139,7 +1133,7 @@ async fn large_batch(store: Arc<dyn Store>) {
     assert_eq!(s.raws_after(0, 10_000).await.unwrap().len(), N);
 
     let t5 = k.messages[&(g, "m5@x".to_string())].thread_id;
-    let body = &s.thread(t5).await.unwrap().unwrap().messages[0].body;
+    let body = &s.thread(t5).await.unwrap().unwrap().messages[0].clean.body;
     assert_eq!(body.replace('\0', ""), "nulinside");
 }
 
@@ -1233,7 +1227,7 @@ async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
     };
     let ws = WriteSet {
         raws: vec![raw("sha1", "m1@x")],
-        threads: vec![thread(g, "Hello", None, 10, 10, 1)],
+        threads: vec![thread(g, "Hello", 10, 10, 1)],
         messages: vec![msg(g, ThreadRef::New(0), "m1@x", Some("sha1"), 10)],
         ..Default::default()
     };

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use outloud::core::plan::{ItemOutcome, NewMessage, NewRaw, NewThread, ThreadRef, WriteSet};
+use outloud::core::plan::{
+    ItemOutcome, NewMessage, NewRaw, NewThread, Planned, ThreadRef, WriteSet,
+};
 use outloud::core::sanitize::sanitize_html;
-use outloud::model::{Address, Attachment, GroupAddress, Slug, Via};
+use outloud::model::{Address, Attachment, Attachments, CleanBody, GroupAddress, Slug, Via};
 use outloud::store::Store;
 use outloud::web::{router, Application, WebError, CONTENT_SECURITY_POLICY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,7 +44,6 @@ fn thread(group_id: i64, subject: &str, start: i64, last: i64, count: i64) -> Ne
         group_id,
         subject: subject.into(),
         subject_key: subject.to_lowercase(),
-        thread_index_root: None,
         started_at: start,
         last_activity: last,
         message_count: count,
@@ -61,23 +62,25 @@ fn message(
     body: &str,
 ) -> NewMessage {
     NewMessage {
-        group_id,
-        thread: ThreadRef::New(thread),
+        place: Planned {
+            group_id,
+            thread: ThreadRef::New(thread),
+        },
         raw_sha256: sha.map(str::to_string),
         message_id: message_id.into(),
-        author,
+        author_email: author.email,
+        author_name: author.name,
         date,
         date_trust: outloud::core::plan::DateTrust::Exact,
         subject: subject.into(),
         subject_key: subject.to_lowercase(),
         subject_link: false,
-        body: body.into(),
-        quoted: String::new(),
-        signoff: String::new(),
-        signature: String::new(),
-        disclaimer: String::new(),
+        clean: CleanBody {
+            body: body.into(),
+            ..CleanBody::default()
+        },
         html: None,
-        attachments: vec![],
+        attachments: Attachments::default(),
         via: Via::Cc,
         reconstructed: false,
     }
@@ -158,16 +161,16 @@ async fn fixture() -> Fixture {
         "Launch plan",
         NASTY_BODY,
     );
-    nasty.quoted = "> When do we ship?".into();
-    nasty.signoff = "Best regards,".into();
-    nasty.signature = "Ann\nStaff Engineer".into();
-    nasty.disclaimer = "CONFIDENTIAL: for the addressee only".into();
+    nasty.clean.quoted = "> When do we ship?".into();
+    nasty.clean.signoff = "Best regards,".into();
+    nasty.clean.signature = "Ann\nStaff Engineer".into();
+    nasty.clean.disclaimer = "CONFIDENTIAL: for the addressee only".into();
     nasty.html = Some(sanitize_html(NASTY_HTML));
-    nasty.attachments = vec![Attachment {
+    nasty.attachments = Attachments(vec![Attachment {
         filename: Some("plan.pdf".into()),
         content_type: "application/pdf".into(),
         size: 2048,
-    }];
+    }]);
     for (group_id, n) in [(eng.id, 2), (ops.id, 1)] {
         ws.threads
             .push(thread(group_id, "Launch plan", T0 - 3600, T0, n));
@@ -187,8 +190,10 @@ async fn fixture() -> Fixture {
             ws.messages.push(rebuilt);
         }
         ws.messages.push(NewMessage {
-            group_id,
-            thread: ThreadRef::New(idx),
+            place: Planned {
+                group_id,
+                thread: ThreadRef::New(idx),
+            },
             ..nasty.clone()
         });
         ws.refs

@@ -20,7 +20,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::pipeline::Outcome;
-use crate::model::{Address, Attachment, SkipReason, Via};
+pub use crate::model::DateTrust;
+use crate::model::{Address, Message, SkipReason};
 
 mod history;
 pub mod matching;
@@ -80,38 +81,6 @@ pub struct SubjectHit {
     pub date: i64,
     /// The message carried no threading headers and looked like a reply: it links by subject.
     pub subject_link: bool,
-}
-
-/// How far a rebuilt entry's date can be trusted, worst first. A later quote of the same mail
-/// read better re-dates it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum DateTrust {
-    /// No readable date: placed just before the mail that quoted it.
-    #[default]
-    Undated,
-    /// A zone-less time read in a UTC Date offset, which servers such as Exchange Online stamp
-    /// whatever the writer's zone: possibly off by that zone.
-    UtcGuess,
-    /// A zone-less time read in the quoting mail's own non-UTC offset: what its client showed.
-    QuoterZone,
-    /// A written zone, a reading calibrated against a published mail, or a published message.
-    Exact,
-}
-
-impl DateTrust {
-    pub fn as_i16(self) -> i16 {
-        self as i16
-    }
-
-    /// The stored value; an unknown one reads as the least trusted.
-    pub fn from_i16(v: i16) -> DateTrust {
-        match v {
-            3 => DateTrust::Exact,
-            2 => DateTrust::QuoterZone,
-            1 => DateTrust::UtcGuess,
-            _ => DateTrust::Undated,
-        }
-    }
 }
 
 /// A reconstructed entry waiting for its original.
@@ -177,39 +146,20 @@ pub struct NewThread {
     pub group_id: GroupId,
     pub subject: String,
     pub subject_key: String,
-    pub thread_index_root: Option<String>,
     pub started_at: i64,
     pub last_activity: i64,
     pub message_count: i64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewMessage {
+/// Where a message of the plan is filed: its group, and a thread stored or created by the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Planned {
     pub group_id: GroupId,
     pub thread: ThreadRef,
-    /// `None` for an entry reconstructed from quotes.
-    pub raw_sha256: Option<String>,
-    pub message_id: String,
-    pub author: Address,
-    pub date: i64,
-    /// For a reconstructed entry: how its date was read. [`DateTrust::Exact`] for mail.
-    pub date_trust: DateTrust,
-    pub subject: String,
-    /// Normalised subject ([`crate::core::thread_keys::ThreadKeys::subject_key`]).
-    pub subject_key: String,
-    /// No threading headers and a reply prefix: later mail may join it by subject alone.
-    pub subject_link: bool,
-    pub body: String,
-    pub quoted: String,
-    pub signoff: String,
-    pub signature: String,
-    pub disclaimer: String,
-    /// Original HTML after sanitising (ammonia): safe to show.
-    pub html: Option<String>,
-    pub attachments: Vec<Attachment>,
-    pub via: Via,
-    pub reconstructed: bool,
 }
+
+/// A message row the plan writes (inserted, or overwriting a reconstructed one).
+pub type NewMessage = Message<Planned>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkipRow {

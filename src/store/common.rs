@@ -5,17 +5,15 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId, PersonZone,
-    Published, Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, PersonZone, Published,
+    Reconstruction, SubjectHit, ThreadId, ThreadRef, ThreadTouch, WriteSet,
 };
-use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason};
+use crate::model::{GroupAddress, GroupEntry, SkipReason};
 
-use super::{
-    GroupSummary, MessageRow, RawAccount, RawRow, Result, SkipCount, StoreError, ThreadSummary,
-};
+use super::{GroupSummary, RawAccount, RawRow, Result, SkipCount, StoreError};
 
 /// Rows per multi-row statement. Full chunks share one SQL text, so the prepared statement is
-/// cached and reused across batches; the widest table (messages, 17 columns) stays far below
+/// cached and reused across batches; the widest table (messages, 20 columns) stays far below
 /// SQLite's 32766-parameter limit.
 pub(crate) const CHUNK_ROWS: usize = 500;
 
@@ -45,15 +43,6 @@ pub(crate) fn decode_force_groups(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn encode_attachments(list: &[Attachment]) -> String {
-    serde_json::to_string(list).expect("attachments serialise")
-}
-
-/// A damaged attachment list must not make a whole thread unreadable: it reads as empty.
-pub(crate) fn decode_attachments(text: &str) -> Vec<Attachment> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
 pub(crate) fn parse_skip_reason(s: &str) -> Result<SkipReason> {
     s.parse()
         .map_err(|e| StoreError::Invalid(format!("{e} in database")))
@@ -61,96 +50,42 @@ pub(crate) fn parse_skip_reason(s: &str) -> Result<SkipReason> {
 
 // --- row records -----------------------------------------------------------------------
 
-/// Columns selected by [`MESSAGE_COLUMNS`].
-#[derive(sqlx::FromRow)]
-pub(crate) struct MessageRecord {
-    id: i64,
-    thread_id: i64,
-    group_id: i64,
-    group_slug: String,
-    message_id: String,
-    raw_sha256: Option<String>,
-    author_email: String,
-    author_name: Option<String>,
-    date: i64,
-    subject: String,
-    body: String,
-    quoted: String,
-    signoff: String,
-    signature: String,
-    disclaimer: String,
-    html: Option<String>,
-    attachments: String,
-    via: String,
-    reconstructed: bool,
-}
-
-/// Select list for [`MessageRecord`], over `messages m JOIN groups g ON g.id = m.group_id`.
+/// Select list for [`MessageRow`](super::MessageRow), over `messages m JOIN groups g ON
+/// g.id = m.group_id`.
 pub(crate) const MESSAGE_COLUMNS: &str =
-    "m.id, m.thread_id, m.group_id, g.slug AS group_slug, m.message_id, \
-     m.raw_sha256, m.author_email, m.author_name, m.date, m.subject, m.body, m.quoted, m.signoff, \
-     m.signature, m.disclaimer, m.html, m.attachments, m.via, m.reconstructed";
+    "m.id, m.thread_id, m.group_id, g.slug AS group_slug, m.message_id, m.raw_sha256, \
+     m.author_email, m.author_name, m.date, m.date_trust, m.subject, m.subject_key, \
+     m.subject_link, m.body, m.quoted, m.signoff, m.signature, m.disclaimer, m.html, \
+     m.attachments, m.via, m.reconstructed";
 
-impl TryFrom<MessageRecord> for MessageRow {
-    type Error = StoreError;
+/// The columns a message row is written with (insert and replacement), in the order each
+/// backend's bind helper binds them.
+pub(crate) const MESSAGE_WRITE_COLUMNS: [&str; 20] = [
+    "thread_id",
+    "group_id",
+    "raw_sha256",
+    "message_id",
+    "author_email",
+    "author_name",
+    "date",
+    "date_trust",
+    "subject",
+    "subject_key",
+    "subject_link",
+    "body",
+    "quoted",
+    "signoff",
+    "signature",
+    "disclaimer",
+    "html",
+    "attachments",
+    "via",
+    "reconstructed",
+];
 
-    fn try_from(r: MessageRecord) -> Result<Self> {
-        let via = (r.via.parse()).map_err(|e| {
-            StoreError::Invalid(format!("message {} in database: {e}", r.message_id))
-        })?;
-        Ok(MessageRow {
-            id: r.id,
-            thread_id: r.thread_id,
-            group_id: r.group_id,
-            group_slug: r.group_slug,
-            message_id: r.message_id,
-            raw_sha256: r.raw_sha256,
-            author_email: r.author_email,
-            author_name: r.author_name,
-            date: r.date,
-            subject: r.subject,
-            body: r.body,
-            quoted: r.quoted,
-            signoff: r.signoff,
-            signature: r.signature,
-            disclaimer: r.disclaimer,
-            html: r.html,
-            attachments: decode_attachments(&r.attachments),
-            via,
-            reconstructed: r.reconstructed,
-        })
-    }
-}
-
-/// Columns selected by [`THREAD_COLUMNS`].
-#[derive(sqlx::FromRow)]
-pub(crate) struct ThreadRecord {
-    id: i64,
-    group_id: i64,
-    group_slug: String,
-    subject: String,
-    started_at: i64,
-    last_activity: i64,
-    message_count: i64,
-}
-
-/// Select list for [`ThreadRecord`], over `threads t JOIN groups g ON g.id = t.group_id`.
+/// Select list for [`ThreadSummary`], over `threads t JOIN groups g ON g.id = t.group_id`.
 pub(crate) const THREAD_COLUMNS: &str =
     "t.id, t.group_id, g.slug AS group_slug, t.subject, t.started_at, t.last_activity, t.message_count";
-
-impl From<ThreadRecord> for ThreadSummary {
-    fn from(r: ThreadRecord) -> Self {
-        ThreadSummary {
-            id: r.id,
-            group_id: r.group_id,
-            group_slug: r.group_slug,
-            subject: r.subject,
-            started_at: r.started_at,
-            last_activity: r.last_activity,
-            message_count: r.message_count,
-        }
-    }
-}
 
 /// Group rows `(id, slug, name)` plus address rows `(address, group_id)` → entries, each
 /// with its addresses sorted.
@@ -437,7 +372,7 @@ pub(crate) fn people_rows(ws: &WriteSet) -> Vec<PersonRow<'_>> {
         .chain(ws.replacements.iter().map(|(_, m)| m))
     {
         earliest
-            .entry(m.author.email.as_str())
+            .entry(m.author_email.as_str())
             .and_modify(|d| *d = (*d).min(m.date))
             .or_insert(m.date);
     }
@@ -509,7 +444,7 @@ pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
         author_email,
         author_name,
         date,
-        date_trust: DateTrust::from_i16(trust),
+        date_trust: trust.into(),
         body,
     }
 }

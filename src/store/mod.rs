@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
-use crate::model::{Attachment, GroupAddress, GroupEntry, SkipReason, Slug, Via};
+use crate::model::{GroupAddress, GroupEntry, Message, SkipReason, Slug};
 
 mod common;
 pub mod postgres;
@@ -44,7 +44,7 @@ pub struct GroupSummary {
     pub last_activity: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct ThreadSummary {
     pub id: ThreadId,
     pub group_id: GroupId,
@@ -55,32 +55,20 @@ pub struct ThreadSummary {
     pub message_count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct MessageRow {
+/// Where a stored message is filed: its row, thread and group.
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
+pub struct Stored {
     pub id: MessageRowId,
     pub thread_id: ThreadId,
     pub group_id: GroupId,
     pub group_slug: String,
-    pub message_id: String,
-    pub raw_sha256: Option<String>,
-    pub author_email: String,
-    pub author_name: Option<String>,
-    pub date: i64,
-    pub subject: String,
-    pub body: String,
-    pub quoted: String,
-    pub signoff: String,
-    pub signature: String,
-    pub disclaimer: String,
-    /// Sanitised HTML of the original, if it had HTML.
-    pub html: Option<String>,
-    pub attachments: Vec<Attachment>,
-    pub via: Via,
-    pub reconstructed: bool,
 }
 
+/// A message as read back, with where it is filed.
+pub type MessageRow = Message<Stored>;
+
 /// The same mail filed in another group (cc'd to both).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct LinkedThread {
     pub thread_id: ThreadId,
     pub group_slug: String,

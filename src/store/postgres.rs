@@ -22,9 +22,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::common::{
-    self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
-    resolve, KnownBuilder, MessageRecord, PublishedTuple, ReconstructionTuple, ThreadRecord,
-    MESSAGE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, KnownBuilder,
+    PublishedTuple, ReconstructionTuple, MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS,
+    PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -331,19 +331,18 @@ impl Store for PgStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = $1 \
              ORDER BY t.last_activity DESC, t.id DESC LIMIT $2 OFFSET $3"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(group_id)
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+            .await?)
     }
 
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = $1");
-        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(AssertSqlSafe(sql))
+        let Some(thread) = sqlx::query_as::<_, ThreadSummary>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -354,12 +353,12 @@ impl Store for PgStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.thread_id = $1 ORDER BY m.date, m.id"
         );
-        let messages: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        let messages: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-        let linked: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
+        let linked: Vec<LinkedThread> = sqlx::query_as(
+            "SELECT DISTINCT t.id AS thread_id, g.slug AS group_slug, t.subject FROM messages m \
              JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
              JOIN threads t ON t.id = o.thread_id JOIN groups g ON g.id = t.group_id \
              WHERE m.thread_id = $1 AND m.raw_sha256 IS NOT NULL ORDER BY t.id",
@@ -368,16 +367,9 @@ impl Store for PgStore {
         .fetch_all(&mut *conn)
         .await?;
         Ok(Some(ThreadDetail {
-            thread: thread.into(),
-            messages: (messages.into_iter().map(TryInto::try_into)).collect::<Result<_>>()?,
-            linked: linked
-                .into_iter()
-                .map(|(thread_id, group_slug, subject)| LinkedThread {
-                    thread_id,
-                    group_slug,
-                    subject,
-                })
-                .collect(),
+            thread,
+            messages,
+            linked,
         }))
     }
 
@@ -386,12 +378,11 @@ impl Store for PgStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.id > $1 ORDER BY m.id LIMIT $2"
         );
-        let rows: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+            .await?)
     }
 
     async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
@@ -399,12 +390,11 @@ impl Store for PgStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
              WHERE t.id > $1 ORDER BY t.id LIMIT $2"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+            .await?)
     }
 
     async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>> {
@@ -666,16 +656,15 @@ async fn insert_threads(conn: &mut PgConnection, ws: &WriteSet) -> Result<Vec<Th
         .await?;
         let th = &ws.threads;
         sqlx::query(
-            "INSERT INTO threads (id, group_id, subject, subject_key, thread_index_root, started_at, \
-             last_activity, message_count) \
-             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
-             $6::BIGINT[], $7::BIGINT[], $8::BIGINT[])",
+            "INSERT INTO threads (id, group_id, subject, subject_key, started_at, last_activity, \
+             message_count) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+             $5::BIGINT[], $6::BIGINT[], $7::BIGINT[])",
         )
         .bind(&new_ids)
         .bind(th.iter().map(|t| t.group_id).collect::<Vec<_>>())
         .bind(th.iter().map(|x| t(&x.subject)).collect::<Vec<_>>())
         .bind(th.iter().map(|x| t(&x.subject_key)).collect::<Vec<_>>())
-        .bind(th.iter().map(|x| t_opt(x.thread_index_root.as_deref())).collect::<Vec<_>>())
         .bind(th.iter().map(|t| t.started_at).collect::<Vec<_>>())
         .bind(th.iter().map(|t| t.last_activity).collect::<Vec<_>>())
         .bind(th.iter().map(|t| t.message_count).collect::<Vec<_>>())
@@ -707,30 +696,6 @@ async fn apply_touches(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     Ok(())
 }
 
-/// The columns a message row is written with, in [`bind_messages`]' order.
-const MESSAGE_COLUMNS_WRITTEN: [&str; 20] = [
-    "thread_id",
-    "group_id",
-    "raw_sha256",
-    "message_id",
-    "author_email",
-    "author_name",
-    "date",
-    "date_trust",
-    "subject",
-    "subject_key",
-    "subject_link",
-    "body",
-    "quoted",
-    "signoff",
-    "signature",
-    "disclaimer",
-    "html",
-    "attachments",
-    "via",
-    "reconstructed",
-];
-
 /// `UNNEST` over the arrays [`bind_messages`] binds, plus `extra` more array parameters.
 fn unnest_messages(extra: &[&str]) -> String {
     let types = [
@@ -746,18 +711,22 @@ fn unnest_messages(extra: &[&str]) -> String {
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds the messages' columns as arrays, one per column of [`MESSAGE_COLUMNS_WRITTEN`]:
+/// Binds the messages' columns as arrays, one per column of [`MESSAGE_WRITE_COLUMNS`]:
 /// shared by insert and replacement.
 fn bind_messages<'q>(q: PgQuery<'q>, rows: &'q [(ThreadId, &'q NewMessage)]) -> PgQuery<'q> {
     let col = |f: fn(&'q NewMessage) -> Option<Cow<'q, str>>| {
         rows.iter().map(|(_, m)| f(m)).collect::<Vec<_>>()
     };
     q.bind(rows.iter().map(|(t, _)| *t).collect::<Vec<_>>())
-        .bind(rows.iter().map(|(_, m)| m.group_id).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|(_, m)| m.place.group_id)
+                .collect::<Vec<_>>(),
+        )
         .bind(col(|m| t_opt(m.raw_sha256.as_deref())))
         .bind(col(|m| Some(t(&m.message_id))))
-        .bind(col(|m| Some(t(&m.author.email))))
-        .bind(col(|m| t_opt(m.author.name.as_deref())))
+        .bind(col(|m| Some(t(&m.author_email))))
+        .bind(col(|m| t_opt(m.author_name.as_deref())))
         .bind(rows.iter().map(|(_, m)| m.date).collect::<Vec<_>>())
         .bind(
             rows.iter()
@@ -767,16 +736,14 @@ fn bind_messages<'q>(q: PgQuery<'q>, rows: &'q [(ThreadId, &'q NewMessage)]) -> 
         .bind(col(|m| Some(t(&m.subject))))
         .bind(col(|m| Some(t(&m.subject_key))))
         .bind(rows.iter().map(|(_, m)| m.subject_link).collect::<Vec<_>>())
-        .bind(col(|m| Some(t(&m.body))))
-        .bind(col(|m| Some(t(&m.quoted))))
-        .bind(col(|m| Some(t(&m.signoff))))
-        .bind(col(|m| Some(t(&m.signature))))
-        .bind(col(|m| Some(t(&m.disclaimer))))
+        .bind(col(|m| Some(t(&m.clean.body))))
+        .bind(col(|m| Some(t(&m.clean.quoted))))
+        .bind(col(|m| Some(t(&m.clean.signoff))))
+        .bind(col(|m| Some(t(&m.clean.signature))))
+        .bind(col(|m| Some(t(&m.clean.disclaimer))))
         .bind(col(|m| t_opt(m.html.as_deref())))
         .bind(col(|m| {
-            Some(Cow::Owned(
-                t(&encode_attachments(&m.attachments)).into_owned(),
-            ))
+            Some(Cow::Owned(t(&m.attachments.to_json()).into_owned()))
         }))
         .bind(col(|m| Some(Cow::Borrowed(m.via.as_str()))))
         .bind(
@@ -791,7 +758,7 @@ fn resolved<'m>(
     new_ids: &[ThreadId],
 ) -> Result<Vec<(ThreadId, &'m NewMessage)>> {
     messages
-        .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
+        .map(|m| Ok((resolve(m.place.thread, new_ids)?, m)))
         .collect()
 }
 
@@ -807,8 +774,8 @@ async fn apply_replacements(
     }
     let rows = resolved(ws.replacements.iter().map(|(_, m)| m), new_ids)?;
     let ids: Vec<i64> = ws.replacements.iter().map(|(id, _)| *id).collect();
-    let cols = MESSAGE_COLUMNS_WRITTEN.join(", ");
-    let values = (MESSAGE_COLUMNS_WRITTEN.iter())
+    let cols = MESSAGE_WRITE_COLUMNS.join(", ");
+    let values = (MESSAGE_WRITE_COLUMNS.iter())
         .map(|c| format!("v.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
@@ -835,7 +802,7 @@ async fn insert_messages(
     let rows = resolved(ws.messages.iter(), new_ids)?;
     let sql = format!(
         "INSERT INTO messages ({}) SELECT * FROM {}",
-        MESSAGE_COLUMNS_WRITTEN.join(", "),
+        MESSAGE_WRITE_COLUMNS.join(", "),
         unnest_messages(&[])
     );
     bind_messages(sqlx::query(AssertSqlSafe(sql)), &rows)

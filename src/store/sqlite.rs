@@ -20,9 +20,9 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
-    self, assemble_groups, encode_attachments, encode_force_groups, merge_touches, people_rows,
-    resolve, KnownBuilder, MessageRecord, PublishedTuple, ReconstructionTuple, ThreadRecord,
-    CHUNK_ROWS, MESSAGE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, KnownBuilder,
+    PublishedTuple, ReconstructionTuple, CHUNK_ROWS, MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS,
+    PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -346,19 +346,18 @@ impl Store for SqliteStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = ? \
              ORDER BY t.last_activity DESC, t.id DESC LIMIT ? OFFSET ?"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(group_id)
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+            .await?)
     }
 
     async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = ?");
-        let Some(thread) = sqlx::query_as::<_, ThreadRecord>(AssertSqlSafe(sql))
+        let Some(thread) = sqlx::query_as::<_, ThreadSummary>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -369,12 +368,12 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.thread_id = ? ORDER BY m.date, m.id"
         );
-        let messages: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        let messages: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-        let linked: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT DISTINCT t.id, g.slug, t.subject FROM messages m \
+        let linked: Vec<LinkedThread> = sqlx::query_as(
+            "SELECT DISTINCT t.id AS thread_id, g.slug AS group_slug, t.subject FROM messages m \
              JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
              JOIN threads t ON t.id = o.thread_id JOIN groups g ON g.id = t.group_id \
              WHERE m.thread_id = ? AND m.raw_sha256 IS NOT NULL ORDER BY t.id",
@@ -383,16 +382,9 @@ impl Store for SqliteStore {
         .fetch_all(&mut *conn)
         .await?;
         Ok(Some(ThreadDetail {
-            thread: thread.into(),
-            messages: (messages.into_iter().map(TryInto::try_into)).collect::<Result<_>>()?,
-            linked: linked
-                .into_iter()
-                .map(|(thread_id, group_slug, subject)| LinkedThread {
-                    thread_id,
-                    group_slug,
-                    subject,
-                })
-                .collect(),
+            thread,
+            messages,
+            linked,
         }))
     }
 
@@ -401,12 +393,11 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
              WHERE m.id > ? ORDER BY m.id LIMIT ?"
         );
-        let rows: Vec<MessageRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(TryInto::try_into).collect()
+            .await?)
     }
 
     async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
@@ -414,12 +405,11 @@ impl Store for SqliteStore {
             "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
              WHERE t.id > ? ORDER BY t.id LIMIT ?"
         );
-        let rows: Vec<ThreadRecord> = sqlx::query_as(AssertSqlSafe(sql))
+        Ok(sqlx::query_as(AssertSqlSafe(sql))
             .bind(after_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+            .await?)
     }
 
     async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>> {
@@ -711,15 +701,14 @@ async fn insert_threads(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<Ve
     for (n, chunk) in ws.threads.chunks(CHUNK_ROWS).enumerate() {
         let ids = &new_ids[n * CHUNK_ROWS..];
         let mut qb = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO threads (id, group_id, subject, subject_key, thread_index_root, started_at, \
-             last_activity, message_count) ",
+            "INSERT INTO threads (id, group_id, subject, subject_key, started_at, last_activity, \
+             message_count) ",
         );
         qb.push_values(chunk.iter().zip(ids), |mut b, (t, id)| {
             b.push_bind(*id)
                 .push_bind(t.group_id)
                 .push_bind(t.subject.as_str())
                 .push_bind(t.subject_key.as_str())
-                .push_bind(t.thread_index_root.as_deref())
                 .push_bind(t.started_at)
                 .push_bind(t.last_activity)
                 .push_bind(t.message_count);
@@ -761,10 +750,13 @@ async fn apply_replacements(
     // takes.
     for (row_id, m) in &ws.replacements {
         // Row-value assignment: the same column list and binds as an insert.
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "UPDATE messages SET ({MESSAGE_INSERT_COLUMNS}) = ("
-        ));
-        push_message(&mut qb.separated(", "), resolve(m.thread, new_ids)?, m);
+        let cols = MESSAGE_WRITE_COLUMNS.join(", ");
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("UPDATE messages SET ({cols}) = ("));
+        push_message(
+            &mut qb.separated(", "),
+            resolve(m.place.thread, new_ids)?,
+            m,
+        );
         qb.push(") WHERE id = ").push_bind(*row_id);
         qb.build().execute(&mut *conn).await?;
     }
@@ -772,31 +764,27 @@ async fn apply_replacements(
     Ok(())
 }
 
-/// The columns a message row is written with, in [`push_message`]'s order.
-const MESSAGE_INSERT_COLUMNS: &str = "thread_id, group_id, raw_sha256, message_id, author_email, \
-     author_name, date, date_trust, subject, subject_key, subject_link, body, quoted, signoff, \
-     signature, disclaimer, html, attachments, via, reconstructed";
-
-/// One message's values for [`MESSAGE_INSERT_COLUMNS`]: shared by insert and replacement.
+/// One message's values for [`MESSAGE_WRITE_COLUMNS`]: shared by insert and replacement.
 fn push_message(b: &mut Separated<'_, Sqlite, &'static str>, thread_id: ThreadId, m: &NewMessage) {
+    let c = &m.clean;
     b.push_bind(thread_id)
-        .push_bind(m.group_id)
+        .push_bind(m.place.group_id)
         .push_bind(m.raw_sha256.as_deref())
         .push_bind(m.message_id.as_str())
-        .push_bind(m.author.email.as_str())
-        .push_bind(m.author.name.as_deref())
+        .push_bind(m.author_email.as_str())
+        .push_bind(m.author_name.as_deref())
         .push_bind(m.date)
         .push_bind(m.date_trust.as_i16())
         .push_bind(m.subject.as_str())
         .push_bind(m.subject_key.as_str())
         .push_bind(m.subject_link)
-        .push_bind(m.body.as_str())
-        .push_bind(m.quoted.as_str())
-        .push_bind(m.signoff.as_str())
-        .push_bind(m.signature.as_str())
-        .push_bind(m.disclaimer.as_str())
+        .push_bind(c.body.as_str())
+        .push_bind(c.quoted.as_str())
+        .push_bind(c.signoff.as_str())
+        .push_bind(c.signature.as_str())
+        .push_bind(c.disclaimer.as_str())
         .push_bind(m.html.as_deref())
-        .push_bind(encode_attachments(&m.attachments))
+        .push_bind(m.attachments.to_json())
         .push_bind(m.via.as_str())
         .push_bind(m.reconstructed);
 }
@@ -809,12 +797,11 @@ async fn insert_messages(
     let messages = ws
         .messages
         .iter()
-        .map(|m| Ok((resolve(m.thread, new_ids)?, m)))
+        .map(|m| Ok((resolve(m.place.thread, new_ids)?, m)))
         .collect::<Result<Vec<(ThreadId, &NewMessage)>>>()?;
     for chunk in messages.chunks(CHUNK_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "INSERT INTO messages ({MESSAGE_INSERT_COLUMNS}) "
-        ));
+        let cols = MESSAGE_WRITE_COLUMNS.join(", ");
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO messages ({cols}) "));
         qb.push_values(chunk, |mut b, (thread_id, m)| {
             push_message(&mut b, *thread_id, m)
         });
@@ -864,4 +851,39 @@ async fn insert_skips(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> 
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// Columns read into the message shape: an unknown `via` is an error naming the column and
+    /// the value (never a default), a damaged attachment list reads as empty.
+    #[tokio::test]
+    async fn unknown_via_is_an_error_damaged_attachments_read_empty() {
+        let s = SqliteStore::open("sqlite::memory:").await.unwrap();
+        s.migrate().await.unwrap();
+        for sql in [
+            "INSERT INTO groups (id, slug, name, created_at) VALUES (1, 'eng', 'Eng', 0)",
+            "INSERT INTO threads (id, group_id, subject, subject_key, started_at, last_activity) \
+             VALUES (1, 1, 'S', 's', 0, 0)",
+            "INSERT INTO messages (thread_id, group_id, message_id, author_email, date, subject, \
+             body, quoted, signoff, signature, disclaimer, attachments, via) \
+             VALUES (1, 1, 'm@x', 'a@x', 0, 'S', 'b', '', '', '', '', 'not json', 'cc')",
+        ] {
+            sqlx::query(sql).execute(&s.pool).await.unwrap();
+        }
+        let detail = s.thread(1).await.unwrap().unwrap();
+        assert!(detail.messages[0].attachments.is_empty());
+        sqlx::query("UPDATE messages SET via = 'carrier-pigeon'")
+            .execute(&s.pool)
+            .await
+            .unwrap();
+        let err = s.thread(1).await.unwrap_err().to_string();
+        assert!(
+            err.contains("via") && err.contains("carrier-pigeon"),
+            "{err}"
+        );
+    }
 }

@@ -10,7 +10,9 @@ use tower::ServiceExt;
 
 use super::{router, CONTENT_SECURITY_POLICY};
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
-use crate::model::{Attachment, GroupAddress, GroupEntry, Slug, Via};
+use crate::model::{
+    Attachment, Attachments, CleanBody, DateTrust, GroupAddress, GroupEntry, Slug, Via,
+};
 use crate::store::*;
 
 #[derive(Default)]
@@ -154,23 +156,27 @@ fn thread_summary(id: i64, group_id: i64, slug: &str, subject: &str, last: i64) 
 
 fn message(id: i64, thread: &ThreadSummary, body: &str) -> MessageRow {
     MessageRow {
-        id,
-        thread_id: thread.id,
-        group_id: thread.group_id,
-        group_slug: thread.group_slug.clone(),
+        place: Stored {
+            id,
+            thread_id: thread.id,
+            group_id: thread.group_id,
+            group_slug: thread.group_slug.clone(),
+        },
         message_id: format!("m{id}@corp.example"),
         raw_sha256: Some("ab".repeat(32)),
         author_email: "ann@corp.example".into(),
         author_name: Some("Ann Example".into()),
         date: 1_709_647_620,
+        date_trust: DateTrust::Exact,
         subject: thread.subject.clone(),
-        body: body.into(),
-        quoted: String::new(),
-        signoff: String::new(),
-        signature: String::new(),
-        disclaimer: String::new(),
+        subject_key: thread.subject.to_lowercase(),
+        subject_link: false,
+        clean: CleanBody {
+            body: body.into(),
+            ..CleanBody::default()
+        },
         html: None,
-        attachments: vec![],
+        attachments: Attachments::default(),
         via: Via::Cc,
         reconstructed: false,
     }
@@ -199,19 +205,19 @@ fn fixture() -> FakeStore {
     ));
     let t7 = threads[6].clone();
     let mut m1 = message(70, &t7, "First line\nsecond line <script>alert(1)</script>");
-    m1.quoted = "> older text".into();
-    m1.signoff = "Best regards,".into();
-    m1.signature = "Ann\nStaff Engineer".into();
-    m1.disclaimer = "CONFIDENTIAL notice".into();
+    m1.clean.quoted = "> older text".into();
+    m1.clean.signoff = "Best regards,".into();
+    m1.clean.signature = "Ann\nStaff Engineer".into();
+    m1.clean.disclaimer = "CONFIDENTIAL notice".into();
     m1.html = Some(
         r#"<p>Hi <b>all</b></p><script>alert(2)</script><img src="http://evil.example/x.png" onerror="alert(3)"><style>p{background:url(http://evil.example/s.png)}</style>"#
             .into(),
     );
-    m1.attachments = vec![Attachment {
+    m1.attachments = Attachments(vec![Attachment {
         filename: Some("plan.pdf".into()),
         content_type: "application/pdf".into(),
         size: 2048,
-    }];
+    }]);
     let mut m0 = message(69, &t7, "The original, rebuilt");
     m0.reconstructed = true;
     m0.raw_sha256 = None;

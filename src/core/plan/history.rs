@@ -13,12 +13,12 @@
 
 use super::matching::{is_original_of, zone_shift, Entry};
 use super::state::{Filing, OpenReconstruction, State};
-use super::{DateTrust, GroupId, NewMessage, ThreadRef};
+use super::{DateTrust, GroupId, NewMessage, Planned, ThreadRef};
 use std::borrow::Cow;
 
 use crate::core::quote_history::{reconstruct, QuoteContext};
 use crate::core::thread_keys::subject_key_of;
-use crate::model::{QuotedMail, Via};
+use crate::model::{Attachments, CleanBody, QuotedMail, Via};
 
 /// A quoted mail cannot be younger than the mail quoting it. An attribution time later than that
 /// was shown in a zone east of the one it was read in: step back whole hours (up to 14), which
@@ -211,23 +211,25 @@ fn rebuilt_entry(
         .clone()
         .unwrap_or_else(|| f.p.mail.subject.clone());
     NewMessage {
-        group_id: g,
-        thread: t,
+        place: Planned {
+            group_id: g,
+            thread: t,
+        },
         raw_sha256: None,
         message_id,
-        author: q.author.clone(),
+        author_email: q.author.email.clone(),
+        author_name: q.author.name.clone(),
         date,
         date_trust,
         subject_key: subject_key_of(&subject),
         subject,
         subject_link: false,
-        body: q.body.clone(),
-        quoted: String::new(),
-        signoff: String::new(),
-        signature: String::new(),
-        disclaimer: String::new(),
+        clean: CleanBody {
+            body: q.body.clone(),
+            ..CleanBody::default()
+        },
         html: None,
-        attachments: Vec::new(),
+        attachments: Attachments::default(),
         via: Via::Cc,
         reconstructed: true,
     }

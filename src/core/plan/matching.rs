@@ -34,10 +34,10 @@ impl<'a> Entry<'a> {
     /// What matching looks at in a message of the plan.
     pub fn of(m: &'a super::NewMessage) -> Self {
         Entry {
-            email: &m.author.email,
-            name: m.author.name.as_deref(),
+            email: &m.author_email,
+            name: m.author_name.as_deref(),
             date: m.date,
-            body: &m.body,
+            body: &m.clean.body,
         }
     }
 }

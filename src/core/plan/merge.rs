@@ -106,7 +106,7 @@ impl State {
                     self.ws.threads[k].message_count -= 1;
                 }
                 let m = &self.ws.messages[i];
-                let key = (m.group_id, m.message_id.clone());
+                let key = (m.place.group_id, m.message_id.clone());
                 if matches!(self.messages.get(&key), Some(KnownMessage::Pending { index, .. }) if *index == i)
                 {
                     self.messages.remove(&key);
@@ -130,10 +130,10 @@ impl State {
             !self.dropped.contains(&(index - 1))
         });
         for m in ws.messages.iter_mut() {
-            m.thread = fix(&self, m.thread);
+            m.place.thread = fix(&self, m.place.thread);
         }
         for (_, m) in ws.replacements.iter_mut() {
-            m.thread = fix(&self, m.thread);
+            m.place.thread = fix(&self, m.place.thread);
         }
         for (_, _, t) in ws.refs.iter_mut() {
             *t = fix(&self, *t);

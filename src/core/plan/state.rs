@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use super::matching::{is_original_of, Entry};
 use super::{
     thread_ref_keys, BatchItem, ExistingMessage, GroupId, GroupOutcome, Known, MessageRowId,
-    NewMessage, NewRaw, NewThread, PlanOptions, Published, Reconstruction, ThreadId, ThreadRef,
-    ThreadTouch, WriteSet,
+    NewMessage, NewRaw, NewThread, PlanOptions, Planned, Published, Reconstruction, ThreadId,
+    ThreadRef, ThreadTouch, WriteSet,
 };
 use crate::core::pipeline::Processed;
 use crate::core::thread_keys::clean_subject;
@@ -246,7 +246,7 @@ impl State {
                 index,
                 reconstructed: true,
             } => {
-                let t = self.join_headers(f, g, self.ws.messages[index].thread);
+                let t = self.join_headers(f, g, self.ws.messages[index].place.thread);
                 self.forget_reconstruction(
                     |r| matches!(r, OpenReconstruction::Pending(i) if *i == index),
                 );
@@ -389,7 +389,6 @@ impl State {
             group_id: g,
             subject,
             subject_key: p.keys.subject_key.clone(),
-            thread_index_root: p.keys.thread_index_root.clone(),
             started_at: f.date,
             last_activity: f.date,
             message_count: 0,
@@ -400,25 +399,24 @@ impl State {
 
     /// The mail as a message of group `g` in thread `t`.
     fn message(&self, f: &Filing, g: GroupId, via: Via, t: ThreadRef) -> NewMessage {
-        let (mail, clean) = (&f.p.mail, &f.p.clean);
+        let mail = &f.p.mail;
         NewMessage {
-            group_id: g,
-            thread: t,
+            place: Planned {
+                group_id: g,
+                thread: t,
+            },
             raw_sha256: Some(mail.raw_sha256.clone()),
             message_id: mail.message_id.clone(),
-            author: f.author.clone(),
+            author_email: f.author.email.clone(),
+            author_name: f.author.name.clone(),
             date: f.date,
             date_trust: super::DateTrust::Exact,
             subject: mail.subject.clone(),
             subject_key: f.p.keys.subject_key.clone(),
             subject_link: f.p.keys.links_by_subject(),
-            body: clean.body.clone(),
-            quoted: clean.quoted.clone(),
-            signoff: clean.signoff.clone(),
-            signature: clean.signature.clone(),
-            disclaimer: clean.disclaimer.clone(),
+            clean: f.p.clean.clone(),
             html: f.p.safe_html.clone(),
-            attachments: mail.attachments.clone(),
+            attachments: mail.attachments.clone().into(),
             via,
             reconstructed: false,
         }
@@ -502,10 +500,10 @@ impl State {
     fn note_published_row(&mut self, t: ThreadRef, m: &NewMessage) {
         let row = Published {
             thread_id: 0,
-            author_email: m.author.email.clone(),
-            author_name: m.author.name.clone(),
+            author_email: m.author_email.clone(),
+            author_name: m.author_name.clone(),
             date: m.date,
-            body: m.body.clone(),
+            body: m.clean.body.clone(),
         };
         self.published
             .entry(t)
@@ -522,7 +520,7 @@ impl State {
     pub(super) fn push_message(&mut self, m: NewMessage) {
         let index = self.ws.messages.len();
         if !m.reconstructed {
-            let t = self.canon(m.thread);
+            let t = self.canon(m.place.thread);
             self.published
                 .entry(t)
                 .or_default()
@@ -533,7 +531,7 @@ impl State {
             reconstructed: m.reconstructed,
         };
         self.messages
-            .insert((m.group_id, m.message_id.clone()), known);
+            .insert((m.place.group_id, m.message_id.clone()), known);
         self.ws.messages.push(m);
     }
 

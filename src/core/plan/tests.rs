@@ -3,7 +3,7 @@ use std::sync::{Arc, OnceLock};
 use super::*;
 use crate::core::pipeline::Processed;
 use crate::core::thread_keys::ThreadKeys;
-use crate::model::{CleanBody, ParsedMail, QuotedMail, Route};
+use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, Via};
 
 const DAY: i64 = 86_400;
 const OPTS: PlanOptions = PlanOptions {
@@ -82,7 +82,10 @@ fn reply_in_same_batch_joins_new_thread() {
     assert_eq!(ws.threads.len(), 1);
     assert_eq!(ws.threads[0].message_count, 2);
     assert_eq!(ws.threads[0].last_activity, 200);
-    assert!(ws.messages.iter().all(|m| m.thread == ThreadRef::New(0)));
+    assert!(ws
+        .messages
+        .iter()
+        .all(|m| m.place.thread == ThreadRef::New(0)));
     assert_eq!(ws.raws.len(), 2);
 }
 
@@ -93,7 +96,7 @@ fn reply_finds_stored_thread_through_refs_and_touches_it() {
     known.refs.insert((1, "a@x".into()), 42);
     let ws = plan(&items, known, &OPTS);
     assert!(ws.threads.is_empty());
-    assert_eq!(ws.messages[0].thread, ThreadRef::Existing(42));
+    assert_eq!(ws.messages[0].place.thread, ThreadRef::Existing(42));
     let touch = ThreadTouch {
         id: 42,
         started_at: 200,
@@ -121,7 +124,7 @@ fn parent_arriving_after_its_reply_joins_the_reply_thread() {
         known,
         &OPTS,
     );
-    assert_eq!(ws.messages[0].thread, ThreadRef::Existing(9));
+    assert_eq!(ws.messages[0].place.thread, ThreadRef::Existing(9));
     assert_eq!(ws.touches[0].started_at, 100);
 }
 
@@ -133,7 +136,7 @@ fn a_mail_linking_two_threads_merges_them() {
     known.refs.insert((1, "r@x".into()), 3);
     let a = mail("a@x", "ann@x.com", 100, "Re: Plan", &["b@x", "r@x"]);
     let ws = plan(&[item(a)], known, &OPTS);
-    assert_eq!(ws.messages[0].thread, ThreadRef::Existing(3));
+    assert_eq!(ws.messages[0].place.thread, ThreadRef::Existing(3));
     assert_eq!(
         ws.merges,
         vec![ThreadMerge {
@@ -150,7 +153,10 @@ fn a_mail_linking_two_threads_merges_them() {
     let ws = plan(&items, Known::default(), &OPTS);
     assert_eq!(ws.threads.len(), 1);
     assert_eq!(ws.threads[0].message_count, 3);
-    assert!(ws.messages.iter().all(|m| m.thread == ThreadRef::New(0)));
+    assert!(ws
+        .messages
+        .iter()
+        .all(|m| m.place.thread == ThreadRef::New(0)));
     assert!(ws.refs.iter().all(|(_, _, t)| *t == ThreadRef::New(0)));
 }
 
@@ -163,12 +169,12 @@ fn subject_links_only_header_less_replies_within_the_window_either_side() {
     let file = |p: Processed| plan(&[item(p)], known.clone(), &OPTS);
     let reply = |id: &str, date: i64| mail(id, "bob@x.com", date, "Re: Plan", &[]);
     assert_eq!(
-        file(reply("b@x", 101 * DAY)).messages[0].thread,
+        file(reply("b@x", 101 * DAY)).messages[0].place.thread,
         ThreadRef::Existing(7)
     );
     // Before the thread's activity, within the window: joins too.
     assert_eq!(
-        file(reply("c@x", 95 * DAY)).messages[0].thread,
+        file(reply("c@x", 95 * DAY)).messages[0].place.thread,
         ThreadRef::Existing(7)
     );
     // A year before or after: its own thread.
@@ -194,7 +200,7 @@ fn header_less_reply_filed_first_is_joined_by_its_thread_later() {
         .insert((1, "plan".into()), vec![stored_hit(7, 101 * DAY, true)]);
     let original = mail("a@x", "ann@x.com", 100 * DAY, "Plan", &[]);
     let ws = plan(&[item(original)], known.clone(), &OPTS);
-    assert_eq!(ws.messages[0].thread, ThreadRef::Existing(7));
+    assert_eq!(ws.messages[0].place.thread, ThreadRef::Existing(7));
     // But once that thread holds mail with headers, another conversation stays apart.
     known
         .subjects
@@ -398,7 +404,7 @@ fn quoted_history_shared_with_a_thread_joins_it() {
         "Numbers for the launch look fine to me.",
     )]);
     let ws = plan(&[item(p)], known, &OPTS);
-    assert_eq!(ws.messages[0].thread, ThreadRef::Existing(9));
+    assert_eq!(ws.messages[0].place.thread, ThreadRef::Existing(9));
 }
 
 #[test]
@@ -419,7 +425,7 @@ fn an_original_replacing_its_rebuilt_entry_by_id_still_merges_what_its_headers_r
     let b = mail("b@x", "bob@x.com", 200, "Re: Plan", &["a@x"]);
     let ws = plan(&[item(b)], known, &OPTS);
     assert_eq!(ws.replacements.len(), 1);
-    assert_eq!(ws.replacements[0].1.thread, ThreadRef::Existing(3));
+    assert_eq!(ws.replacements[0].1.place.thread, ThreadRef::Existing(3));
     let merge = ThreadMerge {
         from: 5,
         into: ThreadRef::Existing(3),
