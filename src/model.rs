@@ -297,6 +297,19 @@ pub struct QuotedMail {
     /// quoting client displayed it in.
     #[serde(default)]
     pub date_zoned: bool,
+    /// A time written without a zone as its wall-clock reading (unix seconds as if it were
+    /// UTC), so the planner can read it again in the zone of the client that showed it.
+    #[serde(default)]
+    pub date_local: Option<i64>,
+    /// Whose client wrote the attribution: the author of the mail whose quote holds this one
+    /// (an empty address when that attribution was unreadable). `None` at the first level,
+    /// which the quoting mail's own client wrote, in its own zone.
+    #[serde(default)]
+    pub shown_by: Option<Address>,
+    /// The zone (seconds east of UTC) of the client in `shown_by`, when its own attribution
+    /// wrote it (`… 10:02 +0100, Bob wrote:`): the zone-less time was read in it.
+    #[serde(default)]
+    pub shown_offset: Option<i32>,
     pub subject: Option<String>,
     /// Cleaned body of the quoted mail (its own quotes removed).
     pub body: String,

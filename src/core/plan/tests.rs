@@ -50,6 +50,9 @@ fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
         author: Address::new(Some(name), email),
         date: Some(date),
         date_zoned: false,
+        date_local: Some(date),
+        shown_by: None,
+        shown_offset: None,
         subject: None,
         body: body.into(),
     }
