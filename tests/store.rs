@@ -303,6 +303,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
             ],
             subjects: vec![subject(g, 2000, 5000), subject(other, 0, 5000)],
             zones: Vec::new(),
+            guesses: Vec::new(),
         },
     )
     .await;
@@ -1000,6 +1001,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
             refs: vec![(g, "m1@x".into())],
             subjects: vec![subject(g, 0, 10_000)],
             zones: Vec::new(),
+            guesses: Vec::new(),
         },
     )
     .await;
@@ -1121,6 +1123,7 @@ async fn large_batch(store: Arc<dyn Store>) {
             })
             .collect(),
         zones: Vec::new(),
+        guesses: Vec::new(),
     };
     let k = known(s, lookup).await;
     assert_eq!(

@@ -17,17 +17,21 @@
 //! with a matching date and body ([`matching::is_original_of`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use super::pipeline::Outcome;
 use crate::model::{Address, Attachment, SkipReason, Via};
 
+mod dating;
 mod history;
 pub mod matching;
 mod merge;
 mod state;
 #[cfg(test)]
 mod tests;
+mod zone_guesses;
 
 pub use matching::is_original_of;
 
@@ -53,8 +57,13 @@ pub struct Lookup {
     pub refs: Vec<(GroupId, String)>,
     /// Published (not reconstructed) messages by subject key and date.
     pub subjects: Vec<SubjectQuery>,
-    /// Authors whose Date header says `+0000`: their usual zone, if known (see [`PersonZone`]).
+    /// People whose usual zone the batch may need (see [`PersonZone`]): the authors, whose
+    /// `+0000` Date may be a server's stamp, and the addresses their quotes show, whose
+    /// clients wrote the attributions of the levels below.
     pub zones: Vec<String>,
+    /// Authors whose Date header shows their zone: rebuilt entries dated by a guess for one
+    /// of them are read again in it (see [`DateGuess`]).
+    pub guesses: Vec<String>,
 }
 
 /// A person's last non-UTC Date offset and when it was seen. Exchange Online stamps `+0000` on
@@ -83,34 +92,53 @@ pub struct SubjectHit {
 }
 
 /// How far a rebuilt entry's date can be trusted, worst first. A later quote of the same mail
-/// read better re-dates it.
+/// read better re-dates it, and so does learning the zone a guess was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum DateTrust {
     /// No readable date: placed just before the mail that quoted it.
     #[default]
     Undated,
-    /// A zone-less time read in a UTC Date offset, which servers such as Exchange Online stamp
-    /// whatever the writer's zone: possibly off by that zone.
+    /// A zone-less time read in the UTC of a `+0000` Date header, which servers such as
+    /// Exchange Online stamp whatever the writer's zone, the zone of whoever showed it being
+    /// unknown: possibly off by that zone.
     UtcGuess,
-    /// A zone-less time read in the quoting mail's own non-UTC offset: what its client showed.
-    QuoterZone,
+    /// A zone-less time another person's client showed, their zone unknown, read in the
+    /// quoting mail's zone: right when they share an office.
+    ZoneGuess,
+    /// A zone-less time read in the zone of the client that showed it: the quoting mail's
+    /// non-UTC offset, the zone learned for the person whose mail quoted it, or the zone that
+    /// person's own attribution wrote.
+    ShownZone,
     /// A written zone, a reading calibrated against a published mail, or a published message.
     Exact,
 }
 
 impl DateTrust {
+    /// The stored value. Not the order of trust: values are never renumbered.
     pub fn as_i16(self) -> i16 {
-        self as i16
+        match self {
+            DateTrust::Undated => 0,
+            DateTrust::UtcGuess => 1,
+            DateTrust::ShownZone => 2,
+            DateTrust::Exact => 3,
+            DateTrust::ZoneGuess => 4,
+        }
     }
 
     /// The stored value; an unknown one reads as the least trusted.
     pub fn from_i16(v: i16) -> DateTrust {
         match v {
+            4 => DateTrust::ZoneGuess,
             3 => DateTrust::Exact,
-            2 => DateTrust::QuoterZone,
+            2 => DateTrust::ShownZone,
             1 => DateTrust::UtcGuess,
             _ => DateTrust::Undated,
         }
+    }
+
+    /// A guess that learning the zone of whoever showed the time turns into a reading.
+    pub fn is_guess(self) -> bool {
+        matches!(self, DateTrust::UtcGuess | DateTrust::ZoneGuess)
     }
 }
 
@@ -139,6 +167,16 @@ pub struct Published {
     pub body: String,
 }
 
+/// A rebuilt entry dated by a guess ([`DateTrust::is_guess`]): the wall-clock time its attribution
+/// showed and who showed it, so it is read again once that person's zone is learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateGuess {
+    /// Unix seconds as if the wall-clock time were UTC.
+    pub local: i64,
+    /// Address of the person whose client showed the time.
+    pub shown_by: String,
+}
+
 /// The store's answer to a [`Lookup`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known {
@@ -149,8 +187,10 @@ pub struct Known {
     pub reconstructions: HashMap<ThreadId, Vec<Reconstruction>>,
     /// Published messages (their openings) of the threads found through `refs` or `subjects`.
     pub published: HashMap<ThreadId, Vec<Published>>,
-    /// The zones of the authors asked for in `zones`.
+    /// The zones of the people asked for in `zones`.
     pub zones: HashMap<String, PersonZone>,
+    /// Rebuilt entries dated by a guess for the people asked for in `guesses`.
+    pub guesses: Vec<(Reconstruction, DateGuess)>,
 }
 
 /// A thread either already stored or created by this plan (index into `WriteSet::threads`).
@@ -275,6 +315,9 @@ pub struct WriteSet {
     pub deletes: Vec<MessageRowId>,
     /// Reconstructed rows a better reading of their quote re-dates.
     pub redates: Vec<(MessageRowId, i64, DateTrust)>,
+    /// (group, Message-ID) of rebuilt entries, stored or written by this batch, whose date is
+    /// now a guess: executed after `redates`, which forget any earlier guess.
+    pub guesses: Vec<(GroupId, String, DateGuess)>,
     /// Authors' zones seen in this batch's Date headers (not `+0000`).
     pub zones: Vec<(String, PersonZone)>,
     /// Executed after every other write of the batch.
@@ -334,6 +377,27 @@ pub fn thread_ref_keys(p: &super::pipeline::Processed) -> Vec<String> {
         .collect()
 }
 
+/// Addresses written in a quote (attributions and header blocks name them): the people whose
+/// clients may have written the levels below. A cheap scan, so the quote is not rebuilt for
+/// the lookup; a few distinct ones per mail are enough.
+fn quoted_addresses(quoted: &str) -> Vec<String> {
+    const MAX: usize = 16;
+    static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").unwrap()
+    });
+    let mut out: Vec<String> = Vec::new();
+    for m in ADDRESS.find_iter(quoted) {
+        let a = m.as_str().to_ascii_lowercase();
+        if !out.contains(&a) {
+            out.push(a);
+            if out.len() == MAX {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// Every key the batch needs answered.
 pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
     let mut l = Lookup::default();
@@ -345,11 +409,13 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
         };
         let date = p.mail.date.unwrap_or(opts.now);
         let own = p.mail.message_id.as_str();
-        if p.mail.date_offset_secs == Some(0) {
-            if let Some(from) = &p.mail.from {
-                l.zones.push(from.email.clone());
+        if let Some(from) = &p.mail.from {
+            l.zones.push(from.email.clone());
+            if p.mail.date_offset_secs.is_some_and(|o| o != 0) {
+                l.guesses.push(from.email.clone());
             }
         }
+        l.zones.extend(quoted_addresses(&p.clean.quoted));
         let keys = thread_ref_keys(p);
         for g in p.routes.iter().map(|r| r.group_id) {
             // Its parents too: a parent the group does not show means history to rebuild.
@@ -375,8 +441,10 @@ pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
             }
         }
     }
-    l.zones.sort_unstable();
-    l.zones.dedup();
+    for list in [&mut l.zones, &mut l.guesses] {
+        list.sort_unstable();
+        list.dedup();
+    }
     let mut subjects: Vec<_> = subjects.into_iter().collect();
     subjects.sort_unstable();
     l.subjects = subjects

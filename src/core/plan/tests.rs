@@ -6,13 +6,13 @@ use crate::core::thread_keys::ThreadKeys;
 use crate::model::{CleanBody, ParsedMail, QuotedMail, Route};
 
 const DAY: i64 = 86_400;
-const OPTS: PlanOptions = PlanOptions {
+pub(super) const OPTS: PlanOptions = PlanOptions {
     subject_window_secs: 14 * DAY,
     now: 1_000_000_000,
 };
 
 /// A mail of group 1. `parents` nearest first, as `ThreadKeys::parents` holds them.
-fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Processed {
+pub(super) fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Processed {
     let mail = ParsedMail {
         message_id: id.into(),
         subject: subject.into(),
@@ -45,7 +45,7 @@ fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Pro
     }
 }
 
-fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
+pub(super) fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
     QuotedMail {
         author: Address::new(Some(name), email),
         date: Some(date),
@@ -58,7 +58,7 @@ fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
     }
 }
 
-fn item(p: Processed) -> BatchItem {
+pub(super) fn item(p: Processed) -> BatchItem {
     BatchItem {
         outcome: Outcome::Publish(Box::new(p)),
         bytes: Arc::new(vec![]),
