@@ -13,8 +13,8 @@ mod common;
 use common::{addresses, slug};
 
 use outloud::core::plan::{
-    Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
-    NewThread, PersonZone, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
+    Checkpoint, DateGuess, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage,
+    NewRaw, NewThread, PersonZone, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
     ThreadRef, ThreadTouch, WriteSet,
 };
 use outloud::model::{Address, Attachment, SkipReason, Via};
@@ -661,6 +661,91 @@ async fn person_zones_keep_the_newest(store: Arc<dyn Store>) {
         known(s, asked).await.zones["ann@corp.example"].offset,
         -18000
     );
+}
+
+async fn zone_guesses_are_kept_until_redated(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    let t = ThreadRef::New(0);
+    let guessed = |id: &str, trust| NewMessage {
+        date_trust: trust,
+        ..reconstructed(g, t, id, 1000)
+    };
+    let guess = |id: &str, local, by: &str| {
+        let by = by.to_string();
+        (
+            g,
+            id.to_string(),
+            DateGuess {
+                local,
+                shown_by: by,
+            },
+        )
+    };
+    write(
+        s,
+        WriteSet {
+            threads: vec![thread(g, "Hello", None, 1000, 3000, 3)],
+            messages: vec![
+                guessed("r1@x", DateTrust::UtcGuess),
+                guessed("r2@x", DateTrust::ZoneGuess),
+                msg(g, t, "m@x", None, 3000),
+            ],
+            guesses: vec![
+                guess("r1@x", 1000, "ann@corp.example"),
+                guess("r2@x", 5000, "bob@corp.example"),
+                // Only rebuilt entries keep a guess.
+                guess("m@x", 3000, "ann@corp.example"),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let asked = |who: &[&str]| Lookup {
+        guesses: who.iter().map(|w| w.to_string()).collect(),
+        ..Default::default()
+    };
+    let k = known(s, asked(&["ann@corp.example", "carl@corp.example"])).await;
+    assert_eq!(k.guesses.len(), 1, "{:?}", k.guesses);
+    let (rec, g1) = &k.guesses[0];
+    assert_eq!(
+        (rec.message_id.as_str(), rec.date_trust, rec.date),
+        ("r1@x", DateTrust::UtcGuess, 1000)
+    );
+    assert_eq!(
+        g1,
+        &DateGuess {
+            local: 1000,
+            shown_by: "ann@corp.example".into()
+        }
+    );
+    // Read again in Ann's zone: no longer a guess.
+    let redated = WriteSet {
+        redates: vec![(rec.id, 1000 + 5 * 3600, DateTrust::ShownZone)],
+        ..Default::default()
+    };
+    write(s, redated).await;
+    assert!(known(s, asked(&["ann@corp.example"]))
+        .await
+        .guesses
+        .is_empty());
+    let k = known(s, asked(&["bob@corp.example"])).await;
+    assert_eq!(k.guesses.len(), 1);
+    assert_eq!(k.guesses[0].0.date_trust, DateTrust::ZoneGuess);
+    assert_eq!(k.guesses[0].1.local, 5000);
+    // Redated to another guess by a later quote: the new guess replaces the old one.
+    let again = WriteSet {
+        redates: vec![(k.guesses[0].0.id, 2000, DateTrust::UtcGuess)],
+        guesses: vec![guess("r2@x", 2000, "dan@corp.example")],
+        ..Default::default()
+    };
+    write(s, again).await;
+    assert!(known(s, asked(&["bob@corp.example"]))
+        .await
+        .guesses
+        .is_empty());
+    let k = known(s, asked(&["dan@corp.example"])).await;
+    assert_eq!(k.guesses[0].1.local, 2000);
 }
 
 async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
@@ -1346,6 +1431,7 @@ story!(
     reconstructions_replacement_and_touches,
     merged_threads_move_messages_and_refs,
     person_zones_keep_the_newest,
+    zone_guesses_are_kept_until_redated,
     skips_and_raws_are_idempotent,
     cross_posted_mail_links_threads,
     checkpoint_commits_with_its_batch,
