@@ -210,7 +210,8 @@ impl State {
 
     /// A mail joining a thread may quote earlier mails the thread does not show yet (a branch
     /// of the conversation that stayed private): rebuild those too. Only when a parent is not
-    /// published here, since rebuilding a quote is the costliest stage.
+    /// published here, or when the mail names no parent (Outlook's Thread-Index alone, or a
+    /// subject link), since rebuilding a quote is the costliest stage.
     fn fill_history(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
         // A parent only rebuilt may be shown at a better date by this quote.
         let unknown_parent = (f.p.keys.parents.iter()).any(|id| {
@@ -225,7 +226,7 @@ impl State {
                 })
             )
         });
-        if unknown_parent {
+        if unknown_parent || f.p.keys.parents.is_empty() {
             let t = self.canon(t);
             self.add_reconstructions(f, g, t);
         }

@@ -502,3 +502,19 @@ fn a_rebuilt_copy_of_a_published_mail_goes_when_their_threads_merge() {
     assert_eq!(ws.deletes, vec![77]);
     assert_eq!(ws.merges.len(), 1);
 }
+
+#[test]
+fn a_thread_index_only_reply_joining_a_thread_rebuilds_what_it_quotes() {
+    // Outlook-only mail: no References, so nothing says whether its quote is published.
+    let mut known = Known::default();
+    known.refs.insert((1, format!("{THREAD_INDEX_KEY}ROOT")), 9);
+    let mut r = mail("r@x", "ann@x.com", 9_000, "RE: Plan", &[]);
+    r.keys.thread_index_root = Some("ROOT".into());
+    r.reconstructed = OnceLock::from(vec![quoted("Pat", "pat@x.com", 5_000, "private numbers")]);
+    let ws = plan(&[item(r)], known, &OPTS);
+    let rebuilt: Vec<_> = (ws.messages.iter())
+        .filter(|m| m.reconstructed)
+        .map(|m| (m.thread, m.author.email.as_str()))
+        .collect();
+    assert_eq!(rebuilt, [(ThreadRef::Existing(9), "pat@x.com")]);
+}
