@@ -701,13 +701,9 @@ async fn zone_guesses_are_kept_until_redated(store: Arc<dyn Store>) {
         },
     )
     .await;
-    let asked = |who: &[&str]| Lookup {
-        guesses: who.iter().map(|w| w.to_string()).collect(),
-        ..Default::default()
-    };
-    let k = known(s, asked(&["ann@corp.example", "carl@corp.example"])).await;
-    assert_eq!(k.guesses.len(), 1, "{:?}", k.guesses);
-    let (rec, g1) = &k.guesses[0];
+    let guesses = guesses_for(s, &["ann@corp.example", "carl@corp.example"]).await;
+    assert_eq!(guesses.len(), 1, "{guesses:?}");
+    let (rec, g1) = &guesses[0];
     assert_eq!(
         (rec.message_id.as_str(), rec.date_trust, rec.date),
         ("r1@x", DateTrust::UtcGuess, 1000)
@@ -725,27 +721,29 @@ async fn zone_guesses_are_kept_until_redated(store: Arc<dyn Store>) {
         ..Default::default()
     };
     write(s, redated).await;
-    assert!(known(s, asked(&["ann@corp.example"]))
-        .await
-        .guesses
-        .is_empty());
-    let k = known(s, asked(&["bob@corp.example"])).await;
-    assert_eq!(k.guesses.len(), 1);
-    assert_eq!(k.guesses[0].0.date_trust, DateTrust::ZoneGuess);
-    assert_eq!(k.guesses[0].1.local, 5000);
+    assert!(guesses_for(s, &["ann@corp.example"]).await.is_empty());
+    let bob = guesses_for(s, &["bob@corp.example"]).await;
+    assert_eq!(bob.len(), 1);
+    assert_eq!(bob[0].0.date_trust, DateTrust::ZoneGuess);
+    assert_eq!(bob[0].1.local, 5000);
     // Redated to another guess by a later quote: the new guess replaces the old one.
     let again = WriteSet {
-        redates: vec![(k.guesses[0].0.id, 2000, DateTrust::UtcGuess)],
+        redates: vec![(bob[0].0.id, 2000, DateTrust::UtcGuess)],
         guesses: vec![guess("r2@x", 2000, "dan@corp.example")],
         ..Default::default()
     };
     write(s, again).await;
-    assert!(known(s, asked(&["bob@corp.example"]))
-        .await
-        .guesses
-        .is_empty());
-    let k = known(s, asked(&["dan@corp.example"])).await;
-    assert_eq!(k.guesses[0].1.local, 2000);
+    assert!(guesses_for(s, &["bob@corp.example"]).await.is_empty());
+    assert_eq!(guesses_for(s, &["dan@corp.example"]).await[0].1.local, 2000);
+}
+
+/// The rebuilt entries the store holds dated by a guess for these people.
+async fn guesses_for(store: &dyn Store, who: &[&str]) -> Vec<(Reconstruction, DateGuess)> {
+    let asked = Lookup {
+        guesses: who.iter().map(|w| w.to_string()).collect(),
+        ..Default::default()
+    };
+    known(store, asked).await.guesses
 }
 
 async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
