@@ -9,6 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-postgres.sh
 export OUTLOUD_TEST_PG="${OUTLOUD_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
+# tests/deploy.rs checks the systemd unit with systemd-analyze.
+if ! command -v systemd-analyze >/dev/null; then
+  echo "test: installing systemd-analyze (package systemd)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends systemd >/dev/null ||
+    { echo "test: could not install systemd (for systemd-analyze)" >&2; exit 1; }
+fi
 
 if [ "${OUTLOUD_SKIP_MAILSTACK:-}" != 1 ]; then
   bash scripts/mailstack.sh install

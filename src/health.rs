@@ -6,6 +6,8 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
+use crate::metrics::Metrics;
+
 /// A watcher's role under the replica lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -31,15 +33,22 @@ pub struct MailboxHealth {
     pub processed: u64,
 }
 
-/// Shared, cheap to clone.
+/// Shared, cheap to clone. Also carries the daemon's [`Metrics`], which the same writers
+/// (watchers) and the same reader (the web view) share.
 #[derive(Debug, Clone, Default)]
 pub struct Health {
     inner: Arc<RwLock<BTreeMap<String, MailboxHealth>>>,
+    metrics: Metrics,
 }
 
 impl Health {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The counters behind `/metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Change one mailbox's entry (created on first use).

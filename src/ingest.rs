@@ -42,7 +42,11 @@ pub enum MailResult {
         detail: String,
     },
     /// Could not be parsed; kept in the quarantine with the error.
-    Quarantined { error: String },
+    Quarantined {
+        /// The error's kind, for counting: see [`ParseError::kind`].
+        reason: &'static str,
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +148,7 @@ impl Ingestor {
         let mut reports = Vec::with_capacity(batch.len());
         for (raw, err) in &batch.failed {
             let sha = crate::core::parse::sha256_hex(&raw.bytes);
-            let error = err.to_string();
+            let (reason, error) = (err.kind(), err.to_string());
             self.store
                 .quarantine(&sha, &raw.source, &error, &raw.bytes, now)
                 .await?;
@@ -152,7 +156,7 @@ impl Ingestor {
             reports.push(MailReport {
                 source: raw.source.clone(),
                 message_id: None,
-                result: MailResult::Quarantined { error },
+                result: MailResult::Quarantined { reason, error },
             });
         }
         let opts = PlanOptions {

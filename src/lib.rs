@@ -11,7 +11,8 @@
 //! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`check`]: `outloud
 //!   check`, which proves every stored mail is published or recorded as skipped; [`eval`]:
 //!   accuracy on the labelled evaluation corpus (`outloud eval`).
-//! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report.
+//! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report for `/healthz`,
+//!   [`metrics`] the counters for `/metrics`.
 //! - [`daemon`]: `outloud run` as a library — watchers and web view until a shutdown future,
 //!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
@@ -33,6 +34,7 @@ pub mod imap;
 pub mod import;
 pub mod ingest;
 pub mod mailbox_files;
+pub mod metrics;
 pub mod model;
 pub mod preflight;
 pub mod seeded;

@@ -386,36 +386,60 @@ impl std::ops::Deref for Attachments {
 }
 
 /// How far a rebuilt entry's date can be trusted, worst first. A later quote of the same mail
-/// read better re-dates it.
+/// read better re-dates it, and so does learning the zone a guess was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum DateTrust {
     /// No readable date: placed just before the mail that quoted it.
     #[default]
     Undated,
-    /// A zone-less time read in a UTC Date offset, which servers such as Exchange Online stamp
-    /// whatever the writer's zone: possibly off by that zone.
+    /// A zone-less time read in the UTC of a `+0000` Date header, which servers such as
+    /// Exchange Online stamp whatever the writer's zone, the zone of whoever showed it being
+    /// unknown: possibly off by that zone.
     UtcGuess,
-    /// A zone-less time read in the quoting mail's own non-UTC offset: what its client showed.
-    QuoterZone,
+    /// A zone-less time another person's client showed, their zone unknown, read in the
+    /// quoting mail's zone: right when they share an office.
+    ZoneGuess,
+    /// A zone-less time read in the zone of the client that showed it: the quoting mail's
+    /// non-UTC offset, the zone learned for the person whose mail quoted it, or the zone that
+    /// person's own attribution wrote.
+    ShownZone,
     /// A written zone, a reading calibrated against a published mail, or a published message.
     Exact,
 }
 
 impl DateTrust {
+    /// The stored value. Not the order of trust: values are never renumbered.
     pub fn as_i16(self) -> i16 {
-        self as i16
+        match self {
+            DateTrust::Undated => 0,
+            DateTrust::UtcGuess => 1,
+            DateTrust::ShownZone => 2,
+            DateTrust::Exact => 3,
+            DateTrust::ZoneGuess => 4,
+        }
     }
-}
 
-/// The stored value; an unknown one reads as the least trusted.
-impl From<i16> for DateTrust {
-    fn from(v: i16) -> DateTrust {
+    /// The stored value; an unknown one reads as the least trusted.
+    pub fn from_i16(v: i16) -> DateTrust {
         match v {
+            4 => DateTrust::ZoneGuess,
             3 => DateTrust::Exact,
-            2 => DateTrust::QuoterZone,
+            2 => DateTrust::ShownZone,
             1 => DateTrust::UtcGuess,
             _ => DateTrust::Undated,
         }
+    }
+
+    /// A guess that learning the zone of whoever showed the time turns into a reading.
+    pub fn is_guess(self) -> bool {
+        matches!(self, DateTrust::UtcGuess | DateTrust::ZoneGuess)
+    }
+}
+
+/// The stored value, for rows read with `FromRow`.
+impl From<i16> for DateTrust {
+    fn from(v: i16) -> DateTrust {
+        DateTrust::from_i16(v)
     }
 }
 
@@ -429,6 +453,19 @@ pub struct QuotedMail {
     /// quoting client displayed it in.
     #[serde(default)]
     pub date_zoned: bool,
+    /// A time written without a zone as its wall-clock reading (unix seconds as if it were
+    /// UTC), so the planner can read it again in the zone of the client that showed it.
+    #[serde(default)]
+    pub date_local: Option<i64>,
+    /// Whose client wrote the attribution: the author of the mail whose quote holds this one
+    /// (an empty address when that attribution was unreadable). `None` at the first level,
+    /// which the quoting mail's own client wrote, in its own zone.
+    #[serde(default)]
+    pub shown_by: Option<Address>,
+    /// The zone (seconds east of UTC) of the client in `shown_by`, when its own attribution
+    /// wrote it (`… 10:02 +0100, Bob wrote:`): the zone-less time was read in it.
+    #[serde(default)]
+    pub shown_offset: Option<i32>,
     pub subject: Option<String>,
     /// Cleaned body of the quoted mail (its own quotes removed).
     pub body: String,

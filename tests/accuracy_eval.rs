@@ -10,12 +10,12 @@ use outloud::config::Config;
 use outloud::eval::{run, Report};
 use outloud::ingest::IngestSettings;
 
-/// Floors (percent) under the figures measured at the end of 2026-12-01: body 98.1, threads
-/// 100 (arrival and shuffled), history 92.2. (At the start of that day: 91.8, 88.9 / 73.6, 7.8.)
+/// Floors (percent) under the figures measured later on 2026-12-01: body 98.1, threads 100
+/// (arrival and shuffled), history 99.2. (At the start of that day: 91.8, 88.9 / 73.6, 7.8.)
 const BODY_FLOOR: f64 = 95.0;
 const THREAD_FLOOR: f64 = 98.0;
 const THREAD_SHUFFLED_FLOOR: f64 = 98.0;
-const HISTORY_FLOOR: f64 = 90.0;
+const HISTORY_FLOOR: f64 = 98.0;
 
 async fn test_split() -> Report {
     let cfg = Config::default();

@@ -867,6 +867,17 @@ async fn the_daemon_in_process_publishes_by_its_clock_and_drains() {
         undated.date, AT,
         "a mail without Date: is dated by the clock"
     );
+    let (_, metrics) = common::http_get(port, "/metrics").await.unwrap();
+    let labels = format!(r#"{{mailbox="corp",folder="{folder}"}}"#);
+    for series in [
+        "outloud_mails_fetched_total",
+        "outloud_mails_published_total",
+    ] {
+        assert!(
+            metrics.contains(&format!("{series}{labels} 3")),
+            "{series}: {metrics}"
+        );
+    }
 
     shutdown.cancel();
     let exit = tokio::time::timeout(Duration::from_secs(60), task)

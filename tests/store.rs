@@ -13,9 +13,9 @@ mod common;
 use common::{addresses, slug};
 
 use outloud::core::plan::{
-    Checkpoint, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage, NewRaw,
-    NewThread, PersonZone, Planned, Reconstruction, SkipRow, SubjectHit, SubjectQuery, ThreadMerge,
-    ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, DateGuess, DateTrust, ExistingMessage, ItemOutcome, Known, Lookup, NewMessage,
+    NewRaw, NewThread, PersonZone, Planned, Reconstruction, SkipRow, SubjectHit, SubjectQuery,
+    ThreadMerge, ThreadRef, ThreadTouch, WriteSet,
 };
 use outloud::model::{Address, Attachment, Attachments, CleanBody, SkipReason, Via};
 use outloud::store::{self, Store, StoreError};
@@ -302,6 +302,7 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
             ],
             subjects: vec![subject(g, 2000, 5000), subject(other, 0, 5000)],
             zones: Vec::new(),
+            guesses: Vec::new(),
         },
     )
     .await;
@@ -689,6 +690,89 @@ async fn person_zones_keep_the_newest(store: Arc<dyn Store>) {
     );
 }
 
+async fn zone_guesses_are_kept_until_redated(store: Arc<dyn Store>) {
+    let s = &*store;
+    let g = group(s, "eng").await;
+    let t = ThreadRef::New(0);
+    let guessed = |id: &str, trust| NewMessage {
+        date_trust: trust,
+        ..reconstructed(g, t, id, 1000)
+    };
+    let guess = |id: &str, local, by: &str| {
+        let by = by.to_string();
+        (
+            g,
+            id.to_string(),
+            DateGuess {
+                local,
+                shown_by: by,
+            },
+        )
+    };
+    write(
+        s,
+        WriteSet {
+            threads: vec![thread(g, "Hello", 1000, 3000, 3)],
+            messages: vec![
+                guessed("r1@x", DateTrust::UtcGuess),
+                guessed("r2@x", DateTrust::ZoneGuess),
+                msg(g, t, "m@x", None, 3000),
+            ],
+            guesses: vec![
+                guess("r1@x", 1000, "ann@corp.example"),
+                guess("r2@x", 5000, "bob@corp.example"),
+                // Only rebuilt entries keep a guess.
+                guess("m@x", 3000, "ann@corp.example"),
+            ],
+            ..Default::default()
+        },
+    )
+    .await;
+    let guesses = guesses_for(s, &["ann@corp.example", "carl@corp.example"]).await;
+    assert_eq!(guesses.len(), 1, "{guesses:?}");
+    let (rec, g1) = &guesses[0];
+    assert_eq!(
+        (rec.message_id.as_str(), rec.date_trust, rec.date),
+        ("r1@x", DateTrust::UtcGuess, 1000)
+    );
+    assert_eq!(
+        g1,
+        &DateGuess {
+            local: 1000,
+            shown_by: "ann@corp.example".into()
+        }
+    );
+    // Read again in Ann's zone: no longer a guess.
+    let redated = WriteSet {
+        redates: vec![(rec.id, 1000 + 5 * 3600, DateTrust::ShownZone)],
+        ..Default::default()
+    };
+    write(s, redated).await;
+    assert!(guesses_for(s, &["ann@corp.example"]).await.is_empty());
+    let bob = guesses_for(s, &["bob@corp.example"]).await;
+    assert_eq!(bob.len(), 1);
+    assert_eq!(bob[0].0.date_trust, DateTrust::ZoneGuess);
+    assert_eq!(bob[0].1.local, 5000);
+    // Redated to another guess by a later quote: the new guess replaces the old one.
+    let again = WriteSet {
+        redates: vec![(bob[0].0.id, 2000, DateTrust::UtcGuess)],
+        guesses: vec![guess("r2@x", 2000, "dan@corp.example")],
+        ..Default::default()
+    };
+    write(s, again).await;
+    assert!(guesses_for(s, &["bob@corp.example"]).await.is_empty());
+    assert_eq!(guesses_for(s, &["dan@corp.example"]).await[0].1.local, 2000);
+}
+
+/// The rebuilt entries the store holds dated by a guess for these people.
+async fn guesses_for(store: &dyn Store, who: &[&str]) -> Vec<(Reconstruction, DateGuess)> {
+    let asked = Lookup {
+        guesses: who.iter().map(|w| w.to_string()).collect(),
+        ..Default::default()
+    };
+    known(store, asked).await.guesses
+}
+
 async fn skips_and_raws_are_idempotent(store: Arc<dyn Store>) {
     let s = &*store;
     let mut forced = raw("sha-a", "a@x");
@@ -1027,6 +1111,7 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
             refs: vec![(g, "m1@x".into())],
             subjects: vec![subject(g, 0, 10_000)],
             zones: Vec::new(),
+            guesses: Vec::new(),
         },
     )
     .await;
@@ -1140,6 +1225,7 @@ async fn large_batch(store: Arc<dyn Store>) {
             })
             .collect(),
         zones: Vec::new(),
+        guesses: Vec::new(),
     };
     let k = known(s, lookup).await;
     assert_eq!(
@@ -1362,6 +1448,7 @@ story!(
     reconstructions_replacement_and_touches,
     merged_threads_move_messages_and_refs,
     person_zones_keep_the_newest,
+    zone_guesses_are_kept_until_redated,
     skips_and_raws_are_idempotent,
     cross_posted_mail_links_threads,
     checkpoint_commits_with_its_batch,

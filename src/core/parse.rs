@@ -17,6 +17,16 @@ pub enum ParseError {
     NotAMail(String),
 }
 
+impl ParseError {
+    /// A stable name for the kind of failure (metrics label, logs).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ParseError::Empty => "empty",
+            ParseError::NotAMail(_) => "not_a_mail",
+        }
+    }
+}
+
 /// Parse raw bytes. Lenient with broken MIME (mail-parser recovers what it can); errors only
 /// when there is no mail at all.
 pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {

@@ -17,18 +17,22 @@
 //! with a matching date and body ([`matching::is_original_of`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use super::pipeline::{Outcome, Processed};
 pub use crate::model::DateTrust;
 use crate::model::{Address, Message, SkipReason};
 
+mod dating;
 mod history;
 pub mod matching;
 mod merge;
 mod state;
 #[cfg(test)]
 mod tests;
+mod zone_guesses;
 
 pub use matching::is_original_of;
 
@@ -60,8 +64,13 @@ pub struct Lookup {
     pub refs: Vec<(GroupId, String)>,
     /// Published (not reconstructed) messages by subject key and date.
     pub subjects: Vec<SubjectQuery>,
-    /// Authors whose Date header says `+0000`: their usual zone, if known (see [`PersonZone`]).
+    /// People whose usual zone the batch may need (see [`PersonZone`]): the authors, whose
+    /// `+0000` Date may be a server's stamp, and the addresses their quotes show, whose
+    /// clients wrote the attributions of the levels below.
     pub zones: Vec<String>,
+    /// Authors whose Date header shows their zone: rebuilt entries dated by a guess for one
+    /// of them are read again in it (see [`DateGuess`]).
+    pub guesses: Vec<String>,
 }
 
 /// A person's last non-UTC Date offset and when it was seen. Exchange Online stamps `+0000` on
@@ -114,6 +123,16 @@ pub struct Published {
     pub body: String,
 }
 
+/// A rebuilt entry dated by a guess ([`DateTrust::is_guess`]): the wall-clock time its attribution
+/// showed and who showed it, so it is read again once that person's zone is learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateGuess {
+    /// Unix seconds as if the wall-clock time were UTC.
+    pub local: i64,
+    /// Address of the person whose client showed the time.
+    pub shown_by: String,
+}
+
 /// The store's answer to a [`Lookup`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known {
@@ -124,8 +143,10 @@ pub struct Known {
     pub reconstructions: HashMap<ThreadId, Vec<Reconstruction>>,
     /// Published messages (their openings) of the threads found through `refs` or `subjects`.
     pub published: HashMap<ThreadId, Vec<Published>>,
-    /// The zones of the authors asked for in `zones`.
+    /// The zones of the people asked for in `zones`.
     pub zones: HashMap<String, PersonZone>,
+    /// Rebuilt entries dated by a guess for the people asked for in `guesses`.
+    pub guesses: Vec<(Reconstruction, DateGuess)>,
 }
 
 /// A thread either already stored or created by this plan (index into `WriteSet::threads`).
@@ -231,6 +252,9 @@ pub struct WriteSet {
     pub deletes: Vec<MessageRowId>,
     /// Reconstructed rows a better reading of their quote re-dates.
     pub redates: Vec<(MessageRowId, i64, DateTrust)>,
+    /// (group, Message-ID) of rebuilt entries, stored or written by this batch, whose date is
+    /// now a guess: executed after `redates`, which forget any earlier guess.
+    pub guesses: Vec<(GroupId, String, DateGuess)>,
     /// Authors' zones seen in this batch's Date headers (not `+0000`).
     pub zones: Vec<(String, PersonZone)>,
     /// Executed after every other write of the batch.
@@ -283,6 +307,27 @@ pub fn thread_ref_keys(p: &Processed) -> Vec<String> {
         .collect()
 }
 
+/// Addresses written in a quote (attributions and header blocks name them): the people whose
+/// clients may have written the levels below. A cheap scan, so the quote is not rebuilt for
+/// the lookup; a few distinct ones per mail are enough.
+fn quoted_addresses(quoted: &str) -> Vec<String> {
+    const MAX: usize = 16;
+    static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").unwrap()
+    });
+    let mut out: Vec<String> = Vec::new();
+    for m in ADDRESS.find_iter(quoted) {
+        let a = m.as_str().to_ascii_lowercase();
+        if !out.contains(&a) {
+            out.push(a);
+            if out.len() == MAX {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// Every key the batch needs answered.
 pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
     let mut b = LookupBuilder::default();
@@ -307,11 +352,13 @@ struct LookupBuilder<'a> {
 impl<'a> LookupBuilder<'a> {
     fn add(&mut self, p: &'a Processed, opts: &PlanOptions) {
         let date = p.mail.date.unwrap_or(opts.now);
-        if p.mail.date_offset_secs == Some(0) {
-            if let Some(from) = &p.mail.from {
-                self.lookup.zones.push(from.email.clone());
+        if let Some(from) = &p.mail.from {
+            self.lookup.zones.push(from.email.clone());
+            if p.mail.date_offset_secs.is_some_and(|o| o != 0) {
+                self.lookup.guesses.push(from.email.clone());
             }
         }
+        self.lookup.zones.extend(quoted_addresses(&p.clean.quoted));
         let keys = thread_ref_keys(p);
         let window = opts.subject_window_secs;
         for g in p.routes.iter().map(|r| r.group_id) {
@@ -356,8 +403,10 @@ impl<'a> LookupBuilder<'a> {
     }
 
     fn finish(mut self) -> Lookup {
-        self.lookup.zones.sort_unstable();
-        self.lookup.zones.dedup();
+        for list in [&mut self.lookup.zones, &mut self.lookup.guesses] {
+            list.sort_unstable();
+            list.dedup();
+        }
         let mut subjects: Vec<SubjectQuery> = self.subjects.into_values().collect();
         subjects.sort_unstable_by(|a, b| (a.group, &a.key).cmp(&(b.group, &b.key)));
         self.lookup.subjects = subjects;

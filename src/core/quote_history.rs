@@ -50,26 +50,38 @@ pub fn reconstruct(quoted: &str, ctx: QuoteContext) -> Vec<QuotedMail> {
         notes: &notes,
         level: 0,
         zone: ctx.date_offset_secs.map(|o| Reader::of_mail(o, ctx.date)),
+        shown: None,
     };
     let mut out = Vec::new();
     rebuild(&lines[..notes_at], walk, &mut out);
     out
 }
 
-/// Where the recursion stands: the footnotes to hand out, the depth, and the zone that
-/// zone-less times at this level are read in.
+/// A wall-clock time shown without a zone (`local`, unix seconds as if UTC), read in the zone
+/// of someone whose Date header had `offset` at `seen_at`: daylight saving is worked out from
+/// that, so a time from before a change is read in the offset it had then.
+pub fn read_in_zone(local: i64, offset: i32, seen_at: i64) -> i64 {
+    local - i64::from(Reader::of_mail(offset, Some(seen_at)).offset_at(local))
+}
+
+/// Where the recursion stands: the footnotes to hand out, the depth, the zone that zone-less
+/// times at this level are read in, and whose client wrote this level's attributions.
 #[derive(Clone, Copy)]
 struct Walk<'a> {
     notes: &'a [(u32, &'a str)],
     level: usize,
     zone: Option<Reader>,
+    /// `None` at the first level (the quoting mail's client), else the author of the mail
+    /// whose quote this level is, and the zone its attribution wrote, if any.
+    shown: Option<(&'a Address, Option<i32>)>,
 }
 
 impl Walk<'_> {
-    fn deeper(self, zone: Option<Reader>) -> Self {
+    /// One level down, inside a quote block that no attribution introduced: the same client
+    /// wrote what it holds.
+    fn deeper(self) -> Self {
         Walk {
             level: self.level + 1,
-            zone,
             ..self
         }
     }
@@ -90,7 +102,7 @@ fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
             // A quote with no attribution of its own: look one level down for older mails.
             let end = quote_run_end(lines, i);
             let inner = dequoted(&lines[i..end]);
-            rebuild(&split_lines(&inner), walk.deeper(walk.zone), out);
+            rebuild(&split_lines(&inner), walk.deeper(), out);
             i = end;
             continue;
         }
@@ -128,14 +140,20 @@ fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
 /// Turn the text of one earlier mail into a [`QuotedMail`], after the even older ones.
 fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
     let clean = clean_body(&dedent(text), false);
+    let author = Address::new(
+        header.name.as_deref(),
+        header.email.as_deref().unwrap_or(""),
+    );
     // The quotes inside this mail were written by its author's client: when its date came
     // with a zone, that zone is the best guess for theirs.
-    let inner_zone = header
-        .date
-        .and_then(|d| d.zone_secs(walk.zone))
-        .map(Reader::fixed)
-        .or(walk.zone);
-    rebuild(&split_lines(&clean.quoted), walk.deeper(inner_zone), out);
+    let written = header.date.and_then(|d| d.zone_secs(walk.zone));
+    let inner = Walk {
+        level: walk.level + 1,
+        zone: written.map(Reader::fixed).or(walk.zone),
+        shown: Some((&author, written)),
+        ..walk
+    };
+    rebuild(&split_lines(&clean.quoted), inner, out);
     if !header.readable() {
         return;
     }
@@ -148,15 +166,19 @@ fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
             first_note = false;
         }
     }
+    let zoned = header.date.filter(|d| d.zone_secs(walk.zone).is_some());
     out.push(QuotedMail {
-        author: Address::new(
-            header.name.as_deref(),
-            header.email.as_deref().unwrap_or(""),
-        ),
+        author: author.clone(),
         date: header.date.map(|d| d.utc(walk.zone)),
-        date_zoned: header
-            .date
-            .is_some_and(|d| d.zone_secs(walk.zone).is_some()),
+        date_zoned: zoned.is_some(),
+        date_local: header.date.filter(|_| zoned.is_none()).map(|d| d.local),
+        shown_by: match header.date_in_author_zone {
+            true => Some(author),
+            false => walk.shown.map(|(by, _)| by.clone()),
+        },
+        shown_offset: (walk.shown)
+            .filter(|_| !header.date_in_author_zone)
+            .and_then(|(_, offset)| offset),
         subject: header.subject,
         body,
     });
@@ -224,6 +246,48 @@ mod tests {
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0].author.name.as_deref(), Some("Carter, Jill"));
         assert_eq!(mails[0].body, "Can you look?");
+    }
+
+    #[test]
+    fn each_level_knows_whose_client_showed_its_time() {
+        let q = "On Wed, Mar 5, 2025 at 9:15 AM Bob <bob@x.com> wrote:\n\n> Yes.\n>\n\
+            > On Tue, Mar 4, 2025 at 6:30 PM +0100, Alice <alice@x.com> wrote:\n>\n>> Ready?\n>>\n\
+            >> On 3/4/25 8:00 AM, Dan <dan@x.com> wrote:\n>>\n>>> Plan?\n";
+        let ctx = QuoteContext {
+            date_offset_secs: Some(-5 * 3600),
+            date: None,
+        };
+        let mails = reconstruct(q, ctx);
+        let who: Vec<_> = (mails.iter())
+            .map(|m| {
+                let by = m.shown_by.as_ref().map(|a| a.email.as_str());
+                (m.author.email.as_str(), by, m.shown_offset, m.date_zoned)
+            })
+            .collect();
+        assert_eq!(
+            who,
+            [
+                ("dan@x.com", Some("alice@x.com"), Some(3600), false),
+                ("alice@x.com", Some("bob@x.com"), None, true),
+                ("bob@x.com", None, None, false),
+            ]
+        );
+        // 08:00 as Alice's client (+0100) showed it; the wall-clock reading is kept.
+        assert_eq!(mails[0].date, Some(1_741_071_600));
+        assert_eq!(mails[0].date_local, Some(1_741_075_200));
+        assert_eq!(
+            mails[1].date_local, None,
+            "a written zone needs no other reading"
+        );
+    }
+
+    #[test]
+    fn mutt_shows_the_time_in_the_author_zone() {
+        // mutt's `%{…}` converts to the sender's zone: the author's own, not the quoter's.
+        let q = "* Carl <carl@x.com> [2025-03-04 09:00]:\n> Plan?\n";
+        let mails = reconstruct(q, QuoteContext::default());
+        let by = mails[0].shown_by.as_ref().map(|a| a.email.as_str());
+        assert_eq!(by, Some("carl@x.com"));
     }
 
     #[test]

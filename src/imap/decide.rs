@@ -264,6 +264,7 @@ mod tests {
             detail: String::new(),
         };
         let bad = MailResult::Quarantined {
+            reason: "not_a_mail",
             error: "no headers".into(),
         };
         let results = [

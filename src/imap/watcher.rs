@@ -324,12 +324,16 @@ impl Watcher {
             let Some(&last) = uids.last() else { continue };
             let raws = self.fetch_batch(conn, uids).await?;
             report.fetched += raws.len();
+            let metrics = self.health.metrics();
+            metrics.fetched(&self.cfg.name, &self.folder, raws.len());
             let cp = self.checkpoint(start.uidvalidity, last);
             let Some(mails) = self.commit(raws, &cp).await? else {
                 return Ok(report.lost_lease());
             };
             report.last_uid = last;
             report.count(&mails);
+            let metrics = self.health.metrics();
+            metrics.mails(&self.cfg.name, &self.folder, &mails);
             backlog = backlog.saturating_sub(uids.len() as u64);
             self.health.update(&self.lease, |h| {
                 h.backlog = backlog;
@@ -600,6 +604,11 @@ impl Watcher {
                 Err(e) => e,
             };
             self.failures += 1;
+            let metrics = self.health.metrics();
+            metrics.reconnect(&self.cfg.name);
+            if e.is_auth() {
+                metrics.auth_failure(&self.cfg.name);
+            }
             // Whatever failed, start the next pass on a fresh connection.
             self.conn = None;
             let delay = if e.is_auth() {

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use crate::core::plan::{
-    Checkpoint, ExistingMessage, GroupId, Known, Lookup, MessageRowId, PersonZone, Published,
-    Reconstruction, SubjectHit, SubjectQuery, ThreadId, ThreadRef, ThreadTouch, WriteSet,
+    Checkpoint, DateGuess, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId,
+    PersonZone, Published, Reconstruction, SubjectHit, SubjectQuery, ThreadId, ThreadRef,
+    ThreadTouch, WriteSet,
 };
 use crate::model::{GroupAddress, GroupEntry, SkipReason};
 
@@ -322,6 +323,10 @@ impl KnownBuilder {
         self.known.published.entry(p.thread_id).or_default().push(p);
     }
 
+    pub fn guess(&mut self, r: GuessRecord) {
+        self.known.guesses.push(r.into_parts());
+    }
+
     pub fn reconstruction(&mut self, r: Reconstruction) {
         self.known
             .reconstructions
@@ -462,6 +467,53 @@ pub(crate) fn published(t: PublishedTuple) -> Published {
 /// Select list for [`ReconstructionTuple`] over `messages`.
 pub(crate) const RECONSTRUCTION_COLUMNS: &str =
     "id, thread_id, group_id, message_id, author_email, author_name, date, date_trust, body";
+
+/// A rebuilt entry dated by a zone guess, with what is read again once that zone is learned:
+/// [`GUESS_COLUMNS`] over `messages`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct GuessRecord {
+    id: MessageRowId,
+    thread_id: ThreadId,
+    group_id: GroupId,
+    message_id: String,
+    author_email: String,
+    author_name: Option<String>,
+    date: i64,
+    date_trust: i16,
+    body: String,
+    date_local: i64,
+    date_shown_by: String,
+}
+
+/// Select list for [`GuessRecord`]: the rows are found by `date_shown_by`.
+pub(crate) const GUESS_COLUMNS: &str = "id, thread_id, group_id, message_id, author_email, \
+     author_name, date, date_trust, body, date_local, date_shown_by";
+
+/// The `date_trust` values of a guess ([`DateTrust::is_guess`]), for SQL.
+pub(crate) fn guess_trusts() -> [i16; 2] {
+    [DateTrust::UtcGuess.as_i16(), DateTrust::ZoneGuess.as_i16()]
+}
+
+impl GuessRecord {
+    pub fn into_parts(self) -> (Reconstruction, DateGuess) {
+        let rec = reconstruction((
+            self.id,
+            self.thread_id,
+            self.group_id,
+            self.message_id,
+            self.author_email,
+            self.author_name,
+            self.date,
+            self.date_trust,
+            self.body,
+        ));
+        let guess = DateGuess {
+            local: self.date_local,
+            shown_by: self.date_shown_by,
+        };
+        (rec, guess)
+    }
+}
 
 pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
     let (id, thread_id, group_id, message_id, author_email, author_name, date, trust, body) = t;

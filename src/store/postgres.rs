@@ -23,8 +23,8 @@ use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::common::{
     self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, zone_rows,
-    KnownBuilder, PublishedTuple, ReconstructionTuple, MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS,
-    PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    GuessRecord, KnownBuilder, PublishedTuple, ReconstructionTuple, GUESS_COLUMNS, MESSAGE_COLUMNS,
+    MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -441,6 +441,36 @@ fn key_arrays(keys: &[(GroupId, String)]) -> (Vec<i64>, Vec<Cow<'_, str>>) {
     keys.iter().map(|(g, s)| (*g, t(s))).unzip()
 }
 
+/// People's zones, and the rebuilt entries dated by a guess for them.
+async fn answer_zones(
+    conn: &mut PgConnection,
+    lookup: &Lookup,
+    kb: &mut KnownBuilder,
+) -> Result<()> {
+    if !lookup.zones.is_empty() {
+        let rows: Vec<(String, i32, i64)> = sqlx::query_as(
+            "SELECT email, utc_offset, utc_offset_at FROM people \
+             WHERE utc_offset IS NOT NULL AND email = ANY($1)",
+        )
+        .bind(&lookup.zones)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.zone(r));
+    }
+    if !lookup.guesses.is_empty() {
+        let rows: Vec<GuessRecord> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {GUESS_COLUMNS} FROM messages WHERE reconstructed \
+             AND date_trust = ANY($1) AND date_local IS NOT NULL AND date_shown_by = ANY($2)"
+        )))
+        .bind(common::guess_trusts())
+        .bind(&lookup.guesses)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.into_iter().for_each(|r| kb.guess(r));
+    }
+    Ok(())
+}
+
 /// Answers a [`Lookup`] with one query per kind of key. `WITH ORDINALITY` (or an index array)
 /// numbers the keys, so answers map back to the exact key asked.
 async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
@@ -483,16 +513,7 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
-    if !lookup.zones.is_empty() {
-        let rows: Vec<(String, i32, i64)> = sqlx::query_as(
-            "SELECT email, utc_offset, utc_offset_at FROM people \
-             WHERE utc_offset IS NOT NULL AND email = ANY($1)",
-        )
-        .bind(&lookup.zones)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter().for_each(|r| kb.zone(r));
-    }
+    answer_zones(conn, lookup, &mut kb).await?;
     let found = kb.published_threads();
     if !found.is_empty() {
         let rows: Vec<PublishedTuple> = sqlx::query_as(AssertSqlSafe(format!(
@@ -542,7 +563,8 @@ async fn answer_subjects(
 async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadId]) -> Result<()> {
     for (id, date, trust) in &ws.redates {
         sqlx::query(
-            "UPDATE messages SET date = $1, date_trust = $2 WHERE id = $3 AND reconstructed",
+            "UPDATE messages SET date = $1, date_trust = $2, date_local = NULL, \
+             date_shown_by = NULL WHERE id = $3 AND reconstructed",
         )
         .bind(*date)
         .bind(trust.as_i16())
@@ -600,7 +622,32 @@ async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     insert_messages(conn, ws, &new_ids).await?;
     insert_refs(conn, ws, &new_ids).await?;
     apply_merges(conn, ws, &new_ids).await?;
+    record_guesses(conn, ws).await?;
     insert_skips(conn, ws).await
+}
+
+/// What a rebuilt date guessed, to read it again once the zone is known (after `redates`,
+/// which forget earlier guesses).
+async fn record_guesses(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
+    if ws.guesses.is_empty() {
+        return Ok(());
+    }
+    let groups: Vec<i64> = ws.guesses.iter().map(|(g, _, _)| *g).collect();
+    let ids: Vec<Cow<'_, str>> = ws.guesses.iter().map(|(_, id, _)| t(id)).collect();
+    let locals: Vec<i64> = ws.guesses.iter().map(|(_, _, x)| x.local).collect();
+    let by: Vec<Cow<'_, str>> = ws.guesses.iter().map(|(_, _, x)| t(&x.shown_by)).collect();
+    sqlx::query(
+        "UPDATE messages m SET date_local = u.local, date_shown_by = u.by \
+         FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[]) AS u(g, id, local, by) \
+         WHERE m.group_id = u.g AND m.message_id = u.id AND m.reconstructed",
+    )
+    .bind(groups)
+    .bind(ids)
+    .bind(locals)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn insert_raws(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {

@@ -21,8 +21,9 @@ use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::common::{
     self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, zone_rows,
-    KnownBuilder, PublishedTuple, ReconstructionTuple, CHUNK_ROWS, MESSAGE_COLUMNS,
-    MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
+    GuessRecord, KnownBuilder, PublishedTuple, ReconstructionTuple, CHUNK_ROWS, GUESS_COLUMNS,
+    MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS,
+    THREAD_COLUMNS,
 };
 use super::{
     GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
@@ -495,6 +496,45 @@ where
     Ok(out)
 }
 
+/// People's zones, and the rebuilt entries dated by a guess for them.
+async fn answer_zones(
+    conn: &mut SqliteConnection,
+    lookup: &Lookup,
+    kb: &mut KnownBuilder,
+) -> Result<()> {
+    for chunk in chunks(&lookup.zones) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT email, utc_offset, utc_offset_at FROM people \
+             WHERE utc_offset IS NOT NULL AND email IN (",
+        );
+        let mut list = qb.separated(", ");
+        for email in chunk {
+            list.push_bind(email.as_str());
+        }
+        qb.push(")");
+        let rows: Vec<(String, i32, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.zone(r));
+    }
+    let [utc_guess, zone_guess] = common::guess_trusts();
+    for chunk in chunks(&lookup.guesses) {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {GUESS_COLUMNS} FROM messages WHERE reconstructed = 1 AND date_trust IN ("
+        ));
+        qb.push_bind(utc_guess)
+            .push(", ")
+            .push_bind(zone_guess)
+            .push(") AND date_local IS NOT NULL AND date_shown_by IN (");
+        let mut list = qb.separated(", ");
+        for email in chunk {
+            list.push_bind(email.as_str());
+        }
+        qb.push(")");
+        let rows: Vec<GuessRecord> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        rows.into_iter().for_each(|r| kb.guess(r));
+    }
+    Ok(())
+}
+
 /// Answers a [`Lookup`] with a few multi-key queries per kind of key.
 async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
     let mut kb = KnownBuilder::default();
@@ -546,19 +586,7 @@ async fn answer(conn: &mut SqliteConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.reconstruction(common::reconstruction(r)));
     }
-    for chunk in chunks(&lookup.zones) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT email, utc_offset, utc_offset_at FROM people \
-             WHERE utc_offset IS NOT NULL AND email IN (",
-        );
-        let mut list = qb.separated(", ");
-        for email in chunk {
-            list.push_bind(email.as_str());
-        }
-        qb.push(")");
-        let rows: Vec<(String, i32, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        rows.into_iter().for_each(|r| kb.zone(r));
-    }
+    answer_zones(conn, lookup, &mut kb).await?;
     for chunk in chunks(&kb.published_threads()) {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT thread_id, author_email, author_name, date, substr(body, 1, {PUBLISHED_BODY_CHARS}) \
@@ -586,7 +614,8 @@ async fn apply_merges(
 ) -> Result<()> {
     for (id, date, trust) in &ws.redates {
         sqlx::query(
-            "UPDATE messages SET date = ?, date_trust = ? WHERE id = ? AND reconstructed = 1",
+            "UPDATE messages SET date = ?, date_trust = ?, date_local = NULL, date_shown_by = NULL \
+             WHERE id = ? AND reconstructed = 1",
         )
         .bind(*date)
         .bind(trust.as_i16())
@@ -648,7 +677,26 @@ async fn apply(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
     insert_messages(conn, ws, &new_ids).await?;
     insert_refs(conn, ws, &new_ids).await?;
     apply_merges(conn, ws, &new_ids).await?;
+    record_guesses(conn, ws).await?;
     insert_skips(conn, ws).await
+}
+
+/// What a rebuilt date guessed, to read it again once the zone is known (after `redates`,
+/// which forget earlier guesses).
+async fn record_guesses(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {
+    for (group, message_id, guess) in &ws.guesses {
+        sqlx::query(
+            "UPDATE messages SET date_local = ?, date_shown_by = ? \
+             WHERE group_id = ? AND message_id = ? AND reconstructed = 1",
+        )
+        .bind(guess.local)
+        .bind(guess.shown_by.as_str())
+        .bind(*group)
+        .bind(message_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn insert_raws(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> {

@@ -120,12 +120,14 @@ pub fn router_with_health(store: Arc<dyn Store>, health: crate::health::Health) 
         .route("/t/{id}", get(html::thread))
         .route("/static/style.css", get(style_css))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .nest(api::BASE, api::router())
         // A nested "/" answers the bare prefix only; the trailing-slash form is routed here.
         .route("/api/v1/", get(api::index))
         .fallback(html::not_found)
-        // Added last so it wraps every route, the nested API and both fallbacks.
+        // Added last so they wrap every route, the nested API and both fallbacks.
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), time_request))
         .with_state(state)
 }
 
@@ -145,6 +147,33 @@ async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     res
+}
+
+/// Observes each request's duration under its route pattern (`unmatched` for 404s, so
+/// scanners probing random paths cannot create a series per path).
+async fn time_request(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let metrics = state.health.metrics();
+    metrics.http_request(&method, &route, status, started.elapsed());
+    res
+}
+
+/// `/metrics`: the counters of [`crate::metrics::Metrics`] in the OpenMetrics text format.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let body = state.health.metrics().render();
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body).into_response()
 }
 
 async fn style_css() -> Response {

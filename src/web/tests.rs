@@ -252,7 +252,11 @@ struct Reply {
 }
 
 async fn get(store: Arc<FakeStore>, uri: &str) -> Reply {
-    let res = router(store)
+    get_from(router(store), uri).await
+}
+
+async fn get_from(app: axum::Router, uri: &str) -> Reply {
+    let res = app
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())
         .await
         .unwrap();
@@ -431,6 +435,27 @@ async fn static_css_and_healthz() {
         serde_json::json!({"status": "ok", "mailboxes": {}})
     );
     assert_security_headers(&r);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern() {
+    let health = crate::health::Health::new();
+    let app = super::router_with_health(Arc::new(fixture()), health.clone());
+    get_from(app.clone(), "/t/7").await;
+    get_from(app.clone(), "/no/such/page").await;
+    let r = get_from(app, "/metrics").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], crate::metrics::CONTENT_TYPE);
+    let series = |route: &str, status: u16| {
+        format!(
+            r#"outloud_http_request_duration_seconds_count{{method="GET",route="{route}",status="{status}"}} 1"#
+        )
+    };
+    assert!(r.body.contains(&series("/t/{id}", 200)), "{}", r.body);
+    // Unknown paths share one series, so probing cannot grow the registry.
+    assert!(r.body.contains(&series("unmatched", 404)), "{}", r.body);
+    assert!(!r.body.contains("/no/such/page"), "{}", r.body);
+    assert!(r.body.ends_with("# EOF\n"));
 }
 
 #[tokio::test]

@@ -1,18 +1,16 @@
 //! Rebuilt history: the earlier mails a quote shows, as reconstructed entries of a thread, once
 //! each, at the best date the quotes give.
 //!
-//! Attribution times rarely carry a zone; the quote stage reads them in the quoting mail's zone
-//! (its Date offset). That is right when the client stamps its user's offset, and wrong when the
-//! server rewrote the Date to UTC (Exchange Online): the times are off by the user's offset. Two
-//! things repair it:
-//! - **calibration**: when the same quote also shows a mail the thread has published (true
-//!   time known), the difference is the display zone's error, and every zone-less time of that
-//!   quote is corrected by it;
-//! - **trust**: each rebuilt date records how it was read ([`DateTrust`]); a later quote of the
-//!   same mail with a better reading re-dates the entry.
+//! How each date is read is in [`super::dating`]: in the zone of the client that showed it,
+//! calibrated against a mail the thread has published. Each rebuilt date records how it was
+//! read ([`DateTrust`]); a later quote of the same mail with a better reading re-dates the
+//! entry, and a date read in a guessed zone is read again once that zone is learned
+//! ([`super::zone_guesses`]).
 
-use super::matching::{is_original_of, zone_shift, Entry};
+use super::dating::Reading;
+use super::matching::{is_original_of, Entry};
 use super::state::{Filing, OpenReconstruction, State};
+use super::zone_guesses::RecKey;
 use super::{DateTrust, GroupId, NewMessage, Planned, ThreadRef};
 use std::borrow::Cow;
 
@@ -34,33 +32,20 @@ fn quoted_date(date: i64, quoting: i64, fallback: i64) -> i64 {
     fallback
 }
 
-/// How a quote's zone-less times were read.
-fn reading(f: &Filing, calibrated: bool) -> DateTrust {
-    match (calibrated, f.p.mail.date_offset_secs) {
-        (true, _) => DateTrust::Exact,
-        (false, Some(o)) if o != 0 => DateTrust::QuoterZone,
-        _ => DateTrust::UtcGuess,
-    }
-}
-
 impl State {
     /// The mails rebuilt from the quote, as reconstructed entries of thread `t`; a mail the
     /// thread shows already may be re-dated by a better reading instead.
     pub(super) fn add_reconstructions(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
         let p = f.p;
-        let (rebuilt, person_zone) = self.rebuilt_quote(f);
+        let (rebuilt, quoter_zone) = self.rebuilt_quote(f);
         let rebuilt: &[QuotedMail] = &rebuilt;
         let n = rebuilt.len();
-        let shift = self.calibration(t, rebuilt);
-        let zone_less = match reading(f, shift.is_some()) {
-            DateTrust::UtcGuess if person_zone => DateTrust::QuoterZone,
-            trust => trust,
-        };
+        let readings = self.readings(f, t, rebuilt, quoter_zone);
         // When the quote chain and References line up one to one, the rebuilt entries take the
         // real Message-IDs, so the originals are recognised by id when they arrive.
         let ids_line_up = n > 0 && n == p.mail.references.len();
         let sha = &p.mail.raw_sha256[..16.min(p.mail.raw_sha256.len())];
-        for (i, q) in rebuilt.iter().enumerate() {
+        for (i, (q, reading)) in rebuilt.iter().zip(readings).enumerate() {
             let message_id = if ids_line_up {
                 p.mail.references[i].clone()
             } else {
@@ -68,39 +53,43 @@ impl State {
             };
             // Undated quotes keep their order just before the mail that quoted them.
             let before = f.date - (n - i) as i64;
-            let (date, trust) = match q.date {
-                None => (before, DateTrust::Undated),
-                Some(d) if q.date_zoned => (d, DateTrust::Exact),
-                Some(d) => (d - shift.unwrap_or(0), zone_less),
+            let reading = match reading {
+                None => Reading::undated(before),
+                Some(r) => Reading {
+                    date: quoted_date(r.date, f.date, before),
+                    ..r
+                },
             };
-            let date = quoted_date(date, f.date, before);
             if self.messages.contains_key(&(g, message_id.clone())) {
                 // Rebuilt before under its real id (or published): at most a better date.
                 let at = (self.reconstructions.get(&t).into_iter().flatten())
                     .position(|r| self.rec_message_id(r) == message_id);
-                if let Some(pos) = at.filter(|pos| self.rec_trust(t, *pos) < trust) {
-                    self.redate(t, pos, date, trust);
+                if let Some(pos) = at.filter(|pos| self.rec_trust(t, *pos) < reading.trust) {
+                    self.redate(t, pos, reading);
                 }
                 continue;
             }
-            if self.shown_already(t, q, date, trust) {
+            if self.shown_already(t, q, &reading) {
                 continue;
             }
-            let m = rebuilt_entry(f, g, t, q, message_id, (date, trust));
+            let m = rebuilt_entry(f, g, t, q, message_id, &reading);
             let index = self.ws.messages.len();
             self.push_message(m);
             self.reconstructions
                 .entry(t)
                 .or_default()
                 .push(OpenReconstruction::Pending(index));
+            if let Some(guess) = reading.guess {
+                self.note_guess(t, RecKey::Pending(index), guess, true);
+            }
             self.add_person(&q.author);
-            self.touch(t, date, 1);
+            self.touch(t, reading.date, 1);
         }
     }
 
     /// The mails the quote shows. A `+0000` Date may be a server's UTC stamp: when the author's
-    /// other mail shows their zone, the quote's zone-less times are read in it instead (true
-    /// in the second value).
+    /// other mail shows their zone, the quote's zone-less times are read in it instead. The
+    /// second value: the quoting client's zone is known (not a UTC guess).
     fn rebuilt_quote<'p>(&self, f: &Filing<'p>) -> (Cow<'p, [QuotedMail]>, bool) {
         let p = f.p;
         let zone = self.zones.get(&f.author.email);
@@ -112,29 +101,17 @@ impl State {
                 };
                 (Cow::Owned(reconstruct(&p.clean.quoted, ctx)), true)
             }
-            _ => (Cow::Borrowed(p.reconstructed()), false),
+            (offset, _) => (
+                Cow::Borrowed(p.reconstructed()),
+                offset.is_some_and(|o| o != 0),
+            ),
         }
-    }
-
-    /// The error of the quote's display zone, from a quoted mail the thread has published.
-    fn calibration(&self, t: ThreadRef, rebuilt: &[QuotedMail]) -> Option<i64> {
-        let published: Vec<Entry> = (self.published.get(&t).into_iter().flatten())
-            .map(|p| self.published_entry(p))
-            .collect();
-        rebuilt
-            .iter()
-            .filter(|q| !q.date_zoned)
-            .filter_map(|q| Some((q, q.date?)))
-            .find_map(|(q, date)| {
-                let e = quoted_entry(q, date);
-                published.iter().find_map(|p| zone_shift(&e, p))
-            })
     }
 
     /// Thread `t` shows this earlier mail already, published or rebuilt. A rebuilt copy read
     /// less reliably takes this reading's date.
-    fn shown_already(&mut self, t: ThreadRef, q: &QuotedMail, date: i64, trust: DateTrust) -> bool {
-        let e = quoted_entry(q, date);
+    fn shown_already(&mut self, t: ThreadRef, q: &QuotedMail, reading: &Reading) -> bool {
+        let e = quoted_entry(q, reading.date);
         let published = (self.published.get(&t).into_iter().flatten())
             .any(|p| is_original_of(&e, &self.published_entry(p)));
         if published {
@@ -148,8 +125,8 @@ impl State {
         else {
             return false;
         };
-        if self.rec_trust(t, pos) < trust {
-            self.redate(t, pos, date, trust);
+        if self.rec_trust(t, pos) < reading.trust {
+            self.redate(t, pos, reading.clone());
         }
         true
     }
@@ -161,17 +138,20 @@ impl State {
         }
     }
 
-    fn rec_trust(&self, t: ThreadRef, pos: usize) -> DateTrust {
+    pub(super) fn rec_trust(&self, t: ThreadRef, pos: usize) -> DateTrust {
         match &self.reconstructions[&t][pos] {
             OpenReconstruction::Row(r) => r.date_trust,
             OpenReconstruction::Pending(i) => self.ws.messages[*i].date_trust,
         }
     }
 
-    fn redate(&mut self, t: ThreadRef, pos: usize, date: i64, trust: DateTrust) {
+    /// The rebuilt entry at `pos` of thread `t` takes a better reading's date.
+    pub(super) fn redate(&mut self, t: ThreadRef, pos: usize, reading: Reading) {
         let Some(list) = self.reconstructions.get_mut(&t) else {
             return;
         };
+        let Reading { date, trust, guess } = reading;
+        let key = RecKey::of(&list[pos]);
         match &mut list[pos] {
             OpenReconstruction::Row(r) => {
                 r.date = date;
@@ -184,11 +164,15 @@ impl State {
                 m.date_trust = trust;
             }
         }
+        match guess {
+            Some(guess) => self.note_guess(t, key, guess, true),
+            None => self.forget_guess(key),
+        }
         self.touch(t, date, 0);
     }
 }
 
-fn quoted_entry(q: &QuotedMail, date: i64) -> Entry<'_> {
+pub(super) fn quoted_entry(q: &QuotedMail, date: i64) -> Entry<'_> {
     Entry {
         email: &q.author.email,
         name: q.author.name.as_deref(),
@@ -204,7 +188,7 @@ fn rebuilt_entry(
     t: ThreadRef,
     q: &QuotedMail,
     message_id: String,
-    (date, date_trust): (i64, DateTrust),
+    reading: &Reading,
 ) -> NewMessage {
     let subject = q
         .subject
@@ -219,8 +203,8 @@ fn rebuilt_entry(
         message_id,
         author_email: q.author.email.clone(),
         author_name: q.author.name.clone(),
-        date,
-        date_trust,
+        date: reading.date,
+        date_trust: reading.trust,
         subject_key: subject_key_of(&subject),
         subject,
         subject_link: false,

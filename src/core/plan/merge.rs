@@ -118,6 +118,7 @@ impl State {
     /// Resolve merges everywhere, drop the new threads merged away and the rebuilt entries
     /// found to repeat another.
     pub fn finish(mut self) -> WriteSet {
+        self.ws.guesses = self.guesses_to_store();
         let remap = self.new_thread_remap();
         let fix = |st: &State, t: ThreadRef| match st.canon(t) {
             ThreadRef::New(k) => ThreadRef::New(remap[k]),

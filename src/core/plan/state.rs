@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::matching::{is_original_of, Entry};
+use super::zone_guesses::{Guessed, RecKey};
 use super::{
     thread_ref_keys, BatchItem, ExistingMessage, GroupId, GroupOutcome, Known, MessageRowId,
     NewMessage, NewRaw, NewThread, PlanOptions, Planned, Published, Reconstruction, ThreadId,
@@ -78,8 +79,10 @@ pub(super) struct State {
     /// Merged threads: each merged-away thread points at the one it joined.
     pub(super) merged: HashMap<ThreadRef, ThreadRef>,
     pub(super) touches: HashMap<ThreadId, ThreadTouch>,
-    /// Authors' usual zones: stored, and learned from this batch's Date headers.
+    /// People's usual zones: stored, and learned from this batch's Date headers.
     pub(super) zones: HashMap<String, super::PersonZone>,
+    /// Rebuilt entries dated by a zone guess, by the person the zone was guessed for.
+    pub(super) guesses: HashMap<String, Vec<Guessed>>,
     pub(super) raws: HashSet<String>,
     pub(super) people: HashSet<String>,
 }
@@ -110,7 +113,7 @@ impl State {
             let rows = v.into_iter().map(PublishedEntry::Row).collect();
             (ThreadRef::Existing(t), rows)
         });
-        State {
+        let mut st = State {
             ws: WriteSet::default(),
             opts,
             messages: (known.messages.into_iter())
@@ -125,9 +128,19 @@ impl State {
             merged: HashMap::new(),
             touches: HashMap::new(),
             zones: known.zones,
+            guesses: HashMap::new(),
             raws: HashSet::new(),
             people: HashSet::new(),
+        };
+        for (rec, guess) in known.guesses {
+            let (t, key) = (ThreadRef::Existing(rec.thread_id), RecKey::Row(rec.id));
+            let list = st.reconstructions.entry(t).or_default();
+            if !list.iter().any(|r| RecKey::of(r) == key) {
+                list.push(OpenReconstruction::Row(rec));
+            }
+            st.note_guess(t, key, guess, false);
         }
+        st
     }
 
     pub fn add_raw(&mut self, item: &BatchItem, sha: &str, message_id: &str) {
@@ -197,7 +210,8 @@ impl State {
 
     /// A mail joining a thread may quote earlier mails the thread does not show yet (a branch
     /// of the conversation that stayed private): rebuild those too. Only when a parent is not
-    /// published here, since rebuilding a quote is the costliest stage.
+    /// published here, or when the mail names no parent (Outlook's Thread-Index alone, or a
+    /// subject link), since rebuilding a quote is the costliest stage.
     fn fill_history(&mut self, f: &Filing, g: GroupId, t: ThreadRef) {
         // A parent only rebuilt may be shown at a better date by this quote.
         let unknown_parent = (f.p.keys.parents.iter()).any(|id| {
@@ -212,7 +226,7 @@ impl State {
                 })
             )
         });
-        if unknown_parent {
+        if unknown_parent || f.p.keys.parents.is_empty() {
             let t = self.canon(t);
             self.add_reconstructions(f, g, t);
         }
@@ -470,12 +484,17 @@ impl State {
         let (Some(offset), Some(seen_at)) = (f.p.mail.date_offset_secs, f.p.mail.date) else {
             return;
         };
+        if offset == 0 {
+            return;
+        }
         let newer = |z: &super::PersonZone| z.seen_at <= seen_at;
-        if offset != 0 && self.zones.get(&f.author.email).is_none_or(newer) {
+        if self.zones.get(&f.author.email).is_none_or(newer) {
             let zone = super::PersonZone { offset, seen_at };
             self.zones.insert(f.author.email.clone(), zone);
             self.ws.zones.push((f.author.email.clone(), zone));
         }
+        // Their zone is known now: entries guessed for them are read in it.
+        self.read_guesses_again(&f.author.email);
     }
 
     /// The pending rebuilt entry at `index` becomes the published `message` (its original).

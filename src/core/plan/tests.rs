@@ -6,13 +6,13 @@ use crate::core::thread_keys::ThreadKeys;
 use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, Via};
 
 const DAY: i64 = 86_400;
-const OPTS: PlanOptions = PlanOptions {
+pub(super) const OPTS: PlanOptions = PlanOptions {
     subject_window_secs: 14 * DAY,
     now: 1_000_000_000,
 };
 
 /// A mail of group 1. `parents` nearest first, as `ThreadKeys::parents` holds them.
-fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Processed {
+pub(super) fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Processed {
     let mail = ParsedMail {
         message_id: id.into(),
         subject: subject.into(),
@@ -45,17 +45,20 @@ fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&str]) -> Pro
     }
 }
 
-fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
+pub(super) fn quoted(name: &str, email: &str, date: i64, body: &str) -> QuotedMail {
     QuotedMail {
         author: Address::new(Some(name), email),
         date: Some(date),
         date_zoned: false,
+        date_local: Some(date),
+        shown_by: None,
+        shown_offset: None,
         subject: None,
         body: body.into(),
     }
 }
 
-fn item(p: Processed) -> BatchItem {
+pub(super) fn item(p: Processed) -> BatchItem {
     BatchItem {
         outcome: Outcome::Publish(Box::new(p)),
         bytes: Arc::new(vec![]),
@@ -504,4 +507,20 @@ fn a_rebuilt_copy_of_a_published_mail_goes_when_their_threads_merge() {
     let ws = plan(&[item(tie)], known, &OPTS);
     assert_eq!(ws.deletes, vec![77]);
     assert_eq!(ws.merges.len(), 1);
+}
+
+#[test]
+fn a_thread_index_only_reply_joining_a_thread_rebuilds_what_it_quotes() {
+    // Outlook-only mail: no References, so nothing says whether its quote is published.
+    let mut known = Known::default();
+    known.refs.insert((1, format!("{THREAD_INDEX_KEY}ROOT")), 9);
+    let mut r = mail("r@x", "ann@x.com", 9_000, "RE: Plan", &[]);
+    r.keys.thread_index_root = Some("ROOT".into());
+    r.reconstructed = OnceLock::from(vec![quoted("Pat", "pat@x.com", 5_000, "private numbers")]);
+    let ws = plan(&[item(r)], known, &OPTS);
+    let rebuilt: Vec<_> = (ws.messages.iter())
+        .filter(|m| m.reconstructed)
+        .map(|m| (m.place.thread, m.author_email.as_str()))
+        .collect();
+    assert_eq!(rebuilt, [(ThreadRef::Existing(9), "pat@x.com")]);
 }

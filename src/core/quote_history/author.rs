@@ -14,6 +14,9 @@ pub(crate) struct Header {
     pub name: Option<String>,
     pub email: Option<String>,
     pub date: Option<Written>,
+    /// The time is in the quoted author's own zone, not the quoting client's: mutt's `%d` and
+    /// `%{…}` convert to the sender's zone, as in `* Anna <a@x> [2025-03-03 10:02]:`.
+    pub date_in_author_zone: bool,
     pub subject: Option<String>,
 }
 
@@ -67,6 +70,10 @@ static NAME_ADDR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(.*?)\s*[<\[(]\s*(?:mailto:)?([^<>\[\]()\s]+@[^<>\[\]()\s]+)\s*[>\])]").unwrap()
 });
 
+/// mutt's `* Name <a@x> [date]:`.
+static MUTT_BRACKETS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\*\s.*\[[^\]]*\d[^\]]*\]\s*:?\s*$").unwrap());
+
 /// Author and date from an attribution line (already joined when it was wrapped).
 pub(crate) fn parse_attribution(text: &str) -> Header {
     let text = QUOTING.replace(text, "");
@@ -101,6 +108,7 @@ pub(crate) fn parse_attribution(text: &str) -> Header {
         name,
         email,
         date: parse_date(text, english),
+        date_in_author_zone: MUTT_BRACKETS.is_match(text),
         subject: None,
     }
 }
