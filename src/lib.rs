@@ -11,7 +11,9 @@
 //! - [`import`], [`export`]: the `outloud import` / `outloud export` jobs; [`check`]: `outloud
 //!   check`, which proves every stored mail is published or recorded as skipped; [`eval`]:
 //!   accuracy on the labelled evaluation corpus (`outloud eval`).
-//! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report.
+//! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report; [`oauth`]: OAuth2
+//!   access tokens (Microsoft Entra, Google service accounts, any token endpoint, a command)
+//!   for logging in with SASL XOAUTH2 / OAUTHBEARER; [`tls`]: the TLS client settings they share.
 //! - [`daemon`]: `outloud run` as a library — watchers and web view until a shutdown future,
 //!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
@@ -34,7 +36,9 @@ pub mod import;
 pub mod ingest;
 pub mod mailbox_files;
 pub mod model;
+pub mod oauth;
 pub mod preflight;
 pub mod seeded;
 pub mod store;
+pub mod tls;
 pub mod web;
