@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod imap;
+pub mod oauth;
 
 use std::sync::Arc;
 
