@@ -365,17 +365,10 @@ impl MailboxConfig {
 
     /// Read the password from the environment variable or file the config names.
     pub fn password(&self) -> Result<Secret, String> {
-        if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(Secret)
-                .map_err(|_| format!("environment variable {var} is not set"));
+        if self.password_env.is_none() && self.password_file.is_none() {
+            return Err("no password_env or password_file".into());
         }
-        if let Some(path) = &self.password_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            return Ok(Secret(text.lines().next().unwrap_or("").to_string()));
-        }
-        Err("no password_env or password_file".into())
+        oauth2::read_secret(self.password_env.as_deref(), self.password_file.as_deref())
     }
 
     /// Whether this mailbox logs in with an OAuth2 token.

@@ -10,6 +10,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::eventually;
 use futures::StreamExt;
 use outloud::clock::Clock;
 use outloud::config::{AfterAction, MailboxConfig, Secret, TlsMode};
@@ -455,20 +456,6 @@ async fn uidvalidity_change_resyncs_without_double_posts() {
         .unwrap();
     assert_eq!((Some(cp.uidvalidity), cp.last_uid), (second.uidvalidity, 6));
     remove_folders(&mut admin, &folder).await;
-}
-
-/// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut cond: impl FnMut() -> F,
-) {
-    for _ in 0..600 {
-        if cond().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("gave up waiting: {what}");
 }
 
 #[tokio::test]

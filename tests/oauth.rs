@@ -12,6 +12,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::eventually;
 use common::imap::{unique, Stack};
 use common::oauth::TokenServer;
 use outloud::clock::Clock;
@@ -342,17 +343,4 @@ async fn a_token_expiring_during_idle_leads_to_a_clean_reconnect() {
         .expect("the watcher stops")
         .unwrap();
     stack.delete_folder(&folder).await;
-}
-
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut cond: impl FnMut() -> F,
-) {
-    for _ in 0..600 {
-        if cond().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("gave up waiting: {what}");
 }

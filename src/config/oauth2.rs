@@ -154,28 +154,26 @@ impl Setting for OAuth2Config {
     }
 }
 
-/// A secret from the environment variable `env` or the first line of `file`; `what` names it
-/// in errors ("client secret").
-pub fn read_secret(env: Option<&str>, file: Option<&Path>, what: &str) -> Result<Secret, String> {
+/// A secret from the environment variable `env`, else the first line of `file`.
+pub fn read_secret(env: Option<&str>, file: Option<&Path>) -> Result<Secret, String> {
     if let Some(var) = env {
         return std::env::var(var)
             .map(Secret)
-            .map_err(|_| format!("{what}: environment variable {var} is not set"));
+            .map_err(|_| format!("environment variable {var} is not set"));
     }
     if let Some(path) = file {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{what}: cannot read {}: {e}", path.display()))?;
-        return Ok(Secret(text.lines().next().unwrap_or("").trim().to_string()));
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        return Ok(Secret(text.lines().next().unwrap_or("").to_string()));
     }
-    Err(format!("{what}: no variable or file is configured"))
+    Err("no variable or file is configured".into())
 }
 
 impl OAuth2Config {
     /// The client secret, when one is configured.
     pub fn client_secret(&self) -> Option<Result<Secret, String>> {
         let (env, file) = (&self.client_secret_env, &self.client_secret_file);
-        (env.is_some() || file.is_some())
-            .then(|| read_secret(env.as_deref(), file.as_deref(), "client secret"))
+        (env.is_some() || file.is_some()).then(|| read_secret(env.as_deref(), file.as_deref()))
     }
 
     /// The refresh token (generic provider, grant = "refresh_token").
@@ -183,7 +181,6 @@ impl OAuth2Config {
         read_secret(
             self.refresh_token_env.as_deref(),
             self.refresh_token_file.as_deref(),
-            "refresh token",
         )
     }
 

@@ -164,3 +164,17 @@ pub async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
     Some((status, body.to_string()))
 }
+
+/// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut cond: impl FnMut() -> F,
+) {
+    for _ in 0..600 {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting: {what}");
+}
