@@ -6,6 +6,10 @@
   catchup  BIN WORK MBOX N N mails already in a fresh folder when the daemon starts: mails/s
                            until all are processed, peak resident memory
 
+Options from the environment: BENCH_AUTH = password (default), xoauth2 or oauthbearer (a
+client is registered at the stack's token server and the daemon gets its tokens from there);
+BENCH_RECHECK = idle_recheck_ms to set (unset: the daemon's default); BENCH_BATCH = batch_size.
+
 Needs the mail stack's variables (eval "$(scripts/mailstack.sh start)").
 """
 import imaplib
@@ -28,6 +32,8 @@ SMTP_PORT = int(ENV["OUTLOUD_SMTP_PORT"])
 USER = ENV["OUTLOUD_IMAP_USER"]
 MAILDIR = ENV["OUTLOUD_MAILSTACK_MAILDIR"]
 MAILBOX = "bench"
+AUTH = ENV.get("BENCH_AUTH", "password")
+RECHECK = ENV.get("BENCH_RECHECK", "")
 
 
 def free_port():
@@ -36,6 +42,22 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def login_toml(work):
+    """The mailbox's login keys: the stack's password, or an OAuth2 client of its own."""
+    if AUTH == "password":
+        return 'password_env = "OUTLOUD_IMAP_PASSWORD"\n'
+    client = f"bench-{random.randrange(16**8):08x}"
+    spec = {"client_id": client, "secret": "bench-secret", "user": USER}
+    req = urllib.request.Request(ENV["OUTLOUD_OAUTH_URL"] + "/admin/clients", method="POST",
+                                 data=json.dumps(spec).encode())
+    urllib.request.urlopen(req, timeout=10).close()
+    secret = os.path.join(work, f"{client}.secret")
+    with open(secret, "w") as f:
+        f.write("bench-secret\n")
+    return (f'auth = "{AUTH}"\n\n[mailboxes.oauth2]\nprovider = "generic"\n'
+            f'token_url = "{ENV["OUTLOUD_OAUTH_URL"]}/token"\nclient_id = "{client}"\nclient_secret_file = "{secret}"\n')
 
 
 def write_config(work, port, folder, batch, groups):
@@ -58,10 +80,10 @@ host = "{HOST}"
 port = {IMAP_PORT}
 tls = "none"
 user = "{USER}"
-password_env = "OUTLOUD_IMAP_PASSWORD"
 folders = ["{folder}"]
 batch_size = {batch}
-"""
+{f"idle_recheck_ms = {RECHECK}" if RECHECK else ""}
+{login_toml(work)}"""
         )
     return path
 
@@ -222,6 +244,7 @@ def catchup(bin_path, work, mbox_path, n):
 
 
 if __name__ == "__main__":
+    print(f"settings: auth {AUTH}, idle_recheck_ms {RECHECK or 'unset (default)'}")
     cmd = sys.argv[1]
     if cmd == "latency":
         latency(sys.argv[2], sys.argv[3], int(sys.argv[4]))

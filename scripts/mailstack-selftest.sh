@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Checks scripts/mailstack.sh end to end: install, start (twice), real SMTP deliveries into the
 # catch-all Maildir, IMAP over plain, STARTTLS and IMAPS with certificate verification, IDLE,
-# fast wrong-password failures, restart-imap, stop (twice) and start after stop.
+# fast wrong-password failures, OAuth2 logins (XOAUTH2, OAUTHBEARER) checked by the token
+# server, the same mechanisms on Dovecot's auth socket (what an SMTP server would use),
+# restart-imap, stop (twice) and start after stop.
 #
 #   scripts/mailstack-selftest.sh [--keep]
 #
 # It runs its own stack, from scratch, in $OUTLOUD_SELFTEST_DIR (default
-# /tmp/outloud-mailstack-selftest, wiped first) on ports 11143/11993/11024/11025, so a stack on
+# /tmp/outloud-mailstack-selftest, wiped first) on ports 11143/11993/11024/11025/11150, so a stack on
 # the default ports is left alone. --keep leaves it running at the end. Needs root and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,7 @@ keep=
 [ "${1:-}" = --keep ] && keep=1
 export OUTLOUD_MAILSTACK_DIR=${OUTLOUD_SELFTEST_DIR:-/tmp/outloud-mailstack-selftest}
 export OUTLOUD_IMAP_PORT=11143 OUTLOUD_IMAPS_PORT=11993 OUTLOUD_LMTP_PORT=11024 OUTLOUD_SMTP_PORT=11025
+export OUTLOUD_OAUTH_PORT=11150
 DIR=$OUTLOUD_MAILSTACK_DIR
 ms=scripts/mailstack.sh
 
@@ -28,6 +31,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 pid_of() { tr -dc '0-9' <"$1" 2>/dev/null || true; }
 dovecot_pid() { pid_of "$DIR/dovecot-run/master.pid"; }
 postfix_pid() { pid_of "$DIR/postfix-queue/pid/master.pid"; }
+oauth_pid() { pid_of "$DIR/oauth-server.pid"; }
 # A zombie counts as gone: this container's init reaps orphans a little late.
 alive() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $st != Z* ]]; }
 closed() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -64,7 +68,7 @@ check "start again kept the same processes" test "$(dovecot_pid)/$(postfix_pid)"
 
 py() {
   python3 - "$@" <<'PY'
-import imaplib, os, smtplib, socket, ssl, sys, time
+import base64, imaplib, json, os, smtplib, socket, ssl, sys, time, urllib.request
 from email.message import EmailMessage
 
 E = os.environ
@@ -74,6 +78,7 @@ USER, PASS = E["OUTLOUD_IMAP_USER"], E["OUTLOUD_IMAP_PASSWORD"]
 OUSER, OPASS = E["OUTLOUD_IMAP_OTHER_USER"], E["OUTLOUD_IMAP_OTHER_PASSWORD"]
 MAILDIR = E["OUTLOUD_MAILSTACK_MAILDIR"]
 CA = E["OUTLOUD_MAILSTACK_CA"]
+OAUTH = E["OUTLOUD_OAUTH_URL"]
 results = []
 
 def check(name, fn):
@@ -172,6 +177,62 @@ def tls_rejects_unknown_ca():
         return
     raise AssertionError("an untrusted certificate was accepted")
 
+def mint(lifetime=300):
+    req = urllib.request.Request(OAUTH + "/admin/mint", method="POST",
+                                 data=json.dumps({"user": USER, "lifetime": lifetime}).encode())
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)["access_token"]
+
+def revoke(token):
+    req = urllib.request.Request(OAUTH + "/admin/revoke", method="POST", data=json.dumps({"token": token}).encode())
+    urllib.request.urlopen(req, timeout=10).close()
+
+def sasl(mech, token):
+    if mech == "XOAUTH2":
+        return "user=%s\x01auth=Bearer %s\x01\x01" % (USER, token)
+    return "n,a=%s,\x01host=%s\x01port=%d\x01auth=Bearer %s\x01\x01" % (USER, HOST, IMAP, token)
+
+def oauth_login(mech, token):
+    c = imaplib.IMAP4(HOST, IMAP, timeout=10)
+    assert "AUTH=" + mech in c.capabilities, c.capabilities
+    answers = iter([sasl(mech, token).encode(), b"" if mech == "XOAUTH2" else b"\x01"])
+    typ, _ = c.authenticate(mech, lambda challenge: next(answers))
+    assert typ == "OK"
+    c.select("INBOX", readonly=True)
+    c.logout()
+
+def oauth_refused(mech):
+    token = mint()
+    revoke(token)
+    try:
+        oauth_login(mech, token)
+    except imaplib.IMAP4.error as e:
+        assert "AUTHENTICATIONFAILED" in str(e), e
+        return
+    raise AssertionError("a revoked token was accepted")
+
+def auth_socket_offers_oauth():
+    # Dovecot's auth protocol, as an SMTP server (Postfix smtpd_sasl_type = dovecot) speaks it.
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(os.path.join(E["OUTLOUD_MAILSTACK_DIR"], "dovecot-run", "auth-client"))
+    f = s.makefile("rwb")
+    f.write(b"VERSION\t1\t2\nCPID\t%d\n" % os.getpid())
+    f.flush()
+    mechs = set()
+    for line in f:
+        if line.startswith(b"MECH\t"):
+            mechs.add(line.split(b"\t")[1].strip().decode())
+        if line.strip() == b"DONE":
+            break
+    assert {"XOAUTH2", "OAUTHBEARER"} <= mechs, mechs
+    resp = base64.b64encode(sasl("XOAUTH2", mint()).encode())
+    f.write(b"AUTH\t1\tXOAUTH2\tservice=smtp\tsecured\tresp=" + resp + b"\n")
+    f.flush()
+    answer = f.readline()
+    assert answer.startswith(b"OK\t1\t") and b"user=" + USER.encode() in answer, answer
+    s.close()
+
 what = sys.argv[1]
 if what == "deliver":
     ids = {}
@@ -213,6 +274,12 @@ elif what == "imap":
     check("other's password does not open outloud", lambda: fail_fast(USER, OPASS))
     check("unknown user fails fast", lambda: fail_fast("nobody", "x"))
     check("IDLE reports new mail", idle_sees_new_mail)
+elif what == "oauth":
+    check("XOAUTH2 login with a token from the token server", lambda: oauth_login("XOAUTH2", mint()))
+    check("OAUTHBEARER login with a token from the token server", lambda: oauth_login("OAUTHBEARER", mint()))
+    check("a revoked token is refused (XOAUTH2)", lambda: oauth_refused("XOAUTH2"))
+    check("a revoked token is refused (OAUTHBEARER)", lambda: oauth_refused("OAUTHBEARER"))
+    check("the auth socket offers XOAUTH2 and OAUTHBEARER for SMTP", auth_socket_offers_oauth)
 elif what == "login":
     check("IMAP login works", lambda: login_count(imaplib.IMAP4(HOST, IMAP, timeout=10), USER, PASS))
     check("IMAPS login works", lambda: login_count(imaplib.IMAP4_SSL(HOST, IMAPS, ssl_context=ctx(), timeout=10), USER, PASS))
@@ -235,6 +302,7 @@ pygroup() {
 
 pygroup deliver
 pygroup imap
+pygroup oauth
 
 # restart-imap: a new Dovecot, the same Postfix, logins work again.
 check "restart-imap" "$ms" restart-imap "$DIR"
@@ -243,13 +311,13 @@ check "restart-imap kept Postfix" test "$(postfix_pid)" = "$ppid"
 pygroup login
 
 # stop: every process of both masters is gone and the ports are closed.
-dpid=$(dovecot_pid) ppid=$(postfix_pid)
+dpid=$(dovecot_pid) ppid=$(postfix_pid) opid=$(oauth_pid)
 kids=$(ps -o pid= --ppid "$dpid" --ppid "$ppid" | tr '\n' ' ')
 check "stop" "$ms" stop "$DIR"
 leftover=
-for p in $dpid $ppid $kids; do alive "$p" && leftover="$leftover $p"; done
+for p in $dpid $ppid $opid $kids; do alive "$p" && leftover="$leftover $p"; done
 check "stop leaves no processes${leftover:+ (left:$leftover)}" test -z "$leftover"
-all_closed() { closed "$OUTLOUD_IMAP_PORT" && closed "$OUTLOUD_IMAPS_PORT" && closed "$OUTLOUD_LMTP_PORT" && closed "$OUTLOUD_SMTP_PORT"; }
+all_closed() { closed "$OUTLOUD_IMAP_PORT" && closed "$OUTLOUD_IMAPS_PORT" && closed "$OUTLOUD_LMTP_PORT" && closed "$OUTLOUD_SMTP_PORT" && closed "$OUTLOUD_OAUTH_PORT"; }
 not_running() { ! "$ms" status "$DIR" >/dev/null; }
 check "stop closes the ports" all_closed
 check "status says stopped" not_running

@@ -12,14 +12,16 @@
 #   scripts/mailstack.sh env [DIR]            print the `export` lines again
 #
 # DIR defaults to $OUTLOUD_MAILSTACK_DIR or /tmp/outloud-mailstack. Ports come from
-# OUTLOUD_IMAP_PORT, OUTLOUD_IMAPS_PORT, OUTLOUD_LMTP_PORT and OUTLOUD_SMTP_PORT. See
-# docs/MAILSTACK.md.
+# OUTLOUD_IMAP_PORT, OUTLOUD_IMAPS_PORT, OUTLOUD_LMTP_PORT, OUTLOUD_SMTP_PORT and
+# OUTLOUD_OAUTH_PORT (the OAuth2 token/introspection server, scripts/oauth-server.py; default
+# the IMAP port + 7). See docs/MAILSTACK.md.
 set -euo pipefail
 
 IMAP_PORT=${OUTLOUD_IMAP_PORT:-10143}
 IMAPS_PORT=${OUTLOUD_IMAPS_PORT:-10993}
 LMTP_PORT=${OUTLOUD_LMTP_PORT:-10024}
 SMTP_PORT=${OUTLOUD_SMTP_PORT:-10025}
+OAUTH_PORT=${OUTLOUD_OAUTH_PORT:-$((IMAP_PORT + 7))}
 HOST=127.0.0.1
 MAIL_DOMAIN=corp.example
 # Dovecot refuses to run mail processes as root, so they run as this system user.
@@ -27,6 +29,10 @@ MAIL_SYSUSER=outloudmail
 # Group mailbox (catch-all for every recipient) and a second account for wrong-account tests.
 MAIN_USER=outloud MAIN_PASS=outloud
 OTHER_USER=other OTHER_PASS=other
+# OAuth2 clients the token server knows from the start (tests register more of their own): one
+# signing with a certificate (Entra's certificate credential), one Google-style service account.
+OAUTH_CERT_CLIENT=outloud-cert-client
+OAUTH_SERVICE_ACCOUNT=outloud-sa@outloud-test.iam.gserviceaccount.com
 PACKAGES=(dovecot-imapd dovecot-lmtpd postfix openssl)
 START_TIMEOUT=${OUTLOUD_MAILSTACK_TIMEOUT:-30}
 # Dovecot and Postfix configs, with ${NAME} placeholders (see write_template).
@@ -63,6 +69,10 @@ set_paths() {
   PF_PID=$PF_QUEUE/pid/master.pid
   CERT=$DIR/cert.pem
   KEY=$DIR/key.pem
+  OAUTH_PID=$DIR/oauth-server.pid
+  OAUTH_CLIENT_CERT=$DIR/oauth-client-cert.pem
+  OAUTH_CLIENT_KEY=$DIR/oauth-client-key.pem
+  OAUTH_SA_FILE=$DIR/oauth-service-account.json
   load_ports
 }
 
@@ -70,7 +80,7 @@ set_paths() {
 # DIR/env), whatever the environment says now.
 load_ports() {
   [ -r "$DIR/env" ] || return 0
-  dovecot_pid >/dev/null || postfix_pid >/dev/null || return 0
+  dovecot_pid >/dev/null || postfix_pid >/dev/null || oauth_pid >/dev/null || return 0
   local key val
   while IFS='=' read -r key val; do
     case $key in
@@ -78,6 +88,7 @@ load_ports() {
       "export OUTLOUD_IMAPS_PORT") IMAPS_PORT=$val ;;
       "export OUTLOUD_LMTP_PORT") LMTP_PORT=$val ;;
       "export OUTLOUD_SMTP_PORT") SMTP_PORT=$val ;;
+      "export OUTLOUD_OAUTH_PORT") OAUTH_PORT=$val ;;
     esac
   done <"$DIR/env"
 }
@@ -145,6 +156,15 @@ running() {
 }
 dovecot_pid() { live_pid "$DC_PID" dovecot; }
 postfix_pid() { live_pid "$PF_PID" master; }
+# The token server is a python3 process: its pid file is checked against its command line.
+oauth_pid() {
+  local pid
+  [ -r "$OAUTH_PID" ] || return 1
+  pid=$(tr -dc '0-9' <"$OAUTH_PID")
+  [ -n "$pid" ] && running "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "oauth-server.py --port " || return 1
+  echo "$pid"
+}
 
 wait_ports() {
   local deadline=$((SECONDS + START_TIMEOUT)) p
@@ -200,6 +220,12 @@ export OUTLOUD_IMAP_OTHER_USER=$OTHER_USER
 export OUTLOUD_IMAP_OTHER_PASSWORD=$OTHER_PASS
 export OUTLOUD_MAILSTACK_CA=$CERT
 export OUTLOUD_MAILSTACK_MAILDIR=$DIR/mail/$MAIN_USER
+export OUTLOUD_OAUTH_PORT=$OAUTH_PORT
+export OUTLOUD_OAUTH_URL=http://$HOST:$OAUTH_PORT
+export OUTLOUD_OAUTH_CERT_CLIENT=$OAUTH_CERT_CLIENT
+export OUTLOUD_OAUTH_CLIENT_CERT=$OAUTH_CLIENT_CERT
+export OUTLOUD_OAUTH_CLIENT_KEY=$OAUTH_CLIENT_KEY
+export OUTLOUD_OAUTH_SERVICE_ACCOUNT=$OAUTH_SA_FILE
 EOF
 }
 
@@ -250,6 +276,39 @@ ensure_cert() {
   chmod 0644 "$CERT"
 }
 
+# The OAuth2 clients' credentials: an RSA key with a self-signed certificate (what an Entra app
+# registration holds for a certificate credential) and a Google-style service-account key file
+# with the same key, whose token_uri points at the stack's token server.
+ensure_oauth_keys() {
+  if ! [ -s "$OAUTH_CLIENT_CERT" ] || ! [ -s "$OAUTH_CLIENT_KEY" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=outloud oauth test client" \
+      -keyout "$OAUTH_CLIENT_KEY" -out "$OAUTH_CLIENT_CERT" 2>/dev/null ||
+      die "openssl could not make the OAuth2 client certificate"
+    chmod 0600 "$OAUTH_CLIENT_KEY"
+  fi
+  # Rewritten on every start: token_uri follows the port.
+  OAUTH_SA_FILE=$OAUTH_SA_FILE OAUTH_CLIENT_KEY=$OAUTH_CLIENT_KEY SA=$OAUTH_SERVICE_ACCOUNT \
+    TOKEN_URI="http://$HOST:$OAUTH_PORT/token" python3 - <<'PY'
+import json, os
+doc = {
+    "type": "service_account", "project_id": "outloud-test", "private_key_id": "outloud-test-key-1",
+    "private_key": open(os.environ["OAUTH_CLIENT_KEY"]).read(), "client_email": os.environ["SA"],
+    "client_id": "100000000000000000001", "token_uri": os.environ["TOKEN_URI"],
+}
+path = os.environ["OAUTH_SA_FILE"]
+fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f:
+    json.dump(doc, f, indent=2)
+os.replace(path + ".tmp", path)
+PY
+  put "$DIR/oauth-clients.json" <<EOF
+[
+  {"client_id": "$OAUTH_CERT_CLIENT", "user": "$MAIN_USER", "cert_file": "$OAUTH_CLIENT_CERT"},
+  {"client_id": "$OAUTH_SERVICE_ACCOUNT", "user": "$MAIN_USER", "cert_file": "$OAUTH_CLIENT_CERT"}
+]
+EOF
+}
+
 write_users() {
   # passwd-file: user:password:uid:gid:gecos:home:shell:extra. Plain passwords: test stack.
   put "$DIR/users" <<EOF
@@ -283,6 +342,8 @@ write_dovecot_conf() {
   SSL_DH=
   [ -r /usr/share/dovecot/dh.pem ] && SSL_DH="ssl_dh = </usr/share/dovecot/dh.pem"
   write_template "dovecot-$ver.conf" "$DC_CONF"
+  # 2.3 reads the oauth2 passdb's settings from a file of their own; 2.4 has them inline.
+  [ "$ver" != 2.3 ] || write_template dovecot-2.3-oauth2.conf.ext "$DIR/dovecot-oauth2.conf.ext"
 }
 
 write_postfix_conf() {
@@ -341,6 +402,30 @@ start_postfix() {
   fi
 }
 
+start_oauth() {
+  oauth_pid >/dev/null && return 0
+  check_port_free OAUTH "$OAUTH_PORT"
+  ensure_oauth_keys
+  # setsid: out of the caller's process group, so a Ctrl-C there leaves it running like the
+  # two mail daemons; stop finds it by its pid file.
+  setsid python3 "$(dirname "$TEMPLATES")/oauth-server.py" --port "$OAUTH_PORT" \
+    --clients "$DIR/oauth-clients.json" </dev/null >>"$DIR/oauth-server.log" 2>&1 &
+  echo $! >"$OAUTH_PID"
+  if ! wait_ports "$OAUTH_PORT"; then
+    say "the OAuth2 token server did not open port $OAUTH_PORT; tail of $DIR/oauth-server.log:"
+    tail -n 20 "$DIR/oauth-server.log" >&2 2>/dev/null || true
+    exit 1
+  fi
+}
+
+stop_oauth() {
+  local pid
+  if pid=$(oauth_pid); then
+    stop_pid "$pid" "oauth server"
+  fi
+  rm -f "$OAUTH_PID"
+}
+
 stop_dovecot() {
   local pid
   if pid=$(dovecot_pid); then
@@ -358,7 +443,7 @@ stop_postfix() {
 healthy() {
   dovecot_pid >/dev/null && postfix_pid >/dev/null &&
     port_open "$IMAP_PORT" && port_open "$IMAPS_PORT" && port_open "$LMTP_PORT" &&
-    port_open "$SMTP_PORT"
+    port_open "$SMTP_PORT" && oauth_pid >/dev/null && port_open "$OAUTH_PORT"
 }
 
 require_binaries() {
@@ -377,6 +462,8 @@ cmd_start() {
   ensure_sysuser
   ensure_dirs
   ensure_cert
+  # The token server first: Dovecot's oauth2 passdb asks it.
+  start_oauth
   start_dovecot
   start_postfix
   print_env >"$DIR/env.tmp" && mv "$DIR/env.tmp" "$DIR/env"
@@ -389,6 +476,7 @@ cmd_stop() {
   set_paths "$(state_dir "${1:-}")"
   stop_postfix
   stop_dovecot
+  stop_oauth
   say "stopped ($DIR)"
 }
 
@@ -408,7 +496,8 @@ cmd_status() {
   local ok=0 pid item name port
   if pid=$(dovecot_pid); then echo "dovecot: running (pid $pid)"; else echo "dovecot: stopped"; ok=1; fi
   if pid=$(postfix_pid); then echo "postfix: running (pid $pid)"; else echo "postfix: stopped"; ok=1; fi
-  for item in IMAP:$IMAP_PORT IMAPS:$IMAPS_PORT LMTP:$LMTP_PORT SMTP:$SMTP_PORT; do
+  if pid=$(oauth_pid); then echo "oauth server: running (pid $pid)"; else echo "oauth server: stopped"; ok=1; fi
+  for item in IMAP:$IMAP_PORT IMAPS:$IMAPS_PORT LMTP:$LMTP_PORT SMTP:$SMTP_PORT OAUTH:$OAUTH_PORT; do
     name=${item%%:*} port=${item#*:}
     if port_open "$port"; then echo "$name $HOST:$port: open"; else echo "$name $HOST:$port: closed"; ok=1; fi
   done

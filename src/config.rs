@@ -11,12 +11,15 @@ use std::path::{Path, PathBuf};
 use crate::model::{GroupAddress, Slug};
 
 pub mod keys;
+pub mod oauth2;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
 use keys::{choice, env_name, settings, unknown_keys, Raw, Section};
+pub use oauth2::OAuth2Config;
+use validate::is_loopback_host;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -238,6 +241,23 @@ choice!(TlsMode {
     "none" => TlsMode::None,
 });
 
+/// How outloud logs in to a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// LOGIN with `password_env` / `password_file`.
+    Password,
+    /// SASL XOAUTH2 with a token from `[mailboxes.oauth2]` (Microsoft 365, Gmail, Dovecot).
+    Xoauth2,
+    /// SASL OAUTHBEARER (RFC 7628) with a token from `[mailboxes.oauth2]`.
+    Oauthbearer,
+}
+
+choice!(AuthMethod {
+    "password" => AuthMethod::Password,
+    "xoauth2" => AuthMethod::Xoauth2,
+    "oauthbearer" => AuthMethod::Oauthbearer,
+});
+
 /// What to do with a mail in the mailbox once it is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterAction {
@@ -271,7 +291,12 @@ settings! {
         allow_insecure: bool = false,
         /// PEM file of an extra CA to trust (a private CA or a self-signed server certificate).
         ca_file: Option<PathBuf> = None,
+        /// The login; with OAuth2 the mailbox address (the token says who may open it).
         user: String,
+        /// "password", or "xoauth2" / "oauthbearer" with a token from `[mailboxes.oauth2]`.
+        auth: AuthMethod = AuthMethod::Password,
+        /// Where OAuth2 tokens come from (with `auth = "xoauth2"` or `"oauthbearer"`).
+        oauth2: Option<OAuth2Config> = None,
         /// Environment variable holding the password.
         password_env: Option<String> = None,
         /// File whose first line is the password.
@@ -285,14 +310,15 @@ settings! {
         quarantine_folder: String = "outloud-quarantine".into(),
         /// Seconds between checks when the server has no IDLE.
         poll_secs: u64 = 60,
-        /// IDLE is re-issued after this many seconds (RFC 2177 asks for less than 30 minutes).
-        idle_secs: u64 = 29 * 60 - 60,
+        /// IDLE is re-issued after this many seconds (RFC 2177 asks for less than 30 minutes;
+        /// shorter notices a connection a NAT or firewall dropped without a word sooner).
+        idle_secs: u64 = 10 * 60,
         /// Mails fetched and published per transaction while catching up.
         batch_size: u32 = 500,
-        /// While in IDLE, also check with a NOOP this often (milliseconds; 0 = rely on IDLE
-        /// alone). Servers hold IDLE pushes back to coalesce changes (Dovecot: 500 ms), which
-        /// alone would put "cc the group and it is there" at over half a second.
-        idle_recheck_ms: u64 = 100,
+        /// While in IDLE, also check with a NOOP this often (milliseconds; 0 = IDLE alone).
+        /// Unset: only on servers known to hold IDLE pushes back (Dovecot: 500 ms), every
+        /// 100 ms; IDLE alone elsewhere (Gmail, Exchange Online throttle chatty clients).
+        idle_recheck_ms: Option<u64> = None,
     }
 }
 
@@ -318,6 +344,8 @@ impl std::fmt::Debug for MailboxConfig {
             .field("port", &self.port())
             .field("tls", &self.tls)
             .field("user", &self.user)
+            .field("auth", &self.auth)
+            .field("oauth2", &self.oauth2)
             .field("password_env", &self.password_env)
             .field("password_file", &self.password_file)
             .field("folders", &self.folders)
@@ -337,17 +365,15 @@ impl MailboxConfig {
 
     /// Read the password from the environment variable or file the config names.
     pub fn password(&self) -> Result<Secret, String> {
-        if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(Secret)
-                .map_err(|_| format!("environment variable {var} is not set"));
+        if self.password_env.is_none() && self.password_file.is_none() {
+            return Err("no password_env or password_file".into());
         }
-        if let Some(path) = &self.password_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            return Ok(Secret(text.lines().next().unwrap_or("").to_string()));
-        }
-        Err("no password_env or password_file".into())
+        oauth2::read_secret(self.password_env.as_deref(), self.password_file.as_deref())
+    }
+
+    /// Whether this mailbox logs in with an OAuth2 token.
+    pub fn uses_oauth2(&self) -> bool {
+        self.auth != AuthMethod::Password
     }
 
     /// Where the password comes from, as the key that says so: `password_env = "VAR"`.
@@ -585,7 +611,10 @@ impl Config {
         let secrets: HashSet<String> = self
             .mailboxes
             .iter()
-            .filter_map(|m| m.password_env.clone())
+            .flat_map(|m| {
+                let oauth2 = m.oauth2.iter().flat_map(OAuth2Config::secret_vars);
+                m.password_env.iter().chain(oauth2).cloned()
+            })
             .collect();
         let problems = env
             .iter()
@@ -641,23 +670,34 @@ fn set_in_section(
     }
 }
 
+/// A key of `entry`, or of a table of keys in it (`oauth2_client_id`: `client_id` of its
+/// `oauth2`), as its path (`oauth2.client_id`).
+fn entry_key(entry: &mut dyn Section, key: &str) -> Option<String> {
+    if entry.keys().contains(&key) {
+        return Some(key.to_string());
+    }
+    entry.keys().iter().find_map(|table| {
+        let sub = key.strip_prefix(table)?.strip_prefix('_')?;
+        let known = entry.section_of(table)?.keys().contains(&sub);
+        known.then(|| format!("{table}.{sub}"))
+    })
+}
+
 /// Sets the key `var` names in the entry it names (`OUTLOUD_MAILBOX_CORP_HOST`: `host` of
-/// mailbox `corp`). When entry names overlap (`corp`, `corp-eu`) the longest that leaves a
-/// known key wins.
+/// mailbox `corp`; `OUTLOUD_MAILBOX_CORP_OAUTH2_TENANT`: `tenant` of its `[mailboxes.oauth2]`).
+/// When entry names overlap (`corp`, `corp-eu`) the longest that leaves a known key wins.
 fn set_in_list<T: Entry>(
     entries: &mut [T],
     var: &str,
     value: &str,
 ) -> Result<String, (String, String)> {
     let found = entries
-        .iter()
+        .iter_mut()
         .enumerate()
         .filter_map(|(i, e)| {
             let prefix = format!("{}_", env_name(&[T::WORD, e.id()]));
             let key = var.strip_prefix(&prefix)?.to_ascii_lowercase();
-            e.keys()
-                .contains(&key.as_str())
-                .then_some((i, key, prefix.len()))
+            entry_key(e, &key).map(|key| (i, key, prefix.len()))
         })
         .max_by_key(|(_, _, len)| *len);
     let Some((i, key)) = found.map(|(i, key, _)| (i, key)) else {
@@ -680,7 +720,13 @@ fn set_in_list<T: Entry>(
         let m = format!("the {key} names the entry in variables; change it in the file");
         return Err((path, m));
     }
-    match entries[i].set(&key, Raw::Env(value)) {
+    let set = match key.split_once('.') {
+        Some((table, sub)) => entries[i]
+            .section_of(table)
+            .and_then(|s| s.set(sub, Raw::Env(value))),
+        None => entries[i].set(&key, Raw::Env(value)),
+    };
+    match set {
         Some(Ok(())) => Ok(path),
         Some(Err(m)) => Err((path, m)),
         None => unreachable!("{key} is one of the entry's keys"),

@@ -2,7 +2,8 @@
 //! until a shutdown future resolves. The command line only adds signals; tests and embedders
 //! call [`run`] (or [`Daemon::build`], to learn the port bound for `web.bind` port 0) directly.
 //!
-//! Lifecycle: [`Daemon::build`] checks the passwords, opens the database and binds the web view
+//! Lifecycle: [`Daemon::build`] checks the credentials (passwords; for OAuth2 every secret, key
+//! and file a token request needs), opens the database and binds the web view
 //! (every configuration error surfaces before anything runs); [`Daemon::run_until_stopped`]
 //! serves until `shutdown` resolves or the web view fails, then lets every watcher finish the
 //! batch in hand, release its lease and log out (at most [`DRAIN_TIMEOUT`]), and stops the web
@@ -17,12 +18,13 @@ use tokio::task::{JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::config::{mask_url, Config, MailboxConfig, Secret};
+use crate::config::{mask_url, Config, MailboxConfig};
 use crate::core::classify::OwnIdentity;
 use crate::core::pipeline::Options;
 use crate::health::Health;
-use crate::imap::{Watcher, WatcherSettings};
+use crate::imap::{Login, Watcher, WatcherSettings};
 use crate::ingest::{IngestError, IngestSettings, Ingestor};
+use crate::oauth::OAuthError;
 use crate::store::{Store, StoreError};
 use crate::web::{Application, WebError};
 
@@ -40,6 +42,13 @@ pub enum DaemonError {
         /// Where the password should have come from, e.g. `password_env = "VAR"`.
         origin: String,
         reason: String,
+    },
+    #[error("mailbox {mailbox}: OAuth2 ({origin})")]
+    OAuth2 {
+        mailbox: String,
+        /// Where tokens come from, e.g. `microsoft tenant T, client C (client secret)`.
+        origin: String,
+        source: Box<OAuthError>,
     },
     #[error("cannot create {}", path.display())]
     CreateDir {
@@ -85,8 +94,8 @@ impl Daemon {
     /// Everything `run` needs, checked and bound; `clock` dates what the watchers store and
     /// report.
     pub async fn build(cfg: &Config, clock: Clock) -> Result<Daemon, DaemonError> {
-        // Passwords first: a missing one is a configuration error, not a reason to start half.
-        let passwords = passwords(cfg)?;
+        // Credentials first: a missing one is a configuration error, not a reason to start half.
+        let logins = logins(cfg, &clock)?;
         let store = open_store(cfg).await?;
         let health = Health::new();
         let bind = &cfg.web.bind;
@@ -102,7 +111,7 @@ impl Daemon {
             lease_secs: cfg.daemon.lease_secs,
             clock,
         };
-        let watchers = watchers(cfg, passwords, store, &health, &settings).await?;
+        let watchers = watchers(cfg, logins, store, &health, &settings).await?;
         Ok(Daemon {
             app,
             watchers,
@@ -148,7 +157,7 @@ impl Daemon {
 /// One watcher per folder of every mailbox, sharing one ingestor (none without mailboxes).
 async fn watchers(
     cfg: &Config,
-    passwords: Vec<Secret>,
+    logins: Vec<Login>,
     store: Arc<dyn Store>,
     health: &Health,
     settings: &WatcherSettings,
@@ -158,13 +167,13 @@ async fn watchers(
         return Ok(watchers);
     }
     let ingestor = Arc::new(Ingestor::new(store, ingest_settings(cfg)).await?);
-    for (m, password) in cfg.mailboxes.iter().zip(passwords) {
+    for (m, login) in cfg.mailboxes.iter().zip(logins) {
         for folder in &m.folders {
             let (ingestor, health) = (ingestor.clone(), health.clone());
             let w = Watcher::new(
                 m.clone(),
                 folder,
-                password.clone(),
+                login.clone(),
                 ingestor,
                 health,
                 settings.clone(),
@@ -209,23 +218,31 @@ async fn drain(watchers: &mut JoinSet<()>) {
     }
 }
 
-/// Every mailbox's password, in `cfg.mailboxes` order.
-fn passwords(cfg: &Config) -> Result<Vec<Secret>, DaemonError> {
-    let password = |m: &MailboxConfig| {
-        m.password().map_err(|reason| {
-            let origin = match (&m.password_env, &m.password_file) {
-                (Some(var), _) => format!("password_env = {var:?}"),
-                (_, Some(path)) => format!("password_file = {:?}", path.display().to_string()),
-                _ => "no password_env or password_file".into(),
-            };
-            DaemonError::NoPassword {
+/// How every mailbox logs in, in `cfg.mailboxes` order: its password, or its token source
+/// (one per mailbox, shared by its folders' watchers) with every secret it needs readable.
+fn logins(cfg: &Config, clock: &Clock) -> Result<Vec<Login>, DaemonError> {
+    let login = |m: &MailboxConfig| -> Result<Login, DaemonError> {
+        let Some(login) = Login::oauth2(m, clock) else {
+            return password(m).map(Login::Password);
+        };
+        if let Login::OAuth2(o) = &login {
+            o.source.check().map_err(|source| DaemonError::OAuth2 {
                 mailbox: m.name.clone(),
-                origin,
-                reason,
-            }
-        })
+                origin: o.source.describe(),
+                source: Box::new(source),
+            })?;
+        }
+        Ok(login)
     };
-    cfg.mailboxes.iter().map(password).collect()
+    cfg.mailboxes.iter().map(login).collect()
+}
+
+fn password(m: &MailboxConfig) -> Result<crate::config::Secret, DaemonError> {
+    m.password().map_err(|reason| DaemonError::NoPassword {
+        mailbox: m.name.clone(),
+        origin: m.password_source(),
+        reason,
+    })
 }
 
 /// Open and migrate the database; create the groups the config declares. Every command starts

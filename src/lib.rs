@@ -12,7 +12,9 @@
 //!   check`, which proves every stored mail is published or recorded as skipped; [`eval`]:
 //!   accuracy on the labelled evaluation corpus (`outloud eval`).
 //! - [`imap`]: the daemon's IMAP watchers; [`health`] is what they report for `/healthz`,
-//!   [`metrics`] the counters for `/metrics`.
+//!   [`metrics`] the counters for `/metrics`; [`oauth`]: OAuth2 access tokens (Microsoft Entra,
+//!   Google service accounts, any token endpoint, a command) for logging in with SASL XOAUTH2 /
+//!   OAUTHBEARER; [`tls`]: the TLS client settings they share.
 //! - [`daemon`]: `outloud run` as a library — watchers and web view until a shutdown future,
 //!   then the drain.
 //! - [`web`]: the read view (HTML and JSON API).
@@ -36,7 +38,9 @@ pub mod ingest;
 pub mod mailbox_files;
 pub mod metrics;
 pub mod model;
+pub mod oauth;
 pub mod preflight;
 pub mod seeded;
 pub mod store;
+pub mod tls;
 pub mod web;

@@ -1,12 +1,14 @@
 //! `outloud check-config`: everything `outloud run` needs before it starts, checked without
-//! starting it — each mailbox's password (and CA file), the database, the web address. The
+//! starting it — each mailbox's password or, for OAuth2, every secret, key and file its token
+//! source reads (no token is asked for), its CA file, the database, the web address. The
 //! configuration itself was checked when it loaded. Every problem is listed, each naming the
 //! key it comes from and where that key was set.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::config::{mask_url, Config};
+use crate::config::{mask_url, Config, MailboxConfig};
+use crate::oauth::{OAuthError, TokenSource};
 
 /// How long the database gets to answer.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,27 +65,10 @@ fn mailboxes(cfg: &Config, report: &mut Report) {
             .push("mailboxes: none (run serves the web view only)".into());
     }
     for (i, m) in cfg.mailboxes.iter().enumerate() {
-        let secret_key = match m.password_env {
-            Some(_) => format!("mailboxes[{i}].password_env"),
-            None => format!("mailboxes[{i}].password_file"),
+        let mut fine = match m.uses_oauth2() {
+            true => oauth2(cfg, i, m, report),
+            false => password(cfg, i, m, report),
         };
-        let mut fine = true;
-        match m.password() {
-            Ok(p) if p.0.is_empty() => {
-                let message = format!(
-                    "mailbox {}: the password ({}) is empty",
-                    m.name,
-                    m.password_source()
-                );
-                report.problem(cfg, &secret_key, message);
-                fine = false;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                report.problem(cfg, &secret_key, format!("mailbox {}: {e}", m.name));
-                fine = false;
-            }
-        }
         if let Some(ca) = &m.ca_file {
             if let Err(e) = std::fs::read(ca) {
                 let message = format!("mailbox {}: cannot read {}: {e}", m.name, ca.display());
@@ -92,16 +77,70 @@ fn mailboxes(cfg: &Config, report: &mut Report) {
             }
         }
         if fine {
+            let login = match &m.oauth2 {
+                Some(o) => format!(
+                    "{} with a token from {}",
+                    m.auth.as_str().to_ascii_uppercase(),
+                    TokenSource::new(o, &m.user).describe()
+                ),
+                None => format!("password from {}", m.password_source()),
+            };
             report.ok.push(format!(
-                "mailbox {}: {}@{}:{} ({}), password from {}, folders {}",
+                "mailbox {}: {}@{}:{} ({}), {login}, folders {}",
                 m.name,
                 m.user,
                 m.host,
                 m.port(),
                 m.tls.as_str(),
-                m.password_source(),
                 m.folders.join(", ")
             ));
+        }
+    }
+}
+
+/// The password is there and not empty.
+fn password(cfg: &Config, i: usize, m: &MailboxConfig, report: &mut Report) -> bool {
+    let secret_key = match m.password_env {
+        Some(_) => format!("mailboxes[{i}].password_env"),
+        None => format!("mailboxes[{i}].password_file"),
+    };
+    let mut fine = true;
+    match m.password() {
+        Ok(p) if p.0.is_empty() => {
+            let message = format!(
+                "mailbox {}: the password ({}) is empty",
+                m.name,
+                m.password_source()
+            );
+            report.problem(cfg, &secret_key, message);
+            fine = false;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            report.problem(cfg, &secret_key, format!("mailbox {}: {e}", m.name));
+            fine = false;
+        }
+    }
+    fine
+}
+
+/// Every secret, key and file the token source will read is there and usable; the problem
+/// names the `[mailboxes.oauth2]` key that points at it.
+fn oauth2(cfg: &Config, i: usize, m: &MailboxConfig, report: &mut Report) -> bool {
+    let Some(o) = &m.oauth2 else {
+        return false;
+    };
+    let source = TokenSource::new(o, &m.user);
+    match source.check() {
+        Ok(()) => true,
+        Err(e) => {
+            let key = match &e {
+                OAuthError::Setup { key, .. } => format!("mailboxes[{i}].oauth2.{key}"),
+                _ => format!("mailboxes[{i}].oauth2"),
+            };
+            let message = format!("mailbox {}: OAuth2 ({}): {e}", m.name, source.describe());
+            report.problem(cfg, &key, message);
+            false
         }
     }
 }
@@ -232,6 +271,45 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("outloud.toml: key `web.bind`"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn oauth2_secrets_and_keys_are_checked_without_asking_for_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let sa = dir.path().join("sa.json");
+        let key = include_str!("../tests/fixtures/oauth/test-rsa-key.pem");
+        let json = serde_json::json!({"type": "service_account", "client_email": "sa@p.iam.gserviceaccount.com", "private_key": key});
+        std::fs::write(&sa, json.to_string()).unwrap();
+        let text = format!(
+            "[database]\nurl = \"sqlite:{dir}/x.db\"\n[web]\nbind = \"127.0.0.1:0\"\n\
+             [[mailboxes]]\nname = \"m365\"\nhost = \"outlook.office365.com\"\nuser = \"eng@corp.example\"\nauth = \"xoauth2\"\n\
+             [mailboxes.oauth2]\nprovider = \"microsoft\"\ntenant = \"t\"\nclient_id = \"c\"\nclient_secret_env = \"OUTLOUD_PREFLIGHT_TEST_NO_SECRET\"\n\
+             [[mailboxes]]\nname = \"gws\"\nhost = \"imap.gmail.com\"\nuser = \"eng@corp.example\"\nauth = \"xoauth2\"\n\
+             [mailboxes.oauth2]\nprovider = \"google\"\nservice_account_file = {sa:?}\n",
+            dir = dir.path().display(),
+            sa = sa.display().to_string(),
+        );
+        let (_d, cfg) = config(&text, &[]);
+        let report = check(&cfg).await;
+        let keys: Vec<&str> = report.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["mailboxes[0].oauth2.client_secret_env"],
+            "{:?}",
+            report.problems
+        );
+        let problem = report.problems[0].to_string();
+        assert!(
+            problem.contains("mailbox m365: OAuth2 (microsoft tenant t, client c (client secret))")
+                && problem.contains("OUTLOUD_PREFLIGHT_TEST_NO_SECRET is not set"),
+            "{problem}"
+        );
+        assert!(
+            report.ok.iter().any(|l| l.starts_with("mailbox gws:")
+                && l.contains("XOAUTH2 with a token from google service account")),
+            "{:?}",
+            report.ok
+        );
     }
 
     #[tokio::test]

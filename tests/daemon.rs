@@ -106,3 +106,28 @@ async fn a_mailbox_without_its_password_stops_the_build_naming_both() {
     // Refused before the database was even opened.
     assert!(!dir.path().join("var").exists());
 }
+
+#[tokio::test]
+async fn an_oauth2_mailbox_without_its_secret_stops_the_build_naming_the_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), "127.0.0.1:0");
+    cfg.mailboxes = vec![toml::from_str(
+        "name = \"m365\"\nhost = \"outlook.office365.com\"\nuser = \"eng@corp.example\"\nauth = \"xoauth2\"\n\
+         [oauth2]\nprovider = \"microsoft\"\ntenant = \"t\"\nclient_id = \"c\"\n\
+         certificate_file = \"/nonexistent/app.crt\"\ncertificate_key_file = \"/nonexistent/app.key\"\n",
+    )
+    .unwrap()];
+    let err = Daemon::build(&cfg, Clock::system())
+        .await
+        .err()
+        .expect("no certificate, no daemon");
+    assert!(matches!(err, DaemonError::OAuth2 { .. }), "{err:?}");
+    // The cause is in the chain, as `{:#}` prints it.
+    let text = format!("{:#}", anyhow::Error::from(err));
+    assert!(
+        text.contains("mailbox m365: OAuth2 (microsoft tenant t, client c (certificate))")
+            && text.contains("certificate (certificate_file): cannot read /nonexistent/app.crt"),
+        "{text}"
+    );
+    assert!(!dir.path().join("var").exists());
+}

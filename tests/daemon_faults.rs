@@ -89,6 +89,8 @@ folders = ["{folder}"]
 batch_size = {batch}
 poll_secs = 2
 idle_secs = 60
+# What the default picks for Dovecot (it holds IDLE pushes back 0.5 s), set so it stays so.
+idle_recheck_ms = 100
 "#,
         db = s.db_url,
         slug = s.slug,

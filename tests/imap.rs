@@ -10,12 +10,15 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::eventually;
 use futures::StreamExt;
 use outloud::clock::Clock;
 use outloud::config::{AfterAction, MailboxConfig, Secret, TlsMode};
 use outloud::health::{Health, Role};
 use outloud::imap::commands::move_uids;
-use outloud::imap::{connect, Account, Capabilities, ImapError, Session, Watcher, WatcherSettings};
+use outloud::imap::{
+    connect, Account, Capabilities, ImapError, Login, Session, Watcher, WatcherSettings,
+};
 use outloud::ingest::Ingestor;
 use outloud::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -73,7 +76,7 @@ impl Stack {
             self.imap_port
         };
         let toml = format!(
-            "name = {name:?}\nhost = {:?}\nport = {port}\nuser = {:?}\npassword_env = \"OUTLOUD_IMAP_PASSWORD\"\nca_file = {:?}\nfolders = [{folder:?}]\nbatch_size = 10\nidle_secs = 60\n",
+            "name = {name:?}\nhost = {:?}\nport = {port}\nuser = {:?}\npassword_env = \"OUTLOUD_IMAP_PASSWORD\"\nca_file = {:?}\nfolders = [{folder:?}]\nbatch_size = 10\nidle_secs = 60\nidle_recheck_ms = 100\n",
             self.host, self.user, self.ca
         );
         let mut m: MailboxConfig = toml::from_str(&toml).unwrap();
@@ -81,15 +84,15 @@ impl Stack {
         m
     }
 
-    fn secret(&self) -> Secret {
-        Secret(self.password.clone())
+    fn login(&self) -> Login {
+        Secret(self.password.clone()).into()
     }
 
     /// A plain session for setting up folders and reading them back.
     async fn admin(&self) -> Session {
         connect(
             &self.mailbox("admin", TlsMode::None, "INBOX"),
-            &self.secret(),
+            &self.login(),
         )
         .await
         .expect("admin login")
@@ -168,7 +171,7 @@ fn watcher(
     Watcher::new(
         cfg,
         folder,
-        stack.secret(),
+        stack.login(),
         ingestor.clone(),
         health.clone(),
         settings,
@@ -189,7 +192,7 @@ async fn messages(store: &Arc<dyn Store>) -> i64 {
 async fn connects_over_implicit_tls_starttls_and_plain() {
     let stack = stack_or_skip!();
     for tls in [TlsMode::Implicit, TlsMode::Starttls, TlsMode::None] {
-        let (mut s, caps) = connect(&stack.mailbox("corp", tls, "INBOX"), &stack.secret())
+        let (mut s, caps) = connect(&stack.mailbox("corp", tls, "INBOX"), &stack.login())
             .await
             .unwrap_or_else(|e| panic!("{tls:?}: {e}"));
         assert!(caps.idle, "{tls:?}: Dovecot offers IDLE");
@@ -202,7 +205,7 @@ async fn connects_over_implicit_tls_starttls_and_plain() {
 async fn wrong_password_is_an_auth_error_naming_the_account() {
     let stack = stack_or_skip!();
     let cfg = stack.mailbox("corp-wrong", TlsMode::Starttls, "INBOX");
-    let err = connect(&cfg, &Secret("not-the-password".into()))
+    let err = connect(&cfg, &Secret("not-the-password".into()).into())
         .await
         .expect_err("login must fail");
     assert!(matches!(err, ImapError::Auth { .. }), "{err:?}");
@@ -389,6 +392,7 @@ async fn copy_fallback_moves_into_a_folder_whose_name_needs_quoting() {
         idle: true,
         mv: false,
         uidplus: true,
+        ..Default::default()
     };
     let account = Account::of(&stack.mailbox("admin", TlsMode::None, &folder));
     let expunged = move_uids(&mut admin, &account, caps, &uids, &target)
@@ -452,20 +456,6 @@ async fn uidvalidity_change_resyncs_without_double_posts() {
         .unwrap();
     assert_eq!((Some(cp.uidvalidity), cp.last_uid), (second.uidvalidity, 6));
     remove_folders(&mut admin, &folder).await;
-}
-
-/// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut cond: impl FnMut() -> F,
-) {
-    for _ in 0..600 {
-        if cond().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("gave up waiting: {what}");
 }
 
 #[tokio::test]
@@ -798,7 +788,7 @@ async fn an_untrusted_certificate_is_a_tls_error() {
     let stack = stack_or_skip!();
     let mut cfg = stack.mailbox("corp", TlsMode::Implicit, "INBOX");
     cfg.ca_file = None; // the stack's certificate is self-signed: only its own PEM trusts it
-    let err = connect(&cfg, &stack.secret())
+    let err = connect(&cfg, &stack.login())
         .await
         .expect_err("must not trust a self-signed certificate");
     assert!(matches!(err, ImapError::Tls { .. }), "{err:?}");

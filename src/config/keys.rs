@@ -23,6 +23,18 @@ pub enum Raw<'a> {
 /// was expected; the caller adds the key and where the value came from.
 pub trait Setting: Sized {
     fn read(raw: Raw<'_>) -> Result<Self, String>;
+
+    /// Like [`Setting::read`], but a value that is a table of keys of its own (such as
+    /// `[mailboxes.oauth2]`) reports each bad key apart, as (key within the table, message).
+    fn read_table(raw: Raw<'_>) -> Result<Self, Vec<(String, String)>> {
+        Self::read(raw).map_err(|m| vec![(String::new(), m)])
+    }
+
+    /// The keys of a value that is a table of its own, to set them one by one from the
+    /// environment; `None` for a plain value.
+    fn as_section(&mut self) -> Option<&mut dyn Section> {
+        None
+    }
 }
 
 fn got(v: &toml::Value) -> String {
@@ -90,6 +102,17 @@ impl<T: Setting> Setting for Option<T> {
             Raw::Env(s) if s.trim().is_empty() => Ok(None),
             _ => T::read(raw).map(Some),
         }
+    }
+
+    fn read_table(raw: Raw<'_>) -> Result<Self, Vec<(String, String)>> {
+        match raw {
+            Raw::Env(s) if s.trim().is_empty() => Ok(None),
+            _ => T::read_table(raw).map(Some),
+        }
+    }
+
+    fn as_section(&mut self) -> Option<&mut dyn Section> {
+        self.as_mut()?.as_section()
     }
 }
 
@@ -163,6 +186,8 @@ pub trait Section {
     fn keys(&self) -> &'static [&'static str];
     /// Set one key. `None` when there is no such key.
     fn set(&mut self, key: &str, raw: Raw<'_>) -> Option<Result<(), String>>;
+    /// The key `key` when its value is a table of keys of its own (and present).
+    fn section_of(&mut self, key: &str) -> Option<&mut dyn Section>;
     /// Read a whole table: every problem as (key, message), keys relative to the table.
     fn from_table(table: &toml::Table) -> Result<Self, Vec<(String, String)>>
     where
@@ -183,7 +208,8 @@ pub(crate) fn unknown_keys(table: &toml::Table, known: &[&str]) -> Vec<(String, 
         .collect()
 }
 
-/// One key of `table`: its value, `default` when absent, or `None` after recording why not.
+/// One key of `table`: its value, `default` when absent, or `None` after recording why not
+/// (a table's own keys as `key.sub`).
 pub(crate) fn read_key<T: Setting>(
     table: &toml::Table,
     key: &str,
@@ -191,10 +217,18 @@ pub(crate) fn read_key<T: Setting>(
     errors: &mut Vec<(String, String)>,
 ) -> Option<T> {
     let result = match table.get(key) {
-        Some(v) => T::read(Raw::Toml(v)),
-        None => default.ok_or_else(|| "missing: this key is required".to_string()),
+        Some(v) => T::read_table(Raw::Toml(v)),
+        None => {
+            default.ok_or_else(|| vec![(String::new(), "missing: this key is required".into())])
+        }
     };
-    result.map_err(|m| errors.push((key.to_string(), m))).ok()
+    let name = |sub: String| match sub.is_empty() {
+        true => key.to_string(),
+        false => format!("{key}.{sub}"),
+    };
+    result
+        .map_err(|list| errors.extend(list.into_iter().map(|(sub, m)| (name(sub), m))))
+        .ok()
 }
 
 /// Declares a group of keys. Each field is `name: Type = default,` or, in an entry of a list,
@@ -242,6 +276,14 @@ macro_rules! settings {
                 use $crate::config::keys::Setting;
                 match key {
                     $(stringify!($field) => Some(Setting::read(raw).map(|v| self.$field = v)),)*
+                    _ => None,
+                }
+            }
+
+            fn section_of(&mut self, key: &str) -> Option<&mut dyn $crate::config::keys::Section> {
+                use $crate::config::keys::Setting;
+                match key {
+                    $(stringify!($field) => Setting::as_section(&mut self.$field),)*
                     _ => None,
                 }
             }

@@ -37,6 +37,10 @@ fn example_mailbox_block_is_valid() {
     let c = Config::load_with(Some(&p), &[]).unwrap();
     assert_eq!(c.mailboxes[0].name, "corp");
     assert_eq!(c.mailboxes[0].after, AfterAction::Flag);
+    assert_eq!(c.mailboxes[1].auth, AuthMethod::Xoauth2);
+    let o = c.mailboxes[1].oauth2.as_ref().unwrap();
+    assert_eq!(o.provider, oauth2::Provider::Microsoft);
+    assert_eq!(o.scope(), Some(oauth2::MICROSOFT_SCOPE));
 }
 
 #[test]
@@ -150,11 +154,16 @@ fn every_key_is_documented_in_the_example_file() {
             .collect()
     };
     let mut cfg = Config::default();
+    // A key whose value is a table of its own is documented by that table's header.
+    let table_header = |key: &str| {
+        let header = format!("[mailboxes.{key}]");
+        text.lines().any(|l| l.trim_start_matches("#> ") == header)
+    };
     let check = |header: String, keys: &[&str]| {
         let lines = block(&header);
         for key in keys {
             assert!(
-                lines.iter().any(|l| l.starts_with(&format!("{key} = "))),
+                lines.iter().any(|l| l.starts_with(&format!("{key} = "))) || table_header(key),
                 "{header} {key} is not documented in config/outloud.example.toml"
             );
         }
@@ -166,6 +175,8 @@ fn every_key_is_documented_in_the_example_file() {
     let t: toml::Table = toml::from_str(MAILBOX).unwrap();
     let m = list::<MailboxConfig>(&t, &mut Vec::new()).remove(0);
     check("[[mailboxes]]".into(), m.keys());
+    let o = OAuth2Config::from_table(&toml::from_str("provider = \"command\"").unwrap()).unwrap();
+    check("[mailboxes.oauth2]".into(), o.keys());
     let g = GroupConfig::from_table(
         &toml::from_str("slug = \"x\"\naddresses = [\"x@corp.example\"]").unwrap(),
     )
@@ -292,4 +303,140 @@ fn a_mailbox_reads_on_its_own() {
     assert_eq!(m.port(), 143);
     let e = toml::from_str::<MailboxConfig>("name = \"x\"\nhost = \"h\"\n").unwrap_err();
     assert!(e.to_string().contains("key `user`: missing"), "{e}");
+}
+
+const M365: &str = "[[mailboxes]]\nname = \"m365\"\nhost = \"outlook.office365.com\"\nuser = \"eng@corp.example\"\nauth = \"xoauth2\"\n[mailboxes.oauth2]\nprovider = \"microsoft\"\ntenant = \"corp.example\"\nclient_id = \"app-1\"\nclient_secret_env = \"M365_SECRET\"\n";
+
+#[test]
+fn oauth2_block_loads_and_its_keys_come_from_the_environment() {
+    let (_d, p) = write(M365);
+    let c = Config::load_with(
+        Some(&p),
+        &env(&[
+            ("OUTLOUD_MAILBOX_M365_OAUTH2_TENANT", "tenant-guid"),
+            (
+                "OUTLOUD_MAILBOX_M365_OAUTH2_SCOPE",
+                "https://outlook.office.com/.default",
+            ),
+            ("M365_SECRET", "not a setting"),
+        ]),
+    )
+    .unwrap();
+    let m = &c.mailboxes[0];
+    assert!(m.uses_oauth2());
+    let o = m.oauth2.as_ref().unwrap();
+    assert_eq!(o.tenant.as_deref(), Some("tenant-guid"));
+    assert_eq!(o.scope(), Some("https://outlook.office.com/.default"));
+    assert_eq!(
+        c.origin_of("mailboxes[0].oauth2.tenant"),
+        "environment OUTLOUD_MAILBOX_M365_OAUTH2_TENANT"
+    );
+    let e = Config::load_with(
+        Some(&p),
+        &env(&[("OUTLOUD_MAILBOX_M365_OAUTH2_GRANT", "x")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("mailboxes[0].oauth2.grant") && e.contains("\"refresh_token\""),
+        "{e}"
+    );
+    let e = Config::load_with(Some(&p), &env(&[("OUTLOUD_MAILBOX_M365_OAUTH2", "x")]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("OUTLOUD_MAILBOX_M365_OAUTH2"), "{e}");
+    assert!(!format!("{m:?}").contains("not a setting"));
+}
+
+#[test]
+fn oauth2_mistakes_name_the_nested_key() {
+    // A key of the nested table that does not exist, and one of the wrong provider.
+    let (_d, p) = write(&format!(
+        "{M365}tenat = \"x\"\nservice_account_file = \"/sa.json\"\n"
+    ));
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("`mailboxes[0].oauth2.tenat`: unknown key"),
+        "{e}"
+    );
+    let text = M365.replace("tenant = \"corp.example\"\n", "");
+    let (_d, p) = write(&format!("{text}service_account_file = \"/sa.json\"\n"));
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("`mailboxes[0].oauth2.tenant`: provider = \"microsoft\" needs tenant"),
+        "{e}"
+    );
+    assert!(
+        e.contains(
+            "`mailboxes[0].oauth2.service_account_file`: not used by provider = \"microsoft\""
+        ),
+        "{e}"
+    );
+    // A secret and a certificate at once; a password besides the token.
+    let (_d, p) = write(&format!(
+        "{M365}certificate_file = \"/c.pem\"\ncertificate_key_file = \"/k.pem\"\n"
+    ));
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("oauth2.certificate_file") && e.contains("not both"),
+        "{e}"
+    );
+    let text = M365.replace(
+        "auth = \"xoauth2\"\n",
+        "auth = \"xoauth2\"\npassword_env = \"P\"\n",
+    );
+    let (_d, p) = write(&text);
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("mailboxes[0].password_env") && e.contains("not used with auth"),
+        "{e}"
+    );
+}
+
+#[test]
+fn auth_and_oauth2_go_together() {
+    let base =
+        "[[mailboxes]]\nname = \"g\"\nhost = \"imap.gmail.com\"\nuser = \"eng@corp.example\"\n";
+    let (_d, p) = write(&format!("{base}auth = \"oauthbearer\"\n"));
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("mailboxes[0].oauth2") && e.contains("needs a [mailboxes.oauth2]"),
+        "{e}"
+    );
+    let google = "[mailboxes.oauth2]\nprovider = \"google\"\nservice_account_file = \"/sa.json\"\n";
+    let (_d, p) = write(&format!("{base}password_env = \"P\"\n{google}"));
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("mailboxes[0].auth") && e.contains("xoauth2"),
+        "{e}"
+    );
+    let (_d, p) = write(&format!("{base}auth = \"xoauth2\"\n{google}"));
+    let c = Config::load_with(Some(&p), &[]).unwrap();
+    assert_eq!(
+        c.mailboxes[0].oauth2.as_ref().unwrap().scope(),
+        Some(oauth2::GOOGLE_SCOPE)
+    );
+}
+
+#[test]
+fn token_endpoints_need_https_unless_on_loopback() {
+    let generic = |url: &str| {
+        format!(
+            "[[mailboxes]]\nname = \"k\"\nhost = \"imap.corp.example\"\nuser = \"u\"\nauth = \"xoauth2\"\n\
+             [mailboxes.oauth2]\nprovider = \"generic\"\nclient_id = \"c\"\nclient_secret_file = \"/s\"\ntoken_url = \"{url}\"\n"
+        )
+    };
+    let (_d, p) = write(&generic("http://sso.corp.example/token"));
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("mailboxes[0].oauth2.token_url") && e.contains("https"),
+        "{e}"
+    );
+    let (_d, p) = write(&generic("http://127.0.0.1:9000/token"));
+    assert!(Config::load_with(Some(&p), &[]).is_ok());
+    let (_d, p) = write(
+        &generic("https://sso.corp.example/token").replace("client_secret_file = \"/s\"\n", ""),
+    );
+    let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
+    assert!(e.contains("oauth2.client_secret_env"), "{e}");
 }

@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{invalid, mask_url, AfterAction, Config, ConfigError, MailboxConfig, TlsMode};
+use super::{
+    invalid, mask_url, AfterAction, AuthMethod, Config, ConfigError, MailboxConfig, TlsMode,
+};
 
 /// The problems found so far.
 struct Problems<'a> {
@@ -71,10 +73,9 @@ impl Problems<'_> {
             let msg = format!("\"none\" sends the password in clear to {}; use \"implicit\" or \"starttls\", or set allow_insecure = true", m.host);
             self.add(&key("tls"), msg);
         }
-        match (&m.password_env, &m.password_file) {
-            (None, None) => self.add(&key("password_env"), "set password_env (a variable name) or password_file; passwords never go in the config file"),
-            (Some(_), Some(_)) => self.add(&key("password_file"), "set either password_env or password_file, not both"),
-            _ => {}
+        match m.auth {
+            AuthMethod::Password => self.password(i, m),
+            _ => self.oauth2(i, m),
         }
         if m.folders.is_empty() {
             self.add(
@@ -89,6 +90,44 @@ impl Problems<'_> {
             );
         }
         self.mailbox_timing(i, m);
+    }
+
+    fn password(&mut self, i: usize, m: &MailboxConfig) {
+        let key = |k: &str| format!("mailboxes[{i}].{k}");
+        match (&m.password_env, &m.password_file) {
+            (None, None) => self.add(&key("password_env"), "set password_env (a variable name) or password_file; passwords never go in the config file"),
+            (Some(_), Some(_)) => self.add(&key("password_file"), "set either password_env or password_file, not both"),
+            _ => {}
+        }
+        if m.oauth2.is_some() {
+            let msg = "[mailboxes.oauth2] is set but auth = \"password\": set auth = \"xoauth2\" (or \"oauthbearer\") to log in with its tokens";
+            self.add(&key("auth"), msg);
+        }
+    }
+
+    fn oauth2(&mut self, i: usize, m: &MailboxConfig) {
+        let key = |k: &str| format!("mailboxes[{i}].{k}");
+        let auth = m.auth.as_str();
+        for k in ["password_env", "password_file"] {
+            let set = if k == "password_env" {
+                m.password_env.is_some()
+            } else {
+                m.password_file.is_some()
+            };
+            if set {
+                self.add(
+                    &key(k),
+                    format!("not used with auth = {auth:?} (the token is the credential)"),
+                );
+            }
+        }
+        let Some(o) = &m.oauth2 else {
+            let msg = format!("auth = {auth:?} needs a [mailboxes.oauth2] table saying where tokens come from (provider = \"microsoft\", \"google\", \"generic\" or \"command\")");
+            return self.add(&key("oauth2"), msg);
+        };
+        for (k, message) in o.problems() {
+            self.add(&key(&format!("oauth2.{k}")), message);
+        }
     }
 
     fn mailbox_timing(&mut self, i: usize, m: &MailboxConfig) {
@@ -130,7 +169,7 @@ impl Problems<'_> {
     }
 }
 
-fn is_loopback_host(host: &str) -> bool {
+pub(super) fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
         || host
             .parse::<std::net::IpAddr>()

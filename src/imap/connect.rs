@@ -1,7 +1,8 @@
 //! Opening an authenticated IMAP session for one [`MailboxConfig`]: TCP, then TLS from the
-//! first byte, STARTTLS, or nothing (loopback only, enforced by the config), then the greeting
-//! and LOGIN. Every step has a timeout, and every error names the account and the address, so
-//! a log line alone says which mailbox is failing and why.
+//! first byte, STARTTLS, or nothing (loopback only, enforced by the config), then the greeting,
+//! the login ([`super::login`]: a password or an OAuth2 token), and what the server is and can
+//! do. Every step has a timeout, and every error names the account and the address, so a log
+//! line alone says which mailbox is failing and why.
 
 use std::io;
 use std::pin::Pin;
@@ -14,7 +15,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls;
 
-use crate::config::{MailboxConfig, Secret, TlsMode};
+use super::decide::{self, ServerKind};
+use super::login::{identify, log_in, Login};
+use crate::config::{MailboxConfig, TlsMode};
+use crate::oauth::OAuthError;
 
 /// Timeout of a single network step (connect, handshake, login, one command or response).
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -28,7 +32,7 @@ pub enum ImapStream {
 }
 
 pub type Session = async_imap::Session<ImapStream>;
-type Client = async_imap::Client<ImapStream>;
+pub(super) type Client = async_imap::Client<ImapStream>;
 
 impl AsyncRead for ImapStream {
     fn poll_read(
@@ -101,6 +105,20 @@ pub enum ImapError {
     /// Wrong user or password: retrying at once will not help (and may lock the account).
     #[error("{account}: login refused (check user and password): {message}")]
     Auth { account: Account, message: String },
+    /// No OAuth2 token: the token endpoint refused or could not be reached, or a secret is
+    /// missing.
+    #[error("{account}: getting an OAuth2 token: {source}")]
+    Token {
+        account: Account,
+        source: Box<OAuthError>,
+    },
+    /// The server did not accept the token (even a freshly fetched one).
+    #[error("{account}: the server refused the OAuth2 token ({mechanism}): {message}; check that the app may open this mailbox as user {}", account.user)]
+    TokenRefused {
+        account: Account,
+        mechanism: &'static str,
+        message: String,
+    },
     #[error("{account}: {message}")]
     Protocol { account: Account, message: String },
     #[error("{account}: no answer within {}s while {what}", STEP_TIMEOUT.as_secs())]
@@ -110,8 +128,14 @@ pub enum ImapError {
 }
 
 impl ImapError {
+    /// Credentials the server or the token endpoint turned down: retrying at once will not
+    /// help (and may lock the account).
     pub fn is_auth(&self) -> bool {
-        matches!(self, ImapError::Auth { .. })
+        match self {
+            ImapError::Auth { .. } | ImapError::TokenRefused { .. } => true,
+            ImapError::Token { source, .. } => source.is_refusal(),
+            _ => false,
+        }
     }
 
     /// Classify an async-imap error of the step `what`.
@@ -170,7 +194,7 @@ pub async fn step<T>(
     }
 }
 
-/// What the server can do, as far as the watcher cares.
+/// What the server is and can do, as far as the watcher cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Capabilities {
     pub idle: bool,
@@ -178,14 +202,51 @@ pub struct Capabilities {
     pub mv: bool,
     /// RFC 4315 `UIDPLUS` (`UID EXPUNGE`).
     pub uidplus: bool,
+    /// Which server it is, from its greeting and ID (its quirks depend on it).
+    pub server: ServerKind,
 }
 
-/// Connect, secure, read the greeting and log in.
+/// A logged-in session and what came with it.
+pub struct Opened {
+    pub session: Session,
+    pub caps: Capabilities,
+    /// With an OAuth2 login: when its token is due for renewal (Unix seconds), which is when
+    /// this connection should be replaced.
+    pub renew_at: Option<i64>,
+}
+
+/// Connect, secure, read the greeting and log in; the session and what the server can do.
 pub async fn connect(
     cfg: &MailboxConfig,
-    password: &Secret,
+    login: &Login,
 ) -> Result<(Session, Capabilities), ImapError> {
+    open(cfg, login).await.map(|o| (o.session, o.caps))
+}
+
+/// [`connect`], keeping what the watcher also needs (when an OAuth2 token runs out).
+pub async fn open(cfg: &MailboxConfig, login: &Login) -> Result<Opened, ImapError> {
     let account = Account::of(cfg);
+    let (client, greeting) = secure(cfg, &account).await?;
+    let (mut session, renew_at) = log_in(cfg, &account, client, login).await?;
+    let caps = step(&account, "asking for capabilities", session.capabilities()).await?;
+    let name = identify(&mut session, caps.has_str("ID")).await;
+    let caps = Capabilities {
+        idle: caps.has_str("IDLE"),
+        mv: caps.has_str("MOVE"),
+        uidplus: caps.has_str("UIDPLUS"),
+        server: decide::server_kind(&greeting, name.as_deref()),
+    };
+    Ok(Opened {
+        session,
+        caps,
+        renew_at,
+    })
+}
+
+/// TCP, then TLS as configured, and the greeting: the client, not logged in yet, and the
+/// greeting's text.
+async fn secure(cfg: &MailboxConfig, account: &Account) -> Result<(Client, String), ImapError> {
+    let account = account.clone();
     let tcp = match tokio::time::timeout(
         STEP_TIMEOUT,
         TcpStream::connect((cfg.host.as_str(), cfg.port())),
@@ -202,16 +263,16 @@ pub async fn connect(
         }
     };
     let _ = tcp.set_nodelay(true);
-    let client = match cfg.tls {
+    Ok(match cfg.tls {
         TlsMode::Implicit => {
             let tls = tls_handshake(cfg, &account, tcp).await?;
             let mut client = Client::new(tls);
-            greeting(&account, &mut client).await?;
-            client
+            let text = greeting(&account, &mut client).await?;
+            (client, text)
         }
         TlsMode::Starttls => {
             let mut client = Client::new(ImapStream::Plain(tcp));
-            greeting(&account, &mut client).await?;
+            let text = greeting(&account, &mut client).await?;
             step(
                 &account,
                 "asking for STARTTLS",
@@ -221,43 +282,19 @@ pub async fn connect(
             let ImapStream::Plain(tcp) = client.into_inner() else {
                 unreachable!("the stream is plain before STARTTLS")
             };
-            Client::new(tls_handshake(cfg, &account, tcp).await?)
+            (Client::new(tls_handshake(cfg, &account, tcp).await?), text)
         }
         TlsMode::None => {
             let mut client = Client::new(ImapStream::Plain(tcp));
-            greeting(&account, &mut client).await?;
-            client
+            let text = greeting(&account, &mut client).await?;
+            (client, text)
         }
-    };
-    let mut session =
-        match tokio::time::timeout(STEP_TIMEOUT, client.login(&cfg.user, &password.0)).await {
-            Err(_) => {
-                return Err(ImapError::Timeout {
-                    account,
-                    what: "logging in".into(),
-                })
-            }
-            Ok(Ok(s)) => s,
-            Ok(Err((async_imap::error::Error::No(message), _))) if !temporary_refusal(&message) => {
-                return Err(ImapError::Auth {
-                    account,
-                    message: server_text(&message),
-                })
-            }
-            Ok(Err((e, _))) => return Err(ImapError::from_imap(&account, "logging in", e)),
-        };
-    let caps = step(&account, "asking for capabilities", session.capabilities()).await?;
-    let caps = Capabilities {
-        idle: caps.has_str("IDLE"),
-        mv: caps.has_str("MOVE"),
-        uidplus: caps.has_str("UIDPLUS"),
-    };
-    Ok((session, caps))
+    })
 }
 
 /// async-imap renders a NO as `code: None, info: Some("[AUTHENTICATIONFAILED] …")`; keep the
 /// server's own words.
-fn server_text(message: &str) -> String {
+pub(super) fn server_text(message: &str) -> String {
     message
         .split_once("info: Some(\"")
         .and_then(|(_, rest)| rest.rsplit_once("\")"))
@@ -266,12 +303,13 @@ fn server_text(message: &str) -> String {
 }
 
 /// RFC 5530 codes that mean "try later", not "wrong password".
-fn temporary_refusal(message: &str) -> bool {
+pub(super) fn temporary_refusal(message: &str) -> bool {
     let m = message.to_ascii_uppercase();
     m.contains("[UNAVAILABLE]") || m.contains("[SERVERBUG]") || m.contains("[INUSE]")
 }
 
-async fn greeting(account: &Account, client: &mut Client) -> Result<(), ImapError> {
+/// Read the greeting; its text (`Dovecot ready.`, `Gimap ready for requests from …`).
+async fn greeting(account: &Account, client: &mut Client) -> Result<String, ImapError> {
     let closed = || ImapError::Closed {
         account: account.clone(),
         what: "waiting for the greeting".into(),
@@ -295,8 +333,13 @@ async fn greeting(account: &Account, client: &mut Client) -> Result<(), ImapErro
     };
     match res.parsed() {
         Response::Data {
-            status: Status::Ok, ..
-        } => Ok(()),
+            status: Status::Ok,
+            outcome,
+        } => Ok(outcome
+            .information
+            .as_deref()
+            .unwrap_or_default()
+            .to_string()),
         other => Err(ImapError::Protocol {
             account: account.clone(),
             message: format!("unexpected greeting: {other:?}"),
@@ -313,7 +356,7 @@ async fn tls_handshake(
         account: account.clone(),
         message,
     };
-    let config = client_config(cfg).map_err(tls_err)?;
+    let config = crate::tls::client_config(cfg.ca_file.as_deref()).map_err(tls_err)?;
     let name = rustls::pki_types::ServerName::try_from(cfg.host.clone())
         .map_err(|e| tls_err(format!("{:?} is not a valid server name: {e}", cfg.host)))?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
@@ -325,37 +368,6 @@ async fn tls_handshake(
         Ok(Err(e)) => Err(tls_err(format!("handshake failed: {e}"))),
         Ok(Ok(s)) => Ok(ImapStream::Tls(Box::new(s))),
     }
-}
-
-/// rustls with ring; roots are the public web roots plus the config's `ca_file`.
-fn client_config(cfg: &MailboxConfig) -> Result<rustls::ClientConfig, String> {
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    if let Some(path) = &cfg.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
-        let mut added = 0;
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let cert = cert.map_err(|e| format!("ca_file {}: {e}", path.display()))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err(format!(
-                "ca_file {} holds no PEM certificate",
-                path.display()
-            ));
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
 }
 
 #[cfg(test)]

@@ -162,6 +162,81 @@ pub fn wake_every(idle_secs: u64, lease_secs: u64) -> Duration {
     Duration::from_secs(idle_secs.min((lease_secs / 3).max(1)).max(1))
 }
 
+/// How often the lease is renewed: a third of its length, so two renewals may fail before a
+/// standby takes over.
+pub fn lease_renewal(lease_secs: u64) -> Duration {
+    Duration::from_secs((lease_secs / 3).max(1))
+}
+
+/// A standby's session gets a NOOP this often, so the server does not drop it (RFC 3501
+/// servers wait at least 30 minutes) and a dead connection is noticed before a takeover.
+pub fn standby_keepalive(idle_secs: u64) -> Duration {
+    Duration::from_secs(idle_secs.clamp(1, 60))
+}
+
+/// How long one wait (IDLE or poll) lasts at most: `secs`, or until the connection's OAuth2
+/// token is due for renewal (`renew_at`, Unix seconds) if that comes first.
+pub fn wait_limit(secs: u64, renew_at: Option<i64>, now: i64) -> Duration {
+    let token_left = renew_at.map_or(u64::MAX, |at| u64::try_from(at - now).unwrap_or(0));
+    Duration::from_secs(secs.min(token_left))
+}
+
+/// Which IMAP server the watcher talks to, where that changes what it should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerKind {
+    /// Holds IDLE pushes back for a fixed 500 ms to batch changes.
+    Dovecot,
+    /// Gmail: labels appear as folders; throttles chatty clients; caps connections per account.
+    Gmail,
+    /// Exchange Online or Exchange Server: throttles chatty clients.
+    Exchange,
+    #[default]
+    Other,
+}
+
+impl ServerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerKind::Dovecot => "dovecot",
+            ServerKind::Gmail => "gmail",
+            ServerKind::Exchange => "exchange",
+            ServerKind::Other => "other",
+        }
+    }
+}
+
+/// The server, from its greeting (`* OK … Dovecot ready.`, `* OK Gimap ready for requests
+/// from …`, `* OK The Microsoft Exchange IMAP4 service is ready.`) and the name it gives in
+/// its ID answer (RFC 2971: `"name" "Dovecot"`, `"name" "GImap"`). Admins can change a
+/// greeting; ID is asked too for that reason.
+pub fn server_kind(greeting: &str, id_name: Option<&str>) -> ServerKind {
+    let text = format!("{} {}", id_name.unwrap_or_default(), greeting).to_ascii_lowercase();
+    if text.contains("dovecot") {
+        ServerKind::Dovecot
+    } else if text.contains("gimap") {
+        ServerKind::Gmail
+    } else if text.contains("microsoft exchange") {
+        ServerKind::Exchange
+    } else {
+        ServerKind::Other
+    }
+}
+
+/// The NOOP re-check used against servers that hold IDLE pushes back, unless configured.
+pub const DOVECOT_RECHECK: Duration = Duration::from_millis(100);
+
+/// How often to leave IDLE for a NOOP: as configured (`0` = never); unconfigured, only on a
+/// server known to delay IDLE pushes (Dovecot's fixed 500 ms), never elsewhere — Gmail and
+/// Exchange Online push at once and throttle clients that chatter.
+pub fn idle_recheck(configured: Option<u64>, server: ServerKind) -> Option<Duration> {
+    match (configured, server) {
+        (Some(0), _) => None,
+        (Some(ms), _) => Some(Duration::from_millis(ms)),
+        (None, ServerKind::Dovecot) => Some(DOVECOT_RECHECK),
+        (None, _) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +374,57 @@ mod tests {
         assert_eq!(wake_every(1680, 20), Duration::from_secs(6));
         assert_eq!(wake_every(5, 600), Duration::from_secs(5));
         assert_eq!(wake_every(1680, 3), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn waits_end_before_the_token_is_due() {
+        assert_eq!(wait_limit(600, None, 0), Duration::from_secs(600));
+        assert_eq!(wait_limit(600, Some(1030), 1000), Duration::from_secs(30));
+        assert_eq!(wait_limit(600, Some(990), 1000), Duration::ZERO);
+        assert_eq!(lease_renewal(20), Duration::from_secs(6));
+        assert_eq!(standby_keepalive(600), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn servers_are_told_apart_by_greeting_or_id() {
+        assert_eq!(
+            server_kind("Dovecot (Debian) ready.", None),
+            ServerKind::Dovecot
+        );
+        assert_eq!(
+            server_kind("IMAP ready", Some("Dovecot")),
+            ServerKind::Dovecot
+        );
+        assert_eq!(
+            server_kind(
+                "Gimap ready for requests from 192.0.2.1 a1mb2",
+                Some("GImap")
+            ),
+            ServerKind::Gmail
+        );
+        assert_eq!(
+            server_kind(
+                "The Microsoft Exchange IMAP4 service is ready. [TQBOADIAUABSADAA]",
+                None
+            ),
+            ServerKind::Exchange
+        );
+        assert_eq!(server_kind("Cyrus IMAP ready", None), ServerKind::Other);
+    }
+
+    #[test]
+    fn idle_alone_unless_configured_or_dovecot() {
+        assert_eq!(idle_recheck(None, ServerKind::Gmail), None);
+        assert_eq!(idle_recheck(None, ServerKind::Exchange), None);
+        assert_eq!(
+            idle_recheck(None, ServerKind::Dovecot),
+            Some(DOVECOT_RECHECK)
+        );
+        assert_eq!(idle_recheck(Some(0), ServerKind::Dovecot), None);
+        assert_eq!(
+            idle_recheck(Some(250), ServerKind::Gmail),
+            Some(Duration::from_millis(250))
+        );
     }
 
     #[test]

@@ -14,14 +14,17 @@ use tracing::Instrument;
 
 use super::backoff::Backoff;
 use super::commands;
-use super::connect::{connect, step, Account, Capabilities, ImapError, Session};
+use super::connect::{open, step, Account, Capabilities, ImapError, Opened, Session};
 use super::decide::{self, AfterPlan};
+use super::login::Login;
 use crate::clock::Clock;
-use crate::config::{AfterAction, MailboxConfig, Secret};
+use crate::config::{AfterAction, MailboxConfig};
 use crate::core::plan::Checkpoint;
 use crate::health::{Health, Role};
 use crate::ingest::{IngestError, Ingestor, MailReport, MailResult, RawMail};
 use crate::store::StoreError;
+
+mod wait;
 
 /// Settings shared by every watcher of a daemon.
 #[derive(Debug, Clone)]
@@ -126,12 +129,18 @@ struct Conn {
     /// Whether this connection already looked for mail left behind by an interrupted
     /// after-action (see [`Watcher::sweep`]).
     swept: bool,
+    /// When the OAuth2 token it logged in with is due for renewal (Unix seconds): the
+    /// connection is replaced then.
+    renew_at: Option<i64>,
+    /// When it was opened, and when the server last answered a command on it.
+    opened: tokio::time::Instant,
+    last_answer: tokio::time::Instant,
 }
 
 pub struct Watcher {
     cfg: MailboxConfig,
     folder: String,
-    password: Secret,
+    login: Login,
     ingestor: Arc<Ingestor>,
     health: Health,
     settings: WatcherSettings,
@@ -158,7 +167,7 @@ impl Watcher {
     pub fn new(
         cfg: MailboxConfig,
         folder: impl Into<String>,
-        password: Secret,
+        login: impl Into<Login>,
         ingestor: Arc<Ingestor>,
         health: Health,
         settings: WatcherSettings,
@@ -171,7 +180,7 @@ impl Watcher {
         Watcher {
             cfg,
             folder,
-            password,
+            login: login.into(),
             ingestor,
             health,
             settings,
@@ -213,31 +222,61 @@ impl Watcher {
         }
     }
 
-    /// The connection kept from the last pass, or a new one.
+    /// The connection kept from the last pass, or a new one. A connection whose OAuth2 token
+    /// is due for renewal is logged out and replaced by one with a fresh token.
     async fn connection(&mut self) -> Result<Conn, WatchError> {
-        if let Some(conn) = self.conn.take() {
-            return Ok(conn);
+        if let Some(mut conn) = self.conn.take() {
+            let now = self.settings.clock.now();
+            if conn.renew_at.is_none_or(|at| now < at) {
+                return Ok(conn);
+            }
+            tracing::info!("the OAuth2 token is due for renewal: reconnecting with a fresh one");
+            let logout = conn.session.logout();
+            let _ = tokio::time::timeout(Duration::from_secs(5), logout).await;
         }
         let stop = self.stop.clone();
-        let (session, caps) = tokio::select! {
-            r = connect(&self.cfg, &self.password) => r?,
+        let opened = tokio::select! {
+            r = open(&self.cfg, &self.login) => r?,
             _ = stop.cancelled() => return Err(WatchError::Stopped),
         };
+        let Opened {
+            session,
+            caps,
+            renew_at,
+        } = opened;
+        self.log_connected(&caps, renew_at);
+        self.health.update(&self.lease, |h| h.connected = true);
+        let now = tokio::time::Instant::now();
+        Ok(Conn {
+            session,
+            caps,
+            swept: false,
+            renew_at,
+            opened: now,
+            last_answer: now,
+        })
+    }
+
+    /// One line per connection: where, how, what the server is and how it is waited on.
+    fn log_connected(&self, caps: &Capabilities, renew_at: Option<i64>) {
         let what = if self.failures > 0 {
             "reconnected to IMAP"
         } else {
             "connected to IMAP"
         };
+        let recheck = decide::idle_recheck(self.cfg.idle_recheck_ms, caps.server);
+        let recheck_ms = recheck.map_or(0, |d| d.as_millis() as u64);
+        let why = match (self.cfg.idle_recheck_ms, recheck) {
+            (Some(_), _) => "configured",
+            (None, Some(_)) => "the server holds IDLE pushes back",
+            (None, None) => "IDLE alone",
+        };
         tracing::info!(
-            host = %self.cfg.host, port = self.cfg.port(),
-            tls = ?self.cfg.tls, idle = caps.idle, r#move = caps.mv, "{what}"
+            host = %self.cfg.host, port = self.cfg.port(), tls = ?self.cfg.tls,
+            auth = self.login.method(), server = caps.server.as_str(), idle = caps.idle,
+            r#move = caps.mv, idle_recheck_ms = recheck_ms, idle_recheck = why,
+            token_renew_at = renew_at, "{what}"
         );
-        self.health.update(&self.lease, |h| h.connected = true);
-        Ok(Conn {
-            session,
-            caps,
-            swept: false,
-        })
     }
 
     /// Take or renew the lease; true when this instance is the leader.
@@ -353,8 +392,11 @@ impl Watcher {
     /// A standby keeps its session alive (and its health honest) with a NOOP, so a takeover
     /// needs no login and the server does not drop an idle connection.
     async fn stand_by(&self, conn: &mut Conn) -> Result<SyncReport, WatchError> {
-        let noop = conn.session.noop();
-        step(&self.account, "keeping the session alive", noop).await?;
+        if conn.last_answer.elapsed() >= decide::standby_keepalive(self.cfg.idle_secs) {
+            let noop = conn.session.noop();
+            step(&self.account, "keeping the session alive", noop).await?;
+            conn.last_answer = tokio::time::Instant::now();
+        }
         Ok(SyncReport::standby())
     }
 
@@ -618,7 +660,7 @@ impl Watcher {
             };
             let message = e.to_string();
             let what = if e.is_auth() {
-                "login refused (fix the password or user; retrying slowly)"
+                "login refused (fix the credentials or user; retrying slowly)"
             } else if e.is_connection() {
                 "IMAP connection lost"
             } else {
@@ -635,115 +677,6 @@ impl Watcher {
             }
         }
         self.close().await;
-    }
-
-    /// Until new mail may be there (IDLE), the poll interval passed, or it is time to renew the
-    /// lease. Standbys only nap. The connection is kept for the next pass, dropped on failure.
-    async fn wait_for_mail(
-        &mut self,
-        conn: Conn,
-        role: Role,
-        shutdown: &CancellationToken,
-    ) -> Result<(), WatchError> {
-        let wake = decide::wake_every(self.cfg.idle_secs, self.settings.lease_secs);
-        if role != Role::Leader {
-            self.conn = Some(conn);
-            let nap_for = Duration::from_secs((self.settings.lease_secs / 3).max(1));
-            nap(nap_for, shutdown).await;
-            return Ok(());
-        }
-        let conn = if !conn.caps.idle || self.poll_only {
-            self.poll_wait(wake, shutdown).await?;
-            conn
-        } else {
-            self.idle(conn, wake, shutdown).await?
-        };
-        self.conn = Some(conn);
-        Ok(())
-    }
-
-    /// Sleep `poll_secs`, renewing the lease every `wake`; stop early when the lease is lost.
-    async fn poll_wait(
-        &mut self,
-        wake: Duration,
-        shutdown: &CancellationToken,
-    ) -> Result<(), WatchError> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(self.cfg.poll_secs);
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() || shutdown.is_cancelled() {
-                return Ok(());
-            }
-            nap(left.min(wake), shutdown).await;
-            if !shutdown.is_cancelled() && !self.renew_lease().await? {
-                return Ok(());
-            }
-        }
-    }
-
-    /// IDLE until the server pushes something, `wake` passes or shutdown.
-    async fn idle(
-        &self,
-        conn: Conn,
-        wake: Duration,
-        shutdown: &CancellationToken,
-    ) -> Result<Conn, WatchError> {
-        let account = &self.account;
-        let Conn {
-            mut session,
-            caps,
-            swept,
-        } = conn;
-        let deadline = tokio::time::Instant::now() + wake;
-        // Dovecot (and others) hold IDLE notifications back to coalesce changes (Dovecot: a
-        // fixed 500 ms), so with `idle_recheck_ms` set, IDLE is also left that often for a
-        // NOOP, which sees new mail at once.
-        let recheck = match self.cfg.idle_recheck_ms {
-            0 => None,
-            ms => Some(Duration::from_millis(ms)),
-        };
-        loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let slice = recheck.map_or(left, |r| r.min(left));
-            let mut idle = session.idle();
-            step(account, "starting IDLE", idle.init()).await?;
-            let pushed = {
-                let (wait, _interrupt) = idle.wait_with_timeout(slice);
-                tokio::select! {
-                    r = wait => {
-                        let r = r.map_err(|e| ImapError::from_imap(account, "in IDLE", e))?;
-                        !matches!(r, async_imap::extensions::idle::IdleResponse::Timeout)
-                    }
-                    _ = shutdown.cancelled() => true,
-                }
-            };
-            session = step(account, "ending IDLE", idle.done()).await?;
-            if pushed
-                || shutdown.is_cancelled()
-                || tokio::time::Instant::now() >= deadline
-                || recheck.is_none()
-            {
-                break;
-            }
-            while session.unsolicited_responses.try_recv().is_ok() {}
-            step(account, "checking for new mail", session.noop()).await?;
-            let mut new_mail = false;
-            while let Ok(r) = session.unsolicited_responses.try_recv() {
-                new_mail |= matches!(
-                    r,
-                    async_imap::types::UnsolicitedResponse::Exists(_)
-                        | async_imap::types::UnsolicitedResponse::Recent(_)
-                );
-            }
-            if new_mail {
-                break;
-            }
-        }
-        Ok(Conn {
-            session,
-            caps,
-            swept,
-        })
     }
 
     /// Give the lease up so a standby takes over at once, and log out.
@@ -764,12 +697,5 @@ impl Watcher {
         }
         self.health.update(&self.lease, |h| h.connected = false);
         tracing::info!("watcher stopped");
-    }
-}
-
-async fn nap(d: Duration, shutdown: &CancellationToken) {
-    tokio::select! {
-        _ = tokio::time::sleep(d) => {}
-        _ = shutdown.cancelled() => {}
     }
 }

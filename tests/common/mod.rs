@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod imap;
+pub mod oauth;
 
 use std::sync::Arc;
 
@@ -162,4 +163,18 @@ pub async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let (head, body) = text.split_once("\r\n\r\n")?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
     Some((status, body.to_string()))
+}
+
+/// Wait for `cond`, up to a generous bound (a hang guard, not a timing assertion).
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut cond: impl FnMut() -> F,
+) {
+    for _ in 0..600 {
+        if cond().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("gave up waiting: {what}");
 }
