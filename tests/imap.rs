@@ -145,15 +145,7 @@ async fn setup() -> (common::TestDb, Arc<Ingestor>, String) {
 }
 
 async fn setup_on(db: common::TestDb) -> (common::TestDb, Arc<Ingestor>, String) {
-    let slug = unique("g");
-    let address = format!("{slug}@corp.example");
-    db.store
-        .upsert_group(&common::slug(&slug), &slug, &common::addresses(&[&address]))
-        .await
-        .unwrap();
-    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
-    let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
-    (db, ingestor, address)
+    common::with_group(db, &unique("g")).await
 }
 
 fn watcher(

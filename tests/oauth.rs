@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::eventually;
@@ -19,7 +18,6 @@ use outloud::clock::Clock;
 use outloud::config::MailboxConfig;
 use outloud::health::{Health, Role};
 use outloud::imap::{connect, ImapError, Login, Session, Watcher, WatcherSettings};
-use outloud::ingest::Ingestor;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -280,15 +278,8 @@ async fn a_token_expiring_during_idle_leads_to_a_clean_reconnect() {
     let (stack, tokens) = stack_or_skip!();
     let dir = tempfile::tempdir().unwrap();
     let (id, lines) = generic_client(&tokens, &dir, 4).await;
-    let db = common::sqlite().await;
     let slug = unique("g");
-    let address = format!("{slug}@corp.example");
-    db.store
-        .upsert_group(&common::slug(&slug), &slug, &common::addresses(&[&address]))
-        .await
-        .unwrap();
-    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
-    let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
+    let (db, ingestor, address) = common::with_group(common::sqlite().await, &slug).await;
     let folder = unique("t-");
     stack.create_folder(&folder).await;
     let m = mailbox(&stack, "kc", "xoauth2", &folder, &lines);

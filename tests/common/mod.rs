@@ -7,6 +7,7 @@ pub mod oauth;
 
 use std::sync::Arc;
 
+use outloud::ingest::Ingestor;
 use outloud::model::{GroupAddress, Slug};
 use outloud::store::Store;
 
@@ -140,6 +141,19 @@ pub fn slug(s: &str) -> Slug {
 /// Group addresses the test knows are valid.
 pub fn addresses(list: &[&str]) -> Vec<GroupAddress> {
     GroupAddress::parse_all(list).unwrap()
+}
+
+/// `db` with one group, `slug`, reached at `<slug>@corp.example`, and an ingestor with the
+/// default settings routing to it. Returns the group's address.
+pub async fn with_group(db: TestDb, slug: &str) -> (TestDb, Arc<Ingestor>, String) {
+    let address = format!("{slug}@corp.example");
+    db.store
+        .upsert_group(&self::slug(slug), slug, &addresses(&[&address]))
+        .await
+        .unwrap();
+    let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
+    let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
+    (db, ingestor, address)
 }
 
 pub fn fixture(path: &str) -> std::path::PathBuf {
