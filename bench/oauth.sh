@@ -12,15 +12,9 @@
 # Usage: bench/oauth.sh. Figures go to stdout; copy them into docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d /tmp/outloud-oauth-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-bash scripts/mailstack.sh install >/dev/null
-eval "$(bash scripts/mailstack.sh start)"
-cargo build --release --locked --bin outloud --example gen_mbox 2>&1 | tail -1
-target=${CARGO_TARGET_DIR:-target}
-bin=$target/release/outloud
-n=${CATCHUP_MAILS:-10000}
-"$target/release/examples/gen_mbox" --messages "$n" --out "$work/corpus.mbox" --seed 42 2>/dev/null
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_setup oauth
 
 echo "== (i) IMAP login latency"
 client="bench-login-$$"
@@ -40,4 +34,4 @@ echo "== (iii) latency by IDLE setting"
 for recheck in 0 "" 250; do
   BENCH_RECHECK=$recheck python3 bench/daemon_bench.py latency "$bin" "$work" "${LATENCY_MAILS:-100}"
 done
-echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version), $(dovecot --version | cut -d' ' -f1) / postfix $(postconf -dh mail_version); load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%F)"
+bench_machine "load $(cut -d' ' -f1-3 /proc/loadavg)"
