@@ -28,7 +28,7 @@ import urllib.request
 ENV = os.environ
 HOST = ENV["OUTLOUD_IMAP_HOST"]
 IMAP_PORT = int(ENV["OUTLOUD_IMAP_PORT"])
-SMTP_PORT = int(ENV["OUTLOUD_SMTP_PORT"])
+SMTP_PORT = int(ENV.get("OUTLOUD_MAILSTACK_SMTP_PORT") or ENV["OUTLOUD_SMTP_PORT"])
 USER = ENV["OUTLOUD_IMAP_USER"]
 MAILDIR = ENV["OUTLOUD_MAILSTACK_MAILDIR"]
 MAILBOX = "bench"
@@ -72,6 +72,11 @@ url = "sqlite:{work}/bench-{port}.db"
 
 [web]
 bind = "127.0.0.1:{port}"
+# The benchmark reads each folder's backlog from /healthz (loopback only).
+health_detail = true
+# ...and the groups' message counts from /api/v1/groups, without signing in (since sign-in
+# came, the API answers 401 otherwise and no mail ever looked published).
+public = true
 
 {group_toml}
 [[mailboxes]]

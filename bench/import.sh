@@ -4,8 +4,10 @@
 #  - the same into PostgreSQL when OUTLOUD_BENCH_PG is set (a database URL it may wipe),
 #  - the per-stage floor (cargo bench --bench pipeline): mbox split, mail-parser alone,
 #    outloud's parse stage, the whole pure pipeline.
-# Usage: bench/import.sh [MESSAGES]   (default 10000). Figures go to stdout; copy them into
-# docs/BENCHMARKS.md with the machine line printed at the end.
+# Usage: bench/import.sh [MESSAGES]   (default 10000); RUNS (5) imports into SQLite, STAGES=0
+# leaves out the stage floor (its bench build), BIN=PATH imports with another build of
+# outloud (a copy of an older one, for an A/B run in the same minutes). Figures go to stdout;
+# copy them into docs/BENCHMARKS.md with the machine line printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-10000}"
@@ -13,7 +15,7 @@ work=$(mktemp -d /tmp/outloud-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cargo build --release --locked --bin outloud --example gen_mbox 2>&1 | tail -1
 target=${CARGO_TARGET_DIR:-target}
-bin=$target/release/outloud
+bin=${BIN:-$target/release/outloud}
 "$target/release/examples/gen_mbox" --messages "$n" --out "$work/corpus.mbox" --seed 42
 cat > "$work/bench.toml" <<TOML
 [database]
@@ -44,6 +46,8 @@ if [ -n "${OUTLOUD_BENCH_PG:-}" ]; then
   OUTLOUD_DATABASE_URL="$OUTLOUD_BENCH_PG" /usr/bin/time -f "peak RSS %M KiB, wall %e s" \
     "$bin" --config "$work/bench.toml" import --no-progress "$work/corpus.mbox" 2>&1 | grep -v '^\s*$'
 fi
-echo "== stage floor"
-cargo bench --locked --bench pipeline -- "$work/corpus.mbox" 2>/dev/null
-echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"
+if [ "${STAGES:-1}" != 0 ]; then
+  echo "== stage floor"
+  cargo bench --locked --bench pipeline -- "$work/corpus.mbox" 2>/dev/null
+fi
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version), load average $(cut -d' ' -f1-3 /proc/loadavg)"

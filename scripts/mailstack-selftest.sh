@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 keep=
 [ "${1:-}" = --keep ] && keep=1
 export OUTLOUD_MAILSTACK_DIR=${OUTLOUD_SELFTEST_DIR:-/tmp/outloud-mailstack-selftest}
-export OUTLOUD_IMAP_PORT=11143 OUTLOUD_IMAPS_PORT=11993 OUTLOUD_LMTP_PORT=11024 OUTLOUD_SMTP_PORT=11025
+export OUTLOUD_IMAP_PORT=11143 OUTLOUD_IMAPS_PORT=11993 OUTLOUD_LMTP_PORT=11024 OUTLOUD_MAILSTACK_SMTP_PORT=11025
+export OUTLOUD_SUBMISSION_PORT=11148 OUTLOUD_SUBMISSIONS_PORT=11149
 export OUTLOUD_OAUTH_PORT=11150
 DIR=$OUTLOUD_MAILSTACK_DIR
 ms=scripts/mailstack.sh
@@ -73,7 +74,7 @@ from email.message import EmailMessage
 
 E = os.environ
 HOST = E["OUTLOUD_IMAP_HOST"]
-IMAP, IMAPS, SMTP = int(E["OUTLOUD_IMAP_PORT"]), int(E["OUTLOUD_IMAPS_PORT"]), int(E["OUTLOUD_SMTP_PORT"])
+IMAP, IMAPS, SMTP = int(E["OUTLOUD_IMAP_PORT"]), int(E["OUTLOUD_IMAPS_PORT"]), int(E["OUTLOUD_MAILSTACK_SMTP_PORT"])
 USER, PASS = E["OUTLOUD_IMAP_USER"], E["OUTLOUD_IMAP_PASSWORD"]
 OUSER, OPASS = E["OUTLOUD_IMAP_OTHER_USER"], E["OUTLOUD_IMAP_OTHER_PASSWORD"]
 MAILDIR = E["OUTLOUD_MAILSTACK_MAILDIR"]
@@ -317,7 +318,8 @@ check "stop" "$ms" stop "$DIR"
 leftover=
 for p in $dpid $ppid $opid $kids; do alive "$p" && leftover="$leftover $p"; done
 check "stop leaves no processes${leftover:+ (left:$leftover)}" test -z "$leftover"
-all_closed() { closed "$OUTLOUD_IMAP_PORT" && closed "$OUTLOUD_IMAPS_PORT" && closed "$OUTLOUD_LMTP_PORT" && closed "$OUTLOUD_SMTP_PORT" && closed "$OUTLOUD_OAUTH_PORT"; }
+all_closed() { closed "$OUTLOUD_IMAP_PORT" && closed "$OUTLOUD_IMAPS_PORT" && closed "$OUTLOUD_LMTP_PORT" && closed "$OUTLOUD_MAILSTACK_SMTP_PORT" &&
+  closed "$OUTLOUD_SUBMISSION_PORT" && closed "$OUTLOUD_SUBMISSIONS_PORT" && closed "$OUTLOUD_OAUTH_PORT"; }
 not_running() { ! "$ms" status "$DIR" >/dev/null; }
 check "stop closes the ports" all_closed
 check "status says stopped" not_running

@@ -10,17 +10,29 @@
 #   scripts/mailstack.sh restart-imap [DIR]   stop and start Dovecot only
 #   scripts/mailstack.sh status [DIR]         exit 0 only when everything answers
 #   scripts/mailstack.sh env [DIR]            print the `export` lines again
+#   scripts/mailstack.sh recipient-access ADDRESS [ACTION] [DIR]
+#                                             answer RCPT TO:<ADDRESS> on the submission port
+#                                             with ACTION (e.g. "450 4.2.0 try later");
+#                                             without ACTION, accept it again
 #
 # DIR defaults to $OUTLOUD_MAILSTACK_DIR or /tmp/outloud-mailstack. Ports come from
-# OUTLOUD_IMAP_PORT, OUTLOUD_IMAPS_PORT, OUTLOUD_LMTP_PORT, OUTLOUD_SMTP_PORT and
-# OUTLOUD_OAUTH_PORT (the OAuth2 token/introspection server, scripts/oauth-server.py; default
-# the IMAP port + 7). See docs/MAILSTACK.md.
+# OUTLOUD_IMAP_PORT, OUTLOUD_IMAPS_PORT, OUTLOUD_LMTP_PORT, OUTLOUD_MAILSTACK_SMTP_PORT (also
+# read as OUTLOUD_SMTP_PORT), OUTLOUD_SUBMISSION_PORT (default: the IMAP port + 5),
+# OUTLOUD_SUBMISSIONS_PORT (implicit TLS; default: the IMAP port + 6) and OUTLOUD_OAUTH_PORT (the
+# OAuth2 token/introspection server, scripts/oauth-server.py; default the IMAP port + 7). See
+# docs/MAILSTACK.md.
 set -euo pipefail
 
 IMAP_PORT=${OUTLOUD_IMAP_PORT:-10143}
 IMAPS_PORT=${OUTLOUD_IMAPS_PORT:-10993}
 LMTP_PORT=${OUTLOUD_LMTP_PORT:-10024}
-SMTP_PORT=${OUTLOUD_SMTP_PORT:-10025}
+# The plain relay's port. Exported as OUTLOUD_MAILSTACK_SMTP_PORT: OUTLOUD_SMTP_* names are
+# outloud's own [smtp] settings, which the stack must not set behind a test's back.
+SMTP_PORT=${OUTLOUD_MAILSTACK_SMTP_PORT:-${OUTLOUD_SMTP_PORT:-10025}}
+# Postfix submission (STARTTLS, SASL through Dovecot): where outloud's outbox sends.
+SUBMISSION_PORT=${OUTLOUD_SUBMISSION_PORT:-$((IMAP_PORT + 5))}
+# The same with implicit TLS (RFC 8314 "submissions", port 465 in real life).
+SUBMISSIONS_PORT=${OUTLOUD_SUBMISSIONS_PORT:-$((IMAP_PORT + 6))}
 OAUTH_PORT=${OUTLOUD_OAUTH_PORT:-$((IMAP_PORT + 7))}
 HOST=127.0.0.1
 MAIL_DOMAIN=corp.example
@@ -73,6 +85,7 @@ set_paths() {
   OAUTH_CLIENT_CERT=$DIR/oauth-client-cert.pem
   OAUTH_CLIENT_KEY=$DIR/oauth-client-key.pem
   OAUTH_SA_FILE=$DIR/oauth-service-account.json
+  ACCESS=$DIR/recipient_access
   load_ports
 }
 
@@ -87,7 +100,10 @@ load_ports() {
       "export OUTLOUD_IMAP_PORT") IMAP_PORT=$val ;;
       "export OUTLOUD_IMAPS_PORT") IMAPS_PORT=$val ;;
       "export OUTLOUD_LMTP_PORT") LMTP_PORT=$val ;;
-      "export OUTLOUD_SMTP_PORT") SMTP_PORT=$val ;;
+      # The old name too: a stack started by an earlier version of this script.
+      "export OUTLOUD_SMTP_PORT" | "export OUTLOUD_MAILSTACK_SMTP_PORT") SMTP_PORT=$val ;;
+      "export OUTLOUD_SUBMISSION_PORT") SUBMISSION_PORT=$val ;;
+      "export OUTLOUD_SUBMISSIONS_PORT") SUBMISSIONS_PORT=$val ;;
       "export OUTLOUD_OAUTH_PORT") OAUTH_PORT=$val ;;
     esac
   done <"$DIR/env"
@@ -211,8 +227,10 @@ export OUTLOUD_MAILSTACK_DIR=$DIR
 export OUTLOUD_IMAP_HOST=$HOST
 export OUTLOUD_IMAP_PORT=$IMAP_PORT
 export OUTLOUD_IMAPS_PORT=$IMAPS_PORT
-export OUTLOUD_SMTP_HOST=$HOST
-export OUTLOUD_SMTP_PORT=$SMTP_PORT
+export OUTLOUD_MAILSTACK_SMTP_HOST=$HOST
+export OUTLOUD_MAILSTACK_SMTP_PORT=$SMTP_PORT
+export OUTLOUD_SUBMISSION_PORT=$SUBMISSION_PORT
+export OUTLOUD_SUBMISSIONS_PORT=$SUBMISSIONS_PORT
 export OUTLOUD_LMTP_PORT=$LMTP_PORT
 export OUTLOUD_IMAP_USER=$MAIN_USER
 export OUTLOUD_IMAP_PASSWORD=$MAIN_PASS
@@ -350,6 +368,33 @@ write_postfix_conf() {
   write_template postfix-main.cf "$PF_CONF/main.cf"
   # No chroot (column 5 = n): the queue lives outside /var/spool/postfix.
   write_template postfix-master.cf "$PF_CONF/master.cf"
+  # The submission port's check_recipient_access map starts empty on every start.
+  : >"$ACCESS"
+  postmap -c "$PF_CONF" "hash:$ACCESS" || die "postmap $ACCESS failed"
+}
+
+# Postfix notices a changed hash map by its mtime (whole seconds) and restarts smtpd before
+# the next connection; two changes within one second would look like one, so the new map's
+# mtime always moves forward.
+cmd_recipient_access() {
+  need_root
+  local address=${1:-} action=${2:-}
+  [ -n "$address" ] || usage
+  set_paths "$(state_dir "${3:-}")"
+  [ -r "$ACCESS" ] || die "no mailstack in $DIR; run: scripts/mailstack.sh start"
+  local before tmp
+  # Tests running at once change the map one at a time.
+  exec 9>"$ACCESS.lock"
+  flock 9
+  before=$(stat -c %Y "$ACCESS.db" 2>/dev/null || echo 0)
+  tmp=$(mktemp "$ACCESS.XXXXXX")
+  grep -v -i -F -- "$address " "$ACCESS" >"$tmp" || true
+  [ -z "$action" ] || printf '%s %s\n' "$address" "$action" >>"$tmp"
+  mv -f "$tmp" "$ACCESS"
+  postmap -c "$PF_CONF" "hash:$ACCESS" || die "postmap $ACCESS failed"
+  if [ "$(stat -c %Y "$ACCESS.db")" -le "$before" ]; then
+    touch -d "@$((before + 1))" "$ACCESS.db"
+  fi
 }
 
 # --- start / stop ------------------------------------------------------------------------------
@@ -384,7 +429,9 @@ start_dovecot() {
 
 start_postfix() {
   postfix_pid >/dev/null && return 0
-  check_port_free SMTP "$SMTP_PORT"
+  check_port_free MAILSTACK_SMTP "$SMTP_PORT"
+  check_port_free SUBMISSION "$SUBMISSION_PORT"
+  check_port_free SUBMISSIONS "$SUBMISSIONS_PORT"
   write_postfix_conf
   install -d -m 0755 "$PF_QUEUE"
   local out
@@ -395,7 +442,8 @@ start_postfix() {
   fi
   [ -z "$out" ] || say "postfix check: $out"
   # `postfix start` reports problems only to a terminal or to its log file.
-  if ! postfix -c "$PF_CONF" start >/dev/null 2>&1 </dev/null || ! wait_ports "$SMTP_PORT"; then
+  if ! postfix -c "$PF_CONF" start >/dev/null 2>&1 </dev/null ||
+    ! wait_ports "$SMTP_PORT" "$SUBMISSION_PORT" "$SUBMISSIONS_PORT"; then
     say "postfix failed to start; tail of $DIR/postfix.log:"
     tail -n 20 "$DIR/postfix.log" >&2 2>/dev/null || true
     exit 1
@@ -443,7 +491,8 @@ stop_postfix() {
 healthy() {
   dovecot_pid >/dev/null && postfix_pid >/dev/null &&
     port_open "$IMAP_PORT" && port_open "$IMAPS_PORT" && port_open "$LMTP_PORT" &&
-    port_open "$SMTP_PORT" && oauth_pid >/dev/null && port_open "$OAUTH_PORT"
+    port_open "$SMTP_PORT" && port_open "$SUBMISSION_PORT" && port_open "$SUBMISSIONS_PORT" &&
+      oauth_pid >/dev/null && port_open "$OAUTH_PORT"
 }
 
 require_binaries() {
@@ -497,7 +546,8 @@ cmd_status() {
   if pid=$(dovecot_pid); then echo "dovecot: running (pid $pid)"; else echo "dovecot: stopped"; ok=1; fi
   if pid=$(postfix_pid); then echo "postfix: running (pid $pid)"; else echo "postfix: stopped"; ok=1; fi
   if pid=$(oauth_pid); then echo "oauth server: running (pid $pid)"; else echo "oauth server: stopped"; ok=1; fi
-  for item in IMAP:$IMAP_PORT IMAPS:$IMAPS_PORT LMTP:$LMTP_PORT SMTP:$SMTP_PORT OAUTH:$OAUTH_PORT; do
+  for item in IMAP:$IMAP_PORT IMAPS:$IMAPS_PORT LMTP:$LMTP_PORT SMTP:$SMTP_PORT \
+    SUBMISSION:$SUBMISSION_PORT SUBMISSIONS:$SUBMISSIONS_PORT OAUTH:$OAUTH_PORT; do
     name=${item%%:*} port=${item#*:}
     if port_open "$port"; then echo "$name $HOST:$port: open"; else echo "$name $HOST:$port: closed"; ok=1; fi
   done
@@ -508,7 +558,8 @@ cmd_status() {
 cmd_env() {
   set_paths "$(state_dir "${1:-}")"
   [ -r "$DIR/env" ] || die "no env in $DIR; run: scripts/mailstack.sh start"
-  cat "$DIR/env"
+  # From the ports recorded at start, in this version's names.
+  print_env
 }
 
 case ${1:-} in
@@ -518,5 +569,6 @@ case ${1:-} in
   restart-imap) cmd_restart_imap "${2:-}" ;;
   status) cmd_status "${2:-}" ;;
   env) cmd_env "${2:-}" ;;
+  recipient-access) cmd_recipient_access "${2:-}" "${3:-}" "${4:-}" ;;
   *) usage ;;
 esac

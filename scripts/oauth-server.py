@@ -24,11 +24,14 @@ POST /introspect   form token=...: {"active": true, "username", "exp", "client_i
 
 Admin (JSON in and out, for the tests):
   POST /admin/clients  {"client_id", "secret", "user", "lifetime", "refresh_token",
-                        "rotate_refresh", "cert_file"}: add or replace a client
+                        "rotate_refresh", "cert_file", "token_bytes"}: add or replace a client
+                        (token_bytes: random bytes per token, 32; Entra's are ~1,500)
   POST /admin/disable  {"client_id"}: its credentials are refused from now on
-  POST /admin/mint     {"user", "lifetime"}: a token without a client
+  POST /admin/mint     {"user", "lifetime", "token_bytes"}: a token without a client
   POST /admin/revoke   {"token"} or {"client_id"}: those tokens become inactive
   GET  /admin/stats?client_id=ID  {"issued", "refused", "introspected"}
+  GET  /admin/tokens?client_id=ID {"tokens": [...]}: every access token issued to it (the
+                                  secrets tests look for them in outloud's output)
 
 JWT signatures are checked with the openssl command against the client's certificate.
 """
@@ -176,8 +179,9 @@ def check_secret(cid, secret):
     return client
 
 
-def issue(client_id, user, lifetime, scope):
-    token = secrets.token_urlsafe(32)
+def issue(client_id, user, lifetime, scope, size=32):
+    # size: random bytes in the token; Entra's and Google's tokens are 1-3 KB (token_bytes).
+    token = secrets.token_urlsafe(size)
     TOKENS[token] = {"user": user, "client_id": client_id, "exp": int(time.time()) + lifetime,
                      "scope": scope, "revoked": False}
     stat(client_id, "issued")
@@ -193,16 +197,19 @@ def grant(form, headers, audience):
         if not claims.get("scope"):
             raise Refused("invalid_scope", "the assertion asks for no scope")
         user = claims.get("sub") or client.get("user")
-        return issue(client["client_id"], user, client["lifetime"], claims["scope"])
+        return issue(client["client_id"], user, client["lifetime"], claims["scope"],
+                     client.get("token_bytes", 32))
     if kind == "client_credentials":
         client = client_from_request(form, headers, audience)
-        return issue(client["client_id"], client.get("user"), client["lifetime"], form.get("scope", ""))
+        return issue(client["client_id"], client.get("user"), client["lifetime"], form.get("scope", ""),
+                     client.get("token_bytes", 32))
     if kind == "refresh_token":
         client = client_from_request(form, headers, audience)
         if not client.get("refresh_token") or form.get("refresh_token") != client["refresh_token"]:
             stat(client["client_id"], "refused")
             raise Refused("invalid_grant", "refresh token is not valid for %s" % client["client_id"])
-        answer = issue(client["client_id"], client.get("user"), client["lifetime"], form.get("scope", ""))
+        answer = issue(client["client_id"], client.get("user"), client["lifetime"], form.get("scope", ""),
+                       client.get("token_bytes", 32))
         if client.get("rotate_refresh"):
             client["refresh_token"] = secrets.token_urlsafe(24)
         answer["refresh_token"] = client["refresh_token"]
@@ -229,7 +236,8 @@ def admin(path, body, query):
         known_client(body["client_id"])["disabled"] = True
         return {"ok": True}
     if path == "/admin/mint":
-        return issue(None, body["user"], int(body.get("lifetime", 3600)), body.get("scope", ""))
+        return issue(None, body["user"], int(body.get("lifetime", 3600)), body.get("scope", ""),
+                     int(body.get("token_bytes", 32)))
     if path == "/admin/revoke":
         n = 0
         for token, info in TOKENS.items():
@@ -237,6 +245,9 @@ def admin(path, body, query):
                 info["revoked"] = True
                 n += 1
         return {"revoked": n}
+    if path == "/admin/tokens":
+        cid = query.get("client_id", ["-"])[0]
+        return {"tokens": [t for t, info in TOKENS.items() if info["client_id"] == cid]}
     if path == "/admin/stats":
         cid = query.get("client_id", ["-"])[0]
         return STATS.get(cid, {"issued": 0, "refused": 0, "introspected": 0})

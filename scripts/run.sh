@@ -75,7 +75,7 @@ cat >&2 <<MSG
 run: outloud watches INBOX of $OUTLOUD_IMAP_USER on the local mail stack. Send a mail to the group
      from another terminal:
 
-curl -sS --url smtp://$OUTLOUD_SMTP_HOST:$OUTLOUD_SMTP_PORT --mail-from you@corp.example --mail-rcpt eng@corp.example --upload-file - <<'MAIL'
+curl -sS --url smtp://$OUTLOUD_MAILSTACK_SMTP_HOST:$OUTLOUD_MAILSTACK_SMTP_PORT --mail-from you@corp.example --mail-rcpt eng@corp.example --upload-file - <<'MAIL'
 From: You <you@corp.example>
 To: eng@corp.example
 Subject: Hello, network

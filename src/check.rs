@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::core::pipeline::{process, Options, Outcome};
+use crate::core::plan::HeldState;
 use crate::core::route::GroupDirectory;
 use crate::store::{RawAccount, Store, StoreError};
 
@@ -40,6 +41,11 @@ pub enum CheckError {
 /// Check every stored raw mail against the groups and pipeline options given.
 pub async fn check(store: &dyn Store, opts: &Options) -> Result<CheckReport, CheckError> {
     let dir = Arc::new(GroupDirectory::new(store.groups().await?));
+    let mut opts = opts.clone();
+    if opts.policy.allowed_domains.is_empty() {
+        opts.policy.allowed_domains = crate::ingest::default_allowed_domains(&dir, &opts.own);
+    }
+    let opts = &opts;
     let mut report = CheckReport::default();
     let mut after = 0;
     loop {
@@ -64,9 +70,12 @@ pub async fn check(store: &dyn Store, opts: &Options) -> Result<CheckReport, Che
 pub fn problem(acc: &RawAccount, dir: &GroupDirectory, opts: &Options) -> Option<Problem> {
     let opts = Options {
         force_groups: acc.raw.force_groups.clone(),
+        from_web: (acc.raw.source).starts_with(crate::core::pipeline::WEB_SOURCE),
         ..opts.clone()
     };
     let what = match process(&acc.raw.bytes, dir, &opts) {
+        Ok(_) if acc.retracted && acc.filed_in.is_empty() => None,
+        Ok(_) if acc.retracted => Some("retracted but still filed: retract it again".to_string()),
         Err(e) => Some(format!("stored mail no longer parses: {e}")),
         Ok(Outcome::Skip { rule, .. }) => match acc.skipped {
             Some(_) => None,
@@ -76,6 +85,35 @@ pub fn problem(acc: &RawAccount, dir: &GroupDirectory, opts: &Options) -> Option
                 rule.label()
             )),
         },
+        // A RETRACT reply is a command, never a post (refused ones are in the held queue).
+        Ok(Outcome::Publish(p))
+            if (p.retract.is_some() || !p.cancel.is_empty()) && acc.filed_in.is_empty() =>
+        {
+            None
+        }
+        // Held, rejected, waiting out an undo window or cancelled: accounted for in the
+        // moderation queue.
+        Ok(Outcome::Publish(_))
+            if matches!(
+                acc.held,
+                Some(
+                    HeldState::Held
+                        | HeldState::Rejected
+                        | HeldState::Pending
+                        | HeldState::Cancelled
+                )
+            ) && acc.filed_in.is_empty() =>
+        {
+            None
+        }
+        Ok(Outcome::Publish(p))
+            if p.decision.is_hold() && acc.held.is_none() && acc.filed_in.is_empty() =>
+        {
+            Some(format!(
+            "policy holds it ({}) but it is not in the moderation queue: run `outloud reprocess`",
+            p.decision.rule.as_str()
+            ))
+        }
         Ok(Outcome::Publish(p)) => {
             let missing: Vec<&str> = (p.routes.iter())
                 .filter(|r| !acc.filed_in.contains(&r.group_id))

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::config::{Config, LogFormat};
+use crate::config::Config;
 use crate::daemon::{ingest_settings, open_store, Daemon};
 use crate::ingest::{IngestSettings, Ingestor, RawMail};
 use crate::model::{GroupAddress, Slug};
@@ -34,6 +34,9 @@ pub struct Cli {
     /// Database URL, overriding the configuration: sqlite:PATH or postgres://…
     #[arg(long, global = true, value_name = "URL")]
     pub database: Option<String>,
+    /// The file came from `OUTLOUD_CONFIG` rather than `--config` (errors name the variable).
+    #[arg(skip)]
+    pub config_from_env: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -58,8 +61,15 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the network as JSON Lines (default) or the stored raw mail as mbox (--mbox).
     Export(ExportArgs),
-    /// Re-run the pipeline over every stored raw mail (after an upgrade or a rule change).
+    /// Re-run the pipeline over every stored raw mail (after an upgrade or a rule change);
+    /// rebuilds the search index with the messages.
     Reprocess,
+    /// Search subjects, message text and authors: best matches first, matches in bold.
+    ///
+    /// Every word must match; case and accents do not matter ("muller" finds "Müller");
+    /// Chinese, Japanese and Korean text is found by any substring; "quoted words" match as a
+    /// phrase; a word ending in * matches the words it begins.
+    Search(SearchArgs),
     /// Verify that every stored mail is accounted for: published in each group it is routed to,
     /// or recorded as skipped with a reason. Lists each mail that is not; exit status 1 then.
     Check(CheckArgs),
@@ -72,6 +82,37 @@ pub enum Command {
     /// Score body cleaning, threading and quote history on the labelled evaluation corpus
     /// (docs/ACCURACY.md), in temporary databases.
     Eval(crate::eval::EvalArgs),
+    /// Outgoing mail through [smtp]: `mail test --to ADDRESS` sends one and prints each step.
+    #[command(subcommand)]
+    Mail(crate::outbox::commands::MailCommand),
+    /// Every mail outloud sends, one delivery per recipient: list, retry, cancel.
+    #[command(subcommand)]
+    Outbox(crate::outbox::commands::OutboxCommand),
+    /// Addresses whose mail bounces (soft 1, hard 2; mail stops at 4): list, clear.
+    #[command(subcommand)]
+    Bounces(crate::outbox::commands::BouncesCommand),
+    /// Digests to the people in each group's audience: preview, send a round, stats.
+    #[command(subcommand)]
+    Digest(crate::digest::commands::DigestCommand),
+    /// Who gets each group's digest: addresses and "*@domain" patterns.
+    #[command(subcommand)]
+    Audience(crate::digest::commands::AudienceCommand),
+    /// Load people from a directory CSV (address, name, groups).
+    #[command(subcommand)]
+    Directory(crate::digest::commands::DirectoryCommand),
+    /// Mail policy held for a moderator (docs/POLICY.md): list, show, approve, reject.
+    #[command(subcommand)]
+    Held(crate::moderation::commands::HeldCommand),
+    /// The append-only log of every policy decision and admin change: list, filter, export.
+    #[command(subcommand)]
+    Audit(crate::moderation::commands::AuditCommand),
+    /// Retract a post (by Message-ID) or a whole thread: gone from pages, search, feeds, API,
+    /// exports and digests, never published again; its raw mail is kept
+    /// policy.retracted_raw_days.
+    Retract(crate::moderation::commands::RetractArgs),
+    /// Make the database's groups what the config file's [[groups]] declare; --dry-run prints
+    /// exactly the difference and changes nothing. Other commands apply it on start too.
+    Apply(crate::moderation::commands::ApplyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +133,31 @@ pub struct ImportArgs {
     /// Log one line per mail (what happened to it and why), as the daemon does.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to search for (several arguments are joined with spaces).
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Only this group.
+    #[arg(long, value_name = "SLUG")]
+    pub group: Option<Slug>,
+    /// Only messages whose author's name or address matches (an address matches exactly).
+    #[arg(long, value_name = "NAME_OR_ADDRESS")]
+    pub author: Option<String>,
+    /// Only messages dated on or after this day (YYYY-MM-DD, UTC) or unix time.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Only messages dated on or before this day (YYYY-MM-DD, UTC, the whole day) or unix time.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// How many hits to show.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=500))]
+    pub limit: i64,
+    /// Print the hits as JSON (as the API's `hits`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -139,7 +205,13 @@ pub enum QuarantineCommand {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    cli.config_from_env =
+        matches.value_source("config") == Some(clap::parser::ValueSource::EnvVariable);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -160,7 +232,12 @@ pub fn main() -> ExitCode {
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let mut cfg = Config::load(cli.config.as_deref())?;
+    let loaded = Config::load(cli.config.as_deref());
+    let mut cfg = if cli.config_from_env {
+        loaded.context("environment OUTLOUD_CONFIG")?
+    } else {
+        loaded?
+    };
     if let Some(url) = &cli.database {
         cfg.set_database_url(url);
         cfg.validate()?;
@@ -168,24 +245,12 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
-fn init_logging(cfg: &Config) {
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cfg.log.level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = if cfg.log.format == LogFormat::Json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-}
-
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = load_config(&cli)?;
-    init_logging(&cfg);
+    crate::logging::init(&cfg);
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
     match cli.command {
         Command::CheckConfig => check_config(&cfg).await,
         Command::Migrate => {
@@ -200,10 +265,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import(&cfg, args).await,
         Command::Export(args) => export(&cfg, args).await,
         Command::Reprocess => reprocess(&cfg).await,
+        Command::Search(args) => search(&cfg, args).await,
         Command::Check(args) => check(&cfg, args).await,
         Command::Group(cmd) => group(&cfg, cmd).await,
         Command::Quarantine(cmd) => quarantine(&cfg, cmd).await,
         Command::Eval(args) => crate::eval::command(&cfg, args).await,
+        Command::Mail(cmd) => crate::outbox::commands::mail(&cfg, cmd).await,
+        Command::Outbox(cmd) => crate::outbox::commands::outbox(&cfg, cmd).await,
+        Command::Bounces(cmd) => crate::outbox::commands::bounces(&cfg, cmd).await,
+        Command::Digest(cmd) => crate::digest::commands::digest(&cfg, cmd).await,
+        Command::Audience(cmd) => crate::digest::commands::audience(&cfg, cmd).await,
+        Command::Directory(cmd) => crate::digest::commands::directory(&cfg, cmd).await,
+        Command::Held(cmd) => crate::moderation::commands::held(&cfg, cmd).await,
+        Command::Audit(cmd) => crate::moderation::commands::audit(&cfg, cmd).await,
+        Command::Retract(args) => crate::moderation::commands::retract(&cfg, args).await,
+        Command::Apply(args) => crate::moderation::commands::apply(&cfg, args).await,
     }
 }
 
@@ -390,6 +466,80 @@ async fn reprocess(cfg: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn search(cfg: &Config, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    use crate::core::search::query::{parse_date_bound, Bound};
+    let store = open_store(cfg).await?;
+    let date = |flag: &str, value: &Option<String>, bound| {
+        parse_date_bound(value.as_deref().unwrap_or_default(), bound)
+            .map_err(|e| anyhow::anyhow!("--{flag}: {e}"))
+    };
+    let group = match &args.group {
+        None => None,
+        Some(slug) => match store
+            .groups()
+            .await?
+            .into_iter()
+            .find(|g| g.slug == slug.as_str())
+        {
+            Some(g) => Some(g.id),
+            None => bail!("no group {slug:?} (see `outloud group list`)"),
+        },
+    };
+    let query = crate::store::SearchQuery {
+        text: args.query.join(" "),
+        group,
+        author: args.author.clone(),
+        from: date("from", &args.from, Bound::From)?,
+        to: date("to", &args.to, Bound::To)?,
+        limit: args.limit,
+        offset: 0,
+    };
+    if crate::core::search::ParsedQuery::parse(&query.text, query.author.as_deref()).is_empty() {
+        bail!("nothing to search for: give words, or --author");
+    }
+    let hits = store.search(&query).await.context("searching")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&hits)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bold = std::io::stdout().is_terminal();
+    for h in &hits {
+        let author = h.author_name.as_deref().unwrap_or(&h.author_email);
+        println!(
+            "{}  #{}  {author}  {}  (/t/{}#m{})",
+            crate::export::rfc3339(h.date),
+            h.group_slug,
+            plain(&h.subject_html, bold),
+            h.thread_id,
+            h.id
+        );
+        println!("    {}", plain(&h.snippet_html, bold));
+    }
+    eprintln!(
+        "{} hit{}",
+        hits.len(),
+        if hits.len() == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A hit's marked HTML as terminal text: matches in bold (or `*…*` when not a terminal),
+/// entities decoded.
+fn plain(html: &str, bold: bool) -> String {
+    let (on, off) = if bold {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("*", "*")
+    };
+    html.replace("<mark>", on)
+        .replace("</mark>", off)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 async fn check(cfg: &Config, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
     let report = crate::check::check(&*store, &ingest_settings(cfg).pipeline)
@@ -399,7 +549,10 @@ async fn check(cfg: &Config, args: CheckArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         for p in &report.problems {
-            println!("{} <{}> ({}): {}", p.source, p.message_id, p.sha256, p.what);
+            // The Message-ID is the mail's own text: its control characters are shown, not
+            // sent to the terminal.
+            let mid = crate::model::text::visible_controls(&p.message_id);
+            println!("{} <{mid}> ({}): {}", p.source, p.sha256, p.what);
         }
         let n = report.problems.len();
         match n {
@@ -419,6 +572,24 @@ async fn check(cfg: &Config, args: CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// An admin change for the audit log, by the user running the command.
+async fn audit_admin(
+    store: &dyn crate::store::Store,
+    action: &str,
+    detail: String,
+) -> anyhow::Result<()> {
+    let row = crate::store::policy::AuditRow {
+        at: Clock::system().now(),
+        actor: crate::moderation::commands::actor(None),
+        action: action.into(),
+        rule: None,
+        message_id: None,
+        detail,
+    };
+    store.append_audit(&[row]).await?;
+    Ok(())
+}
+
 async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
     let store = open_store(cfg).await?;
     match cmd {
@@ -428,7 +599,27 @@ async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
             name,
         } => {
             let name = name.unwrap_or_else(|| slug.to_string());
+            // The same check, and the same words, as the admin page and the config file.
+            let stored = store.groups().await?;
+            for a in &addresses {
+                if let Some(p) =
+                    crate::core::mapping::address_problem(a.as_str(), slug.as_str(), &stored)
+                {
+                    bail!("{p}");
+                }
+            }
             let g = store.upsert_group(&slug, &name, &addresses).await?;
+            audit_admin(
+                store.as_ref(),
+                "group_added",
+                format!(
+                    "group {} ({}) publishes from {}",
+                    g.slug,
+                    g.name,
+                    g.addresses.join(", ")
+                ),
+            )
+            .await?;
             println!(
                 "group {} ({}) publishes from {}",
                 g.slug,
@@ -456,6 +647,12 @@ async fn group(cfg: &Config, cmd: GroupCommand) -> anyhow::Result<ExitCode> {
             if !store.remove_group(&slug).await? {
                 bail!("no group {slug:?} (see `outloud group list`)");
             }
+            audit_admin(
+                store.as_ref(),
+                "group_removed",
+                format!("group {slug} removed with everything filed in it"),
+            )
+            .await?;
             if cfg.groups.iter().any(|g| g.slug == slug) {
                 eprintln!(
                     "note: {slug} is declared in {} and comes back on the next start",

@@ -10,9 +10,16 @@ use std::path::{Path, PathBuf};
 
 use crate::model::{GroupAddress, Slug};
 
+mod digest;
 pub mod keys;
 pub mod oauth2;
+mod policy;
+mod smtp;
 mod validate;
+
+pub use digest::{AudienceRule, DigestConfig, TimeZone};
+pub use policy::PolicySection;
+pub use smtp::{SmtpAuth, SmtpConfig};
 
 #[cfg(test)]
 mod tests;
@@ -23,11 +30,9 @@ use validate::is_loopback_host;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The reason is part of the message, not a `source`, so an error chain says it once.
+    #[error("cannot read config file {}: {err}", path.display())]
+    Read { path: PathBuf, err: std::io::Error },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("{origin}: key `{key}`: {message}")]
@@ -75,6 +80,9 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub log: LogConfig,
     pub daemon: DaemonConfig,
+    pub smtp: SmtpConfig,
+    pub digest: DigestConfig,
+    pub policy: PolicySection,
     pub groups: Vec<GroupConfig>,
     pub mailboxes: Vec<MailboxConfig>,
     /// Where the values came from, for error messages: the file path or "defaults".
@@ -82,6 +90,9 @@ pub struct Config {
     /// Keys set from the environment or the command line (`mailboxes[0].host`), with what
     /// set them (`environment OUTLOUD_MAILBOX_CORP_HOST`).
     pub overrides: BTreeMap<String, String>,
+    /// What did not stop loading but is probably a mistake: `OUTLOUD_*` variables that name
+    /// no setting (a misspelt `OUTLOUD_DATABSE_URL` would otherwise be ignored silently).
+    pub warnings: Vec<String>,
 }
 
 /// The top-level keys of the file: the single sections, then the lists.
@@ -93,6 +104,9 @@ const SECTIONS: &[&str] = &[
     "identity",
     "log",
     "daemon",
+    "smtp",
+    "digest",
+    "policy",
 ];
 const TOP_LEVEL: &[&str] = &[
     "database",
@@ -102,6 +116,9 @@ const TOP_LEVEL: &[&str] = &[
     "identity",
     "log",
     "daemon",
+    "smtp",
+    "digest",
+    "policy",
     "groups",
     "mailboxes",
 ];
@@ -134,16 +151,24 @@ impl std::fmt::Debug for DatabaseConfig {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, and a `password=`
+/// parameter (`?password=secret`, libpq's spelling) → `password=***`.
 pub fn mask_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((userinfo, host)) = rest.split_once('@') {
-            if let Some((user, _)) = userinfo.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
-        }
-    }
-    url.to_string()
+    mask_secrets(url)
+}
+
+/// Every URL password in `text` masked, wherever the URLs stand (error messages quote them):
+/// the password of `scheme://user:password@host` and `password=` / `sslpassword=` parameters.
+pub fn mask_secrets(text: &str) -> String {
+    use std::sync::LazyLock;
+    static USERINFO: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"([A-Za-z][A-Za-z0-9+.\-]*://[^/?#@\s:"'<>]*):[^@\s"'<>]*@"#).unwrap()
+    });
+    static PARAM: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)\b((?:ssl)?password|passwd|pwd)=[^&\s"'<>]*"#).unwrap()
+    });
+    let text = USERINFO.replace_all(text, "$1:***@");
+    PARAM.replace_all(&text, "$1=***").into_owned()
 }
 
 fn url_has_password(url: &str) -> bool {
@@ -156,6 +181,45 @@ settings! {
     pub struct WebConfig {
         /// Address the web view and API listen on.
         bind: String = "127.0.0.1:8080".into(),
+        /// Open connections at most. At the cap the longest-idle connection is closed for
+        /// each new one (a warning is logged).
+        max_connections: usize = 1024,
+        /// Seconds a client has to send a request head, from connecting or from the previous
+        /// response (so also how long an idle keep-alive connection stays open).
+        header_timeout_secs: u64 = 10,
+        /// Show every caller the per-mailbox detail of /healthz (IMAP account, server error
+        /// text). Off: anonymous callers get the status alone.
+        health_detail: bool = false,
+        /// Environment variable holding the admin token: a caller sending
+        /// `Authorization: Bearer TOKEN` sees the /healthz detail (for monitoring; signed-in
+        /// admins see it anyway).
+        admin_token_env: Option<String> = None,
+        /// Let anyone read every page and the API without signing in (an archive reachable
+        /// only inside the company). Off: pages and API need a signed-in colleague.
+        public: bool = false,
+        /// Where people reach the web view: links in mail point here, and an `https://` URL
+        /// makes cookies `Secure`. `http://` only to a loopback host (tests, trying it out).
+        /// Default: `http://` + `bind`.
+        base_url: Option<String> = None,
+        /// Addresses that are admins (lower-cased when read).
+        admins: Vec<String> = Vec::new(),
+        /// Domains whose addresses may sign in (by OpenID Connect or emailed link). Empty:
+        /// by emailed link any address outloud has seen in group mail; by OpenID Connect any
+        /// verified address the provider vouches for.
+        allowed_domains: Vec<String> = Vec::new(),
+        /// Days a session lasts.
+        session_days: u64 = 30,
+        /// OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration).
+        /// Unset: sign-in by emailed link only.
+        oidc_issuer: Option<String> = None,
+        oidc_client_id: Option<String> = None,
+        /// Environment variable holding the OpenID Connect client secret (unset: a public
+        /// client, PKCE alone).
+        oidc_client_secret_env: Option<String> = None,
+        /// PEM file of an extra CA to trust for the provider (a private CA).
+        oidc_ca_file: Option<PathBuf> = None,
+        /// Name shown on the sign-in button.
+        oidc_name: String = "company sign-in".into(),
     }
 }
 
@@ -378,12 +442,32 @@ impl MailboxConfig {
 
     /// Where the password comes from, as the key that says so: `password_env = "VAR"`.
     pub fn password_source(&self) -> String {
-        match (&self.password_env, &self.password_file) {
-            (Some(var), _) => format!("password_env = {var:?}"),
-            (_, Some(path)) => format!("password_file = {:?}", path.display().to_string()),
-            _ => "no password_env or password_file".into(),
-        }
+        secret_source(self.password_env.as_deref(), self.password_file.as_deref())
     }
+}
+
+/// Where a secret comes from, as the key that says so: `password_env = "VAR"`.
+fn secret_source(var: Option<&str>, file: Option<&Path>) -> String {
+    match (var, file) {
+        (Some(var), _) => format!("password_env = {var:?}"),
+        (_, Some(path)) => format!("password_file = {:?}", path.display().to_string()),
+        _ => "no password_env or password_file".into(),
+    }
+}
+
+/// The variables `OUTLOUD_SMTP_PASSWORD_ENV` and `[smtp.oauth2]`'s `…_ENV` keys name, when
+/// those are themselves set from the environment: they hold secrets, not settings.
+fn secret_env_of_smtp(env: &[(String, String)]) -> Vec<String> {
+    let keys = [
+        keys::env_name(&["smtp", "password_env"]),
+        keys::env_name(&["smtp", "oauth2", "client_secret_env"]),
+        keys::env_name(&["smtp", "oauth2", "refresh_token_env"]),
+    ];
+    env.iter()
+        .filter(|(k, _)| keys.contains(k))
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// A password: never printed.
@@ -406,6 +490,9 @@ settings! {
         name: Option<String> = None,
         /// Addresses that publish into the group.
         addresses: Vec<GroupAddress>,
+        /// Undo window: a post goes live this many minutes after it arrives; its sender is
+        /// told and may reply CANCEL meanwhile. 0: at once.
+        undo_minutes: u64 = 0,
     }
 }
 
@@ -521,9 +608,9 @@ impl Config {
     }
 
     fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|err| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            err,
         })?;
         let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
@@ -556,10 +643,14 @@ impl Config {
             identity: section(table, "identity", &mut errors),
             log: section(table, "log", &mut errors),
             daemon: section(table, "daemon", &mut errors),
+            smtp: section(table, "smtp", &mut errors),
+            digest: section(table, "digest", &mut errors),
+            policy: section(table, "policy", &mut errors),
             groups: list(table, &mut errors),
             mailboxes: list(table, &mut errors),
             origin: "defaults".into(),
             overrides: BTreeMap::new(),
+            warnings: Vec::new(),
         };
         match errors.is_empty() {
             true => Ok(cfg),
@@ -577,6 +668,9 @@ impl Config {
             "identity" => &mut self.identity,
             "log" => &mut self.log,
             "daemon" => &mut self.daemon,
+            "smtp" => &mut self.smtp,
+            "digest" => &mut self.digest,
+            "policy" => &mut self.policy,
             _ => unreachable!("{name} is in SECTIONS"),
         }
     }
@@ -606,7 +700,7 @@ impl Config {
     }
 
     /// Apply every `OUTLOUD_*` variable that names a key; report every one that fails.
-    /// Variables a mailbox names as its `password_env` are secrets, not settings.
+    /// Variables a mailbox or `[smtp]` names as its `password_env` are secrets, not settings.
     fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
         let secrets: HashSet<String> = self
             .mailboxes
@@ -615,6 +709,17 @@ impl Config {
                 let oauth2 = m.oauth2.iter().flat_map(OAuth2Config::secret_vars);
                 m.password_env.iter().chain(oauth2).cloned()
             })
+            .chain(self.smtp.password_env.clone())
+            .chain(
+                self.smtp
+                    .oauth2
+                    .iter()
+                    .flat_map(OAuth2Config::secret_vars)
+                    .cloned(),
+            )
+            .chain(secret_env_of_smtp(env))
+            .chain(self.web.admin_token_env.clone())
+            .chain(self.web.oidc_client_secret_env.clone())
             .collect();
         let problems = env
             .iter()
@@ -636,13 +741,67 @@ impl Config {
         } else if var.starts_with(&format!("{}_", env_name(&[GroupConfig::WORD]))) {
             set_in_list(&mut self.groups, var, value)
         } else {
-            // Not one of our sections: OUTLOUD_CONFIG, test and script settings.
+            // Not one of our sections: OUTLOUD_CONFIG, the scripts' and tests' settings, or a
+            // misspelling, which would otherwise be ignored without a word.
+            if !NOT_SETTINGS
+                .iter()
+                .any(|p| var == *p || (p.ends_with('_') && var.starts_with(p)))
+            {
+                self.warnings.push(unknown_variable(var));
+            }
             return Ok(());
         };
         let key = set.map_err(|(key, m)| invalid(&origin, &key, m))?;
         self.overrides.insert(key, origin);
         Ok(())
     }
+}
+
+/// `OUTLOUD_*` variables that are not settings and are no mistake: the config file's path, and
+/// what the project's scripts and tests read (a trailing `_` is a prefix).
+const NOT_SETTINGS: &[&str] = &[
+    "OUTLOUD_CONFIG",
+    "OUTLOUD_TEST_",
+    "OUTLOUD_SKIP_",
+    "OUTLOUD_MAILSTACK_",
+    "OUTLOUD_IMAP_",
+    "OUTLOUD_IMAPS_",
+    "OUTLOUD_SMTP_",
+    "OUTLOUD_LMTP_",
+    "OUTLOUD_SUBMISSION_",
+    "OUTLOUD_FUZZ_",
+    "OUTLOUD_BENCH_",
+];
+
+/// The warning for a variable that names no setting, with the closest known one.
+fn unknown_variable(var: &str) -> String {
+    let known = Config::env_vars();
+    let closest = (known.iter())
+        .map(|(v, _)| (edit_distance(var, v), v))
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    match closest {
+        Some((_, v)) => {
+            format!("environment {var}: not a setting of outloud, ignored (did you mean {v}?)")
+        }
+        None => format!("environment {var}: not a setting of outloud, ignored"),
+    }
+}
+
+/// Levenshtein distance, for suggesting a variable name.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 /// Sets the key `var` names in one section; its path, or (what to name, why not).
@@ -652,8 +811,16 @@ fn set_in_section(
     var: &str,
     value: &str,
 ) -> Result<String, (String, String)> {
-    let key = var[env_name(&[name]).len() + 1..].to_ascii_lowercase();
-    match section.set(&key, Raw::Env(value)) {
+    let var_key = var[env_name(&[name]).len() + 1..].to_ascii_lowercase();
+    // A key of a table in the section (`OUTLOUD_SMTP_OAUTH2_TENANT`: `smtp.oauth2.tenant`).
+    let key = entry_key(section, &var_key).unwrap_or(var_key);
+    let set = match key.split_once('.') {
+        Some((table, sub)) => section
+            .section_of(table)
+            .and_then(|s| s.set(sub, Raw::Env(value))),
+        None => section.set(&key, Raw::Env(value)),
+    };
+    match set {
         Some(Ok(())) => Ok(format!("{name}.{key}")),
         Some(Err(m)) => Err((format!("{name}.{key}"), m)),
         None => {

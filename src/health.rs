@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::metrics::Metrics;
 
 /// A watcher's role under the replica lease.
@@ -34,16 +35,29 @@ pub struct MailboxHealth {
 }
 
 /// Shared, cheap to clone. Also carries the daemon's [`Metrics`], which the same writers
-/// (watchers) and the same reader (the web view) share.
+/// (watchers) and the same reader (the web view) share, and the daemon's clock, which dates
+/// what `/metrics` reads at scrape time (bounce scores decay with it).
 #[derive(Debug, Clone, Default)]
 pub struct Health {
     inner: Arc<RwLock<BTreeMap<String, MailboxHealth>>>,
     metrics: Metrics,
+    clock: Clock,
 }
 
 impl Health {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reading time on `clock` instead of the system's.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, on the daemon's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// The counters behind `/metrics`.

@@ -39,8 +39,13 @@ pub struct ImportSummary {
     /// The same skips by the rule that fired, keyed by its stable name (`auto_submitted`, …).
     pub skipped_by_rule: BTreeMap<SkipRule, u64>,
     pub quarantined: u64,
+    /// Held by policy for a moderator (`outloud held list`), by rule.
+    pub held: BTreeMap<String, u64>,
     /// Files or parts of files that could not be read, with the error.
     pub file_errors: Vec<String>,
+    /// Files read, but maybe not as their writer meant (an mboxo file without blank lines
+    /// before its `From ` lines).
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -53,6 +58,10 @@ impl std::fmt::Display for ImportSummary {
         )?;
         if self.replaced > 0 {
             write!(f, " ({} replaced a reconstruction)", self.replaced)?;
+        }
+        if !self.held.is_empty() {
+            let parts: Vec<String> = self.held.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            write!(f, "\n  held for a moderator by rule: {}", parts.join(", "))?;
         }
         if skipped > 0 {
             let parts: Vec<String> = self
@@ -75,6 +84,9 @@ impl std::fmt::Display for ImportSummary {
         for e in &self.file_errors {
             write!(f, "\n  error: {e}")?;
         }
+        for w in &self.warnings {
+            write!(f, "\n  warning: {w}")?;
+        }
         Ok(())
     }
 }
@@ -92,6 +104,14 @@ pub enum ImportError {
 enum Read {
     Batch(Vec<RawMail>),
     FileError(String),
+    Warning(String),
+}
+
+/// What the processing stage hands the storing stage.
+enum Processed {
+    Batch(crate::ingest::ProcessedBatch, u64),
+    FileError(String),
+    Warning(String),
 }
 
 /// Split off the export's group header, if the mail starts with it.
@@ -140,12 +160,17 @@ pub async fn import(
                 Read::Batch(raws) => {
                     let bytes: u64 = raws.iter().map(|r| r.bytes.len() as u64).sum();
                     let batch = ingestor.process(raws).await?;
-                    if ptx.send(Ok((batch, bytes))).await.is_err() {
+                    if ptx.send(Processed::Batch(batch, bytes)).await.is_err() {
                         break;
                     }
                 }
                 Read::FileError(e) => {
-                    if ptx.send(Err(e)).await.is_err() {
+                    if ptx.send(Processed::FileError(e)).await.is_err() {
+                        break;
+                    }
+                }
+                Read::Warning(w) => {
+                    if ptx.send(Processed::Warning(w)).await.is_err() {
                         break;
                     }
                 }
@@ -157,15 +182,19 @@ pub async fn import(
     let storing = async {
         while let Some(next) = prx.recv().await {
             match next {
-                Ok((batch, bytes)) => {
+                Processed::Batch(batch, bytes) => {
                     let reports = ingestor.store_batch(batch, None, now()).await?;
                     reports.into_iter().for_each(|r| summary.count(r.result));
                     bar.inc(bytes);
                     bar.set_message(format!("{} mails", summary.read));
                 }
-                Err(e) => {
+                Processed::FileError(e) => {
                     bar.println(format!("error: {e}"));
                     summary.file_errors.push(e);
+                }
+                Processed::Warning(w) => {
+                    bar.println(format!("warning: {w}"));
+                    summary.warnings.push(w);
                 }
             }
         }
@@ -213,6 +242,7 @@ impl ImportSummary {
                 *self.skipped_by_rule.entry(rule).or_default() += 1;
             }
             MailResult::Quarantined { .. } => self.quarantined += 1,
+            MailResult::Held { rule, .. } => *self.held.entry(rule).or_default() += 1,
         }
     }
 }
@@ -243,7 +273,7 @@ fn read_all(
     let mut current = batch_size.min(64);
     let mut batch = Vec::with_capacity(current);
     for path in paths {
-        let items = match mailbox_files::open(&path) {
+        let mut items = match mailbox_files::open(&path) {
             Ok(items) => items,
             Err(e) => {
                 if tx.blocking_send(Read::FileError(e.to_string())).is_err() {
@@ -252,7 +282,7 @@ fn read_all(
                 continue;
             }
         };
-        for item in items {
+        for item in items.by_ref() {
             match item {
                 Ok(item) => {
                     let mut bytes = item.bytes;
@@ -280,6 +310,11 @@ fn read_all(
                         return;
                     }
                 }
+            }
+        }
+        if let Some(w) = items.warning() {
+            if tx.blocking_send(Read::Warning(w)).is_err() {
+                return;
             }
         }
     }

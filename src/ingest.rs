@@ -35,6 +35,8 @@ pub enum MailResult {
     },
     /// Already stored in every group it names.
     Duplicate,
+    /// Held by policy in the moderation queue (`outloud held`), not published.
+    Held { rule: String, reason: String },
     Skipped {
         reason: SkipReason,
         /// The rule that fired, finer than the stored reason.
@@ -80,6 +82,9 @@ pub struct Ingestor {
     /// groups added while it runs take effect); readers clone the `Arc` and never hold the lock.
     directory: RwLock<Arc<GroupDirectory>>,
     settings: IngestSettings,
+    replies: crate::digest::replies::ReplySettings,
+    /// Who tells senders their post waits out an undo window (`None`: nobody is told).
+    notices: Option<crate::core::compose::Sender>,
 }
 
 /// A batch after the CPU-bound stages: parsed items and the mails that failed to parse.
@@ -97,6 +102,17 @@ impl ProcessedBatch {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The rule and reason of the first mail policy would hold (a comment written on the web
+    /// is refused on the spot instead: its author is there to change it).
+    pub fn first_hold(&self) -> Option<(&'static str, &str)> {
+        self.items.iter().find_map(|i| match &i.outcome {
+            Outcome::Publish(p) if p.decision.is_hold() => {
+                Some((p.decision.rule.as_str(), p.decision.reason.as_str()))
+            }
+            _ => None,
+        })
+    }
 }
 
 impl Ingestor {
@@ -107,7 +123,23 @@ impl Ingestor {
             store,
             directory,
             settings,
+            replies: crate::digest::replies::ReplySettings::default(),
+            notices: None,
         })
+    }
+
+    /// Who sends the undo window's notices ("reply CANCEL to stop"); the daemon sets this from
+    /// `[smtp]` and `[identity]`.
+    pub fn with_notices(mut self, sender: Option<crate::core::compose::Sender>) -> Self {
+        self.notices = sender;
+        self
+    }
+
+    /// How replies to digest items are judged, and who tells refused senders (the daemon sets
+    /// this from `[digest]` and `[smtp]`; by default refusals are recorded, nobody is told).
+    pub fn with_digest_replies(mut self, replies: crate::digest::replies::ReplySettings) -> Self {
+        self.replies = replies;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -132,7 +164,10 @@ impl Ingestor {
     /// The CPU-bound stages for a batch, on a blocking thread off the async runtime.
     pub async fn process(&self, raws: Vec<RawMail>) -> Result<ProcessedBatch, IngestError> {
         let dir = self.directory();
-        let opts = self.settings.pipeline.clone();
+        let mut opts = self.settings.pipeline.clone();
+        if opts.policy.allowed_domains.is_empty() {
+            opts.policy.allowed_domains = default_allowed_domains(&dir, &opts.own);
+        }
         tokio::task::spawn_blocking(move || process_batch(raws, dir, &opts))
             .await
             .map_err(|e| IngestError::Worker(e.to_string()))
@@ -144,6 +179,19 @@ impl Ingestor {
         batch: ProcessedBatch,
         checkpoint: Option<&Checkpoint>,
         now: i64,
+    ) -> Result<Vec<MailReport>, IngestError> {
+        self.store_batch_with_mail(batch, checkpoint, now, &[])
+            .await
+    }
+
+    /// [`Ingestor::store_batch`], queueing `outbox` in the same transaction (a comment written
+    /// on the web is stored and mailed out together, or neither).
+    pub async fn store_batch_with_mail(
+        &self,
+        mut batch: ProcessedBatch,
+        checkpoint: Option<&Checkpoint>,
+        now: i64,
+        outbox: &[crate::core::compose::Outgoing],
     ) -> Result<Vec<MailReport>, IngestError> {
         let mut reports = Vec::with_capacity(batch.len());
         for (raw, err) in &batch.failed {
@@ -162,10 +210,25 @@ impl Ingestor {
         let opts = PlanOptions {
             subject_window_secs: self.settings.subject_window_secs,
             now,
+            retracted_raw_secs: (self.settings.pipeline.policy.retracted_raw_days)
+                .map(|d| d * 86_400),
         };
+        // Replies to a digest item become comments on its thread, or are refused.
+        crate::digest::replies::apply(&self.store, &self.replies, &mut batch.items, now).await?;
+        // Mail to a digest's List-Unsubscribe mailto unsubscribes its recipient.
+        let bounce = self.settings.pipeline.own.bounce_address.as_deref();
+        crate::digest::unsubscribe::apply(&self.store, bounce, &mut batch.items, now).await?;
         let lookup = lookup_for(&batch.items, &opts);
         let items = &batch.items;
-        let planner = move |known| plan(items, known, &opts);
+        let (notices, dir) = (self.notices.as_ref(), batch.dir.as_ref());
+        let planner = move |known| {
+            let mut ws = plan(items, known, &opts);
+            ws.outbox.extend(outbox.iter().cloned());
+            if let Some(sender) = notices {
+                crate::moderation::undo_window::queue_notices(&mut ws, sender, dir, now);
+            }
+            ws
+        };
         let ws = self.store.ingest(&lookup, &planner, checkpoint).await?;
         for (item, outcome) in batch.items.iter().zip(&ws.outcomes) {
             let report = self.report(&batch.dir, item, outcome, &ws);
@@ -204,6 +267,13 @@ impl Ingestor {
                     reason: *reason,
                     rule: *rule,
                     detail: detail.clone(),
+                },
+            ),
+            (Outcome::Publish(p), ItemOutcome::Held(rule, reason)) => (
+                p.mail.message_id.clone(),
+                MailResult::Held {
+                    rule: rule.clone(),
+                    reason: reason.clone(),
                 },
             ),
             (Outcome::Publish(p), ItemOutcome::Filed(groups)) => {
@@ -294,9 +364,31 @@ fn log_mail<const INFO: bool>(r: &MailReport) {
         } => {
             line!(message_id = mid, mailbox, uid, source = %r.source, action = "skipped", reason = reason.as_str(), rule = rule.as_str(), detail = %detail, "mail skipped")
         }
+        MailResult::Held { rule, reason } => {
+            line!(message_id = mid, mailbox, uid, source = %r.source, action = "held", rule = %rule, reason = %reason, "mail held for a moderator")
+        }
         // Quarantine is logged where it happens, at WARN.
         MailResult::Quarantined { .. } => {}
     }
+}
+
+/// Policy's allowed domains when `[policy] allowed_domains` is empty: the company's, that is
+/// the domains of the group addresses and of outloud's own addresses.
+pub fn default_allowed_domains(
+    dir: &GroupDirectory,
+    own: &crate::core::classify::OwnIdentity,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let groups = dir.groups().iter().flat_map(|g| g.addresses.iter());
+    for a in groups.chain(own.addresses.iter()) {
+        if let Some(d) = crate::core::policy::domain_of(a) {
+            let d = d.to_ascii_lowercase();
+            if d != "localhost" && !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 /// `imap:corp/INBOX/812` → (`corp/INBOX`, `812`); other sources → empty strings.
@@ -316,11 +408,13 @@ fn process_batch(
     let dir = directory.as_ref();
     let one = |raw: RawMail| -> Result<BatchItem, (RawMail, ParseError)> {
         let force: Options;
-        let opts = if raw.force_groups.is_empty() {
+        let from_web = raw.source.starts_with(crate::core::pipeline::WEB_SOURCE);
+        let opts = if raw.force_groups.is_empty() && !from_web {
             opts
         } else {
             force = Options {
                 force_groups: raw.force_groups.clone(),
+                from_web,
                 ..opts.clone()
             };
             &force

@@ -70,6 +70,10 @@ pub enum FileError {
     NotMbox { path: PathBuf },
     #[error("{}: not a Maildir (no cur/ or new/) and holds no .eml files", path.display())]
     UnrecognisedDir { path: PathBuf },
+    /// A FIFO would block the reader forever, a device (`/dev/null`) reads as an empty mbox,
+    /// a broken link as nothing: each is refused by name rather than read or skipped.
+    #[error("{}: {what}, not a regular file or directory: not read", path.display())]
+    NotRegular { path: PathBuf, what: &'static str },
 }
 
 impl FileError {
@@ -80,7 +84,8 @@ impl FileError {
             | FileError::Write { path, .. }
             | FileError::Unrecognised { path }
             | FileError::NotMbox { path }
-            | FileError::UnrecognisedDir { path } => path,
+            | FileError::UnrecognisedDir { path }
+            | FileError::NotRegular { path, .. } => path,
         }
     }
 
@@ -149,6 +154,31 @@ impl MailSource {
         self.kind
     }
 
+    /// What the importer should pass on about how the source was read: for an mbox, `From `
+    /// lines shaped like separators that were read as text (no blank line before them), which
+    /// is what an mboxo file written without blank separator lines looks like.
+    pub fn warning(&self) -> Option<String> {
+        let Inner::Mbox { reader, .. } = &self.inner else {
+            return None;
+        };
+        let n = reader.unseparated_from_lines();
+        (n > 0).then(|| {
+            format!(
+                "{}: {n} line{s} shaped like a \"From \" separator {were} not taken as message \
+                 boundaries (no blank line before {them}), so {n} mail{s} may have been read as \
+                 part of the one before; {m} mail{ms} read. If this is an mbox written without \
+                 blank lines between messages, add them (a blank line before each \"From \" \
+                 separator) and import it again",
+                reader.label(),
+                s = if n == 1 { "" } else { "s" },
+                were = if n == 1 { "was" } else { "were" },
+                them = if n == 1 { "it" } else { "them" },
+                m = reader.messages(),
+                ms = if reader.messages() == 1 { "" } else { "s" },
+            )
+        })
+    }
+
     pub fn progress(&self) -> Progress {
         match &self.inner {
             Inner::Mbox { reader, total } => Progress {
@@ -197,6 +227,7 @@ pub fn open(path: &Path) -> Result<MailSource, FileError> {
 
 /// Like [`open`] with the kind already known (e.g. forced on the command line).
 pub fn open_as(path: &Path, kind: MailKind) -> Result<MailSource, FileError> {
+    regular_or_dir(path)?;
     let inner = match kind {
         MailKind::Mbox => {
             let file = File::open(path).map_err(FileError::read(path))?;
@@ -213,7 +244,7 @@ pub fn open_as(path: &Path, kind: MailKind) -> Result<MailSource, FileError> {
 
 /// Decide what `path` holds without reading more than its first few kilobytes.
 pub fn detect(path: &Path) -> Result<MailKind, FileError> {
-    let meta = std::fs::metadata(path).map_err(FileError::read(path))?;
+    let meta = regular_or_dir(path)?;
     if meta.is_dir() {
         if path.join("cur").is_dir() || path.join("new").is_dir() {
             return Ok(MailKind::Maildir);
@@ -254,6 +285,37 @@ pub fn detect(path: &Path) -> Result<MailKind, FileError> {
     Err(FileError::Unrecognised {
         path: path.to_path_buf(),
     })
+}
+
+/// The metadata of `path` if it is a regular file or a directory (after links); otherwise
+/// [`FileError::NotRegular`] saying what it is, before anything opens it.
+pub(crate) fn regular_or_dir(path: &Path) -> Result<std::fs::Metadata, FileError> {
+    use std::os::unix::fs::FileTypeExt;
+    let not_regular = |what| FileError::NotRegular {
+        path: path.to_path_buf(),
+        what,
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() || m.is_dir() => Ok(m),
+        Ok(m) => {
+            let t = m.file_type();
+            Err(not_regular(if t.is_fifo() {
+                "a named pipe (FIFO)"
+            } else if t.is_char_device() {
+                "a character device"
+            } else if t.is_block_device() {
+                "a block device"
+            } else if t.is_socket() {
+                "a socket"
+            } else {
+                "a special file"
+            }))
+        }
+        Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            Err(not_regular("a broken symbolic link"))
+        }
+        Err(e) => Err(FileError::read(path)(e)),
+    }
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {

@@ -210,6 +210,11 @@ impl Metrics {
                         .get_or_create(&reason_labels(reason.as_str()))
                         .inc();
                 }
+                // Counted with the skips, under its own reason, until /metrics has a family
+                // for the moderation queue.
+                MailResult::Held { .. } => {
+                    f.skipped.get_or_create(&reason_labels("held")).inc();
+                }
                 MailResult::Quarantined { reason, .. } => {
                     f.quarantined.get_or_create(&reason_labels(reason)).inc();
                 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 mod names;
+pub mod text;
 pub use names::{GroupAddress, InvalidAddress, InvalidSlug, Slug};
 
 /// A mailbox address. `email` is always lower-cased so it can be compared directly.
@@ -167,6 +168,8 @@ pub enum Via {
     Bcc,
     /// Filed by `outloud import --group`.
     Import,
+    /// Written on outloud's web view (a comment or a post), then mailed out.
+    Web,
 }
 
 spellings!(Via, "how a group was reached", {
@@ -174,6 +177,7 @@ spellings!(Via, "how a group was reached", {
     Cc => "cc",
     Bcc => "bcc",
     Import => "import",
+    Web => "web",
 });
 
 /// A group known to the router.
@@ -202,6 +206,11 @@ pub enum SkipReason {
     Bounce,
     Loop,
     NoGroup,
+    /// A reply to a digest item that was refused (another sender, a forged or expired token,
+    /// a thread gone); its sender was told why.
+    DigestReplyRefused,
+    /// A mail to a digest's List-Unsubscribe address: its recipient was unsubscribed.
+    DigestUnsubscribe,
 }
 
 spellings!(SkipReason, "skip reason", {
@@ -209,6 +218,8 @@ spellings!(SkipReason, "skip reason", {
     Bounce => "bounce",
     Loop => "loop",
     NoGroup => "no_group",
+    DigestReplyRefused => "digest_reply_refused",
+    DigestUnsubscribe => "digest_unsubscribe",
 });
 
 /// The rule that skipped a mail: finer than [`SkipReason`] (which is what the database stores
@@ -235,12 +246,20 @@ pub enum SkipRule {
     DaemonSender,
     /// "Undeliverable:", "Mail delivery failed" and their translations opening the subject.
     BounceSubject,
+    /// Sent to outloud's return path (`bounces+TOKEN@…`) and no other rule knew it.
+    ReturnPath,
     /// An `X-Outloud-Loop` header: mail some outloud sent.
     LoopHeader,
+    /// A Message-ID outloud made (`<outloud.TOKEN@…>`).
+    OwnMessageId,
     /// From one of `[identity] addresses`.
     OwnAddress,
     /// No group address in To, Cc or the envelope.
     NoGroup,
+    /// A reply to a digest item that is not published (docs/DIGESTS.md, reply to comment).
+    DigestReplyRefused,
+    /// Sent to a digest's `mailto:` unsubscribe address (`bounces+uTOKEN@…`).
+    DigestUnsubscribe,
 }
 
 impl SkipRule {
@@ -256,9 +275,13 @@ impl SkipRule {
             SkipRule::DeliveryStatus => "delivery_status",
             SkipRule::DaemonSender => "daemon_sender",
             SkipRule::BounceSubject => "bounce_subject",
+            SkipRule::ReturnPath => "return_path",
             SkipRule::LoopHeader => "loop_header",
+            SkipRule::OwnMessageId => "own_message_id",
             SkipRule::OwnAddress => "own_address",
             SkipRule::NoGroup => "no_group",
+            SkipRule::DigestReplyRefused => "digest_reply_refused",
+            SkipRule::DigestUnsubscribe => "digest_unsubscribe",
         }
     }
 
@@ -274,9 +297,13 @@ impl SkipRule {
             SkipRule::DeliveryStatus => "delivery status report",
             SkipRule::DaemonSender => "MAILER-DAEMON/postmaster sender",
             SkipRule::BounceSubject => "bounce subject",
+            SkipRule::ReturnPath => "outloud's return path",
             SkipRule::LoopHeader => "X-Outloud-Loop",
+            SkipRule::OwnMessageId => "outloud's own Message-ID",
             SkipRule::OwnAddress => "outloud's own address",
             SkipRule::NoGroup => "no group address",
+            SkipRule::DigestReplyRefused => "refused reply to a digest",
+            SkipRule::DigestUnsubscribe => "unsubscribe from digests by mail",
         }
     }
 
@@ -286,9 +313,11 @@ impl SkipRule {
         match self {
             AutoSubmitted | AutoreplyHeader | Precedence | Report | OutOfOfficeSubject
             | NoreplySender => SkipReason::AutoReply,
-            DeliveryStatus | DaemonSender | BounceSubject => SkipReason::Bounce,
-            LoopHeader | OwnAddress => SkipReason::Loop,
+            DeliveryStatus | DaemonSender | BounceSubject | ReturnPath => SkipReason::Bounce,
+            LoopHeader | OwnMessageId | OwnAddress => SkipReason::Loop,
             NoGroup => SkipReason::NoGroup,
+            DigestReplyRefused => SkipReason::DigestReplyRefused,
+            DigestUnsubscribe => SkipReason::DigestUnsubscribe,
         }
     }
 }
@@ -345,12 +374,54 @@ pub struct Message<P> {
     #[serde(flatten)]
     #[sqlx(flatten)]
     pub clean: CleanBody,
-    /// Original HTML after sanitising (ammonia): safe to show.
+    /// Original HTML after sanitising (ammonia), once when stored: safe to show as is.
     pub html: Option<String>,
+    /// Why the original's HTML part is not shown (over the HTML stage's bounds).
+    pub html_note: Option<String>,
     #[sqlx(try_from = "String")]
     pub attachments: Attachments,
     pub via: Via,
     pub reconstructed: bool,
+    /// The mail's To and Cc: with the authors, the thread's email participants (shown on the
+    /// thread page, mailed a comment written on the web). None for a reconstructed entry.
+    #[sqlx(try_from = "String")]
+    pub recipients: Recipients,
+}
+
+/// A message's To and Cc, in header order, each address once; stored as a JSON array.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(transparent)]
+pub struct Recipients(pub Vec<Address>);
+
+impl Recipients {
+    /// To then Cc, each address once, empty ones left out.
+    pub fn of(to: &[Address], cc: &[Address]) -> Recipients {
+        let mut out: Vec<Address> = Vec::new();
+        for a in to.iter().chain(cc) {
+            if !a.email.is_empty() && !out.iter().any(|o| o.email == a.email) {
+                out.push(a.clone());
+            }
+        }
+        Recipients(out)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).expect("addresses serialise")
+    }
+}
+
+/// Reads the stored JSON; a damaged list reads as empty (like [`Attachments`]).
+impl From<String> for Recipients {
+    fn from(json: String) -> Self {
+        Recipients(serde_json::from_str(&json).unwrap_or_default())
+    }
+}
+
+impl std::ops::Deref for Recipients {
+    type Target = [Address];
+    fn deref(&self) -> &[Address] {
+        &self.0
+    }
 }
 
 /// A message's attachment list, stored as a JSON array.
@@ -477,7 +548,7 @@ mod spelling_tests {
 
     #[test]
     fn one_spelling_each_way_and_unknown_is_an_error() {
-        for v in [Via::To, Via::Cc, Via::Bcc, Via::Import] {
+        for v in [Via::To, Via::Cc, Via::Bcc, Via::Import, Via::Web] {
             assert_eq!(v.as_str().parse::<Via>(), Ok(v));
             assert_eq!(
                 serde_json::to_string(&v).unwrap(),
@@ -489,6 +560,8 @@ mod spelling_tests {
             SkipReason::Bounce,
             SkipReason::Loop,
             SkipReason::NoGroup,
+            SkipReason::DigestReplyRefused,
+            SkipReason::DigestUnsubscribe,
         ] {
             assert_eq!(r.as_str().parse::<SkipReason>(), Ok(r));
             assert_eq!(

@@ -50,7 +50,9 @@ impl Report {
 pub async fn check(cfg: &Config) -> Report {
     let mut report = Report::default();
     mailboxes(cfg, &mut report);
+    smtp(cfg, &mut report);
     database(cfg, &mut report).await;
+    digest_audiences(cfg, &mut report).await;
     web(cfg, &mut report);
     report
         .ok
@@ -145,6 +147,90 @@ fn oauth2(cfg: &Config, i: usize, m: &MailboxConfig, report: &mut Report) -> boo
     }
 }
 
+/// `[smtp]`: the password, or every secret and file `[smtp.oauth2]`'s token source reads, and
+/// the CA file: what the sender reads when `run` starts.
+fn smtp(cfg: &Config, report: &mut Report) {
+    let s = &cfg.smtp;
+    if !s.enabled() {
+        report
+            .ok
+            .push("smtp: no host (outloud sends no mail)".into());
+        return;
+    }
+    let mut fine = smtp_login(cfg, report);
+    if let Some(ca) = &s.ca_file {
+        if let Err(e) = std::fs::read(ca) {
+            report.problem(
+                cfg,
+                "smtp.ca_file",
+                format!("cannot read {}: {e}", ca.display()),
+            );
+            fine = false;
+        }
+    }
+    if fine {
+        let from = s.sender(&cfg.identity).map(|x| x.from).unwrap_or_default();
+        let auth = match &s.oauth2 {
+            Some(o) if s.uses_oauth2() => format!(
+                "{} as {} with a token from {}",
+                s.auth.as_str().to_ascii_uppercase(),
+                s.user.as_deref().unwrap_or_default(),
+                TokenSource::new(o, s.user.as_deref().unwrap_or_default()).describe()
+            ),
+            _ => format!("auth {}", s.auth.as_str()),
+        };
+        report.ok.push(format!(
+            "smtp: {}:{} ({}, {auth}), from {from}, at most {} mails a minute",
+            s.host.as_deref().unwrap_or_default(),
+            s.port(),
+            s.tls.as_str(),
+            s.rate_per_minute
+        ));
+    }
+}
+
+/// The SMTP password is there and not empty, or the token source's secrets and files are.
+fn smtp_login(cfg: &Config, report: &mut Report) -> bool {
+    let s = &cfg.smtp;
+    if s.uses_oauth2() {
+        let Some(o) = &s.oauth2 else {
+            return false;
+        };
+        let source = TokenSource::new(o, s.user.as_deref().unwrap_or_default());
+        return match source.check() {
+            Ok(()) => true,
+            Err(e) => {
+                let key = match &e {
+                    OAuthError::Setup { key, .. } => format!("smtp.oauth2.{key}"),
+                    _ => "smtp.oauth2".into(),
+                };
+                let message = format!("SMTP OAuth2 ({}): {e}", source.describe());
+                report.problem(cfg, &key, message);
+                false
+            }
+        };
+    }
+    if s.auth != crate::config::SmtpAuth::Password {
+        return true;
+    }
+    let key = match s.password_env {
+        Some(_) => "smtp.password_env",
+        None => "smtp.password_file",
+    };
+    match s.password() {
+        Ok(p) if p.0.is_empty() => {
+            let m = format!("the SMTP password ({}) is empty", s.password_source());
+            report.problem(cfg, key, m);
+            false
+        }
+        Ok(_) => true,
+        Err(e) => {
+            report.problem(cfg, key, format!("SMTP password: {e}"));
+            false
+        }
+    }
+}
+
 async fn database(cfg: &Config, report: &mut Report) {
     let url = &cfg.database.url;
     let result = match tokio::time::timeout(DATABASE_TIMEOUT, reachable(url)).await {
@@ -205,6 +291,66 @@ fn sqlite_usable(path: &str) -> Result<&'static str, String> {
         )),
         Err(e) => Err(format!("cannot be created in {}: {e}", dir.display())),
     }
+}
+
+/// `[digest] audiences` must name groups that exist: in `[[groups]]`, or made with `outloud
+/// group add` (looked up in the database, when it already exists).
+async fn digest_audiences(cfg: &Config, report: &mut Report) {
+    let in_file = |slug: &str| cfg.groups.iter().any(|g| g.slug.as_str() == slug);
+    if cfg.digest.unknown_groups(in_file).is_empty() {
+        return;
+    }
+    let stored = tokio::time::timeout(DATABASE_TIMEOUT, stored_groups(&cfg.database.url))
+        .await
+        .unwrap_or_default();
+    let known = |slug: &str| in_file(slug) || stored.iter().any(|s| s == slug);
+    for (entry, slug) in cfg.digest.unknown_groups(known) {
+        report.problem(
+            cfg,
+            "digest.audiences",
+            unknown_group_message(&entry, &slug),
+        );
+    }
+}
+
+/// What `run` and `check-config` say about an audience of a group that does not exist.
+pub fn unknown_group_message(entry: &str, slug: &str) -> String {
+    format!(
+        "{entry:?} names group {slug:?}, which is neither in [[groups]] nor in the database \
+         (`outloud group list`)"
+    )
+}
+
+/// The slugs of the groups in the database, read without creating or migrating it; none when
+/// it cannot be read (a new database: `database.url` reports why when it is a problem).
+async fn stored_groups(url: &str) -> Vec<String> {
+    use sqlx::Connection;
+    const Q: &str = "SELECT slug FROM groups";
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        if path == ":memory:" || !Path::new(path).exists() {
+            return Vec::new();
+        }
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true);
+        let Ok(mut conn) = sqlx::SqliteConnection::connect_with(&opts).await else {
+            return Vec::new();
+        };
+        let slugs = sqlx::query_scalar::<_, String>(Q)
+            .fetch_all(&mut conn)
+            .await;
+        let _ = conn.close().await;
+        return slugs.unwrap_or_default();
+    }
+    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
+        return Vec::new();
+    };
+    let slugs = sqlx::query_scalar::<_, String>(Q)
+        .fetch_all(&mut conn)
+        .await;
+    let _ = conn.close().await;
+    slugs.unwrap_or_default()
 }
 
 fn web(cfg: &Config, report: &mut Report) {
@@ -271,6 +417,44 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("outloud.toml: key `web.bind`"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn digest_audiences_must_name_existing_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!(
+            "[database]\nurl = \"sqlite:{}/x.db\"\n",
+            dir.path().display()
+        );
+        // `outloud group add ops` made a group the file does not declare.
+        let (_d, first) = config(
+            &format!("{db}[[groups]]\nslug = \"ops\"\naddresses = [\"ops@corp.example\"]\n"),
+            &[],
+        );
+        drop(crate::daemon::open_store(&first).await.unwrap());
+        let text = format!(
+            "{db}[web]\nbind = \"127.0.0.1:0\"\n[[groups]]\nslug = \"eng\"\naddresses = [\"eng@corp.example\"]\n\
+             [digest]\naudiences = [\"eng:*@corp.example\", \"ops:*@corp.example\", \"egn:*@corp.example\"]\n"
+        );
+        let (_d2, cfg) = config(&text, &[]);
+        let report = check(&cfg).await;
+        let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("key `digest.audiences`")
+                && problems[0].contains("\"egn:*@corp.example\" names group \"egn\""),
+            "{problems:?}"
+        );
+        // `run` (and the digest commands) stop at it too, naming the key and the slug.
+        let store = crate::daemon::open_store(&cfg).await.unwrap();
+        let e = crate::daemon::check_audience_groups(&cfg, store.as_ref())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("key `digest.audiences`") && e.contains("names group \"egn\""),
+            "{e}"
+        );
     }
 
     #[tokio::test]

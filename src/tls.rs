@@ -9,25 +9,31 @@ use tokio_rustls::rustls;
 /// rustls with ring; roots are the public web roots plus `ca_file` (a private CA or a
 /// self-signed server certificate, PEM).
 pub fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
+    let Some(path) = ca_file else {
+        return client_config_pem(None);
+    };
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+    client_config_pem(Some((&pem, &path.display().to_string())))
+}
+
+/// The same, with the extra CA already read: `(pem, where it came from)` (SMTP reads its
+/// `ca_file` once when it starts).
+pub fn client_config_pem(ca: Option<(&[u8], &str)>) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    if let Some(path) = ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+    if let Some((mut pem, name)) = ca {
         let mut added = 0;
-        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-            let cert = cert.map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+        for cert in rustls_pemfile::certs(&mut pem) {
+            let cert = cert.map_err(|e| format!("ca_file {name}: {e}"))?;
             roots
                 .add(cert)
-                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+                .map_err(|e| format!("ca_file {name}: {e}"))?;
             added += 1;
         }
         if added == 0 {
-            return Err(format!(
-                "ca_file {} holds no PEM certificate",
-                path.display()
-            ));
+            return Err(format!("ca_file {name} holds no PEM certificate"));
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -24,8 +24,10 @@ fn settings() -> IngestSettings {
             own: OwnIdentity {
                 addresses: vec!["outloud@corp.example".into()],
                 loop_marker: "outloud".into(),
+                bounce_address: None,
             },
             force_groups: vec![],
+            ..Default::default()
         },
         subject_window_secs: 14 * 86_400,
         log_each_mail: true,

@@ -7,6 +7,7 @@
 //! Without the stack's variables (OUTLOUD_IMAP_PORT, ...) every test fails saying how to start
 //! the stack, unless OUTLOUD_SKIP_MAILSTACK=1 (then each prints why and passes).
 
+#[macro_use]
 mod common;
 
 use std::io::{Read, Write};
@@ -19,22 +20,12 @@ use outloud::store::Store;
 
 const MAILBOX: &str = "corp";
 
-macro_rules! stack_or_skip {
-    () => {
-        match Stack::from_env() {
-            Some(s) => s,
-            None if std::env::var("OUTLOUD_SKIP_MAILSTACK").as_deref() == Ok("1") => {
-                eprintln!("skipped: OUTLOUD_SKIP_MAILSTACK=1");
-                return;
-            }
-            None => panic!(
-                "the mail stack is not running: run scripts/test.sh, or eval \"$(scripts/mailstack.sh start)\" first (OUTLOUD_SKIP_MAILSTACK=1 skips these tests)"
-            ),
-        }
-    };
-}
-
 /// A free loopback port: bind :0, read it, let it go.
+/// The tests of this file share one mail stack and run in parallel; one of them restarts
+/// Dovecot, which refuses or resets the others' IMAP connections meanwhile (seen in CI). That
+/// one takes the stack alone; the others share it.
+static STACK_USE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -68,6 +59,7 @@ url = "{db}"
 
 [web]
 bind = "127.0.0.1:{port}"
+health_detail = true
 
 [log]
 level = "info"
@@ -335,6 +327,7 @@ const LONG: Duration = Duration::from_secs(180);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_backlog_publishes_every_mail_exactly_once() {
     let stack = stack_or_skip!();
+    let _shared = STACK_USE.read().await;
     let tmp = tempfile::tempdir().unwrap();
     let slug = unique("kill");
     let folder = slug.clone();
@@ -403,6 +396,7 @@ async fn sigkill_mid_backlog_publishes_every_mail_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dovecot_restart_under_the_daemon() {
     let stack = stack_or_skip!();
+    let _alone = STACK_USE.write().await;
     let tmp = tempfile::tempdir().unwrap();
     let slug = unique("rst");
     let to = format!("{slug}@corp.example");
@@ -486,6 +480,7 @@ async fn dovecot_restart_under_the_daemon() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn standby_replica_takes_over_when_the_leader_dies() {
     let stack = stack_or_skip!();
+    let _shared = STACK_USE.read().await;
     let db = common::postgres().await;
     let tmp = tempfile::tempdir().unwrap();
     let slug = unique("ha");
@@ -560,11 +555,21 @@ async fn standby_replica_takes_over_when_the_leader_dies() {
     stack.delete_folder(&folder).await;
 }
 
+/// The value of `series` for the test's mailbox in `/metrics`.
+async fn counter(port: u16, series: &str) -> u64 {
+    let (_, metrics) = common::http_get(port, "/metrics").await.unwrap();
+    let prefix = format!("{series}{{mailbox=\"{MAILBOX}\"}} ");
+    (metrics.lines())
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix}in /metrics:\n{metrics}"))
+}
+
 /// (d) A wrong password: an error naming the account, /healthz still served with last_error,
 /// and retries that back off instead of hammering Dovecot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auth_failure_is_reported_and_retried_gently() {
-    let stack = stack_or_skip!();
+    let (stack, _shared) = (stack_or_skip!(), STACK_USE.read().await);
     let tmp = tempfile::tempdir().unwrap();
     let slug = unique("auth");
     let db_url = format!("sqlite:{}", tmp.path().join("outloud.db").display());
@@ -595,6 +600,13 @@ async fn auth_failure_is_reported_and_retried_gently() {
     assert_eq!(d.mailbox_health().unwrap()["connected"], false);
     let status = d.healthz().unwrap()["status"].clone();
     assert_eq!(status, "degraded");
+    // /metrics counts the refused login and the reconnection after it.
+    for series in [
+        "outloud_imap_auth_failures_total",
+        "outloud_imap_reconnects_total",
+    ] {
+        assert!(counter(port, series).await >= 1, "{series}");
+    }
 
     // Watch for 10 s more: the process stays up and serving, and its attempts stay few. They
     // are counted in Dovecot's log (auth_verbose logs each mismatch) from this test's start.
@@ -650,6 +662,7 @@ async fn auth_failure_is_reported_and_retried_gently() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_the_batch_and_exits_cleanly() {
     let stack = stack_or_skip!();
+    let _shared = STACK_USE.read().await;
     let tmp = tempfile::tempdir().unwrap();
     let slug = unique("term");
     let folder = slug.clone();

@@ -9,6 +9,8 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::eventually;
@@ -270,47 +272,64 @@ async fn a_refusing_token_endpoint_is_named_with_its_reason() {
     );
 }
 
-/// A running watcher whose tokens live 4 s (renewed after 3 s): IDLE is ended when the token
-/// is due, the session logged out and a new one opened with a fresh token, and mail keeps
-/// flowing. The token server's counts show it; nothing is timed here.
+/// A running watcher on a clock the test moves. Tokens live an hour, so each is due for
+/// renewal 55 minutes after it was fetched: moving the clock there ends the IDLE, logs the
+/// session out and opens a new one with a fresh token, and mail keeps flowing. The token
+/// server's counts show it; nothing waits for real time to pass.
 #[tokio::test]
 async fn a_token_expiring_during_idle_leads_to_a_clean_reconnect() {
     let (stack, tokens) = stack_or_skip!();
     let dir = tempfile::tempdir().unwrap();
-    let (id, lines) = generic_client(&tokens, &dir, 4).await;
+    let (id, lines) = generic_client(&tokens, &dir, 3600).await;
     let slug = unique("g");
     let (db, ingestor, address) = common::with_group(common::sqlite().await, &slug).await;
     let folder = unique("t-");
     stack.create_folder(&folder).await;
     let m = mailbox(&stack, "kc", "xoauth2", &folder, &lines);
+    let now = Arc::new(AtomicI64::new(Clock::system().now()));
+    let clock = Clock::from_fn({
+        let now = now.clone();
+        move || now.load(Ordering::SeqCst)
+    });
     let health = Health::new();
     let settings = WatcherSettings {
         instance: unique("test"),
         lease_secs: 20,
-        clock: Clock::system(),
+        clock: clock.clone(),
     };
+    let login = Login::oauth2(&m, &clock).expect("an OAuth2 mailbox");
     let w = Watcher::new(
         m.clone(),
         &folder,
-        login(&m),
+        login,
         ingestor,
         health.clone(),
         settings,
     );
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(w.run(shutdown.clone()));
-
-    // Three tokens: the first login's and two renewals, each with a login of its own.
-    eventually("two reconnects with fresh tokens", || {
+    let lease = format!("kc/{folder}");
+    eventually("the first login and sync", || {
+        let h = health.snapshot().get(&lease).cloned();
         let tokens = tokens.clone();
         let id = id.clone();
         async move {
-            let (issued, introspected) = tokens.stats(&id).await;
-            issued >= 3 && introspected >= 3
+            let synced = h.is_some_and(|h| h.last_sync.is_some() && h.role == Role::Leader);
+            synced && tokens.stats(&id).await == (1, 1)
         }
     })
     .await;
-    let lease = format!("kc/{folder}");
+
+    // Each renewal: one new token, one new login (Dovecot introspects it), no more.
+    for logins in [2, 3] {
+        now.fetch_add(3300, Ordering::SeqCst);
+        eventually("a reconnect with a fresh token", || {
+            let tokens = tokens.clone();
+            let id = id.clone();
+            async move { tokens.stats(&id).await == (logins, logins) }
+        })
+        .await;
+    }
     let h = health.snapshot()[&lease].clone();
     assert!(h.last_error.is_none(), "a renewal is not a failure: {h:?}");
     assert_eq!(h.role, Role::Leader);

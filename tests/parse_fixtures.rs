@@ -38,6 +38,7 @@ fn own() -> OwnIdentity {
     OwnIdentity {
         addresses: vec!["outloud@corp.example".into()],
         loop_marker: "corp-outloud-1".into(),
+        bounce_address: None,
     }
 }
 

@@ -42,6 +42,7 @@ static DIR: LazyLock<GroupDirectory> = LazyLock::new(|| {
 static OWN: LazyLock<OwnIdentity> = LazyLock::new(|| OwnIdentity {
     addresses: vec!["outloud@corp.example".into()],
     loop_marker: "corp-outloud-1".into(),
+    bounce_address: None,
 });
 
 /// Run every pure stage we own and check the invariants later stages rely on.

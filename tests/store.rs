@@ -8,6 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
+#[macro_use]
 mod common;
 
 use common::{addresses, slug};
@@ -78,7 +79,9 @@ fn msg(
             disclaimer: String::new(),
         },
         html: None,
+        html_note: None,
         attachments: Attachments::default(),
+        recipients: Default::default(),
         via: Via::Cc,
         reconstructed: false,
     }
@@ -303,6 +306,11 @@ async fn new_thread_then_lookups(store: Arc<dyn Store>) {
             subjects: vec![subject(g, 2000, 5000), subject(other, 0, 5000)],
             zones: Vec::new(),
             guesses: Vec::new(),
+            held: Vec::new(),
+            retracted: Vec::new(),
+            authors: Vec::new(),
+            posters: Vec::new(),
+            pending: Vec::new(),
         },
     )
     .await;
@@ -1112,6 +1120,11 @@ async fn reset_derived_keeps_raws_groups_and_checkpoints(store: Arc<dyn Store>) 
             subjects: vec![subject(g, 0, 10_000)],
             zones: Vec::new(),
             guesses: Vec::new(),
+            held: Vec::new(),
+            retracted: Vec::new(),
+            authors: Vec::new(),
+            posters: Vec::new(),
+            pending: Vec::new(),
         },
     )
     .await;
@@ -1226,6 +1239,11 @@ async fn large_batch(store: Arc<dyn Store>) {
             .collect(),
         zones: Vec::new(),
         guesses: Vec::new(),
+        held: Vec::new(),
+        retracted: Vec::new(),
+        authors: Vec::new(),
+        posters: Vec::new(),
+        pending: Vec::new(),
     };
     let k = known(s, lookup).await;
     assert_eq!(
@@ -1415,29 +1433,6 @@ async fn ingest_is_fenced_by_the_lease(store: Arc<dyn Store>) {
         s.checkpoint("imap/INBOX").await.unwrap().unwrap().last_uid,
         2
     );
-}
-
-macro_rules! story {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = super::common::sqlite().await;
-                    super::$name(db.store.clone()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = super::common::postgres().await;
-                    super::$name(db.store.clone()).await;
-                }
-            )*
-        }
-    };
 }
 
 story!(

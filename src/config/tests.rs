@@ -440,3 +440,144 @@ fn token_endpoints_need_https_unless_on_loopback() {
     let e = Config::load_with(Some(&p), &[]).unwrap_err().to_string();
     assert!(e.contains("oauth2.client_secret_env"), "{e}");
 }
+
+#[test]
+fn secrets_are_masked_wherever_urls_stand() {
+    assert_eq!(
+        mask_secrets("postgres://u:hunter2@db:5432/x"),
+        "postgres://u:***@db:5432/x"
+    );
+    assert_eq!(
+        mask_secrets("cannot open database postgresql://:p%40ss@db/x: refused"),
+        "cannot open database postgresql://:***@db/x: refused"
+    );
+    assert_eq!(
+        mask_secrets("postgres://u@db/x?sslmode=require&password=hunter2&x=1"),
+        "postgres://u@db/x?sslmode=require&password=***&x=1"
+    );
+    assert_eq!(
+        mask_secrets("\"postgres://u:hunter2@db/x\" and smtp://a:b@mail"),
+        "\"postgres://u:***@db/x\" and smtp://a:***@mail"
+    );
+    // Nothing to mask.
+    for plain in [
+        "sqlite:var/outloud.db",
+        "postgres://u@db/x",
+        "see https://x.example/a:b",
+    ] {
+        assert_eq!(mask_secrets(plain), plain);
+    }
+}
+
+#[test]
+fn unknown_outloud_variables_are_warned_about() {
+    let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let c = Config::load_with(
+        None,
+        &env(&[
+            ("OUTLOUD_DATABSE_URL", "sqlite:x.db"),
+            ("OUTLOUD_NOTHING_LIKE_IT", "1"),
+            ("OUTLOUD_CONFIG", "x.toml"),
+            ("OUTLOUD_TEST_PG", "postgres://x"),
+            ("OUTLOUD_IMAP_PORT", "143"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.warnings,
+        vec![
+            "environment OUTLOUD_DATABSE_URL: not a setting of outloud, ignored \
+             (did you mean OUTLOUD_DATABASE_URL?)"
+                .to_string(),
+            "environment OUTLOUD_NOTHING_LIKE_IT: not a setting of outloud, ignored".to_string(),
+        ]
+    );
+    // An error in a variable names the variable, not the file.
+    let e = Config::load_with(None, &env(&[("OUTLOUD_IMPORT_BATCH_SIZE", "abc")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("environment OUTLOUD_IMPORT_BATCH_SIZE: key `import.batch_size`"),
+        "{e}"
+    );
+}
+
+const SMTP_OAUTH2: &str = "[identity]\naddresses = [\"outloud@corp.example\"]\n[smtp]\nhost = \"smtp.office365.com\"\nauth = \"xoauth2\"\nuser = \"outloud@corp.example\"\n[smtp.oauth2]\nprovider = \"microsoft\"\ntenant = \"corp.example\"\nclient_id = \"c\"\nclient_secret_env = \"M365_SMTP_SECRET\"\n";
+
+#[test]
+fn smtp_oauth2_comes_from_the_file_and_the_environment() {
+    let (_d, p) = write(SMTP_OAUTH2);
+    let c = Config::load_with(
+        Some(&p),
+        &env(&[
+            ("OUTLOUD_SMTP_OAUTH2_TENANT", "00000000-aaaa"),
+            ("OUTLOUD_SMTP_OAUTH2_CLIENT_ID", "app-2"),
+            ("M365_SMTP_SECRET", "not a setting"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.smtp.auth, SmtpAuth::Xoauth2);
+    assert!(c.smtp.uses_oauth2());
+    let o = c.smtp.oauth2.as_ref().unwrap();
+    assert_eq!(o.tenant.as_deref(), Some("00000000-aaaa"));
+    assert_eq!(o.client_id.as_deref(), Some("app-2"));
+    assert_eq!(o.scope(), Some(oauth2::MICROSOFT_SCOPE));
+    assert_eq!(
+        c.origin_of("smtp.oauth2.tenant"),
+        "environment OUTLOUD_SMTP_OAUTH2_TENANT"
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    // The secret's variable named from the environment is a secret too, not a setting.
+    let c = Config::load_with(
+        Some(&p),
+        &env(&[
+            (
+                "OUTLOUD_SMTP_OAUTH2_CLIENT_SECRET_ENV",
+                "OUTLOUD_M365_SECRET",
+            ),
+            ("OUTLOUD_M365_SECRET", "s3cret"),
+        ]),
+    )
+    .unwrap();
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert!(!format!("{c:?}").contains("s3cret"));
+}
+
+#[test]
+fn smtp_oauth2_problems_name_their_keys() {
+    let problems = |text: &str| {
+        let (_d, p) = write(text);
+        Config::load_with(Some(&p), &[]).unwrap_err().to_string()
+    };
+    let base = "[identity]\naddresses = [\"outloud@corp.example\"]\n[smtp]\nhost = \"smtp.corp.example\"\nuser = \"u@corp.example\"\n";
+    let e = problems(&format!("{base}auth = \"xoauth2\"\npassword_env = \"P\"\n"));
+    assert!(
+        e.contains("key `smtp.oauth2`: auth = \"xoauth2\" needs an [smtp.oauth2] table")
+            && e.contains("key `smtp.password_env`: not used with auth = \"xoauth2\""),
+        "{e}"
+    );
+    let e = problems(&format!(
+        "{base}auth = \"oauthbearer\"\n[smtp.oauth2]\nprovider = \"microsoft\"\nclient_id = \"c\"\nservice_account_file = \"sa.json\"\n"
+    ));
+    for key in [
+        "smtp.oauth2.tenant",
+        "smtp.oauth2.client_secret_env",
+        "smtp.oauth2.service_account_file",
+    ] {
+        assert!(e.contains(&format!("key `{key}`")), "{key}: {e}");
+    }
+    let e = problems(&format!(
+        "{base}password_env = \"P\"\n[smtp.oauth2]\nprovider = \"command\"\ncommand = [\"t\"]\n"
+    ));
+    assert!(
+        e.contains("key `smtp.auth`: [smtp.oauth2] is set but auth = \"password\""),
+        "{e}"
+    );
+    let e = problems(&format!("{base}auth = \"oauth2\"\n"));
+    assert!(e.contains("smtp.auth") && e.contains("\"xoauth2\""), "{e}");
+}

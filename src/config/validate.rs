@@ -1,10 +1,12 @@
 //! Checks across keys and ranges that the types alone do not express. Every problem is
 //! reported, each naming its key and where the value came from.
 
+use crate::core::mapping::two_groups;
 use std::collections::{HashMap, HashSet};
 
 use super::{
-    invalid, mask_url, AfterAction, AuthMethod, Config, ConfigError, MailboxConfig, TlsMode,
+    invalid, mask_url, AfterAction, AuthMethod, Config, ConfigError, MailboxConfig, SmtpAuth,
+    TlsMode,
 };
 
 /// The problems found so far.
@@ -39,6 +41,13 @@ impl Problems<'_> {
             );
             self.add("web.bind", m);
         }
+        if !(1..=1_000_000).contains(&cfg.web.max_connections) {
+            self.add("web.max_connections", "must be between 1 and 1000000");
+        }
+        if !(1..=3600).contains(&cfg.web.header_timeout_secs) {
+            self.add("web.header_timeout_secs", "must be between 1 and 3600");
+        }
+        self.web_sign_in();
         if cfg.threading.subject_window_days < 0 {
             self.add("threading.subject_window_days", "must be 0 or more");
         }
@@ -47,6 +56,51 @@ impl Problems<'_> {
         }
         if cfg.daemon.lease_secs < 3 {
             self.add("daemon.lease_secs", "must be at least 3");
+        }
+    }
+
+    /// `web.base_url`, `web.session_days`, the OpenID Connect keys, admins and domains.
+    fn web_sign_in(&mut self) {
+        let cfg = self.cfg;
+        let web = &cfg.web;
+        if let Some(b) = &web.base_url {
+            match url::Url::parse(b) {
+                Ok(u) if u.scheme() == "https" => {}
+                Ok(u) if u.scheme() == "http" => {
+                    if !u
+                        .host_str()
+                        .is_some_and(|h| is_loopback_host(h.trim_matches(['[', ']'])))
+                    {
+                        let m = format!("{b:?} is plain http to a host that is not loopback: sessions would cross the network in the clear; use https://");
+                        self.add("web.base_url", m);
+                    }
+                }
+                _ => self.add("web.base_url", format!("{b:?} is not an http(s):// URL")),
+            }
+        }
+        if !(1..=365).contains(&web.session_days) {
+            self.add("web.session_days", "must be between 1 and 365");
+        }
+        match (&web.oidc_issuer, &web.oidc_client_id) {
+            (Some(i), Some(_)) if url::Url::parse(i).is_err() => {
+                self.add("web.oidc_issuer", format!("{i:?} is not a URL"));
+            }
+            (Some(_), None) => self.add("web.oidc_client_id", "is needed with web.oidc_issuer"),
+            (None, Some(_)) => self.add("web.oidc_issuer", "is needed with web.oidc_client_id"),
+            _ => {}
+        }
+        for a in &web.admins {
+            if crate::core::signin::normalise_email(a).is_none() {
+                self.add("web.admins", format!("{a:?} is not an email address"));
+            }
+        }
+        for d in &web.allowed_domains {
+            if d.trim().is_empty() || d.contains(['@', ' ', '*']) && !d.starts_with('@') {
+                self.add(
+                    "web.allowed_domains",
+                    format!("{d:?} is not a domain such as corp.example"),
+                );
+            }
         }
     }
 
@@ -146,6 +200,85 @@ impl Problems<'_> {
         }
     }
 
+    /// `[smtp]`, only when outloud is to send (`host` set).
+    fn smtp(&mut self) {
+        let s = &self.cfg.smtp;
+        if !s.enabled() {
+            return;
+        }
+        let host = s.host.as_deref().unwrap_or_default();
+        if s.tls == TlsMode::None && !s.allow_insecure && !is_loopback_host(host) {
+            let m = format!("\"none\" sends mail and password in clear to {host}; use \"starttls\" or \"implicit\", or set allow_insecure = true");
+            self.add("smtp.tls", m);
+        }
+        match s.auth {
+            SmtpAuth::Password => self.smtp_password(),
+            SmtpAuth::Xoauth2 | SmtpAuth::Oauthbearer => self.smtp_oauth2(),
+            SmtpAuth::None => {
+                if s.oauth2.is_some() {
+                    let m = "[smtp.oauth2] is set but auth = \"none\": set auth = \"xoauth2\" (or \"oauthbearer\") to log in with its tokens";
+                    self.add("smtp.auth", m);
+                }
+            }
+        }
+        if s.timeout_secs == 0 {
+            self.add("smtp.timeout_secs", "must be at least 1");
+        }
+        if s.poll_secs == 0 {
+            self.add("smtp.poll_secs", "must be at least 1");
+        }
+        if let Err((key, message)) = s.sender(&self.cfg.identity) {
+            self.add(key, message);
+        }
+    }
+
+    fn smtp_password(&mut self) {
+        let s = &self.cfg.smtp;
+        if s.user.as_deref().unwrap_or("").trim().is_empty() {
+            self.add(
+                "smtp.user",
+                "auth = \"password\" needs the user to log in as (or set auth = \"none\")",
+            );
+        }
+        match (&s.password_env, &s.password_file) {
+            (None, None) => self.add("smtp.password_env", "set password_env (a variable name) or password_file; passwords never go in the config file"),
+            (Some(_), Some(_)) => self.add("smtp.password_file", "set either password_env or password_file, not both"),
+            _ => {}
+        }
+        if s.oauth2.is_some() {
+            let m = "[smtp.oauth2] is set but auth = \"password\": set auth = \"xoauth2\" (or \"oauthbearer\") to log in with its tokens";
+            self.add("smtp.auth", m);
+        }
+    }
+
+    /// `auth = "xoauth2"` / `"oauthbearer"`: the mailbox sent from and where tokens come from.
+    fn smtp_oauth2(&mut self) {
+        let s = &self.cfg.smtp;
+        let auth = s.auth.as_str();
+        if s.user.as_deref().unwrap_or("").trim().is_empty() {
+            let m = format!(
+                "auth = {auth:?} needs the mailbox to send as (the address the token is for)"
+            );
+            self.add("smtp.user", m);
+        }
+        for (key, set) in [
+            ("smtp.password_env", s.password_env.is_some()),
+            ("smtp.password_file", s.password_file.is_some()),
+        ] {
+            if set {
+                let m = format!("not used with auth = {auth:?} (the token is the credential)");
+                self.add(key, m);
+            }
+        }
+        let Some(o) = &s.oauth2 else {
+            let m = format!("auth = {auth:?} needs an [smtp.oauth2] table saying where tokens come from (provider = \"microsoft\", \"google\", \"generic\" or \"command\")");
+            return self.add("smtp.oauth2", m);
+        };
+        for (k, message) in o.problems() {
+            self.add(&format!("smtp.oauth2.{k}"), message);
+        }
+    }
+
     fn groups(&mut self) {
         let mut slugs = HashSet::new();
         let mut owner = HashMap::new();
@@ -162,8 +295,41 @@ impl Problems<'_> {
             }
             for a in &g.addresses {
                 if let Some(other) = owner.insert(a.clone(), g.slug.clone()) {
-                    self.add(&key, format!("{a} is already the address of group {other}"));
+                    self.add(
+                        &key,
+                        two_groups(a.as_str(), other.as_str(), g.slug.as_str()),
+                    );
                 }
+            }
+        }
+    }
+}
+
+impl Problems<'_> {
+    fn policy(&mut self) {
+        let p = &self.cfg.policy;
+        for (i, spec) in p.header_patterns.iter().enumerate() {
+            if let Err(m) = crate::core::policy::HeaderPattern::parse(spec) {
+                self.add(&format!("policy.header_patterns[{i}]"), m);
+            }
+        }
+        for (i, g) in p.blocked_labels.iter().enumerate() {
+            if !super::policy::is_guid(g.trim()) {
+                let m = format!(
+                    "{g:?} is not a label GUID such as 3a2e9c1f-7b4d-4e8a-9f61-2c5d8e0b7a14"
+                );
+                self.add(&format!("policy.blocked_labels[{i}]"), m);
+            }
+        }
+        if p.retracted_raw_days < 0 {
+            self.add("policy.retracted_raw_days", "must be 0 or more");
+        }
+        for (i, d) in p.allowed_domains.iter().enumerate() {
+            let d = d.trim();
+            if d.is_empty() || d.contains(['@', ' ', '*']) || !d.contains('.') {
+                let m =
+                    format!("{d:?} is not a domain such as corp.example (subdomains are included)");
+                self.add(&format!("policy.allowed_domains[{i}]"), m);
             }
         }
     }
@@ -189,7 +355,9 @@ impl Config {
         for (i, m) in self.mailboxes.iter().enumerate() {
             p.mailbox(i, m, &mut names);
         }
+        p.smtp();
         p.groups();
+        p.policy();
         p.list
     }
 

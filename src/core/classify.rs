@@ -9,6 +9,7 @@
 //! ignored even with no list header in sight, since Majordomo, older LISTSERV and Exchange
 //! distribution lists add none; RFC 3834 asks responders for `Auto-Submitted`, which is read.
 //! Rules and sources: docs/SKIP_RULES.md.
+use super::compose::{is_own_message_id, verp_token};
 use crate::model::{ParsedMail, SkipReason, SkipRule};
 
 /// The header outloud stamps on mail it sends. Mail carrying it, whatever the value, is never
@@ -20,6 +21,9 @@ pub const LOOP_HEADER: &str = "X-Outloud-Loop";
 pub struct OwnIdentity {
     pub addresses: Vec<String>,
     pub loop_marker: String,
+    /// `LOCAL@DOMAIN` of outloud's return path (`[smtp]`): mail to `LOCAL+TOKEN@DOMAIN` is
+    /// about a mail outloud sent, never a person's post.
+    pub bounce_address: Option<String>,
 }
 
 /// Why a mail is not published.
@@ -135,6 +139,8 @@ pub fn classify(mail: &ParsedMail, own: &OwnIdentity) -> Option<Skip> {
         // Bounces before auto-replies: DSNs usually also carry `Auto-Submitted: auto-replied`.
         .or_else(|| bounce_signal(mail))
         .or_else(|| auto_reply_signal(mail))
+        // Last: a responder answering the return path is an auto-reply, not a bounce.
+        .or_else(|| return_path_signal(mail, own))
 }
 
 fn loop_signal(mail: &ParsedMail, own: &OwnIdentity) -> Option<Skip> {
@@ -150,6 +156,12 @@ fn loop_signal(mail: &ParsedMail, own: &OwnIdentity) -> Option<Skip> {
             format!("{LOOP_HEADER}: {v}{whose}"),
         ));
     }
+    if is_own_message_id(&mail.message_id) {
+        return Some(Skip::new(
+            SkipRule::OwnMessageId,
+            format!("Message-ID <{}> is one outloud made", mail.message_id),
+        ));
+    }
     let from = mail.from.as_ref()?;
     own.addresses
         .iter()
@@ -160,6 +172,16 @@ fn loop_signal(mail: &ParsedMail, own: &OwnIdentity) -> Option<Skip> {
                 format!("From is outloud's own address {}", from.email),
             )
         })
+}
+
+/// Mail to outloud's return path (`bounces+TOKEN@…`) that no other rule recognised: machine
+/// mail about a mail outloud sent.
+fn return_path_signal(mail: &ParsedMail, own: &OwnIdentity) -> Option<Skip> {
+    let bounce = own.bounce_address.as_deref()?;
+    let to = (mail.envelope_to.iter()).chain(mail.to.iter().map(|a| &a.email));
+    let hit = to.into_iter().find(|a| verp_token(a, bounce).is_some())?;
+    let detail = format!("sent to outloud's return path {hit}");
+    Some(Skip::new(SkipRule::ReturnPath, detail))
 }
 
 fn bounce_signal(mail: &ParsedMail) -> Option<Skip> {
@@ -294,6 +316,7 @@ mod tests {
         OwnIdentity {
             addresses: vec!["outloud@corp.example".into()],
             loop_marker: "corp-1".into(),
+            bounce_address: Some("bounces@corp.example".into()),
         }
     }
 

@@ -4,10 +4,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use mail_parser::{Addr, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
+use crate::model::text::{cap, MAX_FILENAME_CHARS, MAX_NAME_CHARS, MAX_SUBJECT_CHARS};
 use crate::model::{Address, Attachment, ParsedMail};
 
 mod headers;
 mod text;
+
+pub(crate) use headers::extract_ids;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ParseError {
@@ -63,7 +66,11 @@ fn parse_inner(original: &[u8]) -> Result<ParsedMail, ParseError> {
         in_reply_to: facts.in_reply_to,
         references: facts.references,
         thread_index: facts.thread_index,
-        subject: msg.subject().map(text::one_line).unwrap_or_default(),
+        // Capped for display; the full subject stays in the stored raw mail.
+        subject: msg
+            .subject()
+            .map(|s| cap(text::one_line(s), MAX_SUBJECT_CHARS))
+            .unwrap_or_default(),
         from: msg.from().and_then(|a| a.iter().find_map(address)),
         to: msg
             .all_to()
@@ -148,7 +155,7 @@ fn address(a: &Addr<'_>) -> Option<Address> {
             .strip_prefix('\'')
             .and_then(|n| n.strip_suffix('\''))
             .unwrap_or(n);
-        n.trim().to_string()
+        cap(n.trim().to_string(), MAX_NAME_CHARS)
     });
     let name = name.filter(|n| !n.eq_ignore_ascii_case(email));
     Some(Address::new(name.as_deref(), &text::one_line(email)))
@@ -204,7 +211,7 @@ fn attachments(msg: &Message<'_>, html: Option<&str>) -> Vec<Attachment> {
         .map(|p| Attachment {
             filename: p
                 .attachment_name()
-                .map(text::one_line)
+                .map(|n| cap(text::one_line(n), MAX_FILENAME_CHARS))
                 .filter(|n| !n.is_empty()),
             content_type: content_type(p),
             size: part_size(p),

@@ -1,14 +1,16 @@
 //! The stages composed: raw bytes → a [`Processed`] mail ready for planning, or a skip.
 use std::sync::OnceLock;
 
+use super::bounce::{read_bounce, Bounce};
 use super::classify::{classify, OwnIdentity};
 use super::clean_body::clean_body;
 use super::parse::{parse, ParseError};
+use super::policy::{decide, decide_web, Decision, PolicyConfig};
 use super::quote_history::{reconstruct, QuoteContext};
 use super::route::{route, GroupDirectory};
-use super::sanitize::sanitize_html;
+use super::sanitize::sanitize_bounded;
 use super::thread_keys::{thread_keys, ThreadKeys};
-use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipRule, Via};
+use crate::model::{CleanBody, ParsedMail, QuotedMail, Route, SkipReason, SkipRule, Via};
 
 /// A mail that passed every stage: what the planner needs to file it.
 #[derive(Debug, Clone)]
@@ -23,6 +25,14 @@ pub struct Processed {
     pub reconstructed: OnceLock<Vec<QuotedMail>>,
     /// The HTML part after sanitising, safe to store and show.
     pub safe_html: Option<String>,
+    /// Why the mail's HTML part is not kept for display (beyond the HTML stage's bounds).
+    pub html_note: Option<String>,
+    /// What policy decided: publish, or hold for a moderator (with the rule and why).
+    pub decision: Decision,
+    /// A `RETRACT` reply: the Message-ID of the post it retracts (if its author sent it).
+    pub retract: Option<String>,
+    /// A `CANCEL` reply: the Message-IDs it may name, nearest first (empty: not one).
+    pub cancel: Vec<String>,
 }
 
 impl Processed {
@@ -47,6 +57,8 @@ pub enum Outcome {
         /// The rule that fired; its coarse [`crate::model::SkipReason`] is what is stored.
         rule: SkipRule,
         detail: String,
+        /// A bounce about a mail outloud sent: matched to its delivery when stored.
+        bounce: Option<Box<Bounce>>,
     },
 }
 
@@ -56,19 +68,46 @@ pub struct Options {
     pub own: OwnIdentity,
     /// `outloud import --group SLUG`: file into these groups even when the mail does not name them.
     pub force_groups: Vec<String>,
+    /// A comment or post written on outloud's web view (its raw mail's source starts with
+    /// [`WEB_SOURCE`]): not classified — it carries outloud's own Message-ID by design, so the
+    /// copy mailed out and coming back is skipped while this one is published — and filed
+    /// only in `force_groups`, via `web`.
+    pub from_web: bool,
+    /// `[policy]`; off by default (tests and tools that build options by hand).
+    pub policy: PolicyConfig,
 }
+
+/// Source of the raw mails written on the web view; set by outloud, never read from a mail.
+pub const WEB_SOURCE: &str = "web:";
 
 /// Run parse → classify → route → thread keys → clean → reconstruct.
 pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outcome, ParseError> {
     let mail = parse(raw)?;
-    if let Some(skip) = classify(&mail, &opts.own) {
+    let skip = if opts.from_web {
+        None
+    } else {
+        classify(&mail, &opts.own)
+    };
+    if let Some(skip) = skip {
+        // Mail at the return path that no bounce rule recognised is skipped, not counted.
+        let is_bounce = skip.reason() == SkipReason::Bounce && skip.rule != SkipRule::ReturnPath;
+        let bounce = is_bounce
+            .then(|| read_bounce(raw, &mail, &opts.own))
+            .flatten()
+            .map(Box::new);
         return Ok(Outcome::Skip {
             mail: Box::new(mail),
             rule: skip.rule,
             detail: skip.detail,
+            bounce,
         });
     }
-    let mut routes = route(&mail, dir);
+    let mut routes = if opts.from_web {
+        Vec::new()
+    } else {
+        route(&mail, dir)
+    };
+    let forced_via = if opts.from_web { Via::Web } else { Via::Import };
     for slug in &opts.force_groups {
         if routes.iter().any(|r| &r.slug == slug) {
             continue;
@@ -77,7 +116,7 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
             routes.push(Route {
                 group_id: g.id,
                 slug: g.slug.clone(),
-                via: Via::Import,
+                via: forced_via,
             });
         }
     }
@@ -87,12 +126,33 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
             mail: Box::new(mail),
             rule: SkipRule::NoGroup,
             detail,
+            bounce: None,
         });
+    }
+    // A web comment's author signed in: sender authentication is not asked of it (its raw mail
+    // carries no Authentication-Results), the confidentiality markers are.
+    let decision = if opts.from_web {
+        decide_web(raw, &mail, &opts.policy)
+    } else {
+        decide(raw, &mail, &routes, &opts.policy)
+    };
+    let mut mail = mail;
+    if !decision.mask.is_empty() {
+        mask_addresses(&mut mail, &decision.mask);
     }
     let keys = thread_keys(&mail);
     let clean = clean_body(&mail.text, mail.text_from_html);
+    let retract =
+        super::policy::command::retract_target(&clean.body, &mail.in_reply_to, &mail.references);
+    let cancel =
+        super::policy::command::cancel_targets(&clean.body, &mail.in_reply_to, &mail.references);
     let reconstructed = OnceLock::new();
-    let safe_html = mail.html.as_deref().map(sanitize_html);
+    let (safe_html, html_note) = match mail.html.as_deref().map(sanitize_bounded) {
+        // Markup that sanitises to nothing (a tracking pixel alone) is not worth a fold.
+        Some(Ok(html)) => (Some(html).filter(|h| !h.trim().is_empty()), None),
+        Some(Err(why)) => (None, Some(why.to_string())),
+        None => (None, None),
+    };
     Ok(Outcome::Publish(Box::new(Processed {
         mail,
         routes,
@@ -100,7 +160,74 @@ pub fn process(raw: &[u8], dir: &GroupDirectory, opts: &Options) -> Result<Outco
         clean,
         reconstructed,
         safe_html,
+        html_note,
+        decision,
+        retract,
+        cancel,
     })))
+}
+
+/// Policy's `outsiders = "mask"`: the addresses leave the recipients and every occurrence in
+/// the text and HTML becomes `c…@customer.example`, before anything is cleaned, rebuilt or stored.
+fn mask_addresses(mail: &mut ParsedMail, mask: &[String]) {
+    mail.to.retain(|a| !mask.contains(&a.email));
+    mail.cc.retain(|a| !mask.contains(&a.email));
+    for m in mask {
+        let masked = masked(m);
+        mail.text = replace_ci(&mail.text, m, &masked);
+        if let Some(html) = mail.html.as_mut() {
+            *html = replace_ci(html, m, &masked);
+        }
+    }
+}
+
+/// `carol@customer.example` → `c…@customer.example`.
+pub fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}…@{domain}")
+        }
+        None => "…".into(),
+    }
+}
+
+/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced.
+fn replace_ci(text: &str, needle: &str, with: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in lower.match_indices(needle) {
+        out.push_str(&text[last..i]);
+        out.push_str(with);
+        last = i + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Every stage over one raw mail, as far as it goes, filed into one group whatever its
+/// recipients: what the fuzzer (`fuzz/`, `scripts/fuzz.sh`) runs and its regression tests
+/// (`tests/fuzz_regressions.rs`) replay. The number of earlier mails rebuilt from the quote, or
+/// `None` when the mail was skipped or could not be parsed. Must never panic.
+pub fn exercise(raw: &[u8]) -> Option<usize> {
+    static DIR: OnceLock<GroupDirectory> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        GroupDirectory::new(vec![crate::model::GroupEntry {
+            id: 1,
+            slug: "eng".into(),
+            name: "Engineering".into(),
+            addresses: vec!["eng@corp.example".into()],
+        }])
+    });
+    let opts = Options {
+        force_groups: vec!["eng".into()],
+        ..Options::default()
+    };
+    match process(raw, dir, &opts) {
+        Ok(Outcome::Publish(p)) => Some(p.reconstructed().len()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -19,9 +19,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
+use super::bounce::Bounce;
+use super::compose::Outgoing;
 use regex::Regex;
 
 use super::pipeline::{Outcome, Processed};
+use super::policy::Rule;
 pub use crate::model::DateTrust;
 use crate::model::{Address, Message, SkipReason};
 
@@ -71,6 +74,16 @@ pub struct Lookup {
     /// Authors whose Date header shows their zone: rebuilt entries dated by a guess for one
     /// of them are read again in it (see [`DateGuess`]).
     pub guesses: Vec<String>,
+    /// Raw mails policy holds: has a moderator decided them already (approved, rejected)?
+    pub held: Vec<String>,
+    /// Message-IDs of the batch's mails: was any retracted (never to be filed again)?
+    pub retracted: Vec<String>,
+    /// Posts `RETRACT` replies name: who wrote them?
+    pub authors: Vec<String>,
+    /// (group, author) of mails policy holds on a first post: has the author posted there?
+    pub posters: Vec<(GroupId, String)>,
+    /// Message-IDs `CANCEL` replies name: which wait out an undo window?
+    pub pending: Vec<String>,
 }
 
 /// A person's last non-UTC Date offset and when it was seen. Exchange Online stamps `+0000` on
@@ -147,6 +160,108 @@ pub struct Known {
     pub zones: HashMap<String, PersonZone>,
     /// Rebuilt entries dated by a guess for the people asked for in `guesses`.
     pub guesses: Vec<(Reconstruction, DateGuess)>,
+    /// The moderation state of the held raw mails asked for in `held`, by sha256.
+    pub held: HashMap<String, HeldState>,
+    /// The Message-IDs asked for in `retracted` that were retracted.
+    pub retracted: HashSet<String>,
+    /// Author (lower-cased address) of each published post asked for in `authors`.
+    pub authors: HashMap<String, String>,
+    /// The pairs asked for in `posters` with a published (not rebuilt) message.
+    pub posters: HashSet<(GroupId, String)>,
+    /// The Message-IDs asked for in `pending` that wait out an undo window.
+    pub pending: HashMap<String, PendingPost>,
+}
+
+/// A post waiting out its group's undo window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPost {
+    /// Its row in the moderation queue.
+    pub held_id: i64,
+    /// Its sender, lower-cased: the only one whose `CANCEL` stops it.
+    pub sender: String,
+}
+
+/// Where a held mail stands in the moderation queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeldState {
+    Held,
+    /// A moderator approved it: it is published like any mail (also by reprocess).
+    Approved,
+    Rejected,
+    /// Waiting out its group's undo window: the policy worker approves it when the window
+    /// elapses, unless its author cancels it first.
+    Pending,
+    /// Its author replied `CANCEL` within the undo window: never published.
+    Cancelled,
+}
+
+impl HeldState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HeldState::Held => "held",
+            HeldState::Approved => "approved",
+            HeldState::Rejected => "rejected",
+            HeldState::Pending => "pending",
+            HeldState::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<HeldState> {
+        match s {
+            "held" => Some(HeldState::Held),
+            "approved" => Some(HeldState::Approved),
+            "rejected" => Some(HeldState::Rejected),
+            "pending" => Some(HeldState::Pending),
+            "cancelled" => Some(HeldState::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// A mail policy holds, as the moderation queue keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRow {
+    pub raw_sha256: String,
+    pub message_id: String,
+    pub sender: String,
+    pub subject: String,
+    /// Slugs of the groups it would be published in.
+    pub groups: Vec<String>,
+    pub rule: String,
+    pub reason: String,
+    pub at: i64,
+    /// Waiting out an undo window until then (state `pending`); `None`: held for a moderator.
+    pub publish_at: Option<i64>,
+}
+
+impl HeldRow {
+    /// The queue's row for processed mail `p`, held (or pending) by `rule` at `at`.
+    fn of(p: &Processed, rule: &str, reason: String, at: i64, publish_at: Option<i64>) -> Self {
+        HeldRow {
+            raw_sha256: p.mail.raw_sha256.clone(),
+            message_id: p.mail.message_id.clone(),
+            sender: (p.mail.from.as_ref()).map_or_else(String::new, |a| a.email.clone()),
+            subject: p.mail.subject.clone(),
+            groups: p.routes.iter().map(|r| r.slug.clone()).collect(),
+            rule: rule.into(),
+            reason,
+            at,
+            publish_at,
+        }
+    }
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    pub at: i64,
+    /// `policy` for the pipeline's own decisions; a person or a command otherwise.
+    pub actor: String,
+    /// `published`, `held`, `approved`, `rejected`, `retracted`, `group_added`, …
+    pub action: String,
+    pub rule: Option<String>,
+    pub message_id: Option<String>,
+    pub detail: String,
 }
 
 /// A thread either already stored or created by this plan (index into `WriteSet::threads`).
@@ -235,6 +350,8 @@ pub enum GroupOutcome {
 pub enum ItemOutcome {
     Filed(Vec<GroupOutcome>),
     Skipped(SkipReason, String),
+    /// Held by policy (rule, reason): stored in the moderation queue, not published.
+    Held(String, String),
 }
 
 /// Every row one batch writes. Executed by the store in one transaction.
@@ -260,8 +377,31 @@ pub struct WriteSet {
     /// Executed after every other write of the batch.
     pub merges: Vec<ThreadMerge>,
     pub skips: Vec<SkipRow>,
+    /// Bounces about mail outloud sent, matched to their deliveries by the store.
+    pub bounces: Vec<BounceNote>,
+    /// Mail to queue with this batch (in the same transaction).
+    pub outbox: Vec<Outgoing>,
+    /// (author, To/Cc address, date) of published mail: who exchanges mail with whom, for
+    /// ranking digests (`contacts`).
+    pub contacts: Vec<(String, String, i64)>,
+    /// Mail policy holds, new to the moderation queue.
+    pub held: Vec<HeldRow>,
+    /// Policy decisions of this batch for the audit log.
+    pub audit: Vec<AuditRow>,
+    /// Posts their authors retract by a `RETRACT` (or late `CANCEL`) reply, executed last.
+    pub retractions: Vec<AuthorRetraction>,
+    /// Pending posts their authors cancel by a `CANCEL` reply: (held id, actor, when).
+    pub cancels: Vec<PendingCancel>,
     /// One per input item, in input order.
     pub outcomes: Vec<ItemOutcome>,
+}
+
+/// A bounce read from a stored mail (`raw_sha256`) at `at` (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BounceNote {
+    pub raw_sha256: String,
+    pub bounce: Bounce,
+    pub at: i64,
 }
 
 /// Checkpoint of an IMAP mailbox, committed with the batch it produced.
@@ -291,6 +431,37 @@ pub struct PlanOptions {
     pub subject_window_secs: i64,
     /// "Now", unix seconds: the date of mails without a Date header, and `received_at`.
     pub now: i64,
+    /// Seconds the raw mail of an author's retraction is kept (`None`: until purged by hand).
+    pub retracted_raw_secs: Option<i64>,
+}
+
+impl PlanOptions {
+    /// When the raw mail of a post its author retracts or cancels now may be deleted.
+    pub fn purge_after(&self) -> Option<i64> {
+        self.retracted_raw_secs.map(|s| self.now + s.max(0))
+    }
+}
+
+/// A pending post its author cancels by replying `CANCEL` (or `RETRACT`) in its undo window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCancel {
+    pub held_id: i64,
+    pub actor: String,
+    pub at: i64,
+    /// If the undo worker published it meanwhile, it is retracted instead, its raw mail kept
+    /// until then.
+    pub purge_after: Option<i64>,
+}
+
+/// A post its author retracts by replying, as the store executes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorRetraction {
+    pub message_id: String,
+    /// `sender:ADDRESS`, for the audit log.
+    pub actor: String,
+    pub now: i64,
+    /// When its raw mail may be deleted (`policy.retracted_raw_days` after `now`).
+    pub purge_after: Option<i64>,
 }
 
 /// Prefix of a Thread-Index root among a thread's reference keys: Message-IDs always hold an
@@ -331,12 +502,47 @@ fn quoted_addresses(quoted: &str) -> Vec<String> {
 /// Every key the batch needs answered.
 pub fn lookup_for(items: &[BatchItem], opts: &PlanOptions) -> Lookup {
     let mut b = LookupBuilder::default();
+    let mut held = Vec::new();
+    let mut retracted = Vec::new();
+    let mut authors = Vec::new();
+    let mut posters = Vec::new();
+    let mut pending = Vec::new();
     for item in items {
         if let Outcome::Publish(p) = &item.outcome {
+            retracted.push(p.mail.message_id.clone());
+            if let Some(t) = &p.retract {
+                authors.push(t.clone());
+                // RETRACT of a post still in its undo window cancels it.
+                pending.push(t.clone());
+            }
+            // A late CANCEL retracts: the named posts' authors are asked for too.
+            pending.extend(p.cancel.iter().cloned());
+            authors.extend(p.cancel.iter().cloned());
+            if let (true, Some(from)) = (p.decision.first_post_check, &p.mail.from) {
+                posters.extend(p.routes.iter().map(|r| (r.group_id, from.email.clone())));
+            }
+            // Whatever the planner may hold: has a moderator decided it already?
+            let command = p.retract.is_some() || !p.cancel.is_empty();
+            if p.decision.is_hold()
+                || p.decision.first_post_check
+                || p.decision.undo_secs > 0
+                || command
+            {
+                held.push(p.mail.raw_sha256.clone());
+            }
+            // Held mail may turn out approved: its keys are asked for all the same.
             b.add(p, opts);
         }
     }
-    b.finish()
+    let mut lookup = b.finish();
+    lookup.held = held;
+    lookup.retracted = retracted;
+    lookup.authors = authors;
+    posters.sort_unstable();
+    posters.dedup();
+    lookup.posters = posters;
+    lookup.pending = pending;
+    lookup
 }
 
 /// Collects a batch's keys, each asked once.
@@ -414,14 +620,269 @@ impl<'a> LookupBuilder<'a> {
     }
 }
 
+/// Publish, or hold in the moderation queue; either way the decision goes to the audit log
+/// (once: a held mail seen again, or a duplicate, adds nothing).
+fn policy_outcome(
+    st: &mut state::State,
+    item: &BatchItem,
+    p: &Processed,
+    opts: &PlanOptions,
+) -> ItemOutcome {
+    let d = &p.decision;
+    let sha = &p.mail.raw_sha256;
+    let audit = |action: &str, rule: &str, detail: &str| AuditRow {
+        at: opts.now,
+        actor: "policy".into(),
+        action: action.into(),
+        rule: Some(rule.into()),
+        message_id: Some(p.mail.message_id.clone()),
+        detail: detail.into(),
+    };
+    if st.is_retracted(&p.mail.message_id) {
+        // Retracted: kept as a raw mail (until the retention purge), never filed again.
+        st.add_raw(item, sha, &p.mail.message_id);
+        return ItemOutcome::Held("retracted".into(), "this post was retracted".into());
+    }
+    if !p.cancel.is_empty() && !d.is_hold() {
+        return cancel_outcome(st, item, p, opts, &p.cancel);
+    }
+    if let (Some(target), false) = (&p.retract, d.is_hold()) {
+        return retract_outcome(st, item, p, opts, target);
+    }
+    let state = st.known_held(sha);
+    if d.is_hold() && state != Some(HeldState::Approved) {
+        return hold(st, item, p, opts, d.rule, &d.reason);
+    }
+    if d.first_post_check && state != Some(HeldState::Approved) {
+        if let Some(slug) = st.first_post_in(p) {
+            let who = p
+                .mail
+                .from
+                .as_ref()
+                .map(|a| a.email.as_str())
+                .unwrap_or_default();
+            let reason = format!("first post of {who} in {slug}");
+            return hold(st, item, p, opts, Rule::FirstPost, &reason);
+        }
+    }
+    if d.undo_secs > 0 && state.is_none() && !st.published_already(p) {
+        return pending(st, item, p, opts);
+    }
+    if state == Some(HeldState::Pending) || state == Some(HeldState::Cancelled) {
+        // Seen again (IMAP re-sync, reprocess) while waiting, or after its author cancelled.
+        let rule = Rule::UndoWindow.as_str();
+        return ItemOutcome::Held(
+            rule.into(),
+            format!("{} in the undo window", state.map_or("", HeldState::as_str)),
+        );
+    }
+    let groups = st.file(item, p);
+    let new = groups
+        .iter()
+        .any(|g| !matches!(g, GroupOutcome::Duplicate { .. }));
+    if new {
+        let (rule, detail) = match state {
+            Some(HeldState::Approved) => ("approved", format!("approved (held: {})", d.reason)),
+            _ => (d.rule.as_str(), d.reason.clone()),
+        };
+        st.ws.audit.push(audit("published", rule, &detail));
+    }
+    ItemOutcome::Filed(groups)
+}
+
+/// Hold `p` in the moderation queue (once: a mail already there adds nothing).
+fn hold(
+    st: &mut state::State,
+    item: &BatchItem,
+    p: &Processed,
+    opts: &PlanOptions,
+    rule: Rule,
+    reason: &str,
+) -> ItemOutcome {
+    let sha = &p.mail.raw_sha256;
+    let rule = rule.as_str();
+    let new = st.known_held(sha).is_none() && !st.ws.held.iter().any(|h| &h.raw_sha256 == sha);
+    if new {
+        st.add_raw(item, sha, &p.mail.message_id);
+        st.ws
+            .held
+            .push(HeldRow::of(p, rule, reason.into(), opts.now, None));
+        st.ws.audit.push(AuditRow {
+            at: opts.now,
+            actor: "policy".into(),
+            action: "held".into(),
+            rule: Some(rule.into()),
+            message_id: Some(p.mail.message_id.clone()),
+            detail: reason.into(),
+        });
+    }
+    ItemOutcome::Held(rule.into(), reason.into())
+}
+
+/// Hold `p` as pending for its undo window (it is new to the queue: the caller checked).
+fn pending(
+    st: &mut state::State,
+    item: &BatchItem,
+    p: &Processed,
+    opts: &PlanOptions,
+) -> ItemOutcome {
+    let sha = &p.mail.raw_sha256;
+    let publish_at = opts.now + p.decision.undo_secs;
+    let reason = format!(
+        "undo window: goes live in {} minute(s) unless its author replies CANCEL",
+        (p.decision.undo_secs + 59) / 60
+    );
+    let rule = Rule::UndoWindow.as_str();
+    if !st.ws.held.iter().any(|h| &h.raw_sha256 == sha) {
+        st.add_raw(item, sha, &p.mail.message_id);
+        let row = HeldRow::of(p, rule, reason.clone(), opts.now, Some(publish_at));
+        st.ws.held.push(row);
+        st.ws.audit.push(AuditRow {
+            at: opts.now,
+            actor: "policy".into(),
+            action: "pending".into(),
+            rule: Some(rule.into()),
+            message_id: Some(p.mail.message_id.clone()),
+            detail: format!(
+                "{reason} ({}; publishes at {publish_at})",
+                p.decision.reason
+            ),
+        });
+    }
+    ItemOutcome::Held(rule.into(), reason)
+}
+
+/// A `RETRACT` reply policy let through: retracts the post it answers if its sender wrote it
+/// (cancels it while it waits out its undo window); anyone else's is held for a moderator.
+fn author_retraction(target: &str, actor: String, opts: &PlanOptions) -> AuthorRetraction {
+    AuthorRetraction {
+        message_id: target.to_string(),
+        actor,
+        now: opts.now,
+        purge_after: opts.purge_after(),
+    }
+}
+
+fn retract_outcome(
+    st: &mut state::State,
+    item: &BatchItem,
+    p: &Processed,
+    opts: &PlanOptions,
+    target: &str,
+) -> ItemOutcome {
+    let sha = &p.mail.raw_sha256;
+    if st.pending_post(target).is_some() {
+        return cancel_outcome(st, item, p, opts, &[target.to_string()]);
+    }
+    let sender = p
+        .mail
+        .from
+        .as_ref()
+        .map(|a| a.email.as_str())
+        .unwrap_or_default();
+    match st.author_of(target) {
+        Some(author) if author == sender => {
+            st.add_raw(item, sha, &p.mail.message_id);
+            let actor = format!("sender:{sender}");
+            st.ws
+                .retractions
+                .push(author_retraction(target, actor, opts));
+            ItemOutcome::Held("retract_command".into(), format!("retracts <{target}>"))
+        }
+        author => {
+            let whose = author.map_or("a post outloud did not publish".into(), |a| {
+                format!("a post by {a}")
+            });
+            let reason = format!("RETRACT from {sender} for <{target}>, {whose}");
+            hold(st, item, p, opts, Rule::RetractRefused, &reason)
+        }
+    }
+}
+
+/// A `CANCEL` reply: stops the post it names while that waits out its undo window, retracts
+/// it once published; either way only from the post's author. The reply itself is kept as a
+/// raw mail, never published.
+fn cancel_outcome(
+    st: &mut state::State,
+    item: &BatchItem,
+    p: &Processed,
+    opts: &PlanOptions,
+    targets: &[String],
+) -> ItemOutcome {
+    let sha = &p.mail.raw_sha256;
+    let sender = (p.mail.from.as_ref())
+        .map(|a| a.email.clone())
+        .unwrap_or_default();
+    let actor = format!("sender:{sender}");
+    for target in targets {
+        if let Some(post) = st.pending_post(target) {
+            if post.sender != sender {
+                break;
+            }
+            let id = post.held_id;
+            st.add_raw(item, sha, &p.mail.message_id);
+            if !st.ws.cancels.iter().any(|c| c.held_id == id) {
+                st.ws.cancels.push(PendingCancel {
+                    held_id: id,
+                    actor: actor.clone(),
+                    at: opts.now,
+                    purge_after: opts.purge_after(),
+                });
+                st.ws.audit.push(AuditRow {
+                    at: opts.now,
+                    actor,
+                    action: "cancelled".into(),
+                    rule: Some(Rule::UndoWindow.as_str().into()),
+                    message_id: Some(target.clone()),
+                    detail: format!(
+                        "held #{id} cancelled in its undo window by <{}>",
+                        p.mail.message_id
+                    ),
+                });
+            }
+            return ItemOutcome::Held("cancel_command".into(), format!("cancels <{target}>"));
+        }
+        if let Some(author) = st.author_of(target) {
+            if author != sender {
+                break;
+            }
+            st.add_raw(item, sha, &p.mail.message_id);
+            st.ws
+                .retractions
+                .push(author_retraction(target, actor, opts));
+            return ItemOutcome::Held(
+                "retract_command".into(),
+                format!("CANCEL after the undo window: retracts <{target}>"),
+            );
+        }
+    }
+    let reason = format!(
+        "CANCEL from {sender} names no post of theirs waiting or published ({})",
+        targets.join(", ")
+    );
+    hold(st, item, p, opts, Rule::CancelRefused, &reason)
+}
+
 /// Decide every row to write for `items`, given what the store knows.
 pub fn plan(items: &[BatchItem], known: Known, opts: &PlanOptions) -> WriteSet {
     let mut st = state::State::new(known, *opts);
     for item in items {
         let outcome = match &item.outcome {
-            Outcome::Skip { mail, rule, detail } => {
+            Outcome::Skip {
+                mail,
+                rule,
+                detail,
+                bounce,
+            } => {
                 let reason = rule.reason();
                 st.add_raw(item, &mail.raw_sha256, &mail.message_id);
+                if let Some(b) = bounce {
+                    st.ws.bounces.push(BounceNote {
+                        raw_sha256: mail.raw_sha256.clone(),
+                        bounce: (**b).clone(),
+                        at: opts.now,
+                    });
+                }
                 st.ws.skips.push(SkipRow {
                     raw_sha256: mail.raw_sha256.clone(),
                     message_id: mail.message_id.clone(),
@@ -430,7 +891,7 @@ pub fn plan(items: &[BatchItem], known: Known, opts: &PlanOptions) -> WriteSet {
                 });
                 ItemOutcome::Skipped(reason, detail.clone())
             }
-            Outcome::Publish(p) => ItemOutcome::Filed(st.file(item, p)),
+            Outcome::Publish(p) => policy_outcome(&mut st, item, p, opts),
         };
         st.ws.outcomes.push(outcome);
     }

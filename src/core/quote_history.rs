@@ -6,12 +6,12 @@
 //! `clean_body` on that text — its body is the earlier mail, its own quote the even earlier
 //! history — and recurse into that quote. Quote blocks without a readable attribution are
 //! searched for attributions inside them but never become mails themselves.
-use crate::core::clean_body::clean_body;
-use crate::core::clean_body::lines::{dequote_one, split_lines, Line};
+use crate::core::clean_body::lines::{split_lines, Line};
 use crate::core::clean_body::quotes::{
     attribution_starting_at, followed_by_quote, footnote_number, footnote_start, header_block_at,
     is_separator, join_wrapped,
 };
+use crate::core::clean_body::{classify, join, join_lines, Part};
 use crate::model::{Address, QuotedMail};
 
 mod author;
@@ -23,6 +23,12 @@ use zone::Reader;
 
 /// Quotes nest; a pathological mail should not recurse without bound.
 const MAX_LEVELS: usize = 64;
+
+/// Earlier mails one mail may rebuild: more than any real thread quotes (a long Outlook
+/// thread carries a few dozen). Beyond it the newest are kept: they are the ones closest to the
+/// quoting mail. A mail over it is one mbox entry swallowing others (an mboxo file without
+/// blank lines before its `From ` lines) or built to flood a group.
+pub const MAX_ENTRIES: usize = 50;
 
 /// What the quoted text cannot tell by itself, taken from the mail that quotes it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,6 +60,9 @@ pub fn reconstruct(quoted: &str, ctx: QuoteContext) -> Vec<QuotedMail> {
     };
     let mut out = Vec::new();
     rebuild(&lines[..notes_at], walk, &mut out);
+    if out.len() > MAX_ENTRIES {
+        out.drain(..out.len() - MAX_ENTRIES);
+    }
     out
 }
 
@@ -101,8 +110,7 @@ fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
         if line.depth > 0 {
             // A quote with no attribution of its own: look one level down for older mails.
             let end = quote_run_end(lines, i);
-            let inner = dequoted(&lines[i..end]);
-            rebuild(&split_lines(&inner), walk.deeper(), out);
+            rebuild(&dequoted(&lines[i..end]), walk.deeper(), out);
             i = end;
             continue;
         }
@@ -113,7 +121,7 @@ fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
         if let Some(end) = header_block_at(lines, i) {
             // Outlook style: the mail is everything below its header block.
             let header = parse_header_block(&lines[i..end]);
-            emit(header, &raw_text(&lines[end..]), walk, out);
+            emit(header, as_text(&lines[end..]), walk, out);
             return;
         }
         if let Some(a) = attribution_starting_at(lines, i) {
@@ -125,21 +133,29 @@ fn rebuild(lines: &[Line], walk: Walk, out: &mut Vec<QuotedMail>) {
             let header = parse_attribution(&joined);
             if followed_by_quote(lines, a.end, lines.len()) {
                 let end = quote_run_end(lines, a.end);
-                emit(header, &dequoted(&lines[a.end..end]), walk, out);
+                emit(header, dequoted(&lines[a.end..end]), walk, out);
                 i = end;
                 continue;
             }
             // Attribution above unquoted text (Yahoo, or Apple Mail's inside a quote).
-            emit(header, &raw_text(&lines[a.end..]), walk, out);
+            emit(header, as_text(&lines[a.end..]), walk, out);
             return;
         }
         i += 1;
     }
 }
 
-/// Turn the text of one earlier mail into a [`QuotedMail`], after the even older ones.
-fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
-    let clean = clean_body(&dedent(text), false);
+/// Turn the text of one earlier mail into a [`QuotedMail`], after the even older ones. `lines`
+/// are the lines of its text (as [`split_lines`] makes them): each level of a deep quote is
+/// cleaned from lines already split, not from text joined and split again.
+fn emit(header: Header, lines: Vec<Line>, walk: Walk, out: &mut Vec<QuotedMail>) {
+    let dedented = needs_dedent(&lines).then(|| dedent(&raw_text(&lines)).into_owned());
+    let lines = match &dedented {
+        Some(text) => split_lines(text),
+        None => lines,
+    };
+    let parts = classify(&lines, false);
+    let quoted = join_lines(&lines, &parts, Part::Quoted);
     let author = Address::new(
         header.name.as_deref(),
         header.email.as_deref().unwrap_or(""),
@@ -153,11 +169,11 @@ fn emit(header: Header, text: &str, walk: Walk, out: &mut Vec<QuotedMail>) {
         shown: Some((&author, written)),
         ..walk
     };
-    rebuild(&split_lines(&clean.quoted), inner, out);
+    rebuild(&quoted, inner, out);
     if !header.readable() {
         return;
     }
-    let mut body = clean.body;
+    let mut body = join(&lines, &parts, Part::Body);
     let mut first_note = true;
     for (n, note) in walk.notes {
         if body.contains(&format!("][{n}]")) {
@@ -197,18 +213,44 @@ fn quote_run_end(lines: &[Line], from: usize) -> usize {
     end
 }
 
-fn dequoted(lines: &[Line]) -> String {
+/// The lines of the text with one level of quoting removed: `split_lines` of the lines'
+/// `dequote_one`, joined.
+fn dequoted<'a>(lines: &'a [Line]) -> Vec<Line<'a>> {
+    non_empty(lines.iter().map(Line::dequoted).collect())
+}
+
+/// The lines of the text the lines make, joined (`split_lines(&raw_text(lines))`).
+fn as_text<'a>(lines: &'a [Line]) -> Vec<Line<'a>> {
+    non_empty(lines.iter().map(Line::borrowed).collect())
+}
+
+/// Splitting an empty text gives one blank line.
+fn non_empty(mut lines: Vec<Line>) -> Vec<Line> {
+    if lines.is_empty() {
+        lines.push(Line::BLANK);
+    }
     lines
-        .iter()
-        .map(|l| dequote_one(l.raw))
-        .collect::<Vec<_>>()
-        .join("\n")
+}
+
+/// Would [`dedent`] change the text these lines make? Their raw text has no line breaks and
+/// no trailing whitespace, so `str::lines` gives the same lines (a last empty one aside,
+/// which the blank filter drops anyway).
+fn needs_dedent(lines: &[Line]) -> bool {
+    let common = (lines.iter())
+        .filter(|l| !l.raw.trim().is_empty())
+        .map(|l| indent(l.raw))
+        .min()
+        .unwrap_or(0);
+    common >= 2 || lines.first().is_some_and(|l| l.raw.starts_with('\t'))
+}
+
+fn indent(l: &str) -> usize {
+    l.len() - l.trim_start_matches([' ', '\t']).len()
 }
 
 /// Outlook for Mac and Lotus Notes quote by indenting instead of `>`: remove the indentation
 /// every non-blank line shares.
 fn dedent(text: &str) -> std::borrow::Cow<'_, str> {
-    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
     let common = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -299,5 +341,20 @@ mod tests {
         assert_eq!(mails[0].body, "Ready?");
         assert_eq!(mails[1].author.name.as_deref(), Some("Bob"));
         assert_eq!(mails[1].body, "Yes.");
+    }
+
+    #[test]
+    fn entries_per_mail_are_bounded_keeping_the_newest() {
+        let q: String = (0..130)
+            .map(|i| {
+                format!(
+                    "On Mon, Mar 3, 2025 at 10:{:02} AM P{i} <p{i}@x.com> wrote:\n> msg {i}\n\n",
+                    i % 60
+                )
+            })
+            .collect();
+        let mails = reconstruct(&q, QuoteContext::default());
+        assert_eq!(mails.len(), MAX_ENTRIES, "{mails:?}");
+        assert_eq!(mails.last().unwrap().author.email, "p129@x.com");
     }
 }

@@ -12,6 +12,8 @@ use std::sync::OnceLock;
 
 use ammonia::{Builder, UrlRelative};
 
+use crate::core::html_shape::TooComplex;
+
 /// Elements removed together with everything inside them (their text would be noise or code).
 const DROP_WITH_CONTENT: &[&str] = &[
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
@@ -44,6 +46,14 @@ fn builder() -> &'static Builder<'static> {
             .rm_tag_attributes("ins", &["cite"]);
         b
     })
+}
+
+/// The HTML part as the read view may show it: sanitised, or not kept at all when it is beyond
+/// the bounds of [`crate::core::html_shape`] (then the reason is kept instead, and readers
+/// see the text part).
+pub fn sanitize_bounded(html: &str) -> Result<String, TooComplex> {
+    crate::core::html_shape::check(html)?;
+    Ok(sanitize_html(html))
 }
 
 /// Sanitise mail HTML for display: no script, no styles (elements or attributes), no images,
@@ -226,6 +236,14 @@ mod tests {
                 ],
             );
         }
+    }
+
+    #[test]
+    fn bounded_refuses_hostile_nesting() {
+        let deep = "<div>".repeat(100_000) + "x";
+        let err = super::sanitize_bounded(&deep).unwrap_err();
+        assert!(err.to_string().contains("100000 elements deep"), "{err}");
+        assert_eq!(super::sanitize_bounded("<p>x</p>").unwrap(), "<p>x</p>");
     }
 
     #[test]

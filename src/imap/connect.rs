@@ -151,6 +151,10 @@ impl ImapError {
                 account,
                 what: what.into(),
             },
+            E::Io(io) if bye_text(&io).is_some() => ImapError::Closed {
+                account,
+                what: format!("{what} (BYE {})", bye_text(&io).unwrap_or_default()),
+            },
             E::No(m) => ImapError::Protocol {
                 account,
                 message: format!("{what}: refused: {}", server_text(&m)),
@@ -177,6 +181,18 @@ fn is_closed(e: &io::Error) -> bool {
             | K::BrokenPipe
             | K::NotConnected
     )
+}
+
+/// async-imap reports a `* BYE` that came instead of a command's answer as an I/O error
+/// `status: Bye, outcome: Outcome { …, information: Some("…") }`: the server's words.
+fn bye_text(e: &io::Error) -> Option<String> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("status: Bye")?;
+    let info = rest
+        .split_once("information: Some(\"")
+        .and_then(|(_, r)| r.rsplit_once("\")"))
+        .map(|(info, _)| info.replace("\\\"", "\""));
+    Some(info.unwrap_or_default())
 }
 
 /// Run one network step with [`STEP_TIMEOUT`], mapping its error.
@@ -392,6 +408,23 @@ mod tests {
             "[AUTHENTICATIONFAILED] Authentication failed."
         );
         assert_eq!(server_text("plain"), "plain");
+    }
+
+    #[test]
+    fn a_bye_instead_of_an_answer_is_a_closed_connection() {
+        let account = Account {
+            name: "corp".into(),
+            user: "outloud".into(),
+            addr: "imap.corp.example:993".into(),
+        };
+        // As async-imap 0.12 reports it (parse.rs, client.rs).
+        let bye = "status: Bye, outcome: Outcome { code: None, information: Some(\"Server shutting down.\") }";
+        let e = async_imap::error::Error::Io(io::Error::other(bye));
+        let e = ImapError::from_imap(&account, "selecting \"INBOX\"", e);
+        assert_eq!(e.to_string(), "mailbox corp (outloud@imap.corp.example:993): connection closed by the server while selecting \"INBOX\" (BYE Server shutting down.)");
+        let other = async_imap::error::Error::Io(io::Error::other("status: PreAuth"));
+        let other = ImapError::from_imap(&account, "x", other);
+        assert!(matches!(other, ImapError::Protocol { .. }), "{other:?}");
     }
 
     #[test]

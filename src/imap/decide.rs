@@ -181,6 +181,24 @@ pub fn wait_limit(secs: u64, renew_at: Option<i64>, now: i64) -> Duration {
     Duration::from_secs(secs.min(token_left))
 }
 
+/// Whether the OAuth2 token a connection logged in with (`renew_at`, Unix seconds) is due for
+/// renewal at `now`: then the connection is replaced by one with a fresh token.
+pub fn token_due(renew_at: Option<i64>, now: i64) -> bool {
+    renew_at.is_some_and(|at| now >= at)
+}
+
+/// How long (seconds) a connection must have been open for its end by the server to count as
+/// the server's housekeeping rather than a fault.
+pub const CLEAN_END_AFTER_SECS: i64 = 60;
+
+/// A server that ends a connection opened at `opened_at` (Unix seconds) after it served a
+/// while is tidying up (Gmail, Exchange Online and others end long idle connections): the
+/// watcher reconnects at once. One ended sooner is a fault, retried with back-off, so a
+/// server that keeps hanging up is not hammered.
+pub fn ended_by_housekeeping(opened_at: i64, now: i64) -> bool {
+    now.saturating_sub(opened_at) >= CLEAN_END_AFTER_SECS
+}
+
 /// Which IMAP server the watcher talks to, where that changes what it should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ServerKind {
@@ -249,6 +267,22 @@ mod tests {
             last_uid,
             lease_holder: None,
         }
+    }
+
+    #[test]
+    fn a_token_is_due_from_its_renewal_time_on() {
+        assert!(!token_due(None, i64::MAX), "a password login never is");
+        assert!(!token_due(Some(100), 99));
+        assert!(token_due(Some(100), 100));
+    }
+
+    #[test]
+    fn a_connection_ended_after_a_minute_is_housekeeping() {
+        assert!(!ended_by_housekeeping(1_000, 1_000));
+        assert!(!ended_by_housekeeping(1_000, 1_059));
+        assert!(ended_by_housekeeping(1_000, 1_060));
+        // A clock set back meanwhile is no reason to hammer the server.
+        assert!(!ended_by_housekeeping(1_000, 900));
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct SyncReport {
     pub published: usize,
     pub duplicates: usize,
     pub skipped: usize,
+    /// Held by policy for a moderator.
+    pub held: usize,
     pub quarantined: usize,
     /// Checkpoint after the sync.
     pub last_uid: u32,
@@ -77,6 +79,7 @@ impl SyncReport {
                 MailResult::Published { .. } => self.published += 1,
                 MailResult::Duplicate => self.duplicates += 1,
                 MailResult::Skipped { .. } => self.skipped += 1,
+                MailResult::Held { .. } => self.held += 1,
                 MailResult::Quarantined { .. } => self.quarantined += 1,
             }
         }
@@ -111,6 +114,10 @@ impl WatchError {
     pub fn is_auth(&self) -> bool {
         matches!(self, WatchError::Imap(e) if e.is_auth())
     }
+    /// The server closed the connection (BYE, end of stream, reset).
+    fn is_closed(&self) -> bool {
+        matches!(self, WatchError::Imap(ImapError::Closed { .. }))
+    }
     fn is_connection(&self) -> bool {
         matches!(
             self,
@@ -132,8 +139,10 @@ struct Conn {
     /// When the OAuth2 token it logged in with is due for renewal (Unix seconds): the
     /// connection is replaced then.
     renew_at: Option<i64>,
-    /// When it was opened, and when the server last answered a command on it.
-    opened: tokio::time::Instant,
+    /// When it was opened (Unix seconds on the injected clock: whether the server ending it
+    /// was housekeeping or a fault depends on its age).
+    opened_at: i64,
+    /// When the server last answered a command on it.
     last_answer: tokio::time::Instant,
 }
 
@@ -226,8 +235,7 @@ impl Watcher {
     /// is due for renewal is logged out and replaced by one with a fresh token.
     async fn connection(&mut self) -> Result<Conn, WatchError> {
         if let Some(mut conn) = self.conn.take() {
-            let now = self.settings.clock.now();
-            if conn.renew_at.is_none_or(|at| now < at) {
+            if !decide::token_due(conn.renew_at, self.settings.clock.now()) {
                 return Ok(conn);
             }
             tracing::info!("the OAuth2 token is due for renewal: reconnecting with a fresh one");
@@ -246,14 +254,13 @@ impl Watcher {
         } = opened;
         self.log_connected(&caps, renew_at);
         self.health.update(&self.lease, |h| h.connected = true);
-        let now = tokio::time::Instant::now();
         Ok(Conn {
             session,
             caps,
             swept: false,
             renew_at,
-            opened: now,
-            last_answer: now,
+            opened_at: self.settings.clock.now(),
+            last_answer: tokio::time::Instant::now(),
         })
     }
 
@@ -324,14 +331,29 @@ impl Watcher {
         .await
     }
 
-    /// One pass, handing back the connection it used (dropped on failure).
+    /// One pass, handing back the connection it used (dropped on failure). A connection the
+    /// server closed after it served a while (a standby's or a poller's, between passes) is
+    /// the server's housekeeping: the pass is made once more on a new one, counting no failure.
     async fn sync(&mut self) -> Result<(SyncReport, Conn), WatchError> {
         // Groups may have been added since the last pass.
         let reloaded = self.ingestor.reload_groups().await;
         reloaded.map_err(|e| self.ingest_err(e))?;
         let mut conn = self.connection().await?;
-        let report = self.sync_on(&mut conn).await?;
-        Ok((report, conn))
+        match self.sync_on(&mut conn).await {
+            Ok(report) => Ok((report, conn)),
+            Err(e) if e.is_closed() && self.aged(&conn) => {
+                tracing::info!(error = %e, "the server had ended the connection; reconnecting");
+                let mut conn = self.connection().await?;
+                let report = self.sync_on(&mut conn).await?;
+                Ok((report, conn))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Open long enough for the server ending it to be housekeeping, not a fault.
+    fn aged(&self, conn: &Conn) -> bool {
+        decide::ended_by_housekeeping(conn.opened_at, self.settings.clock.now())
     }
 
     /// A leader's pass reads top-down: resume from the checkpoint, then per batch fetch, commit
@@ -406,10 +428,9 @@ impl Watcher {
     async fn resume(&mut self, conn: &mut Conn) -> Result<Option<Resumed>, WatchError> {
         let what = format!("selecting {:?}", self.folder);
         let mbox = step(&self.account, &what, conn.session.select(&self.folder)).await?;
-        let uidvalidity = mbox.uid_validity.ok_or_else(|| ImapError::Protocol {
-            account: self.account.clone(),
-            message: format!("folder {:?} has no UIDVALIDITY", self.folder),
-        })?;
+        let Some(uidvalidity) = mbox.uid_validity else {
+            return Err(self.no_uidvalidity(conn, &what).await);
+        };
         let stored = self.ingestor.store().checkpoint(&self.lease).await;
         let stored = stored.map_err(|e| self.store_err(e))?;
         let resume = decide::resume(stored.as_ref(), uidvalidity);
@@ -449,6 +470,18 @@ impl Watcher {
             backlog,
             batches: self.batches(conn, &pending).await?,
         }))
+    }
+
+    /// A SELECT answered without UIDVALIDITY. async-imap answers so when the connection ended
+    /// mid-SELECT too: a NOOP tells a closed connection from a server that gave none.
+    async fn no_uidvalidity(&self, conn: &mut Conn, what: &str) -> WatchError {
+        if let Err(e) = step(&self.account, what, conn.session.noop()).await {
+            return e.into();
+        }
+        WatchError::Imap(ImapError::Protocol {
+            account: self.account.clone(),
+            message: format!("folder {:?} has no UIDVALIDITY", self.folder),
+        })
     }
 
     /// Sizes first, so a batch of large mails stays within MAX_BATCH_BYTES.

@@ -31,7 +31,20 @@ impl Iterator for FileList {
         let path = self.files.get(self.next)?;
         self.next += 1;
         // A file that vanished (a mail client moved it from new/ to cur/ meanwhile) is reported
-        // like any other unreadable file; the caller decides whether that is fatal.
+        // like any other unreadable file; the caller decides whether that is fatal. A FIFO,
+        // device or broken link is refused by name before anything opens it.
+        if let Err(e) = super::regular_or_dir(path).and_then(|m| {
+            if m.is_dir() {
+                Err(FileError::NotRegular {
+                    path: path.clone(),
+                    what: "a directory",
+                })
+            } else {
+                Ok(())
+            }
+        }) {
+            return Some(Err(e));
+        }
         Some(
             fs::read(path)
                 .map(|bytes| RawItem {
@@ -72,7 +85,9 @@ fn push_maildir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), FileError> {
             continue;
         }
         for path in sorted_entries(&sub)? {
-            if !is_hidden(&path) && path.is_file() {
+            // Everything but subdirectories is listed: what is not a regular file is reported
+            // when reached, not skipped without a word.
+            if !is_hidden(&path) && !path.is_dir() {
                 files.push(path);
             }
         }
@@ -98,7 +113,7 @@ fn is_eml(path: &Path) -> bool {
         && path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
-        && path.is_file()
+        && !path.is_dir()
 }
 
 fn is_hidden(path: &Path) -> bool {

@@ -43,6 +43,9 @@ pub struct MboxReader<R: BufRead> {
     last_len: usize,
     /// Messages started so far: the number of the one in `cur`.
     count: u64,
+    /// Lines shaped like a `From ` separator (`From sender weekday month day time year`) that
+    /// were read as message text because no blank line came before them.
+    unseparated: u64,
     bytes_read: u64,
     done: bool,
 }
@@ -61,9 +64,27 @@ impl<R: BufRead> MboxReader<R> {
             prev_blank: false,
             last_len: 0,
             count: 0,
+            unseparated: 0,
             bytes_read: 0,
             done: false,
         }
+    }
+
+    /// The input's name, as in origins.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Messages read so far.
+    pub fn messages(&self) -> u64 {
+        self.count
+    }
+
+    /// Separator-shaped `From ` lines read as text so far (no blank line before them): many
+    /// of them mean an mboxo file written without blank separator lines, whose mails were read
+    /// as parts of the mails before them.
+    pub fn unseparated_from_lines(&self) -> u64 {
+        self.unseparated
     }
 
     /// Bytes consumed from the input so far.
@@ -133,12 +154,27 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                 self.count += 1;
                 return Some(Ok(item));
             }
+            if self.line.starts_with(b"From ") && looks_like_separator(&self.line) {
+                self.unseparated += 1;
+            }
             let skip = usize::from(is_escaped_from(&self.line));
             self.cur.extend_from_slice(&self.line[skip..]);
             self.prev_blank = blank;
             self.last_len = n - skip;
         }
     }
+}
+
+/// `From sender Www Mmm dd hh:mm[:ss] …yyyy`: the asctime date a writer puts on a separator,
+/// which body text starting with "From " almost never has.
+fn looks_like_separator(line: &[u8]) -> bool {
+    static SEPARATOR: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(
+            r"^From \S+ +[A-Z][a-z]{2} +[A-Z][a-z]{2} +\d{1,2} +\d{1,2}:\d{2}(:\d{2})?\b.*\b\d{4}\s*$",
+        )
+        .unwrap()
+    });
+    SEPARATOR.is_match(line)
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -420,6 +456,19 @@ mod tests {
     #[test]
     fn leading_blank_lines_are_skipped() {
         assert_eq!(bodies(b"\n\nFrom a\nS: 1\n"), ["S: 1\n"]);
+    }
+
+    #[test]
+    fn separators_without_a_blank_line_before_are_counted() {
+        let file = b"From a@x Mon Jan  1 00:00:00 2024\nSubject: 1\n\none\n\
+            From b@x Tue Jan  2 10:11:12 2024\nSubject: 2\n\ntwo\n\
+            From here on, a body line.\n\
+            From c@x Wed Jan  3 10:11 +0100 2024\r\nSubject: 3\n\nthree\n";
+        let mut reader = MboxReader::new(&file[..], "t.mbox");
+        assert_eq!(reader.by_ref().count(), 1);
+        assert_eq!(reader.messages(), 1);
+        // The body line starting with "From " is not separator-shaped; the two others are.
+        assert_eq!(reader.unseparated_from_lines(), 2);
     }
 
     #[test]

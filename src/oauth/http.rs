@@ -1,6 +1,7 @@
-//! One form POST to a token endpoint: HTTPS (rustls with ring, see [`crate::tls`]) or plain
-//! HTTP to loopback, over hyper's HTTP/1 client, one connection per request (tokens are asked
-//! for about once an hour). The whole exchange is bounded by [`TIMEOUT`] and the answer by
+//! outloud's HTTP client for OAuth2 and OpenID Connect: a form POST to a token endpoint, or any
+//! request the `openidconnect` crate makes (discovery, keys, the code exchange). HTTPS (rustls
+//! with ring, see [`crate::tls`]) or plain HTTP to loopback, over hyper's HTTP/1 client, one
+//! connection per request (tokens are asked for about once an hour, sign-ins are rare). The whole exchange is bounded by [`TIMEOUT`] and the answer by
 //! [`MAX_BODY`].
 
 use std::path::Path;
@@ -46,14 +47,58 @@ impl std::fmt::Debug for FormPost<'_> {
 
 /// The status and body of the answer, or why there is none (connection, TLS, timeout).
 pub async fn post_form(req: &FormPost<'_>) -> Result<(u16, Bytes), String> {
-    match tokio::time::timeout(TIMEOUT, exchange(req)).await {
+    let built = request(req)?;
+    match tokio::time::timeout(TIMEOUT, exchange_body(req.url, req.ca_file, built)).await {
         Ok(r) => r,
         Err(_) => Err(format!("no answer within {} s", TIMEOUT.as_secs())),
     }
 }
 
-async fn exchange(req: &FormPost<'_>) -> Result<(u16, Bytes), String> {
-    let url = req.url;
+/// Any request, as the `openidconnect` crate hands it over (an absolute URL, its headers and
+/// body): sent over the same client, bounded the same way; no redirect is followed (a
+/// redirect answer is returned as it is, so a provider cannot point us elsewhere: SSRF).
+pub async fn send_any(
+    req: hyper::Request<Vec<u8>>,
+    ca_file: Option<&Path>,
+) -> Result<hyper::Response<Vec<u8>>, String> {
+    let url = Url::parse(&req.uri().to_string()).map_err(|e| format!("{}: {e}", req.uri()))?;
+    let (parts, body) = req.into_parts();
+    let mut builder = hyper::Request::builder()
+        .method(parts.method)
+        .uri(path_and_query(&url));
+    for (name, value) in &parts.headers {
+        builder = builder.header(name, value);
+    }
+    let built = builder
+        .header(header::HOST, host_header(&url))
+        .header(
+            header::USER_AGENT,
+            concat!("outloud/", env!("CARGO_PKG_VERSION")),
+        )
+        .header(header::CONNECTION, "close")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| format!("building the request: {e}"))?;
+    let answer = tokio::time::timeout(TIMEOUT, exchange(&url, ca_file, built)).await;
+    let answer =
+        answer.unwrap_or_else(|_| Err(format!("no answer within {} s", TIMEOUT.as_secs())));
+    answer.map(|r| r.map(Vec::from))
+}
+
+/// Status and body only, for the callers that look at nothing else.
+async fn exchange_body(
+    url: &Url,
+    ca_file: Option<&Path>,
+    req: hyper::Request<Full<Bytes>>,
+) -> Result<(u16, Bytes), String> {
+    let r = exchange(url, ca_file, req).await?;
+    Ok((r.status().as_u16(), r.into_body()))
+}
+
+async fn exchange(
+    url: &Url,
+    ca_file: Option<&Path>,
+    req: hyper::Request<Full<Bytes>>,
+) -> Result<hyper::Response<Bytes>, String> {
     let host = url.host_str().ok_or("the URL has no host")?;
     let port = url.port_or_known_default().ok_or("the URL has no port")?;
     let tcp = TcpStream::connect((host, port))
@@ -62,7 +107,7 @@ async fn exchange(req: &FormPost<'_>) -> Result<(u16, Bytes), String> {
     let _ = tcp.set_nodelay(true);
     match url.scheme() {
         "https" => {
-            let config = crate::tls::client_config(req.ca_file)?;
+            let config = crate::tls::client_config(ca_file)?;
             let name = rustls_name(host)?;
             let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
                 .connect(name, tcp)
@@ -80,7 +125,7 @@ fn rustls_name(host: &str) -> Result<tokio_rustls::rustls::pki_types::ServerName
         .map_err(|e| format!("{host:?} is not a valid server name: {e}"))
 }
 
-async fn send<S>(io: S, req: &FormPost<'_>) -> Result<(u16, Bytes), String>
+async fn send<S>(io: S, req: hyper::Request<Full<Bytes>>) -> Result<hyper::Response<Bytes>, String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -91,15 +136,15 @@ where
     let driver = tokio::spawn(conn);
     let result = async {
         let response = sender
-            .send_request(request(req)?)
+            .send_request(req)
             .await
             .map_err(|e| format!("sending the request: {e}"))?;
-        let status = response.status().as_u16();
-        let body = Limited::new(response.into_body(), MAX_BODY)
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, MAX_BODY)
             .collect()
             .await
             .map_err(|e| format!("reading the answer: {e}"))?;
-        Ok((status, body.to_bytes()))
+        Ok(hyper::Response::from_parts(parts, body.to_bytes()))
     }
     .await;
     driver.abort();
@@ -112,16 +157,8 @@ fn request(req: &FormPost<'_>) -> Result<hyper::Request<Full<Bytes>>, String> {
     for (k, v) in &req.form {
         body.append_pair(k, v);
     }
-    let host = match url.port() {
-        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_string(),
-    };
-    let path = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    };
-    let mut builder = hyper::Request::post(path)
-        .header(header::HOST, host)
+    let mut builder = hyper::Request::post(path_and_query(url))
+        .header(header::HOST, host_header(url))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
         .header(
@@ -135,6 +172,20 @@ fn request(req: &FormPost<'_>) -> Result<hyper::Request<Full<Bytes>>, String> {
     builder
         .body(Full::new(Bytes::from(body.finish())))
         .map_err(|e| format!("building the request: {e}"))
+}
+
+fn host_header(url: &Url) -> String {
+    match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    }
 }
 
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`, as RFC 6749 section 2.3.1 spells it.

@@ -76,6 +76,13 @@ impl Signer {
         self.key.public_key().as_ref()
     }
 
+    /// The public key's modulus and exponent (big-endian), as a JWK's `n` and `e` carry them:
+    /// for tests that play an OpenID Connect provider.
+    pub fn rsa_components(&self) -> (Vec<u8>, Vec<u8>) {
+        let c = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(self.key.public());
+        (c.n, c.e)
+    }
+
     fn sign(&self, alg: Alg, message: &[u8]) -> Result<Vec<u8>, String> {
         let rng = ring::rand::SystemRandom::new();
         let mut sig = vec![0; self.key.public().modulus_len()];

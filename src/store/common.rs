@@ -4,6 +4,9 @@
 
 use std::collections::HashMap;
 
+use crate::core::bounce::Severity;
+use crate::core::compose::Outgoing;
+use crate::core::plan::BounceNote;
 use crate::core::plan::{
     Checkpoint, DateGuess, DateTrust, ExistingMessage, GroupId, Known, Lookup, MessageRowId,
     PersonZone, Published, Reconstruction, SubjectHit, SubjectQuery, ThreadId, ThreadRef,
@@ -11,6 +14,7 @@ use crate::core::plan::{
 };
 use crate::model::{GroupAddress, GroupEntry, SkipReason};
 
+use super::outbox::Queued;
 use super::{GroupSummary, RawAccount, RawRow, Result, SkipCount, StoreError};
 
 /// Rows per multi-row statement. Full chunks share one SQL text, so the prepared statement is
@@ -57,11 +61,11 @@ pub(crate) const MESSAGE_COLUMNS: &str =
     "m.id, m.thread_id, m.group_id, g.slug AS group_slug, m.message_id, m.raw_sha256, \
      m.author_email, m.author_name, m.date, m.date_trust, m.subject, m.subject_key, \
      m.subject_link, m.body, m.quoted, m.signoff, m.signature, m.disclaimer, m.html, \
-     m.attachments, m.via, m.reconstructed";
+     m.html_note, m.attachments, m.via, m.reconstructed, m.recipients";
 
 /// The columns a message row is written with (insert and replacement), in the order each
 /// backend's bind helper binds them.
-pub(crate) const MESSAGE_WRITE_COLUMNS: [&str; 20] = [
+pub(crate) const MESSAGE_WRITE_COLUMNS: [&str; 22] = [
     "thread_id",
     "group_id",
     "raw_sha256",
@@ -79,9 +83,11 @@ pub(crate) const MESSAGE_WRITE_COLUMNS: [&str; 20] = [
     "signature",
     "disclaimer",
     "html",
+    "html_note",
     "attachments",
     "via",
     "reconstructed",
+    "recipients",
 ];
 
 /// Select list for [`ThreadSummary`], over `threads t JOIN groups g ON g.id = t.group_id`.
@@ -122,9 +128,7 @@ pub(crate) fn normalise_addresses(addresses: &[GroupAddress]) -> Vec<String> {
 }
 
 pub(crate) fn address_conflict(address: &str, other_slug: &str, slug: &str) -> StoreError {
-    StoreError::Invalid(format!(
-        "address {address} already belongs to group {other_slug:?}; remove it there before adding it to {slug:?}"
-    ))
+    StoreError::Invalid(crate::core::mapping::two_groups(address, other_slug, slug))
 }
 
 /// Group entries (in display order) plus `(group id, thread count, message count, last
@@ -192,7 +196,7 @@ pub(crate) fn raw_row(t: RawTuple) -> RawRow {
     }
 }
 
-/// `(raw columns…, message_id, skip reason, comma-separated group ids)` as selected by both
+/// `(raw columns…, message_id, skip reason, comma-separated group ids, held state)` as selected by both
 /// backends for [`super::Store::raw_accounts`].
 pub(crate) type RawAccountTuple = (
     i64,
@@ -204,10 +208,24 @@ pub(crate) type RawAccountTuple = (
     String,
     Option<String>,
     Option<String>,
+    Option<String>,
+    bool,
 );
 
 pub(crate) fn raw_account(t: RawAccountTuple) -> Result<RawAccount> {
-    let (seq, sha256, source, force_groups, received_at, bytes, message_id, skipped, filed) = t;
+    let (
+        seq,
+        sha256,
+        source,
+        force_groups,
+        received_at,
+        bytes,
+        message_id,
+        skipped,
+        filed,
+        held,
+        retracted,
+    ) = t;
     let filed_in = (filed.as_deref().unwrap_or_default().split(','))
         .filter(|g| !g.is_empty())
         .map(|g| {
@@ -221,6 +239,10 @@ pub(crate) fn raw_account(t: RawAccountTuple) -> Result<RawAccount> {
         message_id,
         skipped: skipped.as_deref().map(parse_skip_reason).transpose()?,
         filed_in,
+        held: held
+            .as_deref()
+            .and_then(crate::core::plan::HeldState::parse),
+        retracted,
     })
 }
 
@@ -528,6 +550,65 @@ pub(crate) fn reconstruction(t: ReconstructionTuple) -> Reconstruction {
         date_trust: trust.into(),
         body,
     }
+}
+
+// --- outbox ---------------------------------------------------------------------------
+
+/// The ids an enqueue wrote for `mail`, from its outbox id and `(delivery id, token)` rows.
+pub(crate) fn queued(outbox_id: i64, mail: &Outgoing, rows: Vec<(i64, String)>) -> Queued {
+    let by_token: HashMap<String, i64> = rows.into_iter().map(|(id, t)| (t, id)).collect();
+    Queued {
+        outbox_id,
+        message_id: mail.message_id.clone(),
+        deliveries: (mail.deliveries.iter())
+            .filter_map(|d| Some((d.recipient.clone(), *by_token.get(&d.token)?)))
+            .collect(),
+    }
+}
+
+/// A bounce to record against one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BounceTarget {
+    pub delivery_id: i64,
+    /// The delivery's recipient: what outloud sent to, whatever the report calls it.
+    pub address: String,
+    pub severity: Severity,
+    pub status: Option<String>,
+    pub detail: String,
+}
+
+/// Which deliveries a bounce is about, from the deliveries `(id, recipient, state)` found by
+/// its token (exactly that one) or its mail's Message-ID (the one whose recipient the report
+/// names; the only one when the mail had one recipient). Only failures count.
+pub(crate) fn bounce_targets(
+    note: &BounceNote,
+    candidates: &[(i64, String, String)],
+) -> Vec<BounceTarget> {
+    let mut out: Vec<BounceTarget> = Vec::new();
+    for r in &note.bounce.recipients {
+        let Some(severity) = r.severity else { continue };
+        let hit = match candidates {
+            [only] => Some(only),
+            _ => candidates.iter().find(|c| c.1 == r.address),
+        };
+        let Some((id, recipient, _)) = hit else {
+            continue;
+        };
+        if out.iter().any(|t| t.delivery_id == *id) {
+            continue;
+        }
+        let detail = (r.diagnostic.clone())
+            .or_else(|| r.status.clone())
+            .unwrap_or_else(|| format!("{} ({})", r.action, severity.as_str()));
+        out.push(BounceTarget {
+            delivery_id: *id,
+            address: recipient.clone(),
+            severity,
+            status: r.status.clone(),
+            detail,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -4,7 +4,17 @@
 //!
 //! Writes happen only through [`Store::ingest`]: lookup → pure plan → apply, in one
 //! transaction, with the IMAP checkpoint when there is one, so a crash mid-batch leaves
-//! either all of a batch or none of it.
+//! either all of a batch or none of it. Mail to send is part of that write: a
+//! [`WriteSet`]'s `outbox` rows are queued in the same transaction as the change that causes
+//! them, and its bounces are matched to their deliveries there too ([`outbox`]). A store method
+//! that writes some other change queues its mail the same way, through the backend's
+//! `enqueue_in(&mut connection, …)` inside its own transaction; [`Store::enqueue`] is that
+//! alone, for mail that is the whole change.
+//!
+//! The full-text index (`docs/SEARCH.md`) is written in that same transaction: each backend
+//! indexes the messages a write set inserts or overwrites, and deleted messages leave the
+//! index with their row. Migrations that need messages (re)indexed queue their ids in
+//! `search_pending`, which [`Store::migrate`] works off after applying them.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -12,18 +22,39 @@ use serde::Serialize;
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, ThreadId, WriteSet};
 use crate::model::{GroupAddress, GroupEntry, Message, SkipReason, Slug};
 
+pub mod accounts;
 mod common;
+pub mod digest;
+mod digest_impl;
+pub mod mapping;
+pub mod outbox;
+pub mod policy;
+mod policy_impl;
 pub mod postgres;
+mod search;
 pub mod sqlite;
+
+use crate::core::compose::Outgoing;
+use accounts::{Account, ApiTokenRow, LinkOutcome, LinkRequest, NewSession, OidcLogin, SessionRow};
+use outbox::{
+    AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
+    DeliveryId, DeliveryRow, OutboxCounts, Queued,
+};
+use policy::{
+    AuditEntry, AuditFilter, AuditRow, HeldDecision, HeldEntry, HeldState, Retracted, Retraction,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot open database {url}: {source}")]
-    Open { url: String, source: sqlx::Error },
+    /// `url` and `reason` are masked ([`crate::config::mask_secrets`]); the driver's error is
+    /// not kept as a source, whose text could quote the URL unmasked.
+    #[error("cannot open database {url}: {reason}")]
+    Open { url: String, reason: String },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The URL is masked.
     #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("{0}")]
@@ -31,6 +62,9 @@ pub enum StoreError {
     /// The batch was not committed: `holder` no longer holds lease `name`.
     #[error("lease {name} is no longer held by {holder}; batch not committed")]
     LeaseLost { name: String, holder: String },
+    /// A sender tried to write a delivery it no longer holds (its lease ran out).
+    #[error("delivery {id} is no longer held by {holder}")]
+    DeliveryLost { id: DeliveryId, holder: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -102,6 +136,10 @@ pub struct RawAccount {
     pub message_id: String,
     pub skipped: Option<SkipReason>,
     pub filed_in: Vec<GroupId>,
+    /// In the moderation queue: held, approved (then it must be filed) or rejected.
+    pub held: Option<HeldState>,
+    /// Its Message-ID was retracted: it must not be filed.
+    pub retracted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
@@ -120,8 +158,48 @@ pub struct SkipCount {
     pub count: i64,
 }
 
+/// A full-text search ([`Store::search`]); the syntax of `text` and `author` is in
+/// [`crate::core::search::query`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchQuery {
+    /// As typed: words, "quoted phrases", prefix*.
+    pub text: String,
+    /// Only this group's messages.
+    pub group: Option<GroupId>,
+    /// Only messages whose author's name or address matches this (an address matches exactly).
+    pub author: Option<String>,
+    /// Only messages dated at or after this (unix seconds).
+    pub from: Option<i64>,
+    /// Only messages dated at or before this (unix seconds).
+    pub to: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A message found by [`Store::search`], with its subject and a snippet of its body marked.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SearchHit {
+    pub id: MessageRowId,
+    pub thread_id: ThreadId,
+    pub group_id: GroupId,
+    pub group_slug: String,
+    pub message_id: String,
+    pub subject: String,
+    pub author_email: String,
+    pub author_name: Option<String>,
+    /// Unix seconds, UTC.
+    pub date: i64,
+    pub reconstructed: bool,
+    /// The subject, HTML-escaped, matches in `<mark>` (the only markup).
+    pub subject_html: String,
+    /// About 200 characters of the clean body around the matches, HTML-escaped, matches in
+    /// `<mark>` (the only markup); `…` where it was cut.
+    pub snippet_html: String,
+}
+
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+/// Digests' storage is its own trait ([`digest::DigestStore`]), part of every store.
+pub trait Store: digest::DigestStore + Send + Sync + 'static {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
@@ -179,6 +257,163 @@ pub trait Store: Send + Sync + 'static {
     /// Give the lease up if `holder` holds it, so a standby takes over at once.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 
+    // --- outbox ---------------------------------------------------------------------------
+    /// Queue mails in a transaction of their own (for mail that is the whole change; other
+    /// changes put theirs in their write set).
+    async fn enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>>;
+    /// Take up to `limit` due deliveries (queued or retrying, due by `now`, not leased by
+    /// another holder) for the request's holder, leased on the database's clock. Replicas never
+    /// hold the same delivery: PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, SQLite in one
+    /// `UPDATE … RETURNING` under its write lock.
+    async fn claim_deliveries(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>>;
+    /// Record that an attempt starts now, before any SMTP command; an attempt its sender never
+    /// finished is closed as `interrupted` first. Returns the attempt's number.
+    async fn start_attempt(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64>;
+    /// Close the delivery's turn: the attempt's outcome (when one was started), the delivery's
+    /// new state, the lease given up, and a bounce to count when the server refused the
+    /// recipient. `DeliveryLost` when `holder` no longer holds it.
+    async fn finish_delivery(&self, id: DeliveryId, holder: &str, end: &DeliveryEnd) -> Result<()>;
+    /// Give up held deliveries that were not attempted (a shutdown, a server that is down).
+    async fn release_deliveries(&self, ids: &[DeliveryId], holder: &str) -> Result<()>;
+    /// Deliveries, newest first.
+    async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<DeliveryRow>>;
+    /// A delivery's attempts, oldest first.
+    async fn attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>>;
+    /// Queue failed, cancelled or retrying deliveries again, due at `now`; the count changed.
+    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64>;
+    /// Cancel queued or retrying deliveries no sender holds; the count changed.
+    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64>;
+    async fn outbox_counts(&self) -> Result<OutboxCounts>;
+
+    // --- bounces ------------------------------------------------------------------------
+    /// Bounces not cleared, by address then time; only of `addresses` when given.
+    async fn bounce_events(&self, addresses: Option<&[String]>) -> Result<Vec<BounceEvent>>;
+    /// Mark an address's bounces cleared (they stay recorded); the count cleared.
+    async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64>;
+
+    // --- web sign-in (docs/WEB.md) ----------------------------------------------------------
+    /// In one transaction: refuse when the address asked for `max_per_hour` links in the last
+    /// hour; otherwise cancel its unused links, store this one and queue its mail.
+    async fn request_sign_in_link(&self, req: &LinkRequest<'_>) -> Result<LinkOutcome>;
+    /// The address of a link still usable at `now` (unused, not cancelled, not expired),
+    /// without using it.
+    async fn sign_in_link_email(&self, token_hash: &str, now: i64) -> Result<Option<String>>;
+    /// In one transaction: use the link (once), create or update the account and open the
+    /// session. None when the link is unknown, used, cancelled or expired.
+    async fn redeem_sign_in_link(
+        &self,
+        token_hash: &str,
+        session: &NewSession<'_>,
+    ) -> Result<Option<SessionRow>>;
+    /// Create or update the account of `email` (lower-cased) and open a session (OIDC).
+    async fn sign_in(&self, email: &str, session: &NewSession<'_>) -> Result<SessionRow>;
+    /// The session of a cookie, when open (not revoked, not expired) at `now`.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>>;
+    /// A person's open sessions, newest first.
+    async fn sessions(&self, email: &str, now: i64) -> Result<Vec<SessionRow>>;
+    /// Revoke one of `email`'s sessions; false when there was no such open session.
+    async fn revoke_session(&self, email: &str, id: i64, now: i64) -> Result<bool>;
+    /// Store a personal API token's hash for `email`; its id.
+    async fn create_api_token(
+        &self,
+        email: &str,
+        label: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<i64>;
+    /// The account an unrevoked API token belongs to.
+    async fn api_token_owner(&self, token_hash: &str) -> Result<Option<Account>>;
+    /// A person's unrevoked API tokens, oldest first.
+    async fn api_tokens(&self, email: &str) -> Result<Vec<ApiTokenRow>>;
+    async fn revoke_api_token(&self, email: &str, id: i64, now: i64) -> Result<bool>;
+    /// The account of `email` (lower-cased), if they ever signed in.
+    async fn account(&self, email: &str) -> Result<Option<Account>>;
+    /// When `email` last signed in (unix seconds); None if never. For the digest.
+    async fn last_sign_in(&self, email: &str) -> Result<Option<i64>> {
+        Ok(self.account(email).await?.map(|a| a.last_sign_in_at))
+    }
+    /// Every account, by address.
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// The settings page's digest choice; false when there is no such account.
+    async fn set_digest_opt_in(&self, email: &str, on: bool) -> Result<bool>;
+    /// Remember an OpenID Connect login until the provider sends the browser back.
+    async fn begin_oidc_login(&self, login: &OidcLogin) -> Result<()>;
+    /// Take (and forget) the login of a state, if it has not expired by `now`.
+    async fn take_oidc_login(&self, state_hash: &str, now: i64) -> Result<Option<OidcLogin>>;
+    /// True when `email` has been seen in group mail (the `people` table).
+    async fn person_known(&self, email: &str) -> Result<bool>;
+    /// Follow (`on`) or unfollow a group.
+    async fn follow(&self, email: &str, group: GroupId, on: bool, now: i64) -> Result<()>;
+    /// The groups `email` follows, by id.
+    async fn followed(&self, email: &str) -> Result<Vec<GroupId>>;
+    /// The latest threads of the groups `email` follows, unread ones marked.
+    async fn home(&self, email: &str, limit: i64) -> Result<Vec<accounts::HomeThread>>;
+    /// Someone opened a thread (see [`accounts::ReadMark`]).
+    async fn mark_read(&self, mark: &accounts::ReadMark<'_>) -> Result<()>;
+    /// What `email` published (not reconstructed), newest first.
+    async fn authored(&self, email: &str, limit: i64) -> Result<Vec<accounts::AuthoredMessage>>;
+    /// Who published most in `group` (not reconstructed, address known), most first.
+    async fn top_posters(&self, group: GroupId, limit: i64) -> Result<Vec<accounts::Poster>>;
+    /// Store a new feed token for `email` (hashed), revoking the older one.
+    async fn new_feed_token(&self, email: &str, token_hash: &str, now: i64) -> Result<()>;
+    /// Whose unrevoked feed token this is.
+    async fn feed_token_owner(&self, token_hash: &str) -> Result<Option<String>>;
+    /// The thread a message with this Message-ID is filed in, in group `group`.
+    async fn message_thread(&self, message_id: &str, group: GroupId) -> Result<Option<ThreadId>>;
+    // --- policy ---------------------------------------------------------------------------
+    /// Held mail in `state` (every state when `None`), oldest first.
+    async fn held(&self, state: Option<HeldState>, limit: i64) -> Result<Vec<HeldEntry>>;
+    /// The posts `sender` wrote that wait out an undo window (state `pending`), soonest first.
+    /// The default has none: test fakes hold no mail.
+    async fn pending_from(&self, sender: &str) -> Result<Vec<HeldEntry>> {
+        let _ = sender;
+        Ok(Vec::new())
+    }
+    /// One held mail and its raw bytes.
+    async fn held_one(&self, id: i64) -> Result<Option<(HeldEntry, Vec<u8>)>>;
+    /// In one transaction: a held mail (still `held`) approved or rejected, the audit line, and
+    /// the sender's notice queued. `None` when there is no such mail or it was decided already.
+    async fn decide_held(&self, d: &HeldDecision<'_>) -> Result<Option<HeldEntry>>;
+    /// In one transaction: retract a post (every row with its Message-ID, in every group) or a
+    /// thread (its posts and rebuilt entries): rows deleted (so gone from pages, search, feeds,
+    /// API, exports, digests), the Message-IDs recorded so nothing files them again, threads
+    /// left empty removed, the audit lines written. `None` when there is no such post/thread.
+    async fn retract(&self, r: &Retraction<'_>) -> Result<Option<Retracted>>;
+    /// In one transaction: an author's cancel of a post in its undo window, as a `CANCEL`
+    /// reply does it (see [`policy::Cancelled`]), with the audit line `audit` when it stopped
+    /// the post (a retraction writes its own). The default fails: test fakes need not
+    /// implement it.
+    async fn cancel_pending(
+        &self,
+        cancel: &crate::core::plan::PendingCancel,
+        audit: &AuditRow,
+    ) -> Result<policy::Cancelled> {
+        let _ = (cancel, audit);
+        Err(StoreError::Invalid("this store cannot cancel posts".into()))
+    }
+    /// Ids of posts whose undo window ended by `now` (state `pending`), oldest first.
+    async fn due_pending(&self, now: i64, limit: i64) -> Result<Vec<i64>>;
+    /// Delete the raw mail of retractions whose retention ran out by `now`; the count deleted.
+    async fn purge_retracted(&self, now: i64) -> Result<u64>;
+    /// Append to the audit log (admin changes; the pipeline's decisions go in its write sets).
+    async fn append_audit(&self, rows: &[AuditRow]) -> Result<()>;
+    /// Audit lines matching `filter`, oldest first.
+    async fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+    /// In one transaction: a mapping change (checked first with
+    /// [`check`](crate::core::mapping::check)) and its audit line `audit`. False when it
+    /// changed nothing (then nothing is audited); `Invalid` when the group or address is not
+    /// as the check found it. The default fails: test fakes need not implement it.
+    async fn edit_mapping(
+        &self,
+        edit: &crate::core::mapping::Edit,
+        audit: &AuditRow,
+    ) -> Result<bool> {
+        let _ = (edit, audit);
+        Err(StoreError::Invalid(
+            "this store cannot change the mapping".into(),
+        ))
+    }
+
     // --- reading --------------------------------------------------------------------------
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>>;
     /// Threads of a group, latest activity first.
@@ -196,6 +431,10 @@ pub trait Store: Send + Sync + 'static {
     /// Raw mails in arrival order after `after_seq`, for export and reprocess.
     async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>>;
     async fn skip_counts(&self) -> Result<Vec<SkipCount>>;
+    /// Messages matching `query` (subject, clean body, author name and address; accents and
+    /// case ignored, CJK substrings found), best first: by relevance (bm25 on SQLite,
+    /// `ts_rank_cd` on PostgreSQL), then newest. Nothing when the query has no terms.
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>>;
     /// How each stored raw mail after `after_seq` is accounted for, in arrival order: for
     /// `outloud check`.
     async fn raw_accounts(&self, after_seq: i64, limit: i64) -> Result<Vec<RawAccount>>;
@@ -209,6 +448,16 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(std::sync::Arc::new(postgres::PgStore::open(url).await?))
     } else {
-        Err(StoreError::UnsupportedUrl(url.to_string()))
+        Err(StoreError::UnsupportedUrl(crate::config::mask_secrets(url)))
+    }
+}
+
+impl StoreError {
+    /// [`StoreError::Open`] for `url`, with every secret masked in the URL and the reason.
+    pub(crate) fn open(url: &str, source: &sqlx::Error) -> StoreError {
+        StoreError::Open {
+            url: crate::config::mask_secrets(url),
+            reason: crate::config::mask_secrets(&source.to_string()),
+        }
     }
 }

@@ -27,13 +27,30 @@ use super::common::{
     MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS, THREAD_COLUMNS,
 };
 use super::{
-    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SkipCount,
-    Store, StoreError, ThreadDetail, ThreadSummary,
+    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SearchHit,
+    SearchQuery, SkipCount, Store, StoreError, ThreadDetail, ThreadSummary,
 };
+use crate::core::compose::Outgoing;
 use crate::core::plan::{
     Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
 };
 use crate::model::{GroupAddress, GroupEntry, Slug};
+use crate::store::accounts::{
+    Account, ApiTokenRow, LinkOutcome, LinkRequest, NewSession, OidcLogin, SessionRow,
+};
+use crate::store::outbox::{
+    AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
+    DeliveryId, DeliveryRow, OutboxCounts, Queued, CANCELLABLE, RETRYABLE,
+};
+
+mod accounts;
+mod outbox;
+pub use outbox::enqueue_in;
+mod policy;
+
+mod digest;
+mod mapping;
+mod search;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -49,17 +66,29 @@ pub struct PgStore {
     pub(crate) pool: sqlx::Pool<sqlx::Postgres>,
 }
 
+/// A pooled connection idle this long is pinged before use (one that dropped while idle, e.g.
+/// across a server restart, is replaced instead of failing a query).
+const PING_IDLE: Duration = Duration::from_secs(10);
+
 impl PgStore {
     /// `postgres://…` or `postgresql://…`.
     pub async fn open(url: &str) -> Result<Self> {
-        let open_err = |source| StoreError::Open {
-            url: url.to_string(),
-            source,
-        };
+        let open_err = |source: sqlx::Error| StoreError::open(url, &source);
         let options = PgConnectOptions::from_str(url).map_err(open_err)?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings a connection before every use by default: a round trip per query (a
+            // thread page makes six). Only one idle for a while is tested; one in use is alive.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IDLE {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(open_err)?;
@@ -88,7 +117,7 @@ impl Store for PgStore {
 
     async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
-        Ok(())
+        search::index_pending(self).await
     }
 
     async fn upsert_group(
@@ -257,9 +286,12 @@ impl Store for PgStore {
             .bind(INGEST_LOCK)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("TRUNCATE thread_refs, messages, threads, skipped, people")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "TRUNCATE thread_refs, message_search, search_pending, messages, threads, \
+             skipped, people, contacts",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -294,6 +326,55 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>> {
+        self.outbox_enqueue(mails).await
+    }
+
+    async fn claim_deliveries(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
+        self.outbox_claim(req).await
+    }
+
+    async fn start_attempt(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64> {
+        self.outbox_start(id, holder, now).await
+    }
+
+    async fn finish_delivery(&self, id: DeliveryId, holder: &str, end: &DeliveryEnd) -> Result<()> {
+        self.outbox_finish(id, holder, end).await
+    }
+
+    async fn release_deliveries(&self, ids: &[DeliveryId], holder: &str) -> Result<()> {
+        self.outbox_release(ids, holder).await
+    }
+
+    async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
+        self.outbox_list(filter).await
+    }
+
+    async fn attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>> {
+        self.outbox_attempts(id).await
+    }
+
+    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
+        self.outbox_set_state(ids, "queued", RETRYABLE, now).await
+    }
+
+    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
+        self.outbox_set_state(ids, "cancelled", CANCELLABLE, now)
+            .await
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        self.count_outbox().await
+    }
+
+    async fn bounce_events(&self, addresses: Option<&[String]>) -> Result<Vec<BounceEvent>> {
+        self.outbox_bounces(addresses).await
+    }
+
+    async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64> {
+        self.outbox_clear_bounces(address, now).await
+    }
+
     async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = $1")
@@ -302,6 +383,201 @@ impl Store for PgStore {
                 .await?;
         row.map(|(v, u)| common::checkpoint(mailbox, v, u))
             .transpose()
+    }
+
+    // --- web sign-in: the SQL is in accounts.rs ---
+    async fn request_sign_in_link(&self, req: &LinkRequest<'_>) -> Result<LinkOutcome> {
+        self.acc_request_link(req).await
+    }
+
+    async fn sign_in_link_email(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
+        self.acc_link_email(token_hash, now).await
+    }
+
+    async fn redeem_sign_in_link(
+        &self,
+        token_hash: &str,
+        session: &NewSession<'_>,
+    ) -> Result<Option<SessionRow>> {
+        self.acc_redeem_link(token_hash, session).await
+    }
+
+    async fn sign_in(&self, email: &str, session: &NewSession<'_>) -> Result<SessionRow> {
+        self.acc_sign_in(email, session).await
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+        self.acc_session(token_hash, now).await
+    }
+
+    async fn sessions(&self, email: &str, now: i64) -> Result<Vec<SessionRow>> {
+        self.acc_sessions(email, now).await
+    }
+
+    async fn revoke_session(&self, email: &str, id: i64, now: i64) -> Result<bool> {
+        self.acc_revoke_session(email, id, now).await
+    }
+
+    async fn create_api_token(
+        &self,
+        email: &str,
+        label: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<i64> {
+        self.acc_create_api_token(email, label, token_hash, now)
+            .await
+    }
+
+    async fn api_token_owner(&self, token_hash: &str) -> Result<Option<Account>> {
+        self.acc_api_token_owner(token_hash).await
+    }
+
+    async fn api_tokens(&self, email: &str) -> Result<Vec<ApiTokenRow>> {
+        self.acc_api_tokens(email).await
+    }
+
+    async fn revoke_api_token(&self, email: &str, id: i64, now: i64) -> Result<bool> {
+        self.acc_revoke_api_token(email, id, now).await
+    }
+
+    async fn account(&self, email: &str) -> Result<Option<Account>> {
+        self.acc_account(email).await
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.acc_accounts().await
+    }
+
+    async fn set_digest_opt_in(&self, email: &str, on: bool) -> Result<bool> {
+        self.acc_set_digest_opt_in(email, on).await
+    }
+
+    async fn begin_oidc_login(&self, login: &OidcLogin) -> Result<()> {
+        self.acc_begin_oidc(login).await
+    }
+
+    async fn take_oidc_login(&self, state_hash: &str, now: i64) -> Result<Option<OidcLogin>> {
+        self.acc_take_oidc(state_hash, now).await
+    }
+
+    async fn person_known(&self, email: &str) -> Result<bool> {
+        self.acc_person_known(email).await
+    }
+
+    async fn follow(&self, email: &str, group: GroupId, on: bool, now: i64) -> Result<()> {
+        self.acc_follow(email, group, on, now).await
+    }
+
+    async fn followed(&self, email: &str) -> Result<Vec<GroupId>> {
+        self.acc_followed(email).await
+    }
+
+    async fn home(
+        &self,
+        email: &str,
+        limit: i64,
+    ) -> Result<Vec<crate::store::accounts::HomeThread>> {
+        self.acc_home(email, limit).await
+    }
+
+    async fn mark_read(&self, mark: &crate::store::accounts::ReadMark<'_>) -> Result<()> {
+        self.acc_mark_read(mark).await
+    }
+
+    async fn authored(
+        &self,
+        email: &str,
+        limit: i64,
+    ) -> Result<Vec<crate::store::accounts::AuthoredMessage>> {
+        self.acc_authored(email, limit).await
+    }
+
+    async fn top_posters(
+        &self,
+        group: GroupId,
+        limit: i64,
+    ) -> Result<Vec<crate::store::accounts::Poster>> {
+        self.acc_top_posters(group, limit).await
+    }
+
+    async fn new_feed_token(&self, email: &str, token_hash: &str, now: i64) -> Result<()> {
+        self.acc_new_feed_token(email, token_hash, now).await
+    }
+
+    async fn feed_token_owner(&self, token_hash: &str) -> Result<Option<String>> {
+        self.acc_feed_token_owner(token_hash).await
+    }
+
+    async fn message_thread(&self, message_id: &str, group: GroupId) -> Result<Option<ThreadId>> {
+        self.acc_message_thread(message_id, group).await
+    }
+
+    async fn held(
+        &self,
+        state: Option<crate::store::policy::HeldState>,
+        limit: i64,
+    ) -> Result<Vec<crate::store::policy::HeldEntry>> {
+        self.held_impl(state, limit).await
+    }
+
+    async fn pending_from(&self, sender: &str) -> Result<Vec<crate::store::policy::HeldEntry>> {
+        self.pending_from_impl(sender).await
+    }
+
+    async fn held_one(
+        &self,
+        id: i64,
+    ) -> Result<Option<(crate::store::policy::HeldEntry, Vec<u8>)>> {
+        self.held_one_impl(id).await
+    }
+
+    async fn decide_held(
+        &self,
+        d: &crate::store::policy::HeldDecision<'_>,
+    ) -> Result<Option<crate::store::policy::HeldEntry>> {
+        self.decide_held_impl(d).await
+    }
+
+    async fn retract(
+        &self,
+        r: &crate::store::policy::Retraction<'_>,
+    ) -> Result<Option<crate::store::policy::Retracted>> {
+        self.retract_impl(r).await
+    }
+
+    async fn cancel_pending(
+        &self,
+        cancel: &crate::core::plan::PendingCancel,
+        audit: &crate::store::policy::AuditRow,
+    ) -> Result<crate::store::policy::Cancelled> {
+        self.cancel_pending_impl(cancel, audit).await
+    }
+    async fn due_pending(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
+        self.due_pending_impl(now, limit).await
+    }
+
+    async fn purge_retracted(&self, now: i64) -> Result<u64> {
+        self.purge_retracted_impl(now).await
+    }
+
+    async fn append_audit(&self, rows: &[crate::store::policy::AuditRow]) -> Result<()> {
+        self.append_audit_impl(rows).await
+    }
+
+    async fn edit_mapping(
+        &self,
+        edit: &crate::core::mapping::Edit,
+        audit: &crate::store::policy::AuditRow,
+    ) -> Result<bool> {
+        self.edit_mapping_impl(edit, audit).await
+    }
+
+    async fn audit(
+        &self,
+        filter: &crate::store::policy::AuditFilter,
+    ) -> Result<Vec<crate::store::policy::AuditEntry>> {
+        self.audit_impl(filter).await
     }
 
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
@@ -417,12 +693,18 @@ impl Store for PgStore {
         common::skip_counts(rows)
     }
 
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {
+        search::search(self, query).await
+    }
+
     async fn raw_accounts(&self, after_seq: i64, limit: i64) -> Result<Vec<RawAccount>> {
         // `group_id IN (…)` lets the (group_id, message_id) index serve the lookup by id.
         let rows: Vec<common::RawAccountTuple> = sqlx::query_as(
             "SELECT r.seq, r.sha256, r.source, r.force_groups, r.received_at, r.bytes, r.message_id, \
              s.reason, (SELECT string_agg(m.group_id::TEXT, ',') FROM messages m WHERE m.group_id IN (SELECT id FROM groups) \
              AND m.message_id = r.message_id AND NOT m.reconstructed) \
+             , (SELECT h.state FROM held h WHERE h.raw_sha256 = r.sha256) \
+             , EXISTS (SELECT 1 FROM retractions x WHERE x.message_id = r.message_id) \
              FROM raw_mails r LEFT JOIN skipped s ON s.raw_sha256 = r.sha256 \
              WHERE r.seq > $1 ORDER BY r.seq LIMIT $2",
         )
@@ -526,6 +808,11 @@ async fn answer(conn: &mut PgConnection, lookup: &Lookup) -> Result<Known> {
         rows.into_iter()
             .for_each(|r| kb.published(common::published(r)));
     }
+    policy::answer_held(conn, lookup, &mut kb.known).await?;
+    policy::answer_retracted(conn, lookup, &mut kb.known).await?;
+    policy::answer_authors(conn, lookup, &mut kb.known).await?;
+    policy::answer_posters(conn, lookup, &mut kb.known).await?;
+    policy::answer_pending(conn, lookup, &mut kb.known).await?;
     Ok(kb.known)
 }
 
@@ -616,14 +903,23 @@ async fn apply_merges(conn: &mut PgConnection, ws: &WriteSet, new_ids: &[ThreadI
 async fn apply(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
     insert_raws(conn, ws).await?;
     upsert_people(conn, ws).await?;
+    digest::upsert_contacts(conn, ws).await?;
     let new_ids = insert_threads(conn, ws).await?;
     apply_touches(conn, ws).await?;
     apply_replacements(conn, ws, &new_ids).await?;
     insert_messages(conn, ws, &new_ids).await?;
+    search::index_messages(conn, ws).await?;
     insert_refs(conn, ws, &new_ids).await?;
     apply_merges(conn, ws, &new_ids).await?;
+    // A re-dated entry's date terms change with its date.
+    let redated: Vec<i64> = ws.redates.iter().map(|(id, _, _)| *id).collect();
+    search::reindex(conn, &redated).await?;
     record_guesses(conn, ws).await?;
-    insert_skips(conn, ws).await
+    insert_skips(conn, ws).await?;
+    outbox::apply_bounces(conn, &ws.bounces).await?;
+    enqueue_in(conn, &ws.outbox).await?;
+    policy::apply_policy(conn, ws).await?;
+    Ok(())
 }
 
 /// What a rebuilt date guessed, to read it again once the zone is known (after `redates`,
@@ -762,7 +1058,8 @@ async fn apply_touches(conn: &mut PgConnection, ws: &WriteSet) -> Result<()> {
 fn unnest_messages(extra: &[&str]) -> String {
     let types = [
         "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "SMALLINT", "TEXT", "TEXT",
-        "BOOLEAN", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BOOLEAN",
+        "BOOLEAN", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT",
+        "BOOLEAN", "TEXT",
     ];
     let params = (types.iter().chain(extra))
         .enumerate()
@@ -804,6 +1101,7 @@ fn bind_messages<'q>(q: PgQuery<'q>, rows: &'q [(ThreadId, &'q NewMessage)]) -> 
         .bind(col(|m| Some(t(&m.clean.signature))))
         .bind(col(|m| Some(t(&m.clean.disclaimer))))
         .bind(col(|m| t_opt(m.html.as_deref())))
+        .bind(col(|m| t_opt(m.html_note.as_deref())))
         .bind(col(|m| {
             Some(Cow::Owned(t(&m.attachments.to_json()).into_owned()))
         }))
@@ -813,6 +1111,9 @@ fn bind_messages<'q>(q: PgQuery<'q>, rows: &'q [(ThreadId, &'q NewMessage)]) -> 
                 .map(|(_, m)| m.reconstructed)
                 .collect::<Vec<_>>(),
         )
+        .bind(col(|m| {
+            Some(Cow::Owned(t(&m.recipients.to_json()).into_owned()))
+        }))
 }
 
 fn resolved<'m>(

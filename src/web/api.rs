@@ -10,14 +10,18 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
-use super::{resanitize, AppState};
-use crate::store::{GroupSummary, StoreError, ThreadDetail, ThreadSummary};
+use super::search::{SearchError, SearchParams};
+use super::AppState;
+use crate::store::{GroupSummary, SearchHit, StoreError, ThreadDetail, ThreadSummary};
 
 /// The OpenAPI 3.1 description of this API.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
+/// Search hits per response: by default, and at most.
+pub const SEARCH_DEFAULT_LIMIT: i64 = 20;
+pub const SEARCH_MAX_LIMIT: i64 = 100;
 
 /// Where the API is mounted.
 pub const BASE: &str = "/api/v1";
@@ -29,8 +33,52 @@ pub(super) fn router() -> Router<AppState> {
         .route("/groups", get(groups))
         .route("/groups/{slug}/threads", get(threads))
         .route("/threads/{id}", get(thread))
+        .route("/search", get(search))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound("no such API route".into()) })
+        .layer(axum::middleware::map_response(json_errors))
+}
+
+/// [`json_errors`] for every request under `/api`, wherever its answer comes from: the nested
+/// router, or the layers and routes around it (the gate, the body limit, a wrong method on
+/// `/api/v1/`, a path outside `/api/v1`).
+pub(super) async fn json_errors_under_api(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    let api = path == "/api" || path.starts_with("/api/");
+    let res = next.run(req).await;
+    if api {
+        json_errors(res).await
+    } else {
+        res
+    }
+}
+
+/// Every API error is `{"error": …}`: errors that do not come from a handler (a method the
+/// route does not allow, a rejection axum answers itself) get their status's reason as JSON.
+async fn json_errors(res: Response) -> Response {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let status = res.status();
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let reason = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase();
+    let mut out = (status, ApiJson(serde_json::json!({ "error": reason }))).into_response();
+    // Keep what tells the client how to retry (Allow on 405).
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
 }
 
 #[derive(Debug)]
@@ -141,11 +189,12 @@ struct Paging {
 }
 
 impl Paging {
-    fn validate(&self) -> Result<(i64, i64), ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
+    /// `(limit, offset)`: `limit` defaults to `default` and may be 1 to `max`.
+    fn validate(&self, default: i64, max: i64) -> Result<(i64, i64), ApiError> {
+        let limit = self.limit.unwrap_or(default);
+        if !(1..=max).contains(&limit) {
             return Err(ApiError::BadRequest(format!(
-                "limit must be between 1 and {MAX_LIMIT}"
+                "limit must be between 1 and {max}"
             )));
         }
         let offset = self.offset.unwrap_or(0);
@@ -158,11 +207,13 @@ impl Paging {
 
 async fn threads(
     State(st): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Result<Path<String>, PathRejection>,
     paging: Result<Query<Paging>, QueryRejection>,
 ) -> Result<ApiJson<Vec<ThreadSummary>>, ApiError> {
+    let Path(slug) =
+        slug.map_err(|_| ApiError::BadRequest("the group slug is not valid UTF-8".into()))?;
     let Query(paging) = paging.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let (limit, offset) = paging.validate()?;
+    let (limit, offset) = paging.validate(DEFAULT_LIMIT, MAX_LIMIT)?;
     let group = st
         .store
         .groups()
@@ -178,13 +229,54 @@ async fn thread(
     id: Result<Path<i64>, PathRejection>,
 ) -> Result<ApiJson<ThreadDetail>, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::BadRequest("thread id must be an integer".into()))?;
-    let mut detail = st
+    let detail = st
         .store
         .thread(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no thread {id}")))?;
-    resanitize(&mut detail);
     Ok(ApiJson(detail))
+}
+
+/// `GET /api/v1/search`: one page of hits, best first, and whether more follow.
+#[derive(Debug, Serialize)]
+struct SearchResults {
+    hits: Vec<SearchHit>,
+    limit: i64,
+    offset: i64,
+    has_more: bool,
+}
+
+async fn search(
+    State(st): State<AppState>,
+    params: Result<Query<SearchParams>, QueryRejection>,
+) -> Result<ApiJson<SearchResults>, ApiError> {
+    let Query(params) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let paging = Paging {
+        limit: params.limit,
+        offset: params.offset,
+    };
+    let (limit, offset) = paging.validate(SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT)?;
+    if params.is_empty() {
+        return Err(ApiError::BadRequest(
+            "nothing to search for: give q or author with at least one letter or digit".into(),
+        ));
+    }
+    // One extra hit tells whether another page exists without counting every match.
+    let query =
+        (params.query(st.store.as_ref(), limit + 1, offset).await).map_err(|e| match e {
+            SearchError::BadRequest(m) => ApiError::BadRequest(m),
+            SearchError::NoGroup(slug) => ApiError::NotFound(format!("no group {slug:?}")),
+            SearchError::Store(e) => e.into(),
+        })?;
+    let mut hits = st.store.search(&query).await?;
+    let has_more = hits.len() as i64 > limit;
+    hits.truncate(limit as usize);
+    Ok(ApiJson(SearchResults {
+        hits,
+        limit,
+        offset,
+        has_more,
+    }))
 }
 
 async fn openapi() -> Response {

@@ -1,9 +1,67 @@
 //! Shared by the integration tests: the one database harness (a fresh, migrated database per
-//! test on SQLite or PostgreSQL), the mail stack ([`imap`]), fixtures.
-#![allow(dead_code)]
+//! test on SQLite or PostgreSQL), the mail stack ([`imap`]), the web tests' browser ([`web`]),
+//! the digest tests' fixtures ([`digest`]), fixtures.
+// Each test file uses its own part of this module (`#[macro_use] mod common;` for the macros).
+#![allow(dead_code, unused_macros)]
 
+pub mod digest;
 pub mod imap;
 pub mod oauth;
+pub mod relay;
+pub mod web;
+
+/// The running mail stack, or a return from the test when OUTLOUD_SKIP_MAILSTACK=1; without
+/// the stack's variables the test fails, saying how to start it.
+macro_rules! stack_or_skip {
+    () => {
+        match crate::common::imap::Stack::from_env() {
+            Some(s) => s,
+            None if std::env::var("OUTLOUD_SKIP_MAILSTACK").as_deref() == Ok("1") => {
+                eprintln!("skipped: OUTLOUD_SKIP_MAILSTACK=1");
+                return;
+            }
+            None => panic!(
+                "the mail stack is not running: run scripts/test.sh, or eval \"$(scripts/mailstack.sh start)\" first (OUTLOUD_SKIP_MAILSTACK=1 skips these tests)"
+            ),
+        }
+    };
+}
+
+/// One storage story per function `name(store)`, each run as a test on a fresh SQLite database
+/// (`sqlite::name`) and a fresh PostgreSQL one (`postgres::name`).
+macro_rules! story {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = crate::common::sqlite().await;
+                    super::$name(db.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = crate::common::postgres().await;
+                    super::$name(db.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Who the outbox tests send as.
+pub fn outbox_sender() -> outloud::core::compose::Sender {
+    outloud::core::compose::Sender {
+        from: "outloud@corp.example".into(),
+        from_name: "outloud".into(),
+        message_id_domain: "corp.example".into(),
+        bounce_address: "bounces@corp.example".into(),
+        loop_marker: "outloud-tests".into(),
+    }
+}
 
 use std::sync::Arc;
 
@@ -30,11 +88,17 @@ pub fn pg_base() -> String {
 
 /// A fresh SQLite database in a temporary directory.
 pub async fn sqlite() -> TestDb {
+    let db = sqlite_unmigrated().await;
+    db.store.migrate().await.expect("migrate sqlite");
+    db
+}
+
+/// As [`sqlite`], without migrations (to test one).
+pub async fn sqlite_unmigrated() -> TestDb {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("outloud.db").display());
     let store = outloud::store::open(&url).await.expect("open sqlite");
     assert_eq!(store.backend(), "sqlite");
-    store.migrate().await.expect("migrate sqlite");
     TestDb {
         url,
         store,
@@ -46,6 +110,13 @@ pub async fn sqlite() -> TestDb {
 /// A fresh PostgreSQL database on [`pg_base`]'s server. Fails, saying how to fix it, when
 /// PostgreSQL is not reachable: the PostgreSQL half of the tests never passes silently.
 pub async fn postgres() -> TestDb {
+    let db = postgres_unmigrated().await;
+    db.store.migrate().await.expect("migrate postgres");
+    db
+}
+
+/// As [`postgres`], without migrations (to test one).
+pub async fn postgres_unmigrated() -> TestDb {
     use sqlx::Connection;
     let base = pg_base();
     let mut admin = sqlx::PgConnection::connect(&base)
@@ -72,7 +143,6 @@ pub async fn postgres() -> TestDb {
     let url = with_database(&base, &name);
     let store = outloud::store::open(&url).await.expect("open postgres");
     assert_eq!(store.backend(), "postgres");
-    store.migrate().await.expect("migrate postgres");
     TestDb {
         url,
         store,
@@ -154,6 +224,30 @@ pub async fn with_group(db: TestDb, slug: &str) -> (TestDb, Arc<Ingestor>, Strin
     let settings = outloud::daemon::ingest_settings(&outloud::config::Config::default());
     let ingestor = Arc::new(Ingestor::new(db.store.clone(), settings).await.unwrap());
     (db, ingestor, address)
+}
+
+/// The mails queued to `to` so far, oldest first, as text; the outbox is left as it was (every
+/// delivery is claimed and released again).
+pub async fn queued_to(store: &Arc<dyn Store>, to: &str) -> Vec<String> {
+    use outloud::store::outbox::ClaimRequest;
+    let claimed = store
+        .claim_deliveries(&ClaimRequest {
+            holder: "test".into(),
+            now: i64::MAX / 2,
+            limit: 100,
+            lease_secs: 1,
+            only: None,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|d| d.id).collect();
+    store.release_deliveries(&ids, "test").await.unwrap();
+    let mut mails: Vec<(i64, String)> = (claimed.into_iter())
+        .filter(|d| d.recipient == to)
+        .map(|d| (d.id, String::from_utf8_lossy(&d.bytes).into_owned()))
+        .collect();
+    mails.sort();
+    mails.into_iter().map(|(_, text)| text).collect()
 }
 
 pub fn fixture(path: &str) -> std::path::PathBuf {

@@ -88,6 +88,18 @@ impl TokenServer {
             .await;
     }
 
+    /// Every access token issued to `client_id`.
+    pub async fn tokens(&self, client_id: &str) -> Vec<String> {
+        let request = format!(
+            "GET /admin/tokens?client_id={client_id} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        );
+        let v = self.exchange(&request).await;
+        let list = v["tokens"].as_array().expect("a token list");
+        list.iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Tokens issued to `client_id`, and how often its tokens were introspected (one per
     /// login).
     pub async fn stats(&self, client_id: &str) -> (u64, u64) {

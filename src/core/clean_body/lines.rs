@@ -15,7 +15,52 @@ pub(crate) struct Line<'a> {
     pub text: Cow<'a, str>,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
+    /// The line of an empty raw line.
+    pub const BLANK: Line<'static> = Line {
+        raw: "",
+        depth: 0,
+        text: Cow::Borrowed(""),
+    };
+
+    /// The line of `raw` (one line, no `\n`): what [`split_lines`] makes of it.
+    pub fn of(raw: &'a str) -> Self {
+        let raw = raw.trim_end();
+        let (depth, rest) = quote_depth(raw);
+        Line {
+            raw,
+            depth,
+            text: normalise_cow(rest),
+        }
+    }
+
+    /// The same line, its normalised text borrowed from this one.
+    pub fn borrowed(&self) -> Line<'_> {
+        Line {
+            raw: self.raw,
+            depth: self.depth,
+            text: Cow::Borrowed(&self.text),
+        }
+    }
+
+    /// `Line::of(dequote_one(self.raw))`, reusing the normalised text when the content after
+    /// the markers is the same (every line of a deeper quote): the quote history dequotes
+    /// each level of a deep quote again.
+    pub fn dequoted(&self) -> Line<'_> {
+        let raw = dequote_one(self.raw);
+        if raw.len() == self.raw.len() {
+            return self.borrowed();
+        }
+        let (depth, rest) = quote_depth(raw);
+        let (_, old_rest) = quote_depth(self.raw);
+        let text = if rest.as_ptr() == old_rest.as_ptr() && rest.len() == old_rest.len() {
+            Cow::Borrowed(&*self.text)
+        } else {
+            normalise_cow(rest)
+        };
+        Line { raw, depth, text }
+    }
+
     /// No visible content (a `>` line with nothing after it counts as blank too).
     pub fn is_blank(&self) -> bool {
         self.text.is_empty()
@@ -23,17 +68,7 @@ impl Line<'_> {
 }
 
 pub(crate) fn split_lines(text: &str) -> Vec<Line<'_>> {
-    text.split('\n')
-        .map(|l| {
-            let raw = l.trim_end();
-            let (depth, rest) = quote_depth(raw);
-            Line {
-                raw,
-                depth,
-                text: normalise_cow(rest),
-            }
-        })
-        .collect()
+    text.split('\n').map(Line::of).collect()
 }
 
 /// Count leading `>` markers (`>>`, `> >`, up to two spaces of indent) and return the rest.
@@ -77,14 +112,14 @@ static PAREN_URL: LazyLock<Regex> =
 /// single spaces, no markup to reduce) — most lines of most mail.
 pub(crate) fn normalise_cow(s: &str) -> Cow<'_, str> {
     let b = s.as_bytes();
+    // Byte tests first: a substring search is set up only where its first byte occurs (this
+    // runs on every line of every body and every quote level rebuilt).
     let canonical = b.iter().all(|&c| c.is_ascii_graphic() || c == b' ')
-        && !s.contains("  ")
-        && !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && !s.contains("][")
-        && !s.contains("<http")
-        && !s.contains("(http")
-        && !s.contains("(ftp");
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && !b.windows(2).any(|w| w == b"  " || w == b"][")
+        && !(b.contains(&b'<') && s.contains("<http"))
+        && !(b.contains(&b'(') && (s.contains("(http") || s.contains("(ftp")));
     if canonical {
         Cow::Borrowed(s)
     } else {

@@ -236,7 +236,7 @@ const MAX_ID_LEN: usize = 998;
 
 /// Message ids from an id-list header, without angle brackets. Tolerates the junk clients
 /// write: comments, quoted phrases (`Your message of …`), missing brackets, folding inside ids.
-pub(super) fn extract_ids(v: &str) -> Vec<String> {
+pub(crate) fn extract_ids(v: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut rest = v;
     let mut saw_bracket = false;

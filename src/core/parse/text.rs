@@ -13,9 +13,9 @@ const HTML_WIDTH: usize = 10_000;
 /// them), emphasis becomes bare text, links keep their target inline: `text (https://…)`,
 /// `name <a@x>` (see [`inline_links`]).
 pub(super) fn html_to_text(html: &str) -> String {
-    // The HTML5 tree builder is quadratic in element nesting (20,000 nested divs take seconds);
-    // such markup is hostile or broken, and the simple linear converter is good enough for it.
-    if nesting_depth(html) > MAX_HTML_DEPTH {
+    // The HTML5 tree builder's work grows with size × nesting (20,000 nested divs take
+    // seconds); such markup is hostile or broken, and the linear converter is good enough for it.
+    if crate::core::html_shape::check(html).is_err() {
         return mail_parser::decoders::html::html_to_text(html);
     }
     // html2text is a large third-party renderer; a bug there must cost one body, not the daemon.
@@ -166,50 +166,6 @@ fn bare(url: &str) -> String {
     let l = l.split_once("://").map_or(l.as_str(), |(_, rest)| rest);
     let l = l.strip_prefix("www.").unwrap_or(l);
     l.trim_end_matches('/').to_string()
-}
-
-/// Deeper than any real mail client nests (Outlook threads reach a few dozen).
-const MAX_HTML_DEPTH: usize = 512;
-
-/// Elements that never contain others or that the parser closes implicitly: they do not add
-/// to the nesting the tree builder has to search through.
-const NON_NESTING: &[&[u8]] = &[
-    b"br", b"img", b"hr", b"meta", b"link", b"input", b"col", b"area", b"base", b"wbr", b"source",
-    b"param", b"embed", b"track", b"p", b"li", b"td", b"th", b"tr", b"dt", b"dd", b"option",
-];
-
-/// Approximate maximum element nesting, by counting open and close tags (linear, no parsing).
-fn nesting_depth(html: &str) -> usize {
-    let b = html.as_bytes();
-    let (mut depth, mut max) = (0usize, 0usize);
-    let mut i = 0;
-    while let Some(off) = b
-        .get(i..)
-        .and_then(|rest| rest.iter().position(|&c| c == b'<'))
-    {
-        i += off + 1;
-        let closing = b.get(i) == Some(&b'/');
-        let start = if closing { i + 1 } else { i };
-        let rest = b.get(start..).unwrap_or_default();
-        if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
-            continue;
-        }
-        let name_len = rest
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .count();
-        let name = &rest[..name_len];
-        if NON_NESTING.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else {
-            depth += 1;
-            max = max.max(depth);
-        }
-    }
-    max
 }
 
 /// Plain rendering for mail: like html2text's `PlainDecorator` but without `[link]` brackets or
@@ -490,13 +446,6 @@ mod tests {
         let _ = html_to_text(&html);
         let html = "<div>".repeat(20_000) + "deep";
         assert_eq!(html_to_text(&html).trim(), "deep");
-    }
-
-    #[test]
-    fn nesting_depth_counts_containers() {
-        assert_eq!(nesting_depth("<div><p>a<p>b<br><span>c</span></div>"), 2);
-        assert_eq!(nesting_depth("<!-- x --><!DOCTYPE html><a>< b"), 1);
-        assert_eq!(nesting_depth(&"<div>".repeat(600)), 600);
     }
 
     #[test]

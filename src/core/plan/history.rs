@@ -213,9 +213,11 @@ fn rebuilt_entry(
             ..CleanBody::default()
         },
         html: None,
+        html_note: None,
         attachments: Attachments::default(),
         via: Via::Cc,
         reconstructed: true,
+        recipients: Default::default(),
     }
 }
 

@@ -85,6 +85,12 @@ pub(super) struct State {
     pub(super) guesses: HashMap<String, Vec<Guessed>>,
     pub(super) raws: HashSet<String>,
     pub(super) people: HashSet<String>,
+    /// Moderation states of held raw mails, by sha256.
+    pub(super) held: HashMap<String, super::HeldState>,
+    pub(super) retracted: HashSet<String>,
+    pub(super) authors: HashMap<String, String>,
+    pub(super) posters: HashSet<(GroupId, String)>,
+    pub(super) pending: HashMap<String, super::PendingPost>,
 }
 
 /// A published message a rebuilt entry may repeat.
@@ -131,6 +137,11 @@ impl State {
             guesses: HashMap::new(),
             raws: HashSet::new(),
             people: HashSet::new(),
+            held: known.held,
+            retracted: known.retracted,
+            authors: known.authors,
+            posters: known.posters,
+            pending: known.pending,
         };
         for (rec, guess) in known.guesses {
             let (t, key) = (ThreadRef::Existing(rec.thread_id), RecKey::Row(rec.id));
@@ -141,6 +152,56 @@ impl State {
             st.note_guess(t, key, guess, false);
         }
         st
+    }
+
+    /// Where a held raw mail stands, if a moderator's queue has it.
+    pub fn known_held(&self, sha: &str) -> Option<super::HeldState> {
+        self.held.get(sha).copied()
+    }
+
+    /// The author of a published post a `RETRACT` reply names.
+    pub fn author_of(&self, message_id: &str) -> Option<&str> {
+        self.authors.get(message_id).map(String::as_str)
+    }
+
+    /// The slug of a group `p` reaches where its sender never posted (stored or earlier in
+    /// this batch), if any.
+    pub fn first_post_in<'p>(&self, p: &'p Processed) -> Option<&'p str> {
+        let from = &p.mail.from.as_ref()?.email;
+        let posted_now = |g: GroupId| {
+            self.ws
+                .messages
+                .iter()
+                .any(|m| !m.reconstructed && m.place.group_id == g && &m.author_email == from)
+        };
+        p.routes
+            .iter()
+            .find(|r| {
+                !self.posters.contains(&(r.group_id, from.clone())) && !posted_now(r.group_id)
+            })
+            .map(|r| r.slug.as_str())
+    }
+
+    /// Whether `p` is published already in some group it reaches (a reprocess, a re-delivery
+    /// after its window): it is filed (a duplicate), never put back in an undo window.
+    pub fn published_already(&self, p: &Processed) -> bool {
+        p.routes.iter().any(|r| {
+            let key = (r.group_id, p.mail.message_id.clone());
+            match self.messages.get(&key) {
+                Some(KnownMessage::Row(m)) => !m.reconstructed,
+                Some(KnownMessage::Pending { reconstructed, .. }) => !reconstructed,
+                None => false,
+            }
+        })
+    }
+
+    /// The post waiting out an undo window a `CANCEL` reply names.
+    pub fn pending_post(&self, message_id: &str) -> Option<&super::PendingPost> {
+        self.pending.get(message_id)
+    }
+
+    pub fn is_retracted(&self, message_id: &str) -> bool {
+        self.retracted.contains(message_id)
     }
 
     pub fn add_raw(&mut self, item: &BatchItem, sha: &str, message_id: &str) {
@@ -430,9 +491,11 @@ impl State {
             subject_link: f.p.keys.links_by_subject(),
             clean: f.p.clean.clone(),
             html: f.p.safe_html.clone(),
+            html_note: f.p.html_note.clone(),
             attachments: mail.attachments.clone().into(),
             via,
             reconstructed: false,
+            recipients: crate::model::Recipients::of(&mail.to, &mail.cc),
         }
     }
 
@@ -593,6 +656,14 @@ impl State {
         self.learn_zone(f);
         self.add_raw(f.item, &p.mail.raw_sha256, &p.mail.message_id);
         self.add_person(&f.author);
+        // Everyone in To and Cc is a known person too (a digest may reach them), and someone
+        // the author exchanges mail with.
+        for a in p.mail.to.iter().chain(&p.mail.cc) {
+            self.add_person(a);
+            if !a.email.is_empty() && a.email != f.author.email {
+                (self.ws.contacts).push((f.author.email.clone(), a.email.clone(), f.date));
+            }
+        }
         self.touch(t, f.date, added);
         for key in thread_ref_keys(p) {
             let k = (g, key);

@@ -9,6 +9,7 @@ const DAY: i64 = 86_400;
 pub(super) const OPTS: PlanOptions = PlanOptions {
     subject_window_secs: 14 * DAY,
     now: 1_000_000_000,
+    retracted_raw_secs: None,
 };
 
 /// A mail of group 1. `parents` nearest first, as `ThreadKeys::parents` holds them.
@@ -42,6 +43,10 @@ pub(super) fn mail(id: &str, from: &str, date: i64, subject: &str, parents: &[&s
         },
         reconstructed: Default::default(),
         safe_html: None,
+        html_note: None,
+        decision: Default::default(),
+        retract: None,
+        cancel: Vec::new(),
     }
 }
 
@@ -523,4 +528,19 @@ fn a_thread_index_only_reply_joining_a_thread_rebuilds_what_it_quotes() {
         .map(|m| (m.place.thread, m.author_email.as_str()))
         .collect();
     assert_eq!(rebuilt, [(ThreadRef::Existing(9), "pat@x.com")]);
+}
+
+#[test]
+fn retained_raw_mail_is_purged_after_its_retention_from_now() {
+    let day = PlanOptions {
+        retracted_raw_secs: Some(DAY),
+        ..OPTS
+    };
+    assert_eq!(day.purge_after(), Some(OPTS.now + DAY));
+    let negative = PlanOptions {
+        retracted_raw_secs: Some(-5),
+        ..OPTS
+    };
+    assert_eq!(negative.purge_after(), Some(OPTS.now));
+    assert_eq!(OPTS.purge_after(), None, "kept until purged by hand");
 }

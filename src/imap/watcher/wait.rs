@@ -3,9 +3,10 @@
 //! IDLE when offered: the lease is renewed while idling (no need to leave IDLE for it), IDLE
 //! is re-issued every `idle_secs`, ended early when the OAuth2 token it logged in with is due
 //! for renewal, and, where the server holds pushes back (Dovecot) or `idle_recheck_ms` asks
-//! for it, left that often for a NOOP. A server that ends an idle connection (BYE, or closing
-//! it) after it served a while is reconnected to at once, without counting a failure.
-//! Without IDLE, a poll every `poll_secs`.
+//! for it, left that often for a NOOP (which also looks at the injected clock for a token
+//! that became due). A server that ends an idle connection (BYE, or closing it) after it
+//! served a minute or more is reconnected to at once, without counting a failure (ages on the
+//! injected clock: [`decide::ended_by_housekeeping`]). Without IDLE, a poll every `poll_secs`.
 
 use std::time::Duration;
 
@@ -19,11 +20,6 @@ use crate::health::Role;
 use crate::imap::connect::{step, Account, ImapError};
 use crate::imap::decide;
 
-/// A connection the server ends after being open at least this long is simply reconnected;
-/// one ended sooner counts as a failure (with back-off), so a server that keeps hanging up is
-/// not hammered.
-const CLEAN_END_AFTER: Duration = Duration::from_secs(60);
-
 /// Why one IDLE ended.
 enum IdleEnd {
     /// The server sent something (new mail, flags, expunges).
@@ -36,10 +32,11 @@ enum IdleEnd {
     Closed(String),
 }
 
-/// After one IDLE: the connection back, or ended by the server (it was opened at `opened`).
+/// After one IDLE: the connection back, or ended by the server (it was opened at
+/// `opened_at`, Unix seconds).
 enum Idled {
     Back(Conn, IdleEnd),
-    Closed { opened: Instant, why: String },
+    Closed { opened_at: i64, why: String },
 }
 
 impl Watcher {
@@ -113,12 +110,13 @@ impl Watcher {
                     conn = c;
                     end
                 }
-                Idled::Closed { opened, why } => {
-                    return self.server_ended(opened, why).map(|()| None)
+                Idled::Closed { opened_at, why } => {
+                    return self.server_ended(opened_at, why).map(|()| None)
                 }
             };
             let recheck_due = matches!(end, IdleEnd::SliceEnd) && slice_end < deadline;
-            if !recheck_due || self.recheck_sees_mail(&mut conn).await? {
+            let token_due = decide::token_due(conn.renew_at, self.settings.clock.now());
+            if !recheck_due || token_due || self.recheck_sees_mail(&mut conn).await? {
                 break;
             }
         }
@@ -140,7 +138,7 @@ impl Watcher {
             caps,
             swept,
             renew_at,
-            opened,
+            opened_at,
             ..
         } = conn;
         let mut idle = session.idle();
@@ -164,7 +162,7 @@ impl Watcher {
             }
         };
         if let IdleEnd::Closed(why) = end {
-            return Ok(Idled::Closed { opened, why });
+            return Ok(Idled::Closed { opened_at, why });
         }
         let session = step(&account, "ending IDLE", idle.done()).await?;
         let conn = Conn {
@@ -172,7 +170,7 @@ impl Watcher {
             caps,
             swept,
             renew_at,
-            opened,
+            opened_at,
             last_answer: Instant::now(),
         };
         Ok(Idled::Back(conn, end))
@@ -195,15 +193,16 @@ impl Watcher {
     /// The server ended a connection that was idling: after a while in service that is the
     /// server's housekeeping (Gmail, Exchange Online and others end long idle connections), so
     /// reconnect at once; sooner it is a fault, retried with back-off.
-    fn server_ended(&self, opened: Instant, why: String) -> Result<(), WatchError> {
-        let open_for = opened.elapsed();
-        if open_for < CLEAN_END_AFTER {
+    fn server_ended(&self, opened_at: i64, why: String) -> Result<(), WatchError> {
+        let now = self.settings.clock.now();
+        let open_secs = now.saturating_sub(opened_at).max(0);
+        if !decide::ended_by_housekeeping(opened_at, now) {
             return Err(WatchError::Imap(ImapError::Closed {
                 account: self.account.clone(),
-                what: format!("in IDLE, {} s after logging in ({why})", open_for.as_secs()),
+                what: format!("in IDLE, {open_secs} s after logging in ({why})"),
             }));
         }
-        tracing::info!(reason = %why, open_secs = open_for.as_secs(), "the server ended the idle connection; reconnecting");
+        tracing::info!(reason = %why, open_secs, "the server ended the idle connection; reconnecting");
         Ok(())
     }
 }
