@@ -99,9 +99,11 @@ async fn anonymous_visitors_see_nothing(store: Arc<dyn Store>) {
     }
     let api = b.get(&s, "/api/v1/groups").await;
     assert_eq!(api.status, StatusCode::UNAUTHORIZED);
-    for path in ["/healthz", "/metrics", "/signin", "/static/style.css"] {
+    for path in ["/healthz", "/signin", "/static/style.css"] {
         assert_eq!(b.get(&s, path).await.status, StatusCode::OK, "{path}");
     }
+    // The counters of /metrics are for admins (healthz_detail_is_for_signed_in_admins).
+    assert_eq!(b.get(&s, "/metrics").await.status, StatusCode::UNAUTHORIZED);
     // A made-up API token is no better.
     let req = Request::get("/api/v1/groups").header(header::AUTHORIZATION, "Bearer nope");
     assert_eq!(
@@ -261,7 +263,8 @@ async fn forms_need_their_csrf_token(store: Arc<dyn Store>) {
 }
 
 /// `/healthz` detail (the IMAP account, the server's error text) is for signed-in admins; a
-/// signed-in colleague who is not one, like an anonymous caller, gets the status alone.
+/// signed-in colleague who is not one, like an anonymous caller, gets the status alone. The
+/// same holds for `/metrics`: refused to both, read by the admin.
 async fn healthz_detail_is_for_signed_in_admins(store: Arc<dyn Store>) {
     let health = outloud::health::Health::new();
     health.update("corp/INBOX", |m| {
@@ -280,6 +283,14 @@ async fn healthz_detail_is_for_signed_in_admins(store: Arc<dyn Store>) {
     }
     let p = boss.get(&s, "/healthz").await;
     assert!(p.body.contains("login refused"), "admin: {}", p.body);
+    for (b, who) in [(&mut anonymous, "anonymous"), (&mut ed, "ed")] {
+        let p = b.get(&s, "/metrics").await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED, "{who}: {}", p.body);
+        assert!(!p.body.contains("outloud_"), "{who}: {}", p.body);
+    }
+    let p = boss.get(&s, "/metrics").await;
+    assert_eq!(p.status, StatusCode::OK, "admin: {}", p.body);
+    assert!(p.body.ends_with("# EOF\n"), "admin: {}", p.body);
 }
 
 async fn personal_tokens_open_the_api_until_revoked(store: Arc<dyn Store>) {

@@ -351,7 +351,24 @@ async fn time_request(
 /// `/metrics`: the counters of [`crate::metrics::Metrics`] in the OpenMetrics text format, the
 /// outbox and bounce gauges refreshed from the store first (two count queries and a read of
 /// the uncleared bounces). A store that cannot answer leaves the last figures, with a warning.
-async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+/// Prometheus text for whoever may read `/healthz`'s detail (admins, the admin token,
+/// `web.health_detail`) and on an open site (`web.public`); others get 401, as the counts
+/// say how much mail the company sends and how its mailboxes fare.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+    me: auth::Me,
+) -> Response {
+    let admin = me.0.as_ref().is_some_and(|v| v.admin);
+    if !(admin || state.auth.public || state.detail.allows(&headers)) {
+        return (
+            axum::http::StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "/metrics is for admins: sign in as one, or send the admin token \
+             (Authorization: Bearer, web.admin_token_env)\n",
+        )
+            .into_response();
+    }
     let metrics = state.health.metrics();
     match crate::outbox::figures(state.store.as_ref(), state.health.now()).await {
         Ok(figures) => metrics.set_outbox(&figures),
