@@ -23,6 +23,8 @@ pub enum ModerationError {
     NotFound(i64),
     #[error("held mail {id} was {state} already")]
     Decided { id: i64, state: &'static str },
+    #[error("the note is {0} characters long; at most {MAX_NOTE_CHARS} are kept")]
+    NoteTooLong(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -74,6 +76,17 @@ pub fn notice(entry: &HeldEntry, state: HeldState, note: Option<&str>) -> Draft 
     }
 }
 
+/// Longest moderator's note (characters): it goes into the audit log and the sender's mail.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+/// A note longer than [`MAX_NOTE_CHARS`] is refused (the web form stops at it too).
+fn check_note(note: Option<&str>) -> Result<(), ModerationError> {
+    match note.map(|n| n.chars().count()) {
+        Some(n) if n > MAX_NOTE_CHARS => Err(ModerationError::NoteTooLong(n)),
+        _ => Ok(()),
+    }
+}
+
 /// Record the decision, then (for an approval) publish. Returns the entry and, when
 /// approved, what publishing did.
 pub async fn decide(
@@ -82,6 +95,7 @@ pub async fn decide(
     state: HeldState,
     m: &Moderator<'_>,
 ) -> Result<(HeldEntry, Option<MailReport>), ModerationError> {
+    check_note(m.note)?;
     let store = ingestor.store();
     let Some((entry, bytes)) = store.held_one(id).await? else {
         return Err(ModerationError::NotFound(id));
@@ -157,4 +171,20 @@ pub async fn retract(
         );
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_capped() {
+        assert!(check_note(None).is_ok());
+        assert!(check_note(Some(&"é".repeat(MAX_NOTE_CHARS))).is_ok());
+        let e = check_note(Some(&"x".repeat(MAX_NOTE_CHARS + 1))).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the note is 501 characters long; at most 500 are kept"
+        );
+    }
 }

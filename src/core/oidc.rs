@@ -42,7 +42,10 @@ pub fn identity(c: &EmailClaims<'_>) -> Result<Identity, Unverified> {
     };
     Ok(Identity {
         email: email.to_lowercase(),
-        name: c.name.map(str::to_string),
+        // Capped like a name from a mail's From (the provider's directory is user-editable).
+        name: c.name.map(|n| {
+            crate::model::text::cap(n.trim().to_string(), crate::model::text::MAX_NAME_CHARS)
+        }),
         subject: c.subject.to_string(),
     })
 }
@@ -67,6 +70,13 @@ mod tests {
         let id = identity(&claims(Some(" Ann@Corp.Example"), Some(true))).unwrap();
         assert_eq!(id.email, "ann@corp.example");
         assert_eq!(id.name.as_deref(), Some("Ann A"));
+        let long = "N".repeat(5_000);
+        let named = EmailClaims {
+            name: Some(&long),
+            ..claims(Some("ann@corp.example"), Some(true))
+        };
+        let capped = identity(&named).unwrap().name.unwrap();
+        assert_eq!(capped.chars().count(), crate::model::text::MAX_NAME_CHARS);
     }
 
     #[test]

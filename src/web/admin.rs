@@ -190,9 +190,11 @@ pub(crate) async fn held_decide(
         };
         match decide(&ingestor, id, state, &m).await {
             Ok(_) => Ok(Redirect::to(&format!("/admin/held/{id}")).into_response()),
-            Err(e @ (ModerationError::NotFound(_) | ModerationError::Decided { .. })) => {
-                Err(PageError::BadRequest(format!("{e}.")))
-            }
+            Err(
+                e @ (ModerationError::NotFound(_)
+                | ModerationError::Decided { .. }
+                | ModerationError::NoteTooLong(_)),
+            ) => Err(PageError::BadRequest(format!("{e}."))),
             Err(e) => {
                 tracing::error!(error = %e, held = id, "admin: deciding held mail failed");
                 Err(PageError::Internal)
