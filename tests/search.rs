@@ -625,6 +625,56 @@ async fn migration_backfills_existing_messages(db: TestDb) {
     assert_eq!(finds(&store, "lodz").await.len(), 1, "indexed once");
 }
 
+/// PostgreSQL reads a phrase's matches in windows of the newest ids, wider each time it finds
+/// fewer than it ranks: matches far below the newest id (here 100,000 ids apart) are still all
+/// found, in one group or in every one.
+async fn old_matches_far_below_the_newest_are_found(db: TestDb) {
+    let store = db.store.clone();
+    let (_, sales) = groups(&store).await;
+    let ingestor = Ingestor::new(store.clone(), settings()).await.unwrap();
+    let walrus = |n: usize, to: &str| {
+        mail(
+            ("Ann Author", "ann@corp.example"),
+            to,
+            &format!("Walrus plan {n}"),
+            DATES[n % DATES.len()],
+            &format!("walrus{n}@corp.example"),
+            "The walrus tank needs a new filter before spring.\n",
+        )
+    };
+    let old = vec![
+        walrus(0, "eng@corp.example"),
+        walrus(1, "sales@corp.example"),
+    ];
+    ingestor.ingest(old, None, NOW).await.unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    sqlx::query("SELECT setval(pg_get_serial_sequence('messages', 'id'), 100000)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let new = vec![walrus(2, "eng@corp.example"), walrus(3, "eng@corp.example")];
+    ingestor.ingest(new, None, NOW).await.unwrap();
+    let mut found = finds(&store, "\"walrus tank\"").await;
+    found.sort();
+    assert_eq!(
+        found,
+        (0..4)
+            .map(|n| format!("walrus{n}@corp.example"))
+            .collect::<Vec<_>>()
+    );
+    let in_sales = SearchQuery {
+        group: Some(sales),
+        ..q("\"walrus tank\"")
+    };
+    assert_eq!(ids(&store, in_sales).await, ["walrus1@corp.example"]);
+}
+
+#[tokio::test]
+async fn postgres_windows_reach_old_matches() {
+    old_matches_far_below_the_newest_are_found(common::postgres().await).await;
+}
+
 macro_rules! story {
     ($($name:ident),* $(,)?) => {
         mod sqlite {

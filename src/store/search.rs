@@ -25,8 +25,11 @@ pub(crate) const HIT_COLUMNS: &str = "m.id, m.thread_id, m.group_id, g.slug AS g
 
 /// How many of the newest matches are ranked. A rare query ranks all its matches; a common
 /// one (a word in most mails) ranks only its newest this many, so its cost stays flat as the
-/// archive grows instead of growing with every mail that contains the word.
-pub(crate) const RANKED_CANDIDATES: i64 = 1_000;
+/// archive grows instead of growing with every mail that contains the word. Each candidate
+/// costs a read of its index row and a score: 1,000 cost PostgreSQL about 18 ms per query on
+/// 2 cores (too much for 100 searches a second, docs/BENCHMARKS.md), 300 about 6 ms; 300 is
+/// fifteen pages of results.
+pub(crate) const RANKED_CANDIDATES: i64 = 300;
 
 /// The candidates to rank for `q`: [`RANKED_CANDIDATES`], or more when paging past them.
 pub(crate) fn candidates(q: &SearchQuery) -> i64 {

@@ -83,18 +83,24 @@ pub(super) async fn reindex(conn: &mut PgConnection, ids: &[i64]) -> Result<()> 
     Ok(())
 }
 
+/// The first window of ids the index path reads, in ids below the newest. At 16 ids per
+/// candidate, a query matching one message in sixteen or more finds its candidates in it.
+const FIRST_WINDOW: i64 = 16 * super::super::search::RANKED_CANDIDATES;
+
+/// The next window after one of `window` ids held `found` candidates of the `wanted`: twice
+/// what the density seen so far needs; every id when too few were seen to tell.
+fn next_window(window: i64, found: i64, wanted: i64) -> i64 {
+    if found < 8 {
+        return i64::MAX;
+    }
+    window.saturating_mul(2 * wanted) / found
+}
+
 pub(super) async fn search(store: &PgStore, query: &SearchQuery) -> Result<Vec<SearchHit>> {
     let parsed = ParsedQuery::parse(&query.text, query.author.as_deref());
     let Some(filters) = IndexFilters::of(query).filter(|_| !parsed.is_empty()) else {
         return Ok(Vec::new());
     };
-    // The newest matches that pass the filters; those ranked with ts_rank_cd (their dates
-    // read one by one: the planner would otherwise hash whole tables for a thousand rows);
-    // then the page of them, the only rows whose bodies are read.
-    let tsq = tsquery(&parsed);
-    let mut qb = QueryBuilder::<Postgres>::new(
-        "WITH c AS (SELECT s.message_id AS id, s.doc FROM message_search s",
-    );
     // Two ways to the newest matches. Walking message_search newest first and testing each
     // row stops early when most rows match; reading every match from the GIN index (the
     // group and date terms narrowing it) and keeping the newest costs what the matches cost.
@@ -104,6 +110,79 @@ pub(super) async fn search(store: &PgStore, query: &SearchQuery) -> Result<Vec<S
         && filters.dates.is_none()
         && (parsed.text.iter()).all(|c| c.terms.len() == 1)
         && parsed.author.is_empty();
+    if walk {
+        let rows: Vec<HitRow> = statement(query, &parsed, &filters, Path::Walk)
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&store.pool)
+            .await?;
+        return Ok(hits(rows, &parsed));
+    }
+    // The index path reads the matches of a window of the newest ids first: every match it
+    // keeps costs a visit to its row (a phrase is checked there, the ids are read there), and
+    // a common query's newest candidates are all near the top. Fewer candidates than wanted in
+    // the window: the next one is as wide as their density says, or every id. The answer is
+    // the one a single read of every match would give (the newest candidates of the table).
+    // A date range's matches lie where its dates were filed, not near the newest ids: read
+    // at once.
+    let newest: Option<i64> =
+        if filters.dates.is_some() || query.from.is_some() || query.to.is_some() {
+            Some(0)
+        } else {
+            sqlx::query_scalar("SELECT max(message_id) FROM message_search")
+                .fetch_one(&store.pool)
+                .await?
+        };
+    let Some(newest) = newest else {
+        return Ok(Vec::new());
+    };
+    let mut window = FIRST_WINDOW;
+    loop {
+        let above = (newest > window).then(|| newest - window);
+        let rows: Vec<WindowedHit> = statement(query, &parsed, &filters, Path::Index { above })
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&store.pool)
+            .await?;
+        let found = rows.first().map_or(0, |r| r.found);
+        if above.is_none() || found >= candidates(query) {
+            return Ok(hits(rows.into_iter().map(|r| r.hit).collect(), &parsed));
+        }
+        window = next_window(window, found, candidates(query));
+    }
+}
+
+/// How a statement finds its candidates.
+#[derive(Clone, Copy)]
+enum Path {
+    /// Newest rows first, each tested; stops at the candidates wanted.
+    Walk,
+    /// Every match from the GIN index with an id above `above` (all of them on `None`), the
+    /// newest kept; each hit row also says how many candidates were found (`found`).
+    Index { above: Option<i64> },
+}
+
+/// A hit of the index path and how many candidates its window held.
+#[derive(sqlx::FromRow)]
+struct WindowedHit {
+    #[sqlx(flatten)]
+    hit: HitRow,
+    found: i64,
+}
+
+/// The statement: the newest matches that pass the filters; those ranked with ts_rank_cd
+/// (their dates read one by one: the planner would otherwise hash whole tables for a few
+/// hundred rows); then the page of them, the only rows whose bodies are read.
+fn statement(
+    query: &SearchQuery,
+    parsed: &ParsedQuery,
+    filters: &IndexFilters,
+    path: Path,
+) -> QueryBuilder<Postgres> {
+    let tsq = tsquery(parsed);
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "WITH c AS (SELECT s.message_id AS id, s.doc FROM message_search s",
+    );
     if has_row_filters(query) {
         qb.push(
             " CROSS JOIN LATERAL (SELECT author_email, date FROM messages \
@@ -111,14 +190,17 @@ pub(super) async fn search(store: &PgStore, query: &SearchQuery) -> Result<Vec<S
         );
     }
     qb.push(" WHERE s.doc @@ CAST(")
-        .push_bind(tsquery_filtered(&parsed, &filters))
+        .push_bind(tsquery_filtered(parsed, filters))
         .push(" AS tsquery)");
     push_row_filters(&mut qb, query);
-    // `+ 0` hides the key's index from the planner: the matches come from the GIN index.
-    qb.push(if walk {
-        " ORDER BY s.message_id"
-    } else {
-        " ORDER BY s.message_id + 0"
+    if let Path::Index { above: Some(above) } = path {
+        qb.push(" AND s.message_id > ").push_bind(above);
+    }
+    // `+ 0` hides the key's index from the planner's ordering: the matches come from the GIN
+    // index (and, windowed, the key's range), not from walking the key.
+    qb.push(match path {
+        Path::Walk => " ORDER BY s.message_id",
+        Path::Index { .. } => " ORDER BY s.message_id + 0",
     });
     qb.push(" DESC LIMIT ")
         .push_bind(candidates(query))
@@ -132,16 +214,28 @@ pub(super) async fn search(store: &PgStore, query: &SearchQuery) -> Result<Vec<S
         .push_bind(query.limit)
         .push(" OFFSET ")
         .push_bind(query.offset)
-        .push(format!(
-            ") SELECT {HIT_COLUMNS} FROM r JOIN messages m ON m.id = r.id \
-             JOIN groups g ON g.id = m.group_id ORDER BY r.rank DESC, m.date DESC, m.id DESC"
-        ));
-    // Planned for this query's terms (not as a generic prepared statement): how common they
-    // are decides between walking the newest messages and reading the GIN index.
-    let rows: Vec<HitRow> = qb
-        .build_query_as()
-        .persistent(false)
-        .fetch_all(&store.pool)
-        .await?;
-    Ok(hits(rows, &parsed))
+        .push(format!(") SELECT {HIT_COLUMNS}"));
+    if let Path::Index { .. } = path {
+        qb.push(", (SELECT count(*) FROM c) AS found");
+    }
+    qb.push(
+        " FROM r JOIN messages m ON m.id = r.id \
+         JOIN groups g ON g.id = m.group_id ORDER BY r.rank DESC, m.date DESC, m.id DESC",
+    );
+    qb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_window;
+
+    #[test]
+    fn windows_widen_by_the_density_seen() {
+        // 100 of 300 in 4,800 ids: 2 × 300 / 100 = six times wider.
+        assert_eq!(next_window(4_800, 100, 300), 28_800);
+        // Too few to tell: every id.
+        assert_eq!(next_window(4_800, 7, 300), i64::MAX);
+        assert_eq!(next_window(4_800, 0, 300), i64::MAX);
+        assert_eq!(next_window(i64::MAX / 2, 10, 300), i64::MAX / 10);
+    }
 }
