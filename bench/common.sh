@@ -120,3 +120,25 @@ web_bench_stop() {
 web_bench_machine() {
   echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg), $(rustc --version), $(psql --version | cut -d' ' -f3- ), hey $(dpkg-query -W -f='${Version}' hey); $(date -u +%F)"
 }
+
+# hey at $rate requests/s from $workers workers for $secs s on $1, as $spread staggered
+# processes ($workers/$spread workers each, started $workers/($rate*$spread) s apart); one CSV
+# ($2) of every response; further arguments go to hey. hey starts a process's workers' rate
+# tickers together, so one process sends a burst of all its workers at once; $spread=1 is
+# plain hey, $spread=$workers one request at a time, evenly paced (as oha -q or wrk2 send).
+hey_spread() {
+  local url=$1 csv=$2 k parts=() pids=() gap
+  shift 2
+  # Computed once: a python3 start per process would add ~20 ms to each gap.
+  gap=$(python3 -c "print($workers / ($rate * $spread))")
+  for k in $(seq 1 "$spread"); do
+    hey -z "${secs}s" -c $((workers / spread)) -q $((rate / workers)) "$@" -o csv "$url" >"$csv.$k" &
+    pids+=($!)
+    parts+=("$csv.$k")
+    sleep "$gap"
+  done
+  # Only hey's: the server runs in the background too.
+  wait "${pids[@]}"
+  { head -n 1 "${parts[0]}"; for k in "${parts[@]}"; do tail -n +2 "$k"; done; } >"$csv"
+  rm -f "${parts[@]}"
+}

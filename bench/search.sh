@@ -6,6 +6,9 @@
 #  - `hey` (Debian package, installed here if missing) sends RATE (100) requests/s for SECS
 #    (20) seconds to /api/v1/search, one run per query of the list below: 10 workers, each
 #    limited to RATE/10 requests/s; every response time is kept (hey -o csv);
+#  - hey's 10 workers fire together: a burst of 10 every 100 ms. SPREAD=K (1 by default) runs
+#    K hey processes of 10/K workers, started 10/(RATE*K) s apart (bench/common.sh hey_spread);
+#    SPREAD=10 sends one request every 10 ms, evenly paced;
 #  - bench/search_bench.py prints p50 / p90 / p99 / max per query and over all of them.
 # Release build. PostgreSQL: the local server of scripts/ensure-postgres.sh (started if
 # needed), database `outloud_search_bench` (dropped and created here, dropped at the end), or
@@ -19,6 +22,7 @@ n="${MESSAGES:-100000}"
 rate="${RATE:-100}"
 secs="${SECS:-20}"
 workers=10
+spread="${SPREAD:-1}"
 # shellcheck source=bench/common.sh
 source bench/common.sh
 web_bench_setup search
@@ -64,7 +68,7 @@ run_backend() {
     # Warm-up and the hit count (has_more: at least 21).
     local hits
     hits=$(curl -fs "$target_url" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(str(len(d["hits"])) + ("+" if d["has_more"] else ""))')
-    hey -z "${secs}s" -c "$workers" -q $((rate / workers)) -o csv "$target_url" >"$work/$backend-${#args[@]}.csv"
+    hey_spread "$target_url" "$work/$backend-${#args[@]}.csv"
     args+=("$name ($hits hits)" "$work/$backend-${#args[@]}.csv")
   done
   web_bench_stop

@@ -12,7 +12,8 @@
 #  - hey starts its workers' rate tickers together, so the 50 fire in one burst every
 #    50/RATE s (docs/BENCHMARKS.md, "Where the time goes"). SPREAD=K (1 by default) runs K hey
 #    processes of 50/K workers each, started 50/(RATE*K) s apart: the same workers and rate in
-#    K smaller bursts, evenly spaced.
+#    K smaller bursts, evenly spaced. SPREAD=50: one request every 2 ms, as a load tool that
+#    paces requests evenly (oha -q, wrk2) sends them.
 # Usage: bench/thread.sh [sqlite|postgres|both]. Needs root for apt-get (hey).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,23 +35,6 @@ INSERT INTO sessions (token_hash, email, csrf, method, created_at, expires_at) V
 pick_sql="SELECT id, message_count FROM threads ORDER BY message_count DESC, id LIMIT 1;
 SELECT id, message_count FROM threads ORDER BY message_count, id LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM threads);
 SELECT id, message_count FROM threads WHERE message_count = 1 ORDER BY id LIMIT 1;"
-
-# hey at $rate requests/s from $workers workers on $1, as $spread staggered processes; one CSV
-# ($2) of every response.
-hey_spread() {
-  local k parts=() pids=()
-  for k in $(seq 1 "$spread"); do
-    hey -z "${secs}s" -c $((workers / spread)) -q $((rate / workers)) \
-      -H "Cookie: outloud_session=$token" -o csv "$1" >"$2.$k" &
-    pids+=($!)
-    parts+=("$2.$k")
-    sleep "$(python3 -c "print($workers / ($rate * $spread))")"
-  done
-  # Only hey's: the server runs in the background too.
-  wait "${pids[@]}"
-  { head -n 1 "${parts[0]}"; for k in "${parts[@]}"; do tail -n +2 "$k"; done; } >"$2"
-  rm -f "${parts[@]}"
-}
 
 run_backend() {
   local backend=$1 url=$2
@@ -75,7 +59,7 @@ run_backend() {
     status=$(curl -s -o "$work/page.html" -w '%{http_code}' -H "Cookie: outloud_session=$token" "$target_url")
     [ "$status" = 200 ] || { echo "thread $id answered $status"; exit 1; }
     grep -q 'Sign out' "$work/page.html" || { echo "thread $id: not signed in"; exit 1; }
-    hey_spread "$target_url" "$work/$backend-$i.csv"
+    hey_spread "$target_url" "$work/$backend-$i.csv" -H "Cookie: outloud_session=$token"
     args+=("${names[$i]}: /t/$id, $count messages, $(($(wc -c <"$work/page.html") / 1024)) KiB" "$work/$backend-$i.csv")
     i=$((i + 1))
   done <<<"$picks"
