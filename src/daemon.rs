@@ -280,7 +280,7 @@ async fn watchers(
         Ingestor::new(store, ingest_settings(cfg))
             .await?
             .with_digest_replies(replies)
-            .with_notices(cfg.smtp.sender(&cfg.identity).ok()),
+            .with_notices(undo_notices(cfg)),
     );
     for (m, login) in cfg.mailboxes.iter().zip(logins) {
         for folder in &m.folders {
@@ -395,6 +395,18 @@ fn auth_settings(
 }
 
 /// Who sees the `/healthz` detail: `[web] health_detail`, and the admin token if one is named.
+/// Who tells authors their post waits out an undo window, with the web page to cancel it on
+/// when the web view's address is configured.
+fn undo_notices(cfg: &Config) -> Option<crate::moderation::undo_window::Notices> {
+    let sender = cfg.smtp.sender(&cfg.identity).ok()?;
+    let pending_url =
+        (cfg.web.base_url.as_deref()).map(|u| format!("{}/pending", u.trim_end_matches('/')));
+    Some(crate::moderation::undo_window::Notices {
+        sender,
+        pending_url,
+    })
+}
+
 fn health_detail(cfg: &Config) -> Result<crate::web::HealthDetail, DaemonError> {
     let admin_token = match &cfg.web.admin_token_env {
         Some(var) => Some(

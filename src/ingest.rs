@@ -84,7 +84,7 @@ pub struct Ingestor {
     settings: IngestSettings,
     replies: crate::digest::replies::ReplySettings,
     /// Who tells senders their post waits out an undo window (`None`: nobody is told).
-    notices: Option<crate::core::compose::Sender>,
+    notices: Option<crate::moderation::undo_window::Notices>,
 }
 
 /// A batch after the CPU-bound stages: parsed items and the mails that failed to parse.
@@ -130,8 +130,11 @@ impl Ingestor {
 
     /// Who sends the undo window's notices ("reply CANCEL to stop"); the daemon sets this from
     /// `[smtp]` and `[identity]`.
-    pub fn with_notices(mut self, sender: Option<crate::core::compose::Sender>) -> Self {
-        self.notices = sender;
+    pub fn with_notices(
+        mut self,
+        notices: Option<crate::moderation::undo_window::Notices>,
+    ) -> Self {
+        self.notices = notices;
         self
     }
 
@@ -224,8 +227,8 @@ impl Ingestor {
         let planner = move |known| {
             let mut ws = plan(items, known, &opts);
             ws.outbox.extend(outbox.iter().cloned());
-            if let Some(sender) = notices {
-                crate::moderation::undo_window::queue_notices(&mut ws, sender, dir, now);
+            if let Some(notices) = notices {
+                crate::moderation::undo_window::queue_notices(&mut ws, notices, dir, now);
             }
             ws
         };

@@ -653,7 +653,10 @@ async fn an_undo_window_publishes_when_it_ends_and_cancel_stops_it(store: Arc<dy
         Ingestor::new(store.clone(), s)
             .await
             .unwrap()
-            .with_notices(Some(sender())),
+            .with_notices(Some(outloud::moderation::undo_window::Notices {
+                sender: sender(),
+                pending_url: Some("https://outloud.corp.example/pending".into()),
+            })),
     );
     let clock_now = Arc::new(AtomicI64::new(NOW));
     let clock = outloud::clock::Clock::from_fn({
@@ -693,6 +696,11 @@ async fn an_undo_window_publishes_when_it_ends_and_cancel_stops_it(store: Arc<dy
     assert!(subject.contains("Offsite plan"), "{subject}");
     let flat = raw.replace("=\r\n", "").replace("\r\n", " ");
     assert!(flat.contains("CANCEL") && flat.contains("eng"), "{raw}");
+    // The web page where she can cancel it too (web.base_url + /pending).
+    assert!(
+        flat.contains("https://outloud.corp.example/pending"),
+        "{raw}"
+    );
     assert_eq!(
         header_of(raw, "Reply-To").as_deref(),
         Some("eng@corp.example")

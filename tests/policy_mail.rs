@@ -293,7 +293,7 @@ async fn the_undo_window_is_cancelled_by_a_reply_through_the_mail_stack() {
         Ingestor::new(db.store.clone(), s)
             .await
             .unwrap()
-            .with_notices(Some(common::outbox_sender())),
+            .with_notices(Some(common::outbox_sender().into())),
     );
     let toml = format!(
         "name = \"corp\"\nhost = {:?}\nport = {}\nuser = {:?}\npassword_env = \"OUTLOUD_IMAP_PASSWORD\"\ntls = \"none\"\nfolders = [\"INBOX\"]\nbatch_size = 50\n",

@@ -15,8 +15,32 @@ fn when(secs: i64) -> String {
         .unwrap_or_else(|| secs.to_string())
 }
 
+/// Who sends the notices, and where an author can also cancel on the web.
+#[derive(Debug, Clone)]
+pub struct Notices {
+    pub sender: Sender,
+    /// `BASE/pending` (the author's waiting posts, each with a Cancel button) when the web
+    /// view's address is configured (`web.base_url`); `None`: the notice names CANCEL only.
+    pub pending_url: Option<String>,
+}
+
+impl From<Sender> for Notices {
+    fn from(sender: Sender) -> Self {
+        Notices {
+            sender,
+            pending_url: None,
+        }
+    }
+}
+
 /// The notice to the sender of a post waiting out its undo window.
-pub fn notice(h: &HeldRow, publish_at: i64, now: i64, dir: &GroupDirectory) -> Draft {
+pub fn notice(
+    h: &HeldRow,
+    publish_at: i64,
+    now: i64,
+    dir: &GroupDirectory,
+    pending_url: Option<&str>,
+) -> Draft {
     let addresses: Vec<&str> = (h.groups.iter())
         .filter_map(|slug| dir.by_slug(slug))
         .filter_map(|g| g.addresses.first().map(String::as_str))
@@ -31,6 +55,10 @@ pub fn notice(h: &HeldRow, publish_at: i64, now: i64, dir: &GroupDirectory) -> D
         h.subject,
         when(publish_at)
     );
+    let text = match pending_url {
+        Some(url) => format!("{text}\nOr cancel it on the web, signed in: {url}\n"),
+        None => text,
+    };
     Draft {
         to: vec![h.sender.clone()],
         subject: format!("Publishing in {minutes} min: {}", h.subject),
@@ -45,7 +73,7 @@ pub fn notice(h: &HeldRow, publish_at: i64, now: i64, dir: &GroupDirectory) -> D
 
 /// Queue the notice of every post this write set puts in an undo window (same transaction).
 /// A notice that cannot be composed is logged and left out: the post still waits its window.
-pub fn queue_notices(ws: &mut WriteSet, sender: &Sender, dir: &GroupDirectory, now: i64) {
+pub fn queue_notices(ws: &mut WriteSet, notices: &Notices, dir: &GroupDirectory, now: i64) {
     let mut queued: Vec<Outgoing> = Vec::new();
     for h in &ws.held {
         let Some(publish_at) = h.publish_at else {
@@ -54,7 +82,8 @@ pub fn queue_notices(ws: &mut WriteSet, sender: &Sender, dir: &GroupDirectory, n
         if h.sender.is_empty() {
             continue;
         }
-        match crate::outbox::queue_draft(sender, &notice(h, publish_at, now, dir), "undo", now) {
+        let draft = notice(h, publish_at, now, dir, notices.pending_url.as_deref());
+        match crate::outbox::queue_draft(&notices.sender, &draft, "undo", now) {
             Ok(mail) => queued.push(mail),
             Err(e) => {
                 tracing::warn!(message_id = %h.message_id, error = %e, "undo window: cannot compose the notice")
