@@ -124,21 +124,17 @@ pub(super) async fn search(store: &PgStore, query: &SearchQuery) -> Result<Vec<S
     // the window: the next one is as wide as their density says, or every id. The answer is
     // the one a single read of every match would give (the newest candidates of the table).
     // A date range's matches lie where its dates were filed, not near the newest ids: read
-    // at once.
-    let newest: Option<i64> =
-        if filters.dates.is_some() || query.from.is_some() || query.to.is_some() {
-            Some(0)
-        } else {
-            sqlx::query_scalar("SELECT max(message_id) FROM message_search")
-                .fetch_one(&store.pool)
-                .await?
-        };
-    let Some(newest) = newest else {
-        return Ok(Vec::new());
+    // at once (no newest id, as in an empty table).
+    let newest: Option<i64> = if query.from.is_some() || query.to.is_some() {
+        None
+    } else {
+        sqlx::query_scalar("SELECT max(message_id) FROM message_search")
+            .fetch_one(&store.pool)
+            .await?
     };
     let mut window = FIRST_WINDOW;
     loop {
-        let above = (newest > window).then(|| newest - window);
+        let above = newest.filter(|&n| n > window).map(|n| n - window);
         let rows: Vec<WindowedHit> = statement(query, &parsed, &filters, Path::Index { above })
             .build_query_as()
             .persistent(false)
