@@ -359,8 +359,7 @@ async fn metrics(
     headers: axum::http::HeaderMap,
     me: auth::Me,
 ) -> Response {
-    let admin = me.0.as_ref().is_some_and(|v| v.admin);
-    if !(admin || state.auth.public || state.detail.allows(&headers)) {
+    if !(state.auth.public || sees_detail(&state, &headers, &me)) {
         return (
             axum::http::StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
@@ -386,6 +385,12 @@ async fn style_css() -> Response {
         .into_response()
 }
 
+/// Whether the caller may read operators' detail (account names, server errors, counters):
+/// a signed-in admin, or as [`HealthDetail`] allows (the admin token, `web.health_detail`).
+fn sees_detail(state: &AppState, headers: &axum::http::HeaderMap, me: &auth::Me) -> bool {
+    me.0.as_ref().is_some_and(|v| v.admin) || state.detail.allows(headers)
+}
+
 /// `{"status": "ok"|"degraded"}`, 503 when degraded so a load balancer can act on it; for
 /// callers [`HealthDetail`] allows, also `"mailboxes": {NAME: {connected, role, last_sync,
 /// backlog, last_error, processed}}`.
@@ -400,9 +405,7 @@ async fn healthz(
     } else {
         axum::http::StatusCode::SERVICE_UNAVAILABLE
     };
-    // Detail (account names, server errors) for signed-in admins and the admin token only.
-    let admin = me.0.as_ref().is_some_and(|v| v.admin);
-    let body = if admin || state.detail.allows(&headers) {
+    let body = if sees_detail(&state, &headers, &me) {
         serde_json::json!({ "status": status, "mailboxes": state.health.snapshot() })
     } else {
         serde_json::json!({ "status": status })
