@@ -394,7 +394,6 @@ fn auth_settings(
     })
 }
 
-/// Who sees the `/healthz` detail: `[web] health_detail`, and the admin token if one is named.
 /// Who tells authors their post waits out an undo window, with the web page to cancel it on
 /// when the web view's address is configured.
 fn undo_notices(cfg: &Config) -> Option<crate::moderation::undo_window::Notices> {
@@ -407,6 +406,7 @@ fn undo_notices(cfg: &Config) -> Option<crate::moderation::undo_window::Notices>
     })
 }
 
+/// Who sees the `/healthz` detail: `[web] health_detail`, and the admin token if one is named.
 fn health_detail(cfg: &Config) -> Result<crate::web::HealthDetail, DaemonError> {
     let admin_token = match &cfg.web.admin_token_env {
         Some(var) => Some(

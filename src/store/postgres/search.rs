@@ -110,6 +110,8 @@ pub(super) async fn search(store: &PgStore, query: &SearchQuery) -> Result<Vec<S
         && filters.dates.is_none()
         && (parsed.text.iter()).all(|c| c.terms.len() == 1)
         && parsed.author.is_empty();
+    // Each statement is planned for this query's terms (not as a generic prepared statement):
+    // how common they are decides between walking the newest messages and reading the index.
     if walk {
         let rows: Vec<HitRow> = statement(query, &parsed, &filters, Path::Walk)
             .build_query_as()
