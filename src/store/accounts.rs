@@ -3,9 +3,12 @@
 //! personal API tokens and OpenID Connect logins in progress. Tokens are stored only as
 //! [`token_hash`]es.
 
+use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::core::compose::Outgoing;
+use crate::core::plan::{GroupId, ThreadId};
+use crate::store::Result;
 
 /// Emailed sign-in links an address may ask for per hour; more are refused silently.
 pub const LINKS_PER_HOUR: i64 = 5;
@@ -143,4 +146,79 @@ pub struct AuthoredMessage {
     pub subject: String,
     pub author_name: Option<String>,
     pub date: i64,
+}
+
+/// Web sign-in's storage (docs/WEB.md): links, sessions, tokens, accounts, follows and read
+/// marks. Part of every [`Store`](crate::store::Store); both backends share one
+/// implementation (`accounts_impl.rs`).
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// In one transaction: refuse when the address asked for `max_per_hour` links in the last
+    /// hour; otherwise cancel its unused links, store this one and queue its mail.
+    async fn request_sign_in_link(&self, req: &LinkRequest<'_>) -> Result<LinkOutcome>;
+    /// The address of a link still usable at `now` (unused, not cancelled, not expired),
+    /// without using it.
+    async fn sign_in_link_email(&self, token_hash: &str, now: i64) -> Result<Option<String>>;
+    /// In one transaction: use the link (once), create or update the account and open the
+    /// session. None when the link is unknown, used, cancelled or expired.
+    async fn redeem_sign_in_link(
+        &self,
+        token_hash: &str,
+        session: &NewSession<'_>,
+    ) -> Result<Option<SessionRow>>;
+    /// Create or update the account of `email` (lower-cased) and open a session (OIDC).
+    async fn sign_in(&self, email: &str, session: &NewSession<'_>) -> Result<SessionRow>;
+    /// The session of a cookie, when open (not revoked, not expired) at `now`.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>>;
+    /// A person's open sessions, newest first.
+    async fn sessions(&self, email: &str, now: i64) -> Result<Vec<SessionRow>>;
+    /// Revoke one of `email`'s sessions; false when there was no such open session.
+    async fn revoke_session(&self, email: &str, id: i64, now: i64) -> Result<bool>;
+    /// Store a personal API token's hash for `email`; its id.
+    async fn create_api_token(
+        &self,
+        email: &str,
+        label: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<i64>;
+    /// The account an unrevoked API token belongs to.
+    async fn api_token_owner(&self, token_hash: &str) -> Result<Option<Account>>;
+    /// A person's unrevoked API tokens, oldest first.
+    async fn api_tokens(&self, email: &str) -> Result<Vec<ApiTokenRow>>;
+    async fn revoke_api_token(&self, email: &str, id: i64, now: i64) -> Result<bool>;
+    /// The account of `email` (lower-cased), if they ever signed in.
+    async fn account(&self, email: &str) -> Result<Option<Account>>;
+    /// When `email` last signed in (unix seconds); None if never. For the digest.
+    async fn last_sign_in(&self, email: &str) -> Result<Option<i64>> {
+        Ok(self.account(email).await?.map(|a| a.last_sign_in_at))
+    }
+    /// Every account, by address.
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// The settings page's digest choice; false when there is no such account.
+    async fn set_digest_opt_in(&self, email: &str, on: bool) -> Result<bool>;
+    /// Remember an OpenID Connect login until the provider sends the browser back.
+    async fn begin_oidc_login(&self, login: &OidcLogin) -> Result<()>;
+    /// Take (and forget) the login of a state, if it has not expired by `now`.
+    async fn take_oidc_login(&self, state_hash: &str, now: i64) -> Result<Option<OidcLogin>>;
+    /// True when `email` has been seen in group mail (the `people` table).
+    async fn person_known(&self, email: &str) -> Result<bool>;
+    /// Follow (`on`) or unfollow a group.
+    async fn follow(&self, email: &str, group: GroupId, on: bool, now: i64) -> Result<()>;
+    /// The groups `email` follows, by id.
+    async fn followed(&self, email: &str) -> Result<Vec<GroupId>>;
+    /// The latest threads of the groups `email` follows, unread ones marked.
+    async fn home(&self, email: &str, limit: i64) -> Result<Vec<HomeThread>>;
+    /// Someone opened a thread (see [`ReadMark`]).
+    async fn mark_read(&self, mark: &ReadMark<'_>) -> Result<()>;
+    /// What `email` published (not reconstructed), newest first.
+    async fn authored(&self, email: &str, limit: i64) -> Result<Vec<AuthoredMessage>>;
+    /// Who published most in `group` (not reconstructed, address known), most first.
+    async fn top_posters(&self, group: GroupId, limit: i64) -> Result<Vec<Poster>>;
+    /// Store a new feed token for `email` (hashed), revoking the older one.
+    async fn new_feed_token(&self, email: &str, token_hash: &str, now: i64) -> Result<()>;
+    /// Whose unrevoked feed token this is.
+    async fn feed_token_owner(&self, token_hash: &str) -> Result<Option<String>>;
+    /// The thread a message with this Message-ID is filed in, in group `group`.
+    async fn message_thread(&self, message_id: &str, group: GroupId) -> Result<Option<ThreadId>>;
 }

@@ -115,7 +115,7 @@ macro_rules! digest_store_impl {
                 digests: &[$crate::store::digest::NewDigest],
             ) -> $crate::store::Result<Vec<Option<i64>>> {
                 let q = |s: &str| sqlx::AssertSqlSafe($sql(s));
-                let mut tx = self.digest_tx().await?;
+                let mut tx = self.write_tx().await?;
                 let mut out = Vec::with_capacity(digests.len());
                 for d in digests {
                     let threads = serde_json::to_string(&d.threads).unwrap_or_else(|_| "[]".into());
@@ -303,7 +303,7 @@ macro_rules! digest_store_impl {
                 at: i64,
             ) -> $crate::store::Result<()> {
                 let q = |s: &str| sqlx::AssertSqlSafe($sql(s));
-                let mut tx = self.digest_tx().await?;
+                let mut tx = self.write_tx().await?;
                 sqlx::query::<$db>(q("DELETE FROM audiences WHERE source = 'config'"))
                     .execute(&mut *tx)
                     .await?;
@@ -329,7 +329,7 @@ macro_rules! digest_store_impl {
                 at: i64,
             ) -> $crate::store::Result<$crate::store::digest::DirectoryReport> {
                 let q = |s: &str| sqlx::AssertSqlSafe($sql(s));
-                let mut tx = self.digest_tx().await?;
+                let mut tx = self.write_tx().await?;
                 let known: Vec<String> = sqlx::query_scalar::<$db, String>(q("SELECT slug FROM groups"))
                     .fetch_all(&mut *tx)
                     .await?;
@@ -387,7 +387,7 @@ macro_rules! digest_store_impl {
                 &self,
                 r: &$crate::store::digest::DigestReply,
             ) -> $crate::store::Result<()> {
-                let mut tx = self.digest_tx().await?;
+                let mut tx = self.write_tx().await?;
                 let n = sqlx::query::<$db>(sqlx::AssertSqlSafe($sql(
                     "INSERT INTO digest_replies (raw_sha256, token, send_id, sender, outcome, at) \
                      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (raw_sha256) DO NOTHING",

@@ -23,6 +23,7 @@ use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, MessageRowId, Thread
 use crate::model::{GroupAddress, GroupEntry, Message, SkipReason, Slug};
 
 pub mod accounts;
+mod accounts_impl;
 mod common;
 pub mod digest;
 mod digest_impl;
@@ -35,14 +36,11 @@ mod search;
 pub mod sqlite;
 
 use crate::core::compose::Outgoing;
-use accounts::{Account, ApiTokenRow, LinkOutcome, LinkRequest, NewSession, OidcLogin, SessionRow};
 use outbox::{
     AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
     DeliveryId, DeliveryRow, OutboxCounts, Queued,
 };
-use policy::{
-    AuditEntry, AuditFilter, AuditRow, HeldDecision, HeldEntry, HeldState, Retracted, Retraction,
-};
+use policy::{AuditRow, HeldState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -198,8 +196,12 @@ pub struct SearchHit {
 }
 
 #[async_trait]
-/// Digests' storage is its own trait ([`digest::DigestStore`]), part of every store.
-pub trait Store: digest::DigestStore + Send + Sync + 'static {
+/// Digests', web sign-in's and policy's storage are traits of their own
+/// ([`digest::DigestStore`], [`accounts::AccountStore`], [`policy::PolicyStore`]), part of
+/// every store.
+pub trait Store:
+    digest::DigestStore + accounts::AccountStore + policy::PolicyStore + Send + Sync + 'static
+{
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
@@ -291,114 +293,7 @@ pub trait Store: digest::DigestStore + Send + Sync + 'static {
     /// Mark an address's bounces cleared (they stay recorded); the count cleared.
     async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64>;
 
-    // --- web sign-in (docs/WEB.md) ----------------------------------------------------------
-    /// In one transaction: refuse when the address asked for `max_per_hour` links in the last
-    /// hour; otherwise cancel its unused links, store this one and queue its mail.
-    async fn request_sign_in_link(&self, req: &LinkRequest<'_>) -> Result<LinkOutcome>;
-    /// The address of a link still usable at `now` (unused, not cancelled, not expired),
-    /// without using it.
-    async fn sign_in_link_email(&self, token_hash: &str, now: i64) -> Result<Option<String>>;
-    /// In one transaction: use the link (once), create or update the account and open the
-    /// session. None when the link is unknown, used, cancelled or expired.
-    async fn redeem_sign_in_link(
-        &self,
-        token_hash: &str,
-        session: &NewSession<'_>,
-    ) -> Result<Option<SessionRow>>;
-    /// Create or update the account of `email` (lower-cased) and open a session (OIDC).
-    async fn sign_in(&self, email: &str, session: &NewSession<'_>) -> Result<SessionRow>;
-    /// The session of a cookie, when open (not revoked, not expired) at `now`.
-    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>>;
-    /// A person's open sessions, newest first.
-    async fn sessions(&self, email: &str, now: i64) -> Result<Vec<SessionRow>>;
-    /// Revoke one of `email`'s sessions; false when there was no such open session.
-    async fn revoke_session(&self, email: &str, id: i64, now: i64) -> Result<bool>;
-    /// Store a personal API token's hash for `email`; its id.
-    async fn create_api_token(
-        &self,
-        email: &str,
-        label: &str,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<i64>;
-    /// The account an unrevoked API token belongs to.
-    async fn api_token_owner(&self, token_hash: &str) -> Result<Option<Account>>;
-    /// A person's unrevoked API tokens, oldest first.
-    async fn api_tokens(&self, email: &str) -> Result<Vec<ApiTokenRow>>;
-    async fn revoke_api_token(&self, email: &str, id: i64, now: i64) -> Result<bool>;
-    /// The account of `email` (lower-cased), if they ever signed in.
-    async fn account(&self, email: &str) -> Result<Option<Account>>;
-    /// When `email` last signed in (unix seconds); None if never. For the digest.
-    async fn last_sign_in(&self, email: &str) -> Result<Option<i64>> {
-        Ok(self.account(email).await?.map(|a| a.last_sign_in_at))
-    }
-    /// Every account, by address.
-    async fn accounts(&self) -> Result<Vec<Account>>;
-    /// The settings page's digest choice; false when there is no such account.
-    async fn set_digest_opt_in(&self, email: &str, on: bool) -> Result<bool>;
-    /// Remember an OpenID Connect login until the provider sends the browser back.
-    async fn begin_oidc_login(&self, login: &OidcLogin) -> Result<()>;
-    /// Take (and forget) the login of a state, if it has not expired by `now`.
-    async fn take_oidc_login(&self, state_hash: &str, now: i64) -> Result<Option<OidcLogin>>;
-    /// True when `email` has been seen in group mail (the `people` table).
-    async fn person_known(&self, email: &str) -> Result<bool>;
-    /// Follow (`on`) or unfollow a group.
-    async fn follow(&self, email: &str, group: GroupId, on: bool, now: i64) -> Result<()>;
-    /// The groups `email` follows, by id.
-    async fn followed(&self, email: &str) -> Result<Vec<GroupId>>;
-    /// The latest threads of the groups `email` follows, unread ones marked.
-    async fn home(&self, email: &str, limit: i64) -> Result<Vec<accounts::HomeThread>>;
-    /// Someone opened a thread (see [`accounts::ReadMark`]).
-    async fn mark_read(&self, mark: &accounts::ReadMark<'_>) -> Result<()>;
-    /// What `email` published (not reconstructed), newest first.
-    async fn authored(&self, email: &str, limit: i64) -> Result<Vec<accounts::AuthoredMessage>>;
-    /// Who published most in `group` (not reconstructed, address known), most first.
-    async fn top_posters(&self, group: GroupId, limit: i64) -> Result<Vec<accounts::Poster>>;
-    /// Store a new feed token for `email` (hashed), revoking the older one.
-    async fn new_feed_token(&self, email: &str, token_hash: &str, now: i64) -> Result<()>;
-    /// Whose unrevoked feed token this is.
-    async fn feed_token_owner(&self, token_hash: &str) -> Result<Option<String>>;
-    /// The thread a message with this Message-ID is filed in, in group `group`.
-    async fn message_thread(&self, message_id: &str, group: GroupId) -> Result<Option<ThreadId>>;
-    // --- policy ---------------------------------------------------------------------------
-    /// Held mail in `state` (every state when `None`), oldest first.
-    async fn held(&self, state: Option<HeldState>, limit: i64) -> Result<Vec<HeldEntry>>;
-    /// The posts `sender` wrote that wait out an undo window (state `pending`), soonest first.
-    /// The default has none: test fakes hold no mail.
-    async fn pending_from(&self, sender: &str) -> Result<Vec<HeldEntry>> {
-        let _ = sender;
-        Ok(Vec::new())
-    }
-    /// One held mail and its raw bytes.
-    async fn held_one(&self, id: i64) -> Result<Option<(HeldEntry, Vec<u8>)>>;
-    /// In one transaction: a held mail (still `held`) approved or rejected, the audit line, and
-    /// the sender's notice queued. `None` when there is no such mail or it was decided already.
-    async fn decide_held(&self, d: &HeldDecision<'_>) -> Result<Option<HeldEntry>>;
-    /// In one transaction: retract a post (every row with its Message-ID, in every group) or a
-    /// thread (its posts and rebuilt entries): rows deleted (so gone from pages, search, feeds,
-    /// API, exports, digests), the Message-IDs recorded so nothing files them again, threads
-    /// left empty removed, the audit lines written. `None` when there is no such post/thread.
-    async fn retract(&self, r: &Retraction<'_>) -> Result<Option<Retracted>>;
-    /// In one transaction: an author's cancel of a post in its undo window, as a `CANCEL`
-    /// reply does it (see [`policy::Cancelled`]), with the audit line `audit` when it stopped
-    /// the post (a retraction writes its own). The default fails: test fakes need not
-    /// implement it.
-    async fn cancel_pending(
-        &self,
-        cancel: &crate::core::plan::PendingCancel,
-        audit: &AuditRow,
-    ) -> Result<policy::Cancelled> {
-        let _ = (cancel, audit);
-        Err(StoreError::Invalid("this store cannot cancel posts".into()))
-    }
-    /// Ids of posts whose undo window ended by `now` (state `pending`), oldest first.
-    async fn due_pending(&self, now: i64, limit: i64) -> Result<Vec<i64>>;
-    /// Delete the raw mail of retractions whose retention ran out by `now`; the count deleted.
-    async fn purge_retracted(&self, now: i64) -> Result<u64>;
-    /// Append to the audit log (admin changes; the pipeline's decisions go in its write sets).
-    async fn append_audit(&self, rows: &[AuditRow]) -> Result<()>;
-    /// Audit lines matching `filter`, oldest first.
-    async fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+    // --- the group mapping (the policy queue and audit log are [`policy::PolicyStore`]) ---
     /// In one transaction: a mapping change (checked first with
     /// [`check`](crate::core::mapping::check)) and its audit line `audit`. False when it
     /// changed nothing (then nothing is audited); `Invalid` when the group or address is not

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 pub use crate::core::plan::{AuditRow, HeldState};
-use crate::store::StoreError;
+use crate::store::{Result, StoreError};
 
 /// A held mail as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -208,4 +208,49 @@ pub(crate) fn retraction_audit(r: &Retraction<'_>, done: &Retracted) -> Vec<Audi
             ),
         })
         .collect()
+}
+
+/// Policy's storage: the moderation queue, retraction, the undo window and the audit log
+/// (docs/POLICY.md). Part of every [`Store`](crate::store::Store); both backends share one
+/// implementation (`policy_impl.rs`).
+#[async_trait::async_trait]
+pub trait PolicyStore: Send + Sync {
+    /// Held mail in `state` (every state when `None`), oldest first.
+    async fn held(&self, state: Option<HeldState>, limit: i64) -> Result<Vec<HeldEntry>>;
+    /// The posts `sender` wrote that wait out an undo window (state `pending`), soonest first.
+    /// The default has none: test fakes hold no mail.
+    async fn pending_from(&self, sender: &str) -> Result<Vec<HeldEntry>> {
+        let _ = sender;
+        Ok(Vec::new())
+    }
+    /// One held mail and its raw bytes.
+    async fn held_one(&self, id: i64) -> Result<Option<(HeldEntry, Vec<u8>)>>;
+    /// In one transaction: a held mail (still `held`) approved or rejected, the audit line, and
+    /// the sender's notice queued. `None` when there is no such mail or it was decided already.
+    async fn decide_held(&self, d: &HeldDecision<'_>) -> Result<Option<HeldEntry>>;
+    /// In one transaction: retract a post (every row with its Message-ID, in every group) or a
+    /// thread (its posts and rebuilt entries): rows deleted (so gone from pages, search, feeds,
+    /// API, exports, digests), the Message-IDs recorded so nothing files them again, threads
+    /// left empty removed, the audit lines written. `None` when there is no such post/thread.
+    async fn retract(&self, r: &Retraction<'_>) -> Result<Option<Retracted>>;
+    /// In one transaction: an author's cancel of a post in its undo window, as a `CANCEL`
+    /// reply does it (see [`Cancelled`]), with the audit line `audit` when it stopped
+    /// the post (a retraction writes its own). The default fails: test fakes need not
+    /// implement it.
+    async fn cancel_pending(
+        &self,
+        cancel: &crate::core::plan::PendingCancel,
+        audit: &AuditRow,
+    ) -> Result<Cancelled> {
+        let _ = (cancel, audit);
+        Err(StoreError::Invalid("this store cannot cancel posts".into()))
+    }
+    /// Ids of posts whose undo window ended by `now` (state `pending`), oldest first.
+    async fn due_pending(&self, now: i64, limit: i64) -> Result<Vec<i64>>;
+    /// Delete the raw mail of retractions whose retention ran out by `now`; the count deleted.
+    async fn purge_retracted(&self, now: i64) -> Result<u64>;
+    /// Append to the audit log (admin changes; the pipeline's decisions go in its write sets).
+    async fn append_audit(&self, rows: &[AuditRow]) -> Result<()>;
+    /// Audit lines matching `filter`, oldest first.
+    async fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
 }

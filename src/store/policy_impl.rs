@@ -13,7 +13,7 @@ macro_rules! policy_store_impl {
         use $crate::core::plan::{Known, Lookup, PendingCancel, WriteSet};
         use $crate::store::policy::{
             audit_entry, held_entry, retraction_audit, AuditEntry, AuditFilter, AuditRow,
-            AuditTuple, Cancelled, HeldDecision, HeldEntry, HeldState, HeldTuple, RetractTarget,
+            AuditTuple, Cancelled, HeldDecision, PolicyStore, HeldEntry, HeldState, HeldTuple, RetractTarget,
             Retracted, Retraction, AUDIT_COLUMNS, HELD_COLUMNS,
         };
         use $crate::store::Result;
@@ -137,8 +137,9 @@ macro_rules! policy_store_impl {
             Ok(())
         }
 
-        impl $store {
-            pub(super) async fn held_impl(
+        #[async_trait::async_trait]
+        impl PolicyStore for $store {
+            async fn held(
                 &self,
                 state: Option<HeldState>,
                 limit: i64,
@@ -155,7 +156,7 @@ macro_rules! policy_store_impl {
                 rows.into_iter().map(held_entry).collect()
             }
 
-            pub(super) async fn pending_from_impl(&self, sender: &str) -> Result<Vec<HeldEntry>> {
+            async fn pending_from(&self, sender: &str) -> Result<Vec<HeldEntry>> {
                 let rows: Vec<HeldTuple> = sqlx::query_as(q(&format!(
                     "SELECT {HELD_COLUMNS} FROM held WHERE state = 'pending' AND LOWER(sender) = ? \
                      ORDER BY publish_at, id"
@@ -166,7 +167,7 @@ macro_rules! policy_store_impl {
                 rows.into_iter().map(held_entry).collect()
             }
 
-            pub(super) async fn held_one_impl(
+            async fn held_one(
                 &self,
                 id: i64,
             ) -> Result<Option<(HeldEntry, Vec<u8>)>> {
@@ -185,7 +186,7 @@ macro_rules! policy_store_impl {
                 Ok(Some((entry, bytes.unwrap_or_default())))
             }
 
-            pub(super) async fn decide_held_impl(
+            async fn decide_held(
                 &self,
                 d: &HeldDecision<'_>,
             ) -> Result<Option<HeldEntry>> {
@@ -218,7 +219,7 @@ macro_rules! policy_store_impl {
                 Ok(Some(entry))
             }
 
-            pub(super) async fn due_pending_impl(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
+            async fn due_pending(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
                 let ids: Vec<i64> = sqlx::query_scalar(q(
                     "SELECT id FROM held WHERE state = 'pending' AND publish_at <= ? \
                      ORDER BY publish_at, id LIMIT ?",
@@ -230,7 +231,7 @@ macro_rules! policy_store_impl {
                 Ok(ids)
             }
 
-            pub(super) async fn cancel_pending_impl(
+            async fn cancel_pending(
                 &self,
                 cancel: &PendingCancel,
                 audit: &AuditRow,
@@ -244,14 +245,14 @@ macro_rules! policy_store_impl {
                 Ok(done)
             }
 
-            pub(super) async fn append_audit_impl(&self, rows: &[AuditRow]) -> Result<()> {
+            async fn append_audit(&self, rows: &[AuditRow]) -> Result<()> {
                 let mut tx = self.$begin().await?;
                 insert_audit(&mut tx, rows).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
-            pub(super) async fn audit_impl(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+            async fn audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
                 let mut qb = QueryBuilder::<$db>::new(format!(
                     "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > "
                 ));
@@ -275,6 +276,29 @@ macro_rules! policy_store_impl {
                 qb.push(" ORDER BY id LIMIT ").push_bind(f.limit);
                 let rows: Vec<AuditTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(audit_entry).collect())
+            }
+
+            async fn retract(
+                &self,
+                r: &Retraction<'_>,
+            ) -> Result<Option<Retracted>> {
+                let mut tx = self.$begin().await?;
+                let done = retract_in(&mut tx, r).await?;
+                tx.commit().await?;
+                Ok(done)
+            }
+
+            async fn purge_retracted(&self, now: i64) -> Result<u64> {
+                let mut tx = self.$begin().await?;
+                let done = sqlx::query(q(
+                    "DELETE FROM raw_mails WHERE message_id IN (SELECT message_id FROM \
+                     retractions WHERE purge_after IS NOT NULL AND purge_after <= ?)",
+                ))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
             }
         }
 
@@ -304,32 +328,7 @@ macro_rules! policy_store_impl {
             qb.push(")");
         }
 
-        impl $store {
-            pub(super) async fn retract_impl(
-                &self,
-                r: &Retraction<'_>,
-            ) -> Result<Option<Retracted>> {
-                let mut tx = self.$begin().await?;
-                let done = retract_in(&mut tx, r).await?;
-                tx.commit().await?;
-                Ok(done)
-            }
-
-            pub(super) async fn purge_retracted_impl(&self, now: i64) -> Result<u64> {
-                let mut tx = self.$begin().await?;
-                let done = sqlx::query(q(
-                    "DELETE FROM raw_mails WHERE message_id IN (SELECT message_id FROM \
-                     retractions WHERE purge_after IS NOT NULL AND purge_after <= ?)",
-                ))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected())
-            }
-        }
-
-        /// `retract_impl` inside the caller's transaction (an author's RETRACT reply is
+        /// `retract` inside the caller's transaction (an author's RETRACT reply is
         /// executed with the batch that brings it).
         pub async fn retract_in(
             conn: &mut $conn,

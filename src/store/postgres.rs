@@ -35,9 +35,6 @@ use crate::core::plan::{
     Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
 };
 use crate::model::{GroupAddress, GroupEntry, Slug};
-use crate::store::accounts::{
-    Account, ApiTokenRow, LinkOutcome, LinkRequest, NewSession, OidcLogin, SessionRow,
-};
 use crate::store::outbox::{
     AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
     DeliveryId, DeliveryRow, OutboxCounts, Queued, CANCELLABLE, RETRYABLE,
@@ -93,6 +90,12 @@ impl PgStore {
             .await
             .map_err(open_err)?;
         Ok(PgStore { pool })
+    }
+
+    /// A transaction for the shared implementations (digests, policy, sign-in), which SQLite
+    /// opens with `BEGIN IMMEDIATE`.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
     }
 }
 
@@ -385,199 +388,12 @@ impl Store for PgStore {
             .transpose()
     }
 
-    // --- web sign-in: the SQL is in accounts.rs ---
-    async fn request_sign_in_link(&self, req: &LinkRequest<'_>) -> Result<LinkOutcome> {
-        self.acc_request_link(req).await
-    }
-
-    async fn sign_in_link_email(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
-        self.acc_link_email(token_hash, now).await
-    }
-
-    async fn redeem_sign_in_link(
-        &self,
-        token_hash: &str,
-        session: &NewSession<'_>,
-    ) -> Result<Option<SessionRow>> {
-        self.acc_redeem_link(token_hash, session).await
-    }
-
-    async fn sign_in(&self, email: &str, session: &NewSession<'_>) -> Result<SessionRow> {
-        self.acc_sign_in(email, session).await
-    }
-
-    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-        self.acc_session(token_hash, now).await
-    }
-
-    async fn sessions(&self, email: &str, now: i64) -> Result<Vec<SessionRow>> {
-        self.acc_sessions(email, now).await
-    }
-
-    async fn revoke_session(&self, email: &str, id: i64, now: i64) -> Result<bool> {
-        self.acc_revoke_session(email, id, now).await
-    }
-
-    async fn create_api_token(
-        &self,
-        email: &str,
-        label: &str,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<i64> {
-        self.acc_create_api_token(email, label, token_hash, now)
-            .await
-    }
-
-    async fn api_token_owner(&self, token_hash: &str) -> Result<Option<Account>> {
-        self.acc_api_token_owner(token_hash).await
-    }
-
-    async fn api_tokens(&self, email: &str) -> Result<Vec<ApiTokenRow>> {
-        self.acc_api_tokens(email).await
-    }
-
-    async fn revoke_api_token(&self, email: &str, id: i64, now: i64) -> Result<bool> {
-        self.acc_revoke_api_token(email, id, now).await
-    }
-
-    async fn account(&self, email: &str) -> Result<Option<Account>> {
-        self.acc_account(email).await
-    }
-
-    async fn accounts(&self) -> Result<Vec<Account>> {
-        self.acc_accounts().await
-    }
-
-    async fn set_digest_opt_in(&self, email: &str, on: bool) -> Result<bool> {
-        self.acc_set_digest_opt_in(email, on).await
-    }
-
-    async fn begin_oidc_login(&self, login: &OidcLogin) -> Result<()> {
-        self.acc_begin_oidc(login).await
-    }
-
-    async fn take_oidc_login(&self, state_hash: &str, now: i64) -> Result<Option<OidcLogin>> {
-        self.acc_take_oidc(state_hash, now).await
-    }
-
-    async fn person_known(&self, email: &str) -> Result<bool> {
-        self.acc_person_known(email).await
-    }
-
-    async fn follow(&self, email: &str, group: GroupId, on: bool, now: i64) -> Result<()> {
-        self.acc_follow(email, group, on, now).await
-    }
-
-    async fn followed(&self, email: &str) -> Result<Vec<GroupId>> {
-        self.acc_followed(email).await
-    }
-
-    async fn home(
-        &self,
-        email: &str,
-        limit: i64,
-    ) -> Result<Vec<crate::store::accounts::HomeThread>> {
-        self.acc_home(email, limit).await
-    }
-
-    async fn mark_read(&self, mark: &crate::store::accounts::ReadMark<'_>) -> Result<()> {
-        self.acc_mark_read(mark).await
-    }
-
-    async fn authored(
-        &self,
-        email: &str,
-        limit: i64,
-    ) -> Result<Vec<crate::store::accounts::AuthoredMessage>> {
-        self.acc_authored(email, limit).await
-    }
-
-    async fn top_posters(
-        &self,
-        group: GroupId,
-        limit: i64,
-    ) -> Result<Vec<crate::store::accounts::Poster>> {
-        self.acc_top_posters(group, limit).await
-    }
-
-    async fn new_feed_token(&self, email: &str, token_hash: &str, now: i64) -> Result<()> {
-        self.acc_new_feed_token(email, token_hash, now).await
-    }
-
-    async fn feed_token_owner(&self, token_hash: &str) -> Result<Option<String>> {
-        self.acc_feed_token_owner(token_hash).await
-    }
-
-    async fn message_thread(&self, message_id: &str, group: GroupId) -> Result<Option<ThreadId>> {
-        self.acc_message_thread(message_id, group).await
-    }
-
-    async fn held(
-        &self,
-        state: Option<crate::store::policy::HeldState>,
-        limit: i64,
-    ) -> Result<Vec<crate::store::policy::HeldEntry>> {
-        self.held_impl(state, limit).await
-    }
-
-    async fn pending_from(&self, sender: &str) -> Result<Vec<crate::store::policy::HeldEntry>> {
-        self.pending_from_impl(sender).await
-    }
-
-    async fn held_one(
-        &self,
-        id: i64,
-    ) -> Result<Option<(crate::store::policy::HeldEntry, Vec<u8>)>> {
-        self.held_one_impl(id).await
-    }
-
-    async fn decide_held(
-        &self,
-        d: &crate::store::policy::HeldDecision<'_>,
-    ) -> Result<Option<crate::store::policy::HeldEntry>> {
-        self.decide_held_impl(d).await
-    }
-
-    async fn retract(
-        &self,
-        r: &crate::store::policy::Retraction<'_>,
-    ) -> Result<Option<crate::store::policy::Retracted>> {
-        self.retract_impl(r).await
-    }
-
-    async fn cancel_pending(
-        &self,
-        cancel: &crate::core::plan::PendingCancel,
-        audit: &crate::store::policy::AuditRow,
-    ) -> Result<crate::store::policy::Cancelled> {
-        self.cancel_pending_impl(cancel, audit).await
-    }
-    async fn due_pending(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
-        self.due_pending_impl(now, limit).await
-    }
-
-    async fn purge_retracted(&self, now: i64) -> Result<u64> {
-        self.purge_retracted_impl(now).await
-    }
-
-    async fn append_audit(&self, rows: &[crate::store::policy::AuditRow]) -> Result<()> {
-        self.append_audit_impl(rows).await
-    }
-
     async fn edit_mapping(
         &self,
         edit: &crate::core::mapping::Edit,
         audit: &crate::store::policy::AuditRow,
     ) -> Result<bool> {
         self.edit_mapping_impl(edit, audit).await
-    }
-
-    async fn audit(
-        &self,
-        filter: &crate::store::policy::AuditFilter,
-    ) -> Result<Vec<crate::store::policy::AuditEntry>> {
-        self.audit_impl(filter).await
     }
 
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {

@@ -51,8 +51,49 @@ impl FakeStore {
 #[async_trait]
 impl crate::store::digest::DigestStore for FakeStore {}
 
-#[async_trait::async_trait]
-impl Store for FakeStore {
+#[async_trait]
+impl crate::store::policy::PolicyStore for FakeStore {
+    async fn held(
+        &self,
+        _: Option<crate::store::policy::HeldState>,
+        _: i64,
+    ) -> Result<Vec<crate::store::policy::HeldEntry>> {
+        Ok(vec![])
+    }
+    async fn held_one(&self, _: i64) -> Result<Option<(crate::store::policy::HeldEntry, Vec<u8>)>> {
+        Ok(None)
+    }
+    async fn decide_held(
+        &self,
+        _: &crate::store::policy::HeldDecision<'_>,
+    ) -> Result<Option<crate::store::policy::HeldEntry>> {
+        unimplemented!("read-only fake")
+    }
+    async fn retract(
+        &self,
+        _: &crate::store::policy::Retraction<'_>,
+    ) -> Result<Option<crate::store::policy::Retracted>> {
+        unimplemented!("read-only fake")
+    }
+    async fn due_pending(&self, _: i64, _: i64) -> Result<Vec<i64>> {
+        Ok(Vec::new())
+    }
+    async fn purge_retracted(&self, _: i64) -> Result<u64> {
+        unimplemented!("read-only fake")
+    }
+    async fn append_audit(&self, _: &[crate::store::policy::AuditRow]) -> Result<()> {
+        unimplemented!("read-only fake")
+    }
+    async fn audit(
+        &self,
+        _: &crate::store::policy::AuditFilter,
+    ) -> Result<Vec<crate::store::policy::AuditEntry>> {
+        Ok(vec![])
+    }
+}
+
+#[async_trait]
+impl crate::store::accounts::AccountStore for FakeStore {
     async fn new_feed_token(&self, _: &str, _: &str, _: i64) -> Result<()> {
         unimplemented!("read-only fake")
     }
@@ -136,6 +177,10 @@ impl Store for FakeStore {
     async fn person_known(&self, _: &str) -> Result<bool> {
         Ok(false)
     }
+}
+
+#[async_trait::async_trait]
+impl Store for FakeStore {
     fn backend(&self) -> &'static str {
         "fake"
     }
@@ -258,43 +303,6 @@ impl Store for FakeStore {
         unimplemented!("read-only fake")
     }
     async fn raw_accounts(&self, _: i64, _: i64) -> Result<Vec<crate::store::RawAccount>> {
-        Ok(vec![])
-    }
-    async fn held(
-        &self,
-        _: Option<crate::store::policy::HeldState>,
-        _: i64,
-    ) -> Result<Vec<crate::store::policy::HeldEntry>> {
-        Ok(vec![])
-    }
-    async fn held_one(&self, _: i64) -> Result<Option<(crate::store::policy::HeldEntry, Vec<u8>)>> {
-        Ok(None)
-    }
-    async fn decide_held(
-        &self,
-        _: &crate::store::policy::HeldDecision<'_>,
-    ) -> Result<Option<crate::store::policy::HeldEntry>> {
-        unimplemented!("read-only fake")
-    }
-    async fn retract(
-        &self,
-        _: &crate::store::policy::Retraction<'_>,
-    ) -> Result<Option<crate::store::policy::Retracted>> {
-        unimplemented!("read-only fake")
-    }
-    async fn due_pending(&self, _: i64, _: i64) -> Result<Vec<i64>> {
-        Ok(Vec::new())
-    }
-    async fn purge_retracted(&self, _: i64) -> Result<u64> {
-        unimplemented!("read-only fake")
-    }
-    async fn append_audit(&self, _: &[crate::store::policy::AuditRow]) -> Result<()> {
-        unimplemented!("read-only fake")
-    }
-    async fn audit(
-        &self,
-        _: &crate::store::policy::AuditFilter,
-    ) -> Result<Vec<crate::store::policy::AuditEntry>> {
         Ok(vec![])
     }
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>> {

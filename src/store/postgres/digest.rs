@@ -8,12 +8,6 @@ use crate::core::plan::WriteSet;
 use crate::store::digest::{contact_rows, digest_store_impl, numbered};
 use crate::store::Result;
 
-impl PgStore {
-    async fn digest_tx(&self) -> Result<sqlx::Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
-    }
-}
-
 digest_store_impl!(PgStore, Postgres, numbered, super::enqueue_in);
 
 /// Who exchanged mail with whom in this batch (author and each To/Cc address).

@@ -8,12 +8,6 @@ use crate::core::plan::WriteSet;
 use crate::store::digest::{contact_rows, digest_store_impl};
 use crate::store::Result;
 
-impl SqliteStore {
-    async fn digest_tx(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
-        self.write_tx().await
-    }
-}
-
 fn same(sql: &str) -> String {
     sql.to_string()
 }

@@ -6,12 +6,6 @@ use sqlx::{Sqlite, SqliteConnection};
 use super::{enqueue_in, SqliteStore};
 use crate::store::policy_impl::policy_store_impl;
 
-impl SqliteStore {
-    async fn policy_tx(&self) -> crate::store::Result<sqlx::Transaction<'static, Sqlite>> {
-        self.write_tx().await
-    }
-}
-
 fn same(sql: &str) -> String {
     sql.to_string()
 }
@@ -22,5 +16,5 @@ policy_store_impl!(
     SqliteConnection,
     same,
     enqueue_in,
-    policy_tx
+    write_tx
 );
