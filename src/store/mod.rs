@@ -32,6 +32,7 @@ pub mod outbox;
 pub mod policy;
 mod policy_impl;
 pub mod postgres;
+pub mod read;
 mod search;
 pub mod sqlite;
 
@@ -196,11 +197,17 @@ pub struct SearchHit {
 }
 
 #[async_trait]
-/// Digests', web sign-in's and policy's storage are traits of their own
-/// ([`digest::DigestStore`], [`accounts::AccountStore`], [`policy::PolicyStore`]), part of
-/// every store.
+/// Digests', web sign-in's, policy's and the read view's storage are traits of their own
+/// ([`digest::DigestStore`], [`accounts::AccountStore`], [`policy::PolicyStore`],
+/// [`read::ReadStore`]), part of every store.
 pub trait Store:
-    digest::DigestStore + accounts::AccountStore + policy::PolicyStore + Send + Sync + 'static
+    digest::DigestStore
+    + accounts::AccountStore
+    + policy::PolicyStore
+    + read::ReadStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
@@ -309,22 +316,7 @@ pub trait Store:
         ))
     }
 
-    // --- reading --------------------------------------------------------------------------
-    async fn group_summaries(&self) -> Result<Vec<GroupSummary>>;
-    /// Threads of a group, latest activity first.
-    async fn threads(
-        &self,
-        group_id: GroupId,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<ThreadSummary>>;
-    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>>;
-    /// Messages in id order after `after_id`, for export.
-    async fn messages_after(&self, after_id: MessageRowId, limit: i64) -> Result<Vec<MessageRow>>;
-    /// Threads in id order after `after_id`, for export.
-    async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>>;
-    /// Raw mails in arrival order after `after_seq`, for export and reprocess.
-    async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>>;
+    // --- reading (pages and exports are [`read::ReadStore`]) ---------------------------------
     async fn skip_counts(&self) -> Result<Vec<SkipCount>>;
     /// Messages matching `query` (subject, clean body, author name and address; accents and
     /// case ignored, CJK substrings found), best first: by relevance (bm25 on SQLite,

@@ -22,17 +22,13 @@ use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, SqliteConnection};
 use super::common::{
     self, assemble_groups, encode_force_groups, merge_touches, people_rows, resolve, zone_rows,
     GuessRecord, KnownBuilder, PublishedTuple, ReconstructionTuple, CHUNK_ROWS, GUESS_COLUMNS,
-    MESSAGE_COLUMNS, MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS,
-    THREAD_COLUMNS,
+    MESSAGE_WRITE_COLUMNS, PUBLISHED_BODY_CHARS, RECONSTRUCTION_COLUMNS,
 };
 use super::{
-    GroupSummary, LinkedThread, MessageRow, QuarantineRow, RawAccount, RawRow, Result, SearchHit,
-    SearchQuery, SkipCount, Store, StoreError, ThreadDetail, ThreadSummary,
+    QuarantineRow, RawAccount, Result, SearchHit, SearchQuery, SkipCount, Store, StoreError,
 };
 use crate::core::compose::Outgoing;
-use crate::core::plan::{
-    Checkpoint, GroupId, Known, Lookup, MessageRowId, NewMessage, ThreadId, WriteSet,
-};
+use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, NewMessage, ThreadId, WriteSet};
 use crate::model::{GroupAddress, GroupEntry, Slug};
 use crate::store::outbox::{
     AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
@@ -40,6 +36,7 @@ use crate::store::outbox::{
 };
 
 mod accounts;
+crate::store::read::read_store_impl!(SqliteStore);
 mod outbox;
 pub use outbox::enqueue_in;
 mod policy;
@@ -406,111 +403,6 @@ impl Store for SqliteStore {
         audit: &crate::store::policy::AuditRow,
     ) -> Result<bool> {
         self.edit_mapping_impl(edit, audit).await
-    }
-
-    async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
-        let mut conn = self.pool.acquire().await?;
-        let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT g.id, COUNT(t.id), COALESCE(SUM(t.message_count), 0), MAX(t.last_activity) \
-             FROM groups g LEFT JOIN threads t ON t.group_id = g.id GROUP BY g.id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug")
-            .fetch_all(&mut *conn)
-            .await?;
-        let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses")
-            .fetch_all(&mut *conn)
-            .await?;
-        Ok(common::summaries(assemble_groups(groups, addresses), rows))
-    }
-
-    async fn threads(
-        &self,
-        group_id: GroupId,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<ThreadSummary>> {
-        let sql = format!(
-            "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.group_id = ? \
-             ORDER BY t.last_activity DESC, t.id DESC LIMIT ? OFFSET ?"
-        );
-        Ok(sqlx::query_as(AssertSqlSafe(sql))
-            .bind(group_id)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?)
-    }
-
-    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
-        let mut conn = self.pool.acquire().await?;
-        let sql = format!("SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id WHERE t.id = ?");
-        let Some(thread) = sqlx::query_as::<_, ThreadSummary>(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
-             WHERE m.thread_id = ? ORDER BY m.date, m.id"
-        );
-        let messages: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-        let linked: Vec<LinkedThread> = sqlx::query_as(
-            "SELECT DISTINCT t.id AS thread_id, g.slug AS group_slug, t.subject FROM messages m \
-             JOIN messages o ON o.raw_sha256 = m.raw_sha256 AND o.group_id <> m.group_id \
-             JOIN threads t ON t.id = o.thread_id JOIN groups g ON g.id = t.group_id \
-             WHERE m.thread_id = ? AND m.raw_sha256 IS NOT NULL ORDER BY t.id",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok(Some(ThreadDetail {
-            thread,
-            messages,
-            linked,
-        }))
-    }
-
-    async fn messages_after(&self, after_id: MessageRowId, limit: i64) -> Result<Vec<MessageRow>> {
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN groups g ON g.id = m.group_id \
-             WHERE m.id > ? ORDER BY m.id LIMIT ?"
-        );
-        Ok(sqlx::query_as(AssertSqlSafe(sql))
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
-    }
-
-    async fn threads_after(&self, after_id: ThreadId, limit: i64) -> Result<Vec<ThreadSummary>> {
-        let sql = format!(
-            "SELECT {THREAD_COLUMNS} FROM threads t JOIN groups g ON g.id = t.group_id \
-             WHERE t.id > ? ORDER BY t.id LIMIT ?"
-        );
-        Ok(sqlx::query_as(AssertSqlSafe(sql))
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
-    }
-
-    async fn raws_after(&self, after_seq: i64, limit: i64) -> Result<Vec<RawRow>> {
-        let rows: Vec<common::RawTuple> = sqlx::query_as(
-            "SELECT seq, sha256, source, force_groups, received_at, bytes FROM raw_mails \
-             WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(common::raw_row).collect())
     }
 
     async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
@@ -1035,6 +927,7 @@ async fn insert_skips(conn: &mut SqliteConnection, ws: &WriteSet) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::read::ReadStore;
     use crate::store::Store;
 
     #[test]

@@ -52,6 +52,47 @@ impl FakeStore {
 impl crate::store::digest::DigestStore for FakeStore {}
 
 #[async_trait]
+impl crate::store::read::ReadStore for FakeStore {
+    async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
+        self.check()?;
+        Ok(self.groups.clone())
+    }
+    async fn threads(
+        &self,
+        group_id: GroupId,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ThreadSummary>> {
+        self.check()?;
+        self.calls.lock().unwrap().push((group_id, limit, offset));
+        let mut v: Vec<_> = self
+            .threads
+            .iter()
+            .filter(|t| t.group_id == group_id)
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| std::cmp::Reverse(t.last_activity));
+        Ok(v.into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect())
+    }
+    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
+        self.check()?;
+        Ok(self.details.iter().find(|d| d.thread.id == id).cloned())
+    }
+    async fn messages_after(&self, _: MessageRowId, _: i64) -> Result<Vec<MessageRow>> {
+        Ok(vec![])
+    }
+    async fn threads_after(&self, _: ThreadId, _: i64) -> Result<Vec<ThreadSummary>> {
+        Ok(vec![])
+    }
+    async fn raws_after(&self, _: i64, _: i64) -> Result<Vec<RawRow>> {
+        Ok(vec![])
+    }
+}
+
+#[async_trait]
 impl crate::store::policy::PolicyStore for FakeStore {
     async fn held(
         &self,
@@ -225,43 +266,6 @@ impl Store for FakeStore {
     }
     async fn release_lease(&self, _: &str, _: &str) -> Result<()> {
         Ok(())
-    }
-    async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
-        self.check()?;
-        Ok(self.groups.clone())
-    }
-    async fn threads(
-        &self,
-        group_id: GroupId,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<ThreadSummary>> {
-        self.check()?;
-        self.calls.lock().unwrap().push((group_id, limit, offset));
-        let mut v: Vec<_> = self
-            .threads
-            .iter()
-            .filter(|t| t.group_id == group_id)
-            .cloned()
-            .collect();
-        v.sort_by_key(|t| std::cmp::Reverse(t.last_activity));
-        Ok(v.into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect())
-    }
-    async fn thread(&self, id: ThreadId) -> Result<Option<ThreadDetail>> {
-        self.check()?;
-        Ok(self.details.iter().find(|d| d.thread.id == id).cloned())
-    }
-    async fn messages_after(&self, _: MessageRowId, _: i64) -> Result<Vec<MessageRow>> {
-        Ok(vec![])
-    }
-    async fn threads_after(&self, _: ThreadId, _: i64) -> Result<Vec<ThreadSummary>> {
-        Ok(vec![])
-    }
-    async fn raws_after(&self, _: i64, _: i64) -> Result<Vec<RawRow>> {
-        Ok(vec![])
     }
     async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
         Ok(vec![])
