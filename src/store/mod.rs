@@ -36,11 +36,7 @@ pub mod read;
 mod search;
 pub mod sqlite;
 
-use crate::core::compose::Outgoing;
-use outbox::{
-    AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
-    DeliveryId, DeliveryRow, OutboxCounts, Queued,
-};
+use outbox::DeliveryId;
 use policy::{AuditRow, HeldState};
 
 #[derive(Debug, thiserror::Error)]
@@ -197,14 +193,15 @@ pub struct SearchHit {
 }
 
 #[async_trait]
-/// Digests', web sign-in's, policy's and the read view's storage are traits of their own
-/// ([`digest::DigestStore`], [`accounts::AccountStore`], [`policy::PolicyStore`],
-/// [`read::ReadStore`]), part of every store.
+/// Digests', web sign-in's, policy's, the read view's and the outbox's storage are traits of
+/// their own ([`digest::DigestStore`], [`accounts::AccountStore`], [`policy::PolicyStore`],
+/// [`read::ReadStore`], [`outbox::OutboxStore`]), part of every store.
 pub trait Store:
     digest::DigestStore
     + accounts::AccountStore
     + policy::PolicyStore
     + read::ReadStore
+    + outbox::OutboxStore
     + Send
     + Sync
     + 'static
@@ -266,39 +263,7 @@ pub trait Store:
     /// Give the lease up if `holder` holds it, so a standby takes over at once.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 
-    // --- outbox ---------------------------------------------------------------------------
-    /// Queue mails in a transaction of their own (for mail that is the whole change; other
-    /// changes put theirs in their write set).
-    async fn enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>>;
-    /// Take up to `limit` due deliveries (queued or retrying, due by `now`, not leased by
-    /// another holder) for the request's holder, leased on the database's clock. Replicas never
-    /// hold the same delivery: PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, SQLite in one
-    /// `UPDATE … RETURNING` under its write lock.
-    async fn claim_deliveries(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>>;
-    /// Record that an attempt starts now, before any SMTP command; an attempt its sender never
-    /// finished is closed as `interrupted` first. Returns the attempt's number.
-    async fn start_attempt(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64>;
-    /// Close the delivery's turn: the attempt's outcome (when one was started), the delivery's
-    /// new state, the lease given up, and a bounce to count when the server refused the
-    /// recipient. `DeliveryLost` when `holder` no longer holds it.
-    async fn finish_delivery(&self, id: DeliveryId, holder: &str, end: &DeliveryEnd) -> Result<()>;
-    /// Give up held deliveries that were not attempted (a shutdown, a server that is down).
-    async fn release_deliveries(&self, ids: &[DeliveryId], holder: &str) -> Result<()>;
-    /// Deliveries, newest first.
-    async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<DeliveryRow>>;
-    /// A delivery's attempts, oldest first.
-    async fn attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>>;
-    /// Queue failed, cancelled or retrying deliveries again, due at `now`; the count changed.
-    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64>;
-    /// Cancel queued or retrying deliveries no sender holds; the count changed.
-    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64>;
-    async fn outbox_counts(&self) -> Result<OutboxCounts>;
-
-    // --- bounces ------------------------------------------------------------------------
-    /// Bounces not cleared, by address then time; only of `addresses` when given.
-    async fn bounce_events(&self, addresses: Option<&[String]>) -> Result<Vec<BounceEvent>>;
-    /// Mark an address's bounces cleared (they stay recorded); the count cleared.
-    async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64>;
+    // --- the outbox is [`outbox::OutboxStore`] ---
 
     // --- the group mapping (the policy queue and audit log are [`policy::PolicyStore`]) ---
     /// In one transaction: a mapping change (checked first with

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::core::bounce::Severity;
+use crate::core::compose::Outgoing;
 use crate::core::delivery::Failure;
 use crate::model::UnknownSpelling;
 use crate::store::StoreError;
@@ -258,4 +259,63 @@ pub(crate) fn lost(id: DeliveryId, holder: &str) -> StoreError {
         id,
         holder: holder.to_string(),
     }
+}
+
+/// The outbox's storage (docs/OUTBOX.md). Part of every [`Store`](crate::store::Store); each
+/// backend implements it in its `outbox.rs` (claims differ: `BEGIN IMMEDIATE` on SQLite,
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+#[async_trait::async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Queue mails in a transaction of their own (for mail that is the whole change; other
+    /// changes put theirs in their write set).
+    async fn enqueue(&self, mails: &[Outgoing]) -> crate::store::Result<Vec<Queued>>;
+    /// Take up to `limit` due deliveries (queued or retrying, due by `now`, not leased by
+    /// another holder) for the request's holder, leased on the database's clock. Replicas never
+    /// hold the same delivery: PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, SQLite in one
+    /// `UPDATE … RETURNING` under its write lock.
+    async fn claim_deliveries(
+        &self,
+        req: &ClaimRequest,
+    ) -> crate::store::Result<Vec<ClaimedDelivery>>;
+    /// Record that an attempt starts now, before any SMTP command; an attempt its sender never
+    /// finished is closed as `interrupted` first. Returns the attempt's number.
+    async fn start_attempt(
+        &self,
+        id: DeliveryId,
+        holder: &str,
+        now: i64,
+    ) -> crate::store::Result<i64>;
+    /// Close the delivery's turn: the attempt's outcome (when one was started), the delivery's
+    /// new state, the lease given up, and a bounce to count when the server refused the
+    /// recipient. `DeliveryLost` when `holder` no longer holds it.
+    async fn finish_delivery(
+        &self,
+        id: DeliveryId,
+        holder: &str,
+        end: &DeliveryEnd,
+    ) -> crate::store::Result<()>;
+    /// Give up held deliveries that were not attempted (a shutdown, a server that is down).
+    async fn release_deliveries(
+        &self,
+        ids: &[DeliveryId],
+        holder: &str,
+    ) -> crate::store::Result<()>;
+    /// Deliveries, newest first.
+    async fn deliveries(&self, filter: &DeliveryFilter) -> crate::store::Result<Vec<DeliveryRow>>;
+    /// A delivery's attempts, oldest first.
+    async fn attempts(&self, id: DeliveryId) -> crate::store::Result<Vec<AttemptRow>>;
+    /// Queue failed, cancelled or retrying deliveries again, due at `now`; the count changed.
+    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> crate::store::Result<u64>;
+    /// Cancel queued or retrying deliveries no sender holds; the count changed.
+    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> crate::store::Result<u64>;
+    async fn outbox_counts(&self) -> crate::store::Result<OutboxCounts>;
+
+    // --- bounces ------------------------------------------------------------------------
+    /// Bounces not cleared, by address then time; only of `addresses` when given.
+    async fn bounce_events(
+        &self,
+        addresses: Option<&[String]>,
+    ) -> crate::store::Result<Vec<BounceEvent>>;
+    /// Mark an address's bounces cleared (they stay recorded); the count cleared.
+    async fn clear_bounces(&self, address: &str, now: i64) -> crate::store::Result<u64>;
 }

@@ -29,13 +29,8 @@ use super::common::{
 use super::{
     QuarantineRow, RawAccount, Result, SearchHit, SearchQuery, SkipCount, Store, StoreError,
 };
-use crate::core::compose::Outgoing;
 use crate::core::plan::{Checkpoint, GroupId, Known, Lookup, NewMessage, ThreadId, WriteSet};
 use crate::model::{GroupAddress, GroupEntry, Slug};
-use crate::store::outbox::{
-    AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
-    DeliveryId, DeliveryRow, OutboxCounts, Queued, CANCELLABLE, RETRYABLE,
-};
 
 mod accounts;
 crate::store::read::read_store_impl!(PgStore);
@@ -325,55 +320,6 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-
-    async fn enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>> {
-        self.outbox_enqueue(mails).await
-    }
-
-    async fn claim_deliveries(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
-        self.outbox_claim(req).await
-    }
-
-    async fn start_attempt(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64> {
-        self.outbox_start(id, holder, now).await
-    }
-
-    async fn finish_delivery(&self, id: DeliveryId, holder: &str, end: &DeliveryEnd) -> Result<()> {
-        self.outbox_finish(id, holder, end).await
-    }
-
-    async fn release_deliveries(&self, ids: &[DeliveryId], holder: &str) -> Result<()> {
-        self.outbox_release(ids, holder).await
-    }
-
-    async fn deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
-        self.outbox_list(filter).await
-    }
-
-    async fn attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>> {
-        self.outbox_attempts(id).await
-    }
-
-    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
-        self.outbox_set_state(ids, "queued", RETRYABLE, now).await
-    }
-
-    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
-        self.outbox_set_state(ids, "cancelled", CANCELLABLE, now)
-            .await
-    }
-
-    async fn outbox_counts(&self) -> Result<OutboxCounts> {
-        self.count_outbox().await
-    }
-
-    async fn bounce_events(&self, addresses: Option<&[String]>) -> Result<Vec<BounceEvent>> {
-        self.outbox_bounces(addresses).await
-    }
-
-    async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64> {
-        self.outbox_clear_bounces(address, now).await
     }
 
     async fn checkpoint(&self, mailbox: &str) -> Result<Option<Checkpoint>> {

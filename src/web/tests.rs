@@ -52,6 +52,46 @@ impl FakeStore {
 impl crate::store::digest::DigestStore for FakeStore {}
 
 #[async_trait]
+impl crate::store::outbox::OutboxStore for FakeStore {
+    async fn enqueue(&self, _: &[Outgoing]) -> Result<Vec<Queued>> {
+        unimplemented!("read-only fake")
+    }
+    async fn claim_deliveries(&self, _: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
+        unimplemented!("read-only fake")
+    }
+    async fn start_attempt(&self, _: DeliveryId, _: &str, _: i64) -> Result<i64> {
+        unimplemented!("read-only fake")
+    }
+    async fn finish_delivery(&self, _: DeliveryId, _: &str, _: &DeliveryEnd) -> Result<()> {
+        unimplemented!("read-only fake")
+    }
+    async fn release_deliveries(&self, _: &[DeliveryId], _: &str) -> Result<()> {
+        unimplemented!("read-only fake")
+    }
+    async fn deliveries(&self, _: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
+        Ok(Vec::new())
+    }
+    async fn attempts(&self, _: DeliveryId) -> Result<Vec<AttemptRow>> {
+        Ok(Vec::new())
+    }
+    async fn retry_deliveries(&self, _: &[DeliveryId], _: i64) -> Result<u64> {
+        unimplemented!("read-only fake")
+    }
+    async fn cancel_deliveries(&self, _: &[DeliveryId], _: i64) -> Result<u64> {
+        unimplemented!("read-only fake")
+    }
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        Ok(OutboxCounts::default())
+    }
+    async fn bounce_events(&self, _: Option<&[String]>) -> Result<Vec<BounceEvent>> {
+        Ok(Vec::new())
+    }
+    async fn clear_bounces(&self, _: &str, _: i64) -> Result<u64> {
+        unimplemented!("read-only fake")
+    }
+}
+
+#[async_trait]
 impl crate::store::read::ReadStore for FakeStore {
     async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
         self.check()?;
@@ -269,42 +309,6 @@ impl Store for FakeStore {
     }
     async fn skip_counts(&self) -> Result<Vec<SkipCount>> {
         Ok(vec![])
-    }
-    async fn enqueue(&self, _: &[Outgoing]) -> Result<Vec<Queued>> {
-        unimplemented!("read-only fake")
-    }
-    async fn claim_deliveries(&self, _: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
-        unimplemented!("read-only fake")
-    }
-    async fn start_attempt(&self, _: DeliveryId, _: &str, _: i64) -> Result<i64> {
-        unimplemented!("read-only fake")
-    }
-    async fn finish_delivery(&self, _: DeliveryId, _: &str, _: &DeliveryEnd) -> Result<()> {
-        unimplemented!("read-only fake")
-    }
-    async fn release_deliveries(&self, _: &[DeliveryId], _: &str) -> Result<()> {
-        unimplemented!("read-only fake")
-    }
-    async fn deliveries(&self, _: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
-        Ok(Vec::new())
-    }
-    async fn attempts(&self, _: DeliveryId) -> Result<Vec<AttemptRow>> {
-        Ok(Vec::new())
-    }
-    async fn retry_deliveries(&self, _: &[DeliveryId], _: i64) -> Result<u64> {
-        unimplemented!("read-only fake")
-    }
-    async fn cancel_deliveries(&self, _: &[DeliveryId], _: i64) -> Result<u64> {
-        unimplemented!("read-only fake")
-    }
-    async fn outbox_counts(&self) -> Result<OutboxCounts> {
-        Ok(OutboxCounts::default())
-    }
-    async fn bounce_events(&self, _: Option<&[String]>) -> Result<Vec<BounceEvent>> {
-        Ok(Vec::new())
-    }
-    async fn clear_bounces(&self, _: &str, _: i64) -> Result<u64> {
-        unimplemented!("read-only fake")
     }
     async fn raw_accounts(&self, _: i64, _: i64) -> Result<Vec<crate::store::RawAccount>> {
         Ok(vec![])

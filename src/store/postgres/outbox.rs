@@ -9,7 +9,7 @@ use crate::core::compose::Outgoing;
 use crate::core::delivery::points;
 use crate::core::plan::BounceNote;
 use crate::store::common::{bounce_targets, queued, BounceTarget};
-use crate::store::outbox::lost;
+use crate::store::outbox::{lost, OutboxStore, CANCELLABLE, RETRYABLE};
 use crate::store::outbox::{
     AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
     DeliveryId, DeliveryRow, DeliveryState, OutboxCounts, Queued, CLAIM_COLUMNS, DELIVERY_COLUMNS,
@@ -117,15 +117,16 @@ async fn record_bounce(conn: &mut PgConnection, note: &BounceNote, b: &BounceTar
     Ok(())
 }
 
-impl PgStore {
-    pub(super) async fn outbox_enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>> {
+#[async_trait::async_trait]
+impl OutboxStore for PgStore {
+    async fn enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>> {
         let mut tx = self.pool.begin().await?;
         let queued = enqueue_in(&mut tx, mails).await?;
         tx.commit().await?;
         Ok(queued)
     }
 
-    pub(super) async fn outbox_claim(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
+    async fn claim_deliveries(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
         let due = match &req.only {
             Some(_) => "id = ANY($4)",
             None => "next_attempt_at <= $4",
@@ -150,7 +151,7 @@ impl PgStore {
         Ok(q.fetch_all(&self.pool).await?)
     }
 
-    pub(super) async fn outbox_start(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64> {
+    async fn start_attempt(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
         let row: Option<(i64, bool)> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT attempts, in_flight FROM outbox_deliveries \
@@ -196,12 +197,7 @@ impl PgStore {
         Ok(attempt)
     }
 
-    pub(super) async fn outbox_finish(
-        &self,
-        id: DeliveryId,
-        holder: &str,
-        end: &DeliveryEnd,
-    ) -> Result<()> {
+    async fn finish_delivery(&self, id: DeliveryId, holder: &str, end: &DeliveryEnd) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         // An attempt this turn started gets the outcome; one left open by a dead sender
         // (a delivery settled without a new attempt) is closed as interrupted.
@@ -261,7 +257,7 @@ impl PgStore {
         Ok(())
     }
 
-    pub(super) async fn outbox_release(&self, ids: &[DeliveryId], holder: &str) -> Result<()> {
+    async fn release_deliveries(&self, ids: &[DeliveryId], holder: &str) -> Result<()> {
         sqlx::query(
             "UPDATE outbox_deliveries SET lease_holder = NULL, lease_until = NULL \
              WHERE lease_holder = $1 AND id = ANY($2)",
@@ -273,7 +269,7 @@ impl PgStore {
         Ok(())
     }
 
-    pub(super) async fn outbox_list(&self, f: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
+    async fn deliveries(&self, f: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
         let mut qb = QueryBuilder::<Postgres>::new(format!(
             "SELECT {DELIVERY_COLUMNS} FROM outbox_deliveries d JOIN outbox o ON o.id = d.outbox_id \
              WHERE TRUE"
@@ -295,7 +291,7 @@ impl PgStore {
         Ok(qb.build_query_as().fetch_all(&self.pool).await?)
     }
 
-    pub(super) async fn outbox_attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>> {
+    async fn attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>> {
         Ok(sqlx::query_as(
             "SELECT delivery_id, attempt, holder, started_at, ended_at, outcome, code, reply \
              FROM outbox_attempts WHERE delivery_id = $1 ORDER BY attempt",
@@ -306,7 +302,53 @@ impl PgStore {
     }
 
     /// Sets `to` on the listed deliveries that are in one of `from` and held by no sender.
-    pub(super) async fn outbox_set_state(
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM outbox_deliveries GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        let bounces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bounces")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(OutboxCounts::from_rows(rows, bounces))
+    }
+
+    async fn bounce_events(&self, addresses: Option<&[String]>) -> Result<Vec<BounceEvent>> {
+        let list: Option<Vec<String>> =
+            addresses.map(|a| a.iter().map(|x| x.to_ascii_lowercase()).collect());
+        Ok(sqlx::query_as(
+            "SELECT id, address, at, severity, points, source, status, detail, delivery_id \
+             FROM bounces WHERE cleared_at IS NULL AND ($1::TEXT[] IS NULL OR address = ANY($1)) \
+             ORDER BY address, at, id",
+        )
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE bounces SET cleared_at = $1 WHERE address = $2 AND cleared_at IS NULL",
+        )
+        .bind(now)
+        .bind(address.trim().to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
+        self.outbox_set_state(ids, "queued", RETRYABLE, now).await
+    }
+
+    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
+        self.outbox_set_state(ids, "cancelled", CANCELLABLE, now)
+            .await
+    }
+}
+
+impl PgStore {
+    async fn outbox_set_state(
         &self,
         ids: &[DeliveryId],
         to: &str,
@@ -329,44 +371,6 @@ impl PgStore {
             .bind(ids)
             .execute(&self.pool)
             .await?;
-        Ok(done.rows_affected())
-    }
-
-    pub(super) async fn count_outbox(&self) -> Result<OutboxCounts> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, COUNT(*) FROM outbox_deliveries GROUP BY state")
-                .fetch_all(&self.pool)
-                .await?;
-        let bounces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bounces")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(OutboxCounts::from_rows(rows, bounces))
-    }
-
-    pub(super) async fn outbox_bounces(
-        &self,
-        addresses: Option<&[String]>,
-    ) -> Result<Vec<BounceEvent>> {
-        let list: Option<Vec<String>> =
-            addresses.map(|a| a.iter().map(|x| x.to_ascii_lowercase()).collect());
-        Ok(sqlx::query_as(
-            "SELECT id, address, at, severity, points, source, status, detail, delivery_id \
-             FROM bounces WHERE cleared_at IS NULL AND ($1::TEXT[] IS NULL OR address = ANY($1)) \
-             ORDER BY address, at, id",
-        )
-        .bind(list)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    pub(super) async fn outbox_clear_bounces(&self, address: &str, now: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE bounces SET cleared_at = $1 WHERE address = $2 AND cleared_at IS NULL",
-        )
-        .bind(now)
-        .bind(address.trim().to_ascii_lowercase())
-        .execute(&self.pool)
-        .await?;
         Ok(done.rows_affected())
     }
 }

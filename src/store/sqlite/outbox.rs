@@ -9,7 +9,7 @@ use crate::core::compose::Outgoing;
 use crate::core::delivery::points;
 use crate::core::plan::BounceNote;
 use crate::store::common::{bounce_targets, BounceTarget, CHUNK_ROWS};
-use crate::store::outbox::lost;
+use crate::store::outbox::{lost, OutboxStore, CANCELLABLE, RETRYABLE};
 use crate::store::outbox::{
     AttemptRow, BounceEvent, ClaimRequest, ClaimedDelivery, DeliveryEnd, DeliveryFilter,
     DeliveryId, DeliveryRow, OutboxCounts, Queued, CLAIM_COLUMNS, DELIVERY_COLUMNS,
@@ -124,15 +124,16 @@ async fn record_bounce(
     Ok(())
 }
 
-impl SqliteStore {
-    pub(super) async fn outbox_enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>> {
+#[async_trait::async_trait]
+impl OutboxStore for SqliteStore {
+    async fn enqueue(&self, mails: &[Outgoing]) -> Result<Vec<Queued>> {
         let mut tx = self.write_tx().await?;
         let queued = enqueue_in(&mut tx, mails).await?;
         tx.commit().await?;
         Ok(queued)
     }
 
-    pub(super) async fn outbox_claim(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
+    async fn claim_deliveries(&self, req: &ClaimRequest) -> Result<Vec<ClaimedDelivery>> {
         let mut tx = self.write_tx().await?;
         let mut qb = QueryBuilder::<Sqlite>::new("UPDATE outbox_deliveries SET lease_holder = ");
         qb.push_bind(req.holder.as_str())
@@ -181,7 +182,7 @@ impl SqliteStore {
         Ok(claimed)
     }
 
-    pub(super) async fn outbox_start(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64> {
+    async fn start_attempt(&self, id: DeliveryId, holder: &str, now: i64) -> Result<i64> {
         let mut tx = self.write_tx().await?;
         let row: Option<(i64, bool)> = sqlx::query_as(AssertSqlSafe(format!(
             "SELECT attempts, in_flight FROM outbox_deliveries \
@@ -227,12 +228,7 @@ impl SqliteStore {
         Ok(attempt)
     }
 
-    pub(super) async fn outbox_finish(
-        &self,
-        id: DeliveryId,
-        holder: &str,
-        end: &DeliveryEnd,
-    ) -> Result<()> {
+    async fn finish_delivery(&self, id: DeliveryId, holder: &str, end: &DeliveryEnd) -> Result<()> {
         let mut tx = self.write_tx().await?;
         // An attempt this turn started gets the outcome; one left open by a dead sender
         // (a delivery settled without a new attempt) is closed as interrupted.
@@ -294,7 +290,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(super) async fn outbox_release(&self, ids: &[DeliveryId], holder: &str) -> Result<()> {
+    async fn release_deliveries(&self, ids: &[DeliveryId], holder: &str) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -316,7 +312,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(super) async fn outbox_list(&self, f: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
+    async fn deliveries(&self, f: &DeliveryFilter) -> Result<Vec<DeliveryRow>> {
         let mut qb = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {DELIVERY_COLUMNS} FROM outbox_deliveries d JOIN outbox o ON o.id = d.outbox_id \
              WHERE 1 = 1"
@@ -338,7 +334,7 @@ impl SqliteStore {
         Ok(qb.build_query_as().fetch_all(&self.pool).await?)
     }
 
-    pub(super) async fn outbox_attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>> {
+    async fn attempts(&self, id: DeliveryId) -> Result<Vec<AttemptRow>> {
         Ok(sqlx::query_as(
             "SELECT delivery_id, attempt, holder, started_at, ended_at, outcome, code, reply \
              FROM outbox_attempts WHERE delivery_id = ? ORDER BY attempt",
@@ -349,7 +345,60 @@ impl SqliteStore {
     }
 
     /// Sets `state` on the listed deliveries that are in one of `from` and held by no sender.
-    pub(super) async fn outbox_set_state(
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM outbox_deliveries GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        let bounces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bounces")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(OutboxCounts::from_rows(rows, bounces))
+    }
+
+    async fn bounce_events(&self, addresses: Option<&[String]>) -> Result<Vec<BounceEvent>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, address, at, severity, points, source, status, detail, delivery_id \
+             FROM bounces WHERE cleared_at IS NULL",
+        );
+        if let Some(list) = addresses {
+            if list.is_empty() {
+                return Ok(Vec::new());
+            }
+            qb.push(" AND address IN (");
+            let mut sep = qb.separated(", ");
+            for a in list {
+                sep.push_bind(a.to_ascii_lowercase());
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY address, at, id");
+        Ok(qb.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn clear_bounces(&self, address: &str, now: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE bounces SET cleared_at = ? WHERE address = ? AND cleared_at IS NULL",
+        )
+        .bind(now)
+        .bind(address.trim().to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn retry_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
+        self.outbox_set_state(ids, "queued", RETRYABLE, now).await
+    }
+
+    async fn cancel_deliveries(&self, ids: &[DeliveryId], now: i64) -> Result<u64> {
+        self.outbox_set_state(ids, "cancelled", CANCELLABLE, now)
+            .await
+    }
+}
+
+impl SqliteStore {
+    async fn outbox_set_state(
         &self,
         ids: &[DeliveryId],
         to: &str,
@@ -377,50 +426,5 @@ impl SqliteStore {
         }
         tx.commit().await?;
         Ok(n)
-    }
-
-    pub(super) async fn count_outbox(&self) -> Result<OutboxCounts> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT state, COUNT(*) FROM outbox_deliveries GROUP BY state")
-                .fetch_all(&self.pool)
-                .await?;
-        let bounces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bounces")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(OutboxCounts::from_rows(rows, bounces))
-    }
-
-    pub(super) async fn outbox_bounces(
-        &self,
-        addresses: Option<&[String]>,
-    ) -> Result<Vec<BounceEvent>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, address, at, severity, points, source, status, detail, delivery_id \
-             FROM bounces WHERE cleared_at IS NULL",
-        );
-        if let Some(list) = addresses {
-            if list.is_empty() {
-                return Ok(Vec::new());
-            }
-            qb.push(" AND address IN (");
-            let mut sep = qb.separated(", ");
-            for a in list {
-                sep.push_bind(a.to_ascii_lowercase());
-            }
-            qb.push(")");
-        }
-        qb.push(" ORDER BY address, at, id");
-        Ok(qb.build_query_as().fetch_all(&self.pool).await?)
-    }
-
-    pub(super) async fn outbox_clear_bounces(&self, address: &str, now: i64) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE bounces SET cleared_at = ? WHERE address = ? AND cleared_at IS NULL",
-        )
-        .bind(now)
-        .bind(address.trim().to_ascii_lowercase())
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
     }
 }
