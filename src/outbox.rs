@@ -1,5 +1,5 @@
 //! Outgoing mail: how a part of outloud queues a mail ([`queue_draft`], then the write set's
-//! `outbox` or [`Store::enqueue`](crate::store::Store::enqueue)), the [`sender`] worker of
+//! `outbox` or [`OutboxStore::enqueue`](crate::store::outbox::OutboxStore::enqueue)), the [`sender`] worker of
 //! `outloud run` that delivers it, and the `outloud mail|outbox|bounces` [`commands`].
 //! docs/OUTBOX.md describes the guarantees.
 

@@ -6,12 +6,15 @@
 //!   the next claim closes it as `interrupted` and sends the mail again, with the same bytes and
 //!   Message-ID. That is the only way a mail goes out twice.
 //! - **Replicas.** Deliveries are claimed under a lease on the database's clock (see
-//!   [`Store::claim_deliveries`]). A sender starts a transaction only while its lease has room
-//!   for the longest one (every step's deadline), so no other replica can take it meanwhile.
+//!   [`OutboxStore::claim_deliveries`]). A sender starts a transaction only while its lease
+//!   has room for the longest one (every step's deadline), so no other replica can take it
+//!   meanwhile.
 //! - **Politeness.** At most `rate_per_minute` transactions start per minute; a server that is
 //!   down is retried after 1 s doubling to 60 s (jittered), a refused login after 5 minutes.
 //! - **Time.** Due times and retry delays use the injected [`Clock`]; pacing and deadlines use
 //!   tokio's clock (paused in tests).
+//!
+//! [`OutboxStore::claim_deliveries`]: crate::store::outbox::OutboxStore::claim_deliveries
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,13 +2,20 @@
 //! own migrations under `migrations/<backend>/`. The same test story (`tests/store.rs`) runs
 //! against both.
 //!
+//! [`Store`] is made of parts, each a trait of its own: the read view ([`read::ReadStore`]),
+//! web sign-in ([`accounts::AccountStore`]), policy ([`policy::PolicyStore`]), digests
+//! ([`digest::DigestStore`]) and the outbox ([`outbox::OutboxStore`]). Where both databases
+//! read the same SQL, a part is written once, as a macro each backend expands
+//! (`read.rs`, `accounts_impl.rs`, `policy_impl.rs`, `digest_impl.rs`, `mapping.rs`); where
+//! they differ (ingest's bulk statements, outbox claims, search), each backend has its own.
+//!
 //! Writes happen only through [`Store::ingest`]: lookup → pure plan → apply, in one
 //! transaction, with the IMAP checkpoint when there is one, so a crash mid-batch leaves
 //! either all of a batch or none of it. Mail to send is part of that write: a
 //! [`WriteSet`]'s `outbox` rows are queued in the same transaction as the change that causes
 //! them, and its bounces are matched to their deliveries there too ([`outbox`]). A store method
 //! that writes some other change queues its mail the same way, through the backend's
-//! `enqueue_in(&mut connection, …)` inside its own transaction; [`Store::enqueue`] is that
+//! `enqueue_in(&mut connection, …)` inside its own transaction; [`outbox::OutboxStore::enqueue`] is that
 //! alone, for mail that is the whole change.
 //!
 //! The full-text index (`docs/SEARCH.md`) is written in that same transaction: each backend

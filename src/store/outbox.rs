@@ -118,9 +118,9 @@ pub struct DeliveryEnd {
     pub bounce: Option<Severity>,
 }
 
-/// A mail and its deliveries as queued: the ids of what [`Store::enqueue`] wrote.
+/// A mail and its deliveries as queued: the ids of what [`OutboxStore::enqueue`] wrote.
 ///
-/// [`Store::enqueue`]: super::Store::enqueue
+/// [`OutboxStore::enqueue`]: OutboxStore::enqueue
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
     pub outbox_id: OutboxId,

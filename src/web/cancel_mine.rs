@@ -1,11 +1,11 @@
 //! `/pending`: a signed-in author's posts waiting out their group's undo window (`[[groups]]
 //! undo_minutes`), each with a Cancel button — the web twin of replying `CANCEL`
-//! (docs/POLICY.md). Same store path as the reply ([`Store::cancel_pending`]): the post is
+//! (docs/POLICY.md). Same store path as the reply ([`PolicyStore::cancel_pending`]): the post is
 //! set `cancelled` and never published, audited as `web:ADDRESS`; one the undo worker
 //! published meanwhile is retracted instead. Only the post's own sender (by the address they
 //! signed in with) may; admins reject pending posts on `/admin/held/ID`.
 //!
-//! [`Store::cancel_pending`]: crate::store::Store::cancel_pending
+//! [`PolicyStore::cancel_pending`]: crate::store::policy::PolicyStore::cancel_pending
 
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
