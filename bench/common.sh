@@ -42,7 +42,7 @@ bench_machine() {
 }
 
 # --- The web-view benchmarks (bench/search.sh, bench/thread.sh): the release `outloud run`
-# serving a database of $n gen_mbox mails on a loopback port, driven by hey. ---
+# serving a database of $n gen_mbox mails on a loopback port, driven by wrk (or hey). ---
 
 # A temp dir in $work (removed on exit, with the server started and the database created
 # here), hey (Debian package, installed if missing), the release build ($target, $bin) and
@@ -52,10 +52,13 @@ web_bench_setup() {
   pid=""
   created_db=""
   trap web_bench_cleanup EXIT
-  if ! command -v hey >/dev/null; then
-    echo "== installing hey (Debian package)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends hey >/dev/null
-  fi
+  local pkg
+  for pkg in hey wrk; do
+    if ! command -v $pkg >/dev/null; then
+      echo "== installing $pkg (Debian package)"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkg >/dev/null
+    fi
+  done
   cargo build --release --locked --bin outloud --example gen_mbox 2>&1 | tail -1
   target=${CARGO_TARGET_DIR:-target}
   bin=$target/release/outloud
@@ -118,7 +121,7 @@ web_bench_stop() {
 
 # The "== machine:" line of the web-view benchmarks (with the load average, PostgreSQL and hey).
 web_bench_machine() {
-  echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg), $(rustc --version), $(psql --version | cut -d' ' -f3- ), hey $(dpkg-query -W -f='${Version}' hey); $(date -u +%F)"
+  echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg), $(rustc --version), $(psql --version | cut -d' ' -f3- ), load ${LOAD:-wrk} $(dpkg-query -W -f='${Version}' "${LOAD:-wrk}"); $(date -u +%F)"
 }
 
 # hey at $rate requests/s from $workers workers for $secs s on $1, as $spread staggered
@@ -141,4 +144,38 @@ hey_spread() {
   wait "${pids[@]}"
   { head -n 1 "${parts[0]}"; for k in "${parts[@]}"; do tail -n +2 "$k"; done; } >"$csv"
   rm -f "${parts[@]}"
+}
+
+# One load run of $secs s at $rate requests/s on $1, summarised as row $2 of the table that
+# load_summary prints from the files $3.*; further arguments (e.g. -H 'Cookie: …') go to the
+# load tool. LOAD chooses it:
+#  - wrk (the default): one process of 2 threads and $conns connections; bench/paced.lua sends
+#    at the rate with random (Poisson) arrivals, as independent users do, and prints the row.
+#  - hey: hey_spread's $workers workers in $spread processes (bursts: see hey_spread); every
+#    response time is kept and bench/search_bench.py summarises them (with an "all" row).
+load_run() {
+  local url=$1 name=$2 out=$3
+  shift 3
+  if [ "${LOAD:-wrk}" = hey ]; then
+    local csv
+    csv="$out.$(($(cat "$out.list" 2>/dev/null | wc -l) + 1)).csv"
+    hey_spread "$url" "$csv" "$@"
+    printf '%s\t%s\n' "$name" "$csv" >>"$out.list"
+  else
+    PACED_RATE=$rate PACED_THREADS=2 PACED_NAME=$name \
+      wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s -s bench/paced.lua "$@" "$url" | tail -n 1 >>"$out.rows"
+  fi
+}
+
+# The table of every load_run into $1 (first column named $2).
+load_summary() {
+  if [ "${LOAD:-wrk}" = hey ]; then
+    local args=()
+    while IFS=$'\t' read -r name csv; do args+=("$name" "$csv"); done <"$1.list"
+    python3 bench/search_bench.py "${args[@]}" | sed "1s/| query |/| $2 |/"
+  else
+    echo "| $2 | requests | errors | req/s | p50 | p90 | p99 | max |"
+    echo "|---|---|---|---|---|---|---|---|"
+    cat "$1.rows"
+  fi
 }

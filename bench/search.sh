@@ -3,13 +3,15 @@
 # PostgreSQL, with MESSAGES (100,000) gen_mbox mails imported (each import timed: it builds
 # the search index as it goes).
 #  - `outloud run` serves the web view and API only (no mailboxes) on a loopback port;
-#  - `hey` (Debian package, installed here if missing) sends RATE (100) requests/s for SECS
-#    (20) seconds to /api/v1/search, one run per query of the list below: 10 workers, each
-#    limited to RATE/10 requests/s; every response time is kept (hey -o csv);
+#  - RATE (100) requests/s for SECS (20) seconds to /api/v1/search, one run per query of the
+#    list below, from wrk (LOAD=wrk, the default: one process, CONNS (10) connections, random
+#    arrivals at the mean rate; bench/paced.lua) or hey (LOAD=hey: 10 workers, each limited to
+#    RATE/10 requests/s, every response time kept; both Debian packages, installed if missing);
 #  - hey's 10 workers fire together: a burst of 10 every 100 ms. SPREAD=K (1 by default) runs
 #    K hey processes of 10/K workers, started 10/(RATE*K) s apart (bench/common.sh hey_spread);
 #    SPREAD=10 sends one request every 10 ms, evenly paced;
-#  - bench/search_bench.py prints p50 / p90 / p99 / max per query and over all of them.
+#  - a row per query: requests, errors, rate reached, p50 / p90 / p99 / max in ms (with hey,
+#    bench/search_bench.py adds one over all queries).
 # Release build. PostgreSQL: the local server of scripts/ensure-postgres.sh (started if
 # needed), database `outloud_search_bench` (dropped and created here, dropped at the end), or
 # OUTLOUD_BENCH_PG=postgres://…/db (a database it may wipe). Needs root for apt-get.
@@ -22,6 +24,7 @@ n="${MESSAGES:-100000}"
 rate="${RATE:-100}"
 secs="${SECS:-20}"
 workers=10
+conns="${CONNS:-10}"
 spread="${SPREAD:-1}"
 # shellcheck source=bench/common.sh
 source bench/common.sh
@@ -61,19 +64,17 @@ run_backend() {
     psql "$url" -qc "VACUUM ANALYZE" >/dev/null
   fi
   web_bench_serve "$backend"
-  local args=()
   for entry in "${queries[@]}"; do
     local name=${entry%%|*} qs=${entry#*|}
     local target_url="http://127.0.0.1:$port/api/v1/search?$qs"
     # Warm-up and the hit count (has_more: at least 21).
     local hits
     hits=$(curl -fs "$target_url" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(str(len(d["hits"])) + ("+" if d["has_more"] else ""))')
-    hey_spread "$target_url" "$work/$backend-${#args[@]}.csv"
-    args+=("$name ($hits hits)" "$work/$backend-${#args[@]}.csv")
+    load_run "$target_url" "$name ($hits hits)" "$work/$backend"
   done
   web_bench_stop
   echo "== $backend: /api/v1/search at $rate requests/s, $secs s per query (ms)"
-  python3 bench/search_bench.py "${args[@]}"
+  load_summary "$work/$backend" query
 }
 
 if [ "$which_backends" != postgres ]; then

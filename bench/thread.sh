@@ -7,14 +7,14 @@
 #    sends its cookie, so every request pays the sign-in gate (session lookup) and the thread
 #    page's read mark;
 #  - three threads: the largest, one of median size and a one-message thread;
-#  - hey sends RATE (500) requests/s for SECS (20) s per thread: 50 workers, each limited to
-#    RATE/50 requests/s; every response time kept (hey -o csv).
-#  - hey starts its workers' rate tickers together, so the 50 fire in one burst every
+#  - RATE (500) requests/s for SECS (20) s per thread, from wrk (LOAD=wrk, the default: one
+#    process, CONNS (20) connections, random arrivals at the mean rate; bench/paced.lua) or
+#    from hey (LOAD=hey: 50 workers, each limited to RATE/50 requests/s, every response time
+#    kept). hey starts its workers' rate tickers together, so the 50 fire in one burst every
 #    50/RATE s (docs/BENCHMARKS.md, "Where the time goes"). SPREAD=K (1 by default) runs K hey
 #    processes of 50/K workers each, started 50/(RATE*K) s apart: the same workers and rate in
-#    K smaller bursts, evenly spaced. SPREAD=50: one request every 2 ms, as a load tool that
-#    paces requests evenly (oha -q, wrk2) sends them.
-# Usage: bench/thread.sh [sqlite|postgres|both]. Needs root for apt-get (hey).
+#    K smaller bursts, evenly spaced.
+# Usage: bench/thread.sh [sqlite|postgres|both]. Needs root for apt-get (wrk, hey).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_backends="${1:-both}"
@@ -23,6 +23,7 @@ rate="${RATE:-500}"
 secs="${SECS:-20}"
 workers=50
 spread="${SPREAD:-1}"
+conns="${CONNS:-20}"
 # shellcheck source=bench/common.sh
 source bench/common.sh
 web_bench_setup thread
@@ -51,7 +52,7 @@ run_backend() {
     picks=$(psql "$url" -AtF ' ' -c "$pick_sql")
   fi
   web_bench_serve "$backend"
-  local args=() names=(largest median single)
+  local names=(largest median single)
   local i=0
   while read -r id count; do
     local target_url="http://127.0.0.1:$port/t/$id"
@@ -59,13 +60,13 @@ run_backend() {
     status=$(curl -s -o "$work/page.html" -w '%{http_code}' -H "Cookie: outloud_session=$token" "$target_url")
     [ "$status" = 200 ] || { echo "thread $id answered $status"; exit 1; }
     grep -q 'Sign out' "$work/page.html" || { echo "thread $id: not signed in"; exit 1; }
-    hey_spread "$target_url" "$work/$backend-$i.csv" -H "Cookie: outloud_session=$token"
-    args+=("${names[$i]}: /t/$id, $count messages, $(($(wc -c <"$work/page.html") / 1024)) KiB" "$work/$backend-$i.csv")
+    load_run "$target_url" "${names[$i]}: /t/$id, $count messages, $(($(wc -c <"$work/page.html") / 1024)) KiB" \
+      "$work/$backend" -H "Cookie: outloud_session=$token"
     i=$((i + 1))
   done <<<"$picks"
   web_bench_stop
   echo "== $backend: thread pages at $rate requests/s, $secs s per thread (ms)"
-  python3 bench/search_bench.py "${args[@]}"
+  load_summary "$work/$backend" thread
 }
 
 if [ "$which_backends" != postgres ]; then
