@@ -37,7 +37,7 @@ macro_rules! read_store_impl {
 
             use super::$store;
             use $crate::core::plan::{GroupId, MessageRowId, ThreadId};
-            use $crate::store::common::{assemble_groups, MESSAGE_COLUMNS, THREAD_COLUMNS};
+            use $crate::store::common::{MESSAGE_COLUMNS, THREAD_COLUMNS};
             use $crate::store::read::ReadStore;
             use $crate::store::{
                 GroupSummary, LinkedThread, MessageRow, RawRow, Result, ThreadDetail,
@@ -47,20 +47,15 @@ macro_rules! read_store_impl {
             #[async_trait]
             impl ReadStore for $store {
                 async fn group_summaries(&self) -> Result<Vec<GroupSummary>> {
-                    let mut conn = self.pool.acquire().await?;
                     let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
                         "SELECT g.id, COUNT(t.id), CAST(COALESCE(SUM(t.message_count), 0) AS BIGINT), MAX(t.last_activity) \
                          FROM groups g LEFT JOIN threads t ON t.group_id = g.id GROUP BY g.id",
                     )
-                    .fetch_all(&mut *conn)
+                    .fetch_all(&self.pool)
                     .await?;
-                    let groups = sqlx::query_as("SELECT id, slug, name FROM groups ORDER BY slug")
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    let addresses = sqlx::query_as("SELECT address, group_id FROM group_addresses")
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    Ok($crate::store::common::summaries(assemble_groups(groups, addresses), rows))
+                    // The groups as `Store::groups` reads them, with their addresses.
+                    let groups = $crate::store::Store::groups(self).await?;
+                    Ok($crate::store::common::summaries(groups, rows))
                 }
 
                 async fn threads(
